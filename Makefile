@@ -1,0 +1,113 @@
+# hoist — top-level build.  GNU make.
+#
+#   make                 build every binary
+#   make test            unit tests (cmocka) + integration tests (real dockerd,
+#                        cgroups, influxdb); needs root for the integration part
+#   make unit            unit tests only
+#   make SANITIZE=1 test the same under ASan+UBSan
+#   make valgrind        unit tests under valgrind (memcheck, leaks are errors)
+#   make bench           benchmarks (see bench/)
+#   make install         PREFIX=/usr/local DESTDIR=
+
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+DATADIR   ?= $(PREFIX)/share/hoist
+
+CC        ?= cc
+PKGS      := libcurl libmicrohttpd libcjson zlib libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS  := $(shell pkg-config --libs $(PKGS)) -lcgroup -lm -lpthread
+
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wno-format-nonliteral -Wvla -Wpointer-arith
+ifeq ($(CI),true)
+WARN      += -Werror
+endif
+OPT       ?= -O2 -g
+ifeq ($(SANITIZE),1)
+OPT       := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDSAN     := -fsanitize=address,undefined
+BUILD     ?= build-san
+else
+BUILD     ?= build
+endif
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -I. $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(LDSAN) $(LDFLAGS)
+
+# Every .c below these folders goes into one static library, except the
+# files that hold a program's main(): those are named *_main.c.
+LIB_SRC   := $(filter-out %_main.c,$(wildcard common/*.c sinks/*.c collector/*.c scaler/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+PROGS     := hoist-collector hoist-scaler hoist-deploy
+TEST_SRC  := $(wildcard tests/unit/test_*.c)
+TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard bench/*_main.c)
+BENCH_BIN := $(BENCH_SRC:bench/%_main.c=$(BUILD)/bench/%)
+
+.PHONY: all test unit integration valgrind bench install clean check-banned
+all: $(PROGS:%=$(BUILD)/%) $(PROGS)
+
+# Convenience links in the top folder so ./hoist-collector works after make.
+$(PROGS): %: $(BUILD)/%
+	@ln -sf $(BUILD)/$@ $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libhoist.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/hoist-collector: $(BUILD)/collector/collector_main.o $(BUILD)/libhoist.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/hoist-scaler: $(BUILD)/scaler/scaler_main.o $(BUILD)/libhoist.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/hoist-deploy: $(BUILD)/scaler/deploy_main.o $(BUILD)/libhoist.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libhoist.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+$(BUILD)/bench/%: $(BUILD)/bench/%_main.o $(BUILD)/libhoist.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Unit tests run from the top folder; fixtures are found through HOIST_SHARED
+# (../shared by default) and tests/fixtures.
+HOIST_SHARED ?= $(abspath ../shared)
+export HOIST_SHARED
+
+unit: $(TEST_BIN)
+	@tests/run-unit.sh $(TEST_BIN)
+
+integration: all
+	@BUILD=$(BUILD) tests/run-integration.sh
+
+test: unit integration check-banned
+
+valgrind: $(TEST_BIN)
+	@VALGRIND=1 tests/run-unit.sh $(TEST_BIN)
+
+bench: all $(BENCH_BIN)
+	@BUILD=$(BUILD) bench/run.sh
+
+check-banned:
+	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|gets|atoi|atol)[[:space:]]*\(' \
+		$$(find common sinks collector scaler tests bench -name '*.[ch]') \
+		|| { echo "banned string function (see STYLE)"; exit 1; }
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/hoist $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/grafana
+	install -m 0755 $(PROGS:%=$(BUILD)/%) $(DESTDIR)$(BINDIR)/
+	for f in systemd/*.service; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(UNITDIR)/ || true; done
+	for f in systemd/*.conf.example; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(SYSCONFDIR)/hoist/ || true; done
+	cp -R grafana/. $(DESTDIR)$(DATADIR)/grafana/
+
+clean:
+	rm -rf build build-san $(PROGS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

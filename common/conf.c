@@ -1,0 +1,348 @@
+/*
+ * conf.c — see conf.h.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/conf.h"
+#include "common/util.h"
+
+static const struct conf_opt *
+find_opt(const struct conf_opt *opts, size_t nopts, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < nopts; i++)
+		if (strcmp(opts[i].name, key) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static int
+set_value(const struct conf_opt *o, void *settings, const char *value,
+    char *err, size_t errlen)
+{
+	char *base = (char *)settings + o->offset;
+	int64_t iv;
+	double dv;
+	int bv;
+	struct conf_list *l;
+
+	switch (o->type) {
+	case CONF_STR:
+		if (strlen(value) >= CONF_STR_MAX) {
+			snprintf(err, errlen, "value for %s is too long "
+			    "(max %d bytes)", o->name, CONF_STR_MAX - 1);
+			return -1;
+		}
+		str_copy(base, value, CONF_STR_MAX);
+		return 0;
+	case CONF_INT:
+		if (parse_i64(value, &iv) != 0 || (double)iv < o->min ||
+		    (double)iv > o->max) {
+			snprintf(err, errlen, "bad value '%.64s' for %s: want "
+			    "an integer from %.0f to %.0f", value, o->name,
+			    o->min, o->max);
+			return -1;
+		}
+		memcpy(base, &iv, sizeof(iv));
+		return 0;
+	case CONF_DOUBLE:
+		if (parse_double(value, &dv) != 0 || dv < o->min ||
+		    dv > o->max || !isfinite(dv)) {
+			snprintf(err, errlen, "bad value '%.64s' for %s: want "
+			    "a number from %g to %g", value, o->name, o->min,
+			    o->max);
+			return -1;
+		}
+		memcpy(base, &dv, sizeof(dv));
+		return 0;
+	case CONF_BOOL:
+		if (parse_bool(value, &bv) != 0) {
+			snprintf(err, errlen, "bad value '%.64s' for %s: want "
+			    "yes or no", value, o->name);
+			return -1;
+		}
+		memcpy(base, &bv, sizeof(bv));
+		return 0;
+	case CONF_LIST:
+		l = (struct conf_list *)(void *)base;
+		if (l->n >= CONF_LIST_MAX) {
+			snprintf(err, errlen, "too many values for %s (max %d)",
+			    o->name, CONF_LIST_MAX);
+			return -1;
+		}
+		if (strlen(value) >= CONF_STR_MAX) {
+			snprintf(err, errlen, "value for %s is too long",
+			    o->name);
+			return -1;
+		}
+		str_copy(l->v[l->n++], value, CONF_STR_MAX);
+		return 0;
+	}
+	snprintf(err, errlen, "internal: bad type for %s", o->name);
+	return -1;
+}
+
+int
+conf_set(const struct conf_opt *opts, size_t nopts, void *settings,
+    const char *key, const char *value, char *err, size_t errlen)
+{
+	const struct conf_opt *o = find_opt(opts, nopts, key);
+
+	if (o == NULL) {
+		snprintf(err, errlen, "unknown key '%.64s'", key);
+		return -1;
+	}
+	return set_value(o, settings, value, err, errlen);
+}
+
+int
+conf_defaults(const struct conf_opt *opts, size_t nopts, void *settings,
+    char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < nopts; i++) {
+		if (opts[i].type == CONF_LIST)
+			((struct conf_list *)(void *)((char *)settings +
+			    opts[i].offset))->n = 0;
+		if (opts[i].defval == NULL)
+			continue;
+		if (set_value(&opts[i], settings, opts[i].defval, err,
+		    errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Split one line into key and value.  Returns 1 for a setting, 0 for a
+ * blank or comment line, -1 for a syntax error (message in err).
+ */
+static int
+split_line(char *line, char **key, char **value, char *err, size_t errlen)
+{
+	char *p = line, *eq, *k_end, *v;
+	size_t vlen;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	str_rtrim(p);
+	if (*p == '\0' || *p == '#')
+		return 0;
+	eq = strchr(p, '=');
+	if (eq == NULL) {
+		snprintf(err, errlen, "expected 'key = value'");
+		return -1;
+	}
+	k_end = eq;
+	while (k_end > p && (k_end[-1] == ' ' || k_end[-1] == '\t'))
+		k_end--;
+	*k_end = '\0';
+	if (*p == '\0') {
+		snprintf(err, errlen, "missing key before '='");
+		return -1;
+	}
+	v = eq + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v == '"') {
+		char *close = strchr(v + 1, '"');
+		if (close == NULL) {
+			snprintf(err, errlen, "unterminated quoted value");
+			return -1;
+		}
+		*close = '\0';
+		v++;
+	} else {
+		char *c = strstr(v, " #");
+		char *t = strstr(v, "\t#");
+		if (t != NULL && (c == NULL || t < c))
+			c = t;
+		if (c != NULL)
+			*c = '\0';
+		str_rtrim(v);
+	}
+	vlen = strlen(v);
+	(void)vlen;
+	*key = p;
+	*value = v;
+	return 1;
+}
+
+int
+conf_load_file(const struct conf_opt *opts, size_t nopts, void *settings,
+    const char *path, char *err, size_t errlen)
+{
+	char line[CONF_STR_MAX + 256], msg[512], *key, *value;
+	unsigned lineno = 0;
+	FILE *f;
+	int r, ret = -1;
+
+	f = fopen(path, "re");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line too long", path,
+			    lineno);
+			goto out;
+		}
+		r = split_line(line, &key, &value, msg, sizeof(msg));
+		if (r == 0)
+			continue;
+		if (r < 0 || conf_set(opts, nopts, settings, key, value, msg,
+		    sizeof(msg)) != 0) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	fclose(f);
+	return ret;
+}
+
+#define MAX_LONGOPTS 96
+
+int
+conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
+    int argc, char **argv, const char *default_config, struct conf_cli *cli,
+    char *err, size_t errlen)
+{
+	struct option lo[MAX_LONGOPTS];
+	char shorts[128] = "c:nhv", msg[512];
+	unsigned char list_from_cli[MAX_LONGOPTS] = { 0 };
+	size_t i, k = 0, sl = strlen(shorts);
+	int c, idx;
+
+	memset(cli, 0, sizeof(*cli));
+	if (nopts + 4 > MAX_LONGOPTS) {
+		snprintf(err, errlen, "internal: too many options");
+		return -1;
+	}
+	for (i = 0; i < nopts; i++) {
+		lo[k].name = opts[i].name;
+		lo[k].has_arg = opts[i].type == CONF_BOOL ? optional_argument
+		    : required_argument;
+		lo[k].flag = NULL;
+		lo[k].val = 1000 + (int)i;
+		k++;
+		if (opts[i].shortopt != 0 && sl + 3 < sizeof(shorts)) {
+			shorts[sl++] = (char)opts[i].shortopt;
+			if (opts[i].type != CONF_BOOL)
+				shorts[sl++] = ':';
+			shorts[sl] = '\0';
+		}
+	}
+	lo[k++] = (struct option){ "config", required_argument, NULL, 'c' };
+	lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[k++] = (struct option){ "check", no_argument, NULL, 'n' };
+	lo[k] = (struct option){ NULL, 0, NULL, 0 };
+
+	/* Pass 1: only -c / -n / -h / -v, so the file loads first. */
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shorts, lo, &idx)) != -1) {
+		switch (c) {
+		case 'c': cli->config_path = optarg; break;
+		case 'n': cli->check_only = 1; break;
+		case 'h': cli->help = 1; break;
+		case 'v': cli->verbose++; break;
+		case '?':
+			snprintf(err, errlen, "unknown or incomplete option "
+			    "'%.64s' (see --help)", argv[optind - 1]);
+			return -1;
+		default: break;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%.64s'",
+		    argv[optind]);
+		return -1;
+	}
+	if (cli->help)
+		return 0;
+	if (cli->config_path == NULL && default_config != NULL &&
+	    access(default_config, F_OK) == 0)
+		cli->config_path = default_config;
+	if (cli->config_path != NULL && conf_load_file(opts, nopts, settings,
+	    cli->config_path, err, errlen) != 0)
+		return -1;
+
+	/* Pass 2: every other flag overrides the file. */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shorts, lo, &idx)) != -1) {
+		const struct conf_opt *o = NULL;
+		const char *val = optarg;
+
+		if (c >= 1000)
+			o = &opts[c - 1000];
+		else
+			for (i = 0; i < nopts; i++)
+				if (opts[i].shortopt == c)
+					o = &opts[i];
+		if (o == NULL)
+			continue;
+		if (o->type == CONF_BOOL && val == NULL)
+			val = "yes";
+		if (o->type == CONF_LIST &&
+		    !list_from_cli[o - opts]) {
+			list_from_cli[o - opts] = 1;
+			((struct conf_list *)(void *)((char *)settings +
+			    o->offset))->n = 0;
+		}
+		if (set_value(o, settings, val, msg, sizeof(msg)) != 0) {
+			snprintf(err, errlen, "command line: %s", msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+conf_usage(const struct conf_opt *opts, size_t nopts, const char *progname,
+    const char *synopsis, void *stream)
+{
+	FILE *f = stream;
+	char left[96];
+	size_t i;
+
+	fprintf(f, "usage: %s %s\n\n", progname, synopsis);
+	fprintf(f, "  -c, --config FILE        read settings from FILE\n");
+	fprintf(f, "  -n, --check              check the configuration and exit\n");
+	fprintf(f, "  -v                       more log output (repeat for debug)\n");
+	fprintf(f, "  -h, --help               this text\n");
+	for (i = 0; i < nopts; i++) {
+		const struct conf_opt *o = &opts[i];
+		const char *arg = o->argname ? o->argname : "VALUE";
+
+		if (o->shortopt)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s",
+			    o->shortopt, o->name, o->type == CONF_BOOL ? "" :
+			    " ", o->type == CONF_BOOL ? "" : arg);
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+			    o->type == CONF_BOOL ? "" : " ",
+			    o->type == CONF_BOOL ? "" : arg);
+		fprintf(f, "  %-24s %s", left, o->help ? o->help : "");
+		if (o->defval != NULL && o->defval[0] != '\0')
+			fprintf(f, " (default: %s)", o->defval);
+		fputc('\n', f);
+	}
+	fprintf(f, "\nEvery long option is also a config-file key: "
+	    "\"name = value\".\n");
+}

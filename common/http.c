@@ -1,0 +1,265 @@
+/*
+ * http.c — see http.h.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "common/http.h"
+#include "common/util.h"
+
+struct http_client {
+	CURL *easy;
+};
+
+static const char *const http_errstr[] = {
+	[HTTP_OK] = "ok",
+	[HTTP_E_CONNECT] = "cannot connect",
+	[HTTP_E_TIMEOUT] = "timed out",
+	[HTTP_E_TOO_BIG] = "reply too large",
+	[HTTP_E_TLS] = "TLS error",
+	[HTTP_E_PROTOCOL] = "protocol error",
+	[HTTP_E_NOMEM] = "out of memory",
+	[HTTP_E_OTHER] = "transfer failed",
+};
+
+const char *
+http_strerror(enum http_result r)
+{
+	if ((size_t)r < ARRAY_LEN(http_errstr) && http_errstr[r] != NULL)
+		return http_errstr[r];
+	return "unknown error";
+}
+
+int
+http_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_ALL) == CURLE_OK ? 0 : -1;
+}
+
+void
+http_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+struct http_client *
+http_client_new(void)
+{
+	struct http_client *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->easy = curl_easy_init();
+	if (c->easy == NULL) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+http_client_free(struct http_client *c)
+{
+	if (c == NULL)
+		return;
+	curl_easy_cleanup(c->easy);
+	free(c);
+}
+
+void
+http_response_init(struct http_response *r)
+{
+	memset(r, 0, sizeof(*r));
+	buf_init(&r->body, HTTP_BODY_MAX);
+	r->retry_after_s = -1;
+}
+
+void
+http_response_free(struct http_response *r)
+{
+	if (r == NULL)
+		return;
+	buf_free(&r->body);
+}
+
+static size_t
+on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct http_response *r = userdata;
+	size_t n = size * nmemb;
+
+	if (buf_append(&r->body, ptr, n) != 0)
+		return 0;       /* makes curl fail with CURLE_WRITE_ERROR */
+	return n;
+}
+
+/* Header lines arrive one at a time, with their CRLF. */
+static size_t
+on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct http_response *r = userdata;
+	size_t n = size * nmemb, vlen;
+	char val[128];
+	const char *v;
+
+	if (n > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
+		v = ptr + 12;
+		vlen = n - 12;
+	} else if (n > 13 && strncasecmp(ptr, "Content-Type:", 13) == 0) {
+		v = ptr + 13;
+		vlen = n - 13;
+	} else
+		return n;
+	while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		vlen--;
+	}
+	while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
+		vlen--;
+	if (vlen >= sizeof(val))
+		vlen = sizeof(val) - 1;
+	memcpy(val, v, vlen);
+	val[vlen] = '\0';
+	if (tolower((unsigned char)ptr[0]) == 'r') {
+		uint64_t secs;
+		/* Only the delta-seconds form; an HTTP date is ignored and
+		 * the caller's own backoff applies. */
+		if (parse_u64(val, &secs) == 0 && secs < 86400)
+			r->retry_after_s = (long)secs;
+	} else
+		str_copy(r->content_type, val, sizeof(r->content_type));
+	return n;
+}
+
+static enum http_result
+map_curl(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_OK:
+		return HTTP_OK;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+		return HTTP_E_CONNECT;
+	case CURLE_OPERATION_TIMEDOUT:
+		return HTTP_E_TIMEOUT;
+	case CURLE_WRITE_ERROR:
+		return HTTP_E_TOO_BIG;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+		return HTTP_E_TLS;
+	case CURLE_OUT_OF_MEMORY:
+		return HTTP_E_NOMEM;
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_BAD_CONTENT_ENCODING:
+		return HTTP_E_PROTOCOL;
+	default:
+		return HTTP_E_OTHER;
+	}
+}
+
+enum http_result
+http_do(struct http_client *c, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct curl_slist *hdrs = NULL, *tmp;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	const char *method = req->method ? req->method : "GET";
+	enum http_result res = HTTP_OK;
+	CURL *e = c->easy;
+	CURLcode cc;
+	size_t i;
+
+	buf_reset(&resp->body);
+	resp->body.max = req->max_body ? req->max_body : HTTP_BODY_MAX;
+	resp->status = 0;
+	resp->retry_after_s = -1;
+	resp->content_type[0] = '\0';
+	resp->error[0] = '\0';
+
+	curl_easy_reset(e);
+	curl_easy_setopt(e, CURLOPT_URL, req->url);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+	    req->timeout_ms > 0 ? req->timeout_ms : 10000L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	    req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 3000L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, resp);
+	if (req->unix_socket != NULL)
+		curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, req->unix_socket);
+	if (req->userpwd != NULL) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERPWD, req->userpwd);
+	}
+	if (req->tls != NULL) {
+		if (req->tls->ca_file != NULL)
+			curl_easy_setopt(e, CURLOPT_CAINFO, req->tls->ca_file);
+		if (req->tls->cert_file != NULL)
+			curl_easy_setopt(e, CURLOPT_SSLCERT,
+			    req->tls->cert_file);
+		if (req->tls->key_file != NULL)
+			curl_easy_setopt(e, CURLOPT_SSLKEY, req->tls->key_file);
+		if (req->tls->insecure) {
+			curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+		}
+	}
+	/* No "Expect: 100-continue" round trip on bodies. */
+	hdrs = curl_slist_append(NULL, "Expect:");
+	for (i = 0; hdrs != NULL && i < HTTP_HEADERS_MAX &&
+	    req->headers[i] != NULL; i++) {
+		tmp = curl_slist_append(hdrs, req->headers[i]);
+		if (tmp == NULL) {
+			res = HTTP_E_NOMEM;
+			goto out;
+		}
+		hdrs = tmp;
+	}
+	if (hdrs == NULL) {
+		res = HTTP_E_NOMEM;
+		goto out;
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+	if (strcmp(method, "GET") == 0)
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	else if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+		if (req->body != NULL || strcmp(method, "POST") == 0 ||
+		    strcmp(method, "PUT") == 0) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS,
+			    req->body ? req->body : "");
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+			    (curl_off_t)req->body_len);
+		}
+	}
+	cc = curl_easy_perform(e);
+	res = map_curl(cc);
+	if (res != HTTP_OK) {
+		str_copy(resp->error, errbuf[0] ? errbuf :
+		    curl_easy_strerror(cc), sizeof(resp->error));
+		goto out;
+	}
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
+out:
+	/* The header list must outlive the transfer, not the handle. */
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+	curl_slist_free_all(hdrs);
+	return res;
+}

@@ -1,0 +1,38 @@
+/*
+ * util.h — small helpers every part needs: bounded string copy, strict
+ * number parsing (no atoi), clocks, whole-file reads with a cap.
+ */
+#ifndef HOIST_UTIL_H
+#define HOIST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* util.c */
+/* Copy at most size-1 bytes and NUL-terminate; returns strlen(src) so a
+ * caller can detect truncation (BSD strlcpy). */
+size_t   str_copy(char *dst, const char *src, size_t size);
+/* Parse a whole string as an unsigned/signed decimal number.  Leading and
+ * trailing blanks (space, tab, newline) are allowed, nothing else.
+ * Returns 0, or -1 with errno = EINVAL (not a number) / ERANGE. */
+int      parse_u64(const char *s, uint64_t *out);
+int      parse_i64(const char *s, int64_t *out);
+int      parse_double(const char *s, double *out);
+/* Parse "yes/no/true/false/on/off/1/0". */
+int      parse_bool(const char *s, int *out);
+int64_t  now_realtime_ns(void);
+int64_t  now_mono_ns(void);
+/* Read a whole file into a malloc'ed NUL-terminated string, at most
+ * `max` bytes (larger files fail with EFBIG).  Caller frees *out. */
+int      read_file(const char *path, size_t max, char **out, size_t *len);
+/* Read a small file into buf (NUL-terminated); returns bytes or -1. */
+ssize_t  read_small(const char *path, char *buf, size_t size);
+/* Constant-time comparison of two byte strings (lengths may differ). */
+int      const_time_eq(const void *a, size_t alen, const void *b, size_t blen);
+/* Trim trailing blanks and newlines in place; returns s. */
+char    *str_rtrim(char *s);
+
+#endif
