@@ -346,3 +346,19 @@ conf_usage(const struct conf_opt *opts, size_t nopts, const char *progname,
 	fprintf(f, "\nEvery long option is also a config-file key: "
 	    "\"name = value\".\n");
 }
+
+int
+conf_table_append(struct conf_opt *dst, size_t *dn, size_t dmax,
+    const struct conf_opt *src, size_t n, size_t base_offset)
+{
+	size_t i;
+
+	if (*dn + n > dmax)
+		return -1;
+	for (i = 0; i < n; i++) {
+		dst[*dn] = src[i];
+		dst[*dn].offset += base_offset;
+		(*dn)++;
+	}
+	return 0;
+}

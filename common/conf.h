@@ -78,6 +78,13 @@ struct conf_cli {
 int  conf_parse_args(const struct conf_opt *opts, size_t nopts,
 	void *settings, int argc, char **argv, const char *default_config,
 	struct conf_cli *cli, char *err, size_t errlen);
+/*
+ * Append src[0..n) to dst (which holds *dn entries, room for dmax), adding
+ * base_offset to each entry's offset: lets a program embed another
+ * module's settings struct (e.g. struct sink_options) and its keys.
+ */
+int  conf_table_append(struct conf_opt *dst, size_t *dn, size_t dmax,
+	const struct conf_opt *src, size_t n, size_t base_offset);
 /* Print the usage text generated from the table. */
 void conf_usage(const struct conf_opt *opts, size_t nopts,
 	const char *progname, const char *synopsis, void *stream);
