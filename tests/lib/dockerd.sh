@@ -1,0 +1,63 @@
+# tests/lib/dockerd.sh — sourced by integration tests (POSIX sh).
+#
+# Starts a private Docker daemon: its own data root, exec root, pidfile and
+# unix socket under a temp dir, no iptables, no bridge, its own containerd
+# namespace, so it never touches a system dockerd.  Builds the image
+# "hoist-busybox:test" with `docker import` from a tar of busybox-static.
+#
+#   . "$HOIST_TOP/tests/lib/dockerd.sh"
+#   dockerd_start            # sets DOCKER_TMP, DOCKER_SOCK, DOCKER (command)
+#   $DOCKER run -d --network none hoist-busybox:test sleep 100
+#   dockerd_stop             # removes every container, stops the daemon
+#
+# dockerd_start installs an EXIT trap that calls dockerd_stop; a test that
+# sets its own trap must call dockerd_stop from it.
+
+dockerd_start() {
+	DOCKER_TMP=$(mktemp -d /tmp/hoist-dockerd.XXXXXX)
+	DOCKER_SOCK="$DOCKER_TMP/docker.sock"
+	DOCKER="docker -H unix://$DOCKER_SOCK"
+	ns="hoist$$"
+	dockerd --data-root "$DOCKER_TMP/data" --exec-root "$DOCKER_TMP/exec" \
+		--pidfile "$DOCKER_TMP/dockerd.pid" -H "unix://$DOCKER_SOCK" \
+		--iptables=false --ip6tables=false --bridge=none \
+		--containerd-namespace "$ns" --containerd-plugins-namespace "${ns}p" \
+		>"$DOCKER_TMP/dockerd.log" 2>&1 &
+	DOCKERD_PID=$!
+	i=0
+	while ! $DOCKER version >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 120 ] || ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
+			echo "dockerd did not start:"; tail -20 "$DOCKER_TMP/dockerd.log"
+			return 1
+		fi
+		sleep 0.25
+	done
+	trap dockerd_stop EXIT
+	rootfs="$DOCKER_TMP/rootfs"
+	mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev" "$rootfs/etc"
+	cp /bin/busybox "$rootfs/bin/busybox"
+	for c in sh sleep cat dd head yes true false env ls mkdir rm seq; do
+		ln -sf busybox "$rootfs/bin/$c"
+	done
+	tar -C "$rootfs" -cf "$DOCKER_TMP/busybox.tar" .
+	$DOCKER import "$DOCKER_TMP/busybox.tar" hoist-busybox:test >/dev/null || return 1
+}
+
+dockerd_stop() {
+	[ -n "${DOCKERD_PID:-}" ] || return 0
+	ids=$($DOCKER ps -aq 2>/dev/null)
+	[ -z "$ids" ] || $DOCKER rm -f $ids >/dev/null 2>&1
+	kill "$DOCKERD_PID" 2>/dev/null
+	i=0
+	while kill -0 "$DOCKERD_PID" 2>/dev/null && [ $i -lt 60 ]; do
+		sleep 0.25; i=$((i + 1))
+	done
+	kill -9 "$DOCKERD_PID" 2>/dev/null
+	# containerd-shim processes of this namespace, if any survived.
+	pkill -f "containerd-shim.*-namespace hoist$$" 2>/dev/null
+	umount -R "$DOCKER_TMP/exec" 2>/dev/null
+	umount -R "$DOCKER_TMP/data" 2>/dev/null
+	rm -rf "$DOCKER_TMP" 2>/dev/null
+	DOCKERD_PID=
+}
