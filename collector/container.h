@@ -176,6 +176,25 @@ struct container {
 	int      meta_complete;          /* Docker has answered for it */
 };
 
+/* The collector's own health, updated by the sweep (under table->lock). */
+struct collector_health {
+	int64_t  started_ns;            /* realtime when the process started */
+	uint64_t sweeps;
+	double   last_sweep_ms;         /* wall time of the last sweep */
+	uint64_t containers;            /* seen in the last sweep */
+	uint64_t points_last_sweep;
+	/* Summed over all outputs (sinks). */
+	uint64_t points_written, points_dropped, points_spooled;
+	uint64_t spool_bytes;
+	/* Errors by kind, ever. */
+	uint64_t err_cgroup_read;       /* a stat file could not be read */
+	uint64_t err_cgroup_parse;      /* a stat file did not parse */
+	uint64_t err_docker;            /* Docker API failures */
+	uint64_t err_net;               /* /proc/<pid>/net/dev unreadable */
+	uint64_t err_output;            /* a sink refused a write */
+	uint64_t vanished;              /* containers gone mid-sweep */
+};
+
 struct container_table {
 	pthread_mutex_t    lock;
 	struct container **c;            /* owned */
@@ -183,6 +202,7 @@ struct container_table {
 	char               host[256];
 	int64_t            sweep_ts_ns;  /* realtime of the last sweep */
 	uint64_t           sweeps;
+	struct collector_health health;
 };
 
 #endif
