@@ -68,7 +68,8 @@ struct cpu_stats {
 	int64_t  quota_us;       /* -1: unlimited */
 	uint64_t period_us;
 	uint32_t npercpu;        /* entries used in percpu_ns */
-	uint64_t *percpu_ns;     /* owned by the container, ncpu_max long */
+	uint32_t percpu_cap;     /* entries allocated */
+	uint64_t *percpu_ns;     /* owned by the container, percpu_cap long */
 	struct psi psi;
 };
 
@@ -137,6 +138,14 @@ struct rates {
 	double   blk_read_bps, blk_write_bps;
 };
 
+/* What rates need from the previous sample, nothing more. */
+struct sample_prev {
+	int      valid;
+	int64_t  mono_ns;
+	uint64_t host_cpu_ns, cpu_usage_ns;
+	uint64_t net_rx, net_tx, blk_read, blk_write;
+};
+
 struct label {
 	char *key, *value;       /* owned */
 };
@@ -163,13 +172,7 @@ struct container {
 	struct container_meta meta;
 	char     cgroup_path[CGROUP_PATH_MAX];  /* relative to a hierarchy */
 	struct sample cur;
-	/* What rates need from the previous sample, nothing more. */
-	struct {
-		int      valid;
-		int64_t  mono_ns;
-		uint64_t host_cpu_ns, cpu_usage_ns;
-		uint64_t net_rx, net_tx, blk_read, blk_write;
-	} prev;
+	struct sample_prev prev;
 	struct rates rates;
 	struct cgroup_handle *cg;        /* kept-open files; owned */
 	uint64_t seen_sweep;             /* last sweep that found it */
