@@ -268,3 +268,40 @@ cg_handle_read(struct cgroup_handle *h, struct sample *s,
 		v->finish(s);
 	return CG_OK;
 }
+
+/* Parse "1234\n5678\n" into pids. */
+static int
+read_procs(const char *dir, const char *sub, int *pids, int max)
+{
+	char path[CG_PATH_MAX * 2], buf[4096], *p, *nl;
+	uint64_t v;
+	ssize_t n;
+	int k = 0, len;
+
+	len = snprintf(path, sizeof(path), "%s%s/cgroup.procs", dir, sub);
+	if (len < 0 || (size_t)len >= sizeof(path))
+		return 0;
+	n = read_small(path, buf, sizeof(buf));
+	if (n <= 0)
+		return 0;
+	for (p = buf; k < max && (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		*nl = '\0';
+		if (parse_u64(p, &v) == 0 && v > 0 && v < (uint64_t)1 << 30)
+			pids[k++] = (int)v;
+	}
+	return k;
+}
+
+int
+cgroup_pids(struct cgroup_handle *h, int *pids, int max)
+{
+	const char *dir = h->dir[h->main_ctrl];
+	int k;
+
+	if (max <= 0)
+		return 0;
+	k = read_procs(dir, "", pids, max);
+	if (k == 0)
+		k = read_procs(dir, "/leaf", pids, max);
+	return k;
+}

@@ -85,6 +85,10 @@ struct cgroup_handle *cgroup_open(const struct cg_layout_info *li,
 enum cg_result cgroup_read(struct cgroup_handle *h, struct sample *s,
 	struct cg_errors *errs, int64_t now_s);
 void cgroup_close(struct cgroup_handle *h);                /* NULL ok */
+/* Up to `max` pids of processes in the container (cgroup.procs of its
+ * main directory, or of its "leaf" child on v2 Mesos).  Returns the count
+ * (0 when it has none or cannot be read). */
+int  cgroup_pids(struct cgroup_handle *h, int *pids, int max);
 /* Raise RLIMIT_NOFILE's soft limit to its hard limit and set the budget
  * of kept-open descriptors to `budget` (0: soft limit - 256). Returns the
  * budget in force. */

@@ -14,6 +14,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "common/log.h"
+
 #define CONTAINER_ID_MAX     128   /* docker 64 hex, mesos uuid, cgroup path */
 #define CONTAINER_NAME_MAX   256
 #define CGROUP_PATH_MAX      512
@@ -175,6 +177,12 @@ struct container {
 	struct sample_prev prev;
 	struct rates rates;
 	struct cgroup_handle *cg;        /* kept-open files; owned */
+	char    *tags;                   /* escaped ",k=v..." for lp; owned */
+	size_t   tags_len;
+	int      net_pid;                /* a process inside, for net/dev */
+	int      net_fd;                 /* /proc/<net_pid>/net/dev, or -1 */
+	int      net_host;               /* shares the host's netns: no net */
+	struct complain net_complain;
 	uint64_t seen_sweep;             /* last sweep that found it */
 	int      meta_complete;          /* Docker has answered for it */
 };
