@@ -240,8 +240,9 @@ fetch(struct docker *d, const char *path, size_t max_body)
 	if (r != HTTP_OK) {
 		count_transport_error(d, r, now);
 		pthread_mutex_unlock(&d->lock);
-		complain(&d->c_down, now / 1000000000, "docker: %s%s: %s: %s",
-		    d->sock[0] ? d->sock : "", path, http_strerror(r),
+		complain(&d->c_down, now / 1000000000,
+		    "docker: GET %s on %s: %s (%s)", path,
+		    d->sock[0] ? d->sock : d->base, http_strerror(r),
 		    d->resp.error);
 		return r == HTTP_E_TIMEOUT || r == HTTP_E_CONNECT ||
 		    r == HTTP_E_PROTOCOL ? FETCH_DOWN : FETCH_FAIL;
@@ -262,8 +263,8 @@ fetch(struct docker *d, const char *path, size_t max_body)
 		return FETCH_OK;
 	if (status == 404)
 		return FETCH_NOT_FOUND;
-	complain(&d->c_reply, now / 1000000000, "docker: %s: HTTP status %ld",
-	    path, status);
+	complain(&d->c_reply, now / 1000000000,
+	    "docker: GET %s: HTTP status %ld", path, status);
 	return FETCH_FAIL;
 }
 
@@ -275,8 +276,8 @@ decode_failed(struct docker *d, const char *path, enum docker_result r)
 	d->st.errors++;
 	d->st.decode_errors++;
 	pthread_mutex_unlock(&d->lock);
-	complain(&d->c_reply, now_mono_ns() / 1000000000, "docker: %s: %s",
-	    path, docker_strerror(r));
+	complain(&d->c_reply, now_mono_ns() / 1000000000,
+	    "docker: GET %s: %s", path, docker_strerror(r));
 }
 
 /*
