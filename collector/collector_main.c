@@ -195,7 +195,11 @@ sum_sink_stats(struct collector *c, struct outputs *o)
 	struct sink_stats ss;
 	int i;
 
+	struct docker_stats ds;
+
+	docker_get_stats(c->docker, &ds);
 	pthread_mutex_lock(&c->table.lock);
+	h->err_docker = ds.errors;
 	h->points_written = h->points_dropped = 0;
 	h->points_spooled = h->spool_bytes = 0;
 	for (i = 0; i < o->n; i++) {
