@@ -43,6 +43,7 @@ struct settings {
 	int              percpu;
 	int              self_metrics;
 	int64_t          max_open_files;
+	int64_t          max_sweeps;
 	struct sink_options sink;
 };
 
@@ -79,6 +80,9 @@ static const struct conf_opt collector_opts[] = {
 	{ "max_open_files", 0, CONF_INT, S(max_open_files), 0, 1000000, "0",
 	  "N", "stat files kept open (0: RLIMIT_NOFILE - 256); past it, "
 	  "files are opened per read" },
+	{ "max_sweeps", 0, CONF_INT, S(max_sweeps), 0, 1e12, "0", "N",
+	  "exit after N sweeps (0: run until SIGTERM; for tests and "
+	  "benchmarks)" },
 };
 #undef S
 
@@ -341,6 +345,8 @@ main(int argc, char **argv)
 		sum_sink_stats(&c, &outs);
 		write_sweep(&c, &outs, &out, st.sink.hostname,
 		    st.self_metrics, ts);
+		if (st.max_sweeps > 0 && c.table.sweeps >= (uint64_t)st.max_sweeps)
+			break;
 		next += period_ns;
 		if (next < now_mono_ns())
 			next = now_mono_ns() + period_ns;  /* fell behind */
