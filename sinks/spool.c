@@ -531,6 +531,18 @@ corrupt:
 	return rc;
 }
 
+/* Does the loaded head segment hold no intact record after rpos? */
+static int
+head_done(const struct spool *sp)
+{
+	struct spool_rec r;
+	uint64_t skipped = 0, stretches = 0;
+	size_t pos = sp->rpos;
+
+	return !next_record(sp->rdata, sp->rlen, &pos, &r, &skipped,
+	    &stretches) && stretches == 0;
+}
+
 void
 spool_ack(struct spool *sp)
 {
@@ -543,16 +555,10 @@ spool_ack(struct spool *sp)
 	else
 		sp->segs[0].points = 0;
 	/* Delete the segment as soon as its last record is taken, so a
-	 * restart does not send it again. */
-	{
-		struct spool_rec r;
-		uint64_t sk = 0, st = 0;
-		size_t pos = sp->rpos;
-
-		if (!next_record(sp->rdata, sp->rlen, &pos, &r, &sk, &st) &&
-		    st == 0)
-			drop_head(sp);
-	}
+	 * restart does not send it again.  (Damage after the last record is
+	 * left for spool_peek() to count and log.) */
+	if (head_done(sp))
+		drop_head(sp);
 }
 
 int
