@@ -19,6 +19,9 @@
 #              synth, said loudly.
 # The scaler's decisions (hoist_scaling) are synthetic in both modes: the
 # scaler end-to-end test owns running it against a Marathon stand-in.
+# With HOIST_GRAFANA_RENDER=DIR, after the checks pass, each dashboard is
+# drawn from the same data into DIR/<name>.png (tests/grafana_render.py,
+# needs python3-matplotlib): how grafana/screenshots/ is made.
 set -u
 top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-build}
@@ -137,4 +140,8 @@ synth) fill_synth || exit 1 ;;
 *) echo "HOIST_GRAFANA_DATA=$mode: want collector, synth or auto"; exit 1 ;;
 esac
 echo "data: $mode"
-python3 "$top/tests/grafana_check.py" queries "$top/grafana" "$INFLUX_URL" hoist
+python3 "$top/tests/grafana_check.py" queries "$top/grafana" "$INFLUX_URL" hoist || exit 1
+if [ -n "${HOIST_GRAFANA_RENDER:-}" ]; then
+	/usr/bin/python3 "$top/tests/grafana_render.py" "$top/grafana" "$INFLUX_URL" hoist \
+		"$HOIST_GRAFANA_RENDER" || exit 1
+fi
