@@ -23,6 +23,7 @@
 #include "common/conf.h"
 #include "common/http.h"
 #include "common/log.h"
+#include "common/notify.h"
 #include "common/util.h"
 #include "sinks/sink.h"
 
@@ -273,7 +274,7 @@ main(int argc, char **argv)
 	enum schema schema;
 	char err[1024];
 	size_t nopts = build_table(opts, OPTS_MAX);
-	int64_t next, period_ns;
+	int64_t next, period_ns, wd_ns;
 	int i, r;
 
 	log_init("hoist-collector", LOGL_INFO);
@@ -376,6 +377,7 @@ main(int argc, char **argv)
 		goto done;
 	}
 	next = now_mono_ns();
+	wd_ns = (int64_t)notify_watchdog_interval_ns();
 	while (!got_stop) {
 		int64_t ts = now_realtime_ns();
 
@@ -393,13 +395,27 @@ main(int argc, char **argv)
 		sum_sink_stats(&c, &outs);
 		write_sweep(&c, &outs, &out, st.sink.hostname,
 		    st.self_metrics, ts);
+		if (c.table.sweeps == 1) {
+			/* First sweep done and the API listening: ready. */
+			if (notify_ready() < 0)
+				log_warn("sd_notify READY");
+		}
+		notify_status("%llu containers, last sweep %.1f ms",
+		    (unsigned long long)c.table.health.containers,
+		    c.table.health.last_sweep_ms);
 		if (st.max_sweeps > 0 && c.table.sweeps >= (uint64_t)st.max_sweeps)
 			break;
 		next += period_ns;
 		if (next < now_mono_ns())
 			next = now_mono_ns() + period_ns;  /* fell behind */
-		sleep_until(next);
+		/* Keep the watchdog fed while waiting for the next sweep. */
+		while (!got_stop && now_mono_ns() < next) {
+			notify_watchdog();
+			sleep_until(wd_ns > 0 && now_mono_ns() + wd_ns < next ?
+			    now_mono_ns() + wd_ns : next);
+		}
 	}
+	notify_stopping();
 done:
 	log_info("stopping");
 	api_stop(api);
