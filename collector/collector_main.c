@@ -170,6 +170,10 @@ close_outputs(struct outputs *o)
 {
 	int i;
 
+	/* Give the network outputs a moment to deliver what is queued;
+	 * sink_close() spools (or counts as dropped) whatever is left. */
+	for (i = 0; i < o->n; i++)
+		sink_flush(o->s[i], 5000);
 	for (i = 0; i < o->n; i++)
 		sink_close(o->s[i]);
 	o->n = 0;
@@ -202,6 +206,8 @@ sum_sink_stats(struct collector *c, struct outputs *o)
 		sink_get_stats(o->s[i], &ss);
 		h->points_written += ss.points_written;
 		h->points_dropped += ss.points_dropped;
+		h->points_spooled += ss.points_spooled;
+		h->spool_bytes += ss.spool_bytes;
 	}
 	pthread_mutex_unlock(&c->table.lock);
 }

@@ -179,6 +179,7 @@ account(struct http_sink *h, const struct sink_verdict *v, uint64_t points,
 	uint64_t dropped = 0, written = 0;
 	long status = h->resp.status;
 	int64_t t = now_s();
+	char code[32] = "";
 	int k;
 
 	if (v->action == SINK_ACT_DONE && v->outcome == SINK_OUT_OK)
@@ -215,8 +216,10 @@ account(struct http_sink *h, const struct sink_verdict *v, uint64_t points,
 	}
 	if (v->action == SINK_ACT_SPLIT)
 		return;         /* logged when a single line still fails */
-	complain(&h->c_out[v->outcome], t, "%s: %s (HTTP %ld): %s; %s",
-	    h->t.label, sink_outcome_name(v->outcome), status, v->message,
+	if (status > 0)
+		snprintf(code, sizeof(code), " (HTTP %ld)", status);
+	complain(&h->c_out[v->outcome], t, "%s: %s%s: %s; %s",
+	    h->t.label, sink_outcome_name(v->outcome), code, v->message,
 	    v->action == SINK_ACT_RETRY ? "keeping the data, will retry" :
 	    v->outcome == SINK_OUT_PARTIAL ? "the server kept the other lines" :
 	    "dropped the batch");
