@@ -58,6 +58,7 @@ struct http_sink {
 	uint64_t          queue_points;
 	int64_t           first_ns;  /* when the oldest queued line came */
 	int               stop, flushing, busy;
+	size_t            held_bytes;  /* mirror of held.len for flush */
 	struct sink_stats st;
 	struct complain   c_queue;
 
@@ -457,6 +458,7 @@ step(struct http_sink *h)
 	}
 	pthread_mutex_lock(&h->mu);
 	h->busy = 0;
+	h->held_bytes = h->held.len;
 	pthread_cond_broadcast(&h->idle);
 }
 
@@ -627,12 +629,13 @@ sink_http_flush(struct sink *s, long timeout_ms)
 	pthread_mutex_lock(&h->mu);
 	h->flushing = 1;
 	pthread_cond_signal(&h->wake);
-	while ((h->queue.len > 0 || h->busy) && now_mono_ns() < deadline) {
+	while ((h->queue.len > 0 || h->busy || h->held_bytes > 0) &&
+	    now_mono_ns() < deadline) {
 		ts.tv_sec = deadline / 1000000000;
 		ts.tv_nsec = deadline % 1000000000;
 		pthread_cond_timedwait(&h->idle, &h->mu, &ts);
 	}
-	rc = h->queue.len > 0 || h->busy ? -1 : 0;
+	rc = h->queue.len > 0 || h->busy || h->held_bytes > 0 ? -1 : 0;
 	h->flushing = 0;
 	pthread_mutex_unlock(&h->mu);
 	return rc;
