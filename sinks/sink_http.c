@@ -180,7 +180,7 @@ account(struct http_sink *h, const struct sink_verdict *v, uint64_t points,
 	uint64_t dropped = 0, written = 0;
 	long status = h->resp.status;
 	int64_t t = now_s();
-	char code[32] = "";
+	char code[32] = "", what[96];
 	int k;
 
 	if (v->action == SINK_ACT_DONE && v->outcome == SINK_OUT_OK)
@@ -209,24 +209,30 @@ account(struct http_sink *h, const struct sink_verdict *v, uint64_t points,
 		h->st.write_errors++;
 	pthread_mutex_unlock(&h->mu);
 	if (v->outcome == SINK_OUT_OK) {
+		/* "Recovered" is news after failures that kept the data;
+		 * after dropped batches it is not: start those afresh. */
 		for (k = 0; k < SINK_OUT_COUNT; k++)
-			complain_recovered(&h->c_out[k], "%s: writing again "
-			    "(%s is over)", h->t.label,
-			    sink_outcome_name((enum sink_outcome)k));
+			if (k == SINK_OUT_REJECTED || k == SINK_OUT_PARTIAL)
+				memset(&h->c_out[k], 0, sizeof(h->c_out[k]));
+			else
+				complain_recovered(&h->c_out[k], "%s: writing "
+				    "again after %s failures", h->t.label,
+				    sink_outcome_name((enum sink_outcome)k));
 		return;
 	}
 	if (v->action == SINK_ACT_SPLIT)
 		return;         /* logged when a single line still fails */
 	if (status > 0)
 		snprintf(code, sizeof(code), " (HTTP %ld)", status);
-	complain(&h->c_out[v->outcome], t, "%s: %s%s: %s; %s",
-	    h->t.label, sink_outcome_name(v->outcome), code, v->message,
-	    v->action == SINK_ACT_RETRY ? "keeping the data, will retry" :
-	    v->outcome == SINK_OUT_PARTIAL ? "the server kept the other lines" :
-	    "dropped the batch");
-	if (dropped > 0)
-		log_debug("%s: %llu points dropped", h->t.label,
-		    (unsigned long long)dropped);
+	if (v->action == SINK_ACT_RETRY)
+		str_copy(what, "keeping the data, will retry", sizeof(what));
+	else
+		snprintf(what, sizeof(what), "%llu of %llu points dropped%s",
+		    (unsigned long long)dropped, (unsigned long long)points,
+		    v->outcome == SINK_OUT_PARTIAL ? ", the server kept the "
+		    "others" : "");
+	complain(&h->c_out[v->outcome], t, "%s: %s%s: %s; %s", h->t.label,
+	    sink_outcome_name(v->outcome), code, v->message, what);
 }
 
 /*
