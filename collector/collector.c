@@ -261,8 +261,6 @@ net_attach(struct collector *c, struct container *k)
 	n = cgroup_pids(k->cg, pids, (int)ARRAY_LEN(pids));
 	if (n == 0)
 		return;
-	if (k->meta.runtime == RUNTIME_MESOS)
-		mesos_env(k, pids, n);
 	k->net_pid = pids[0];
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", k->net_pid);
 	if (c->self_netns != 0 && netns_inode(path) == c->self_netns) {
@@ -373,6 +371,21 @@ update_membership(struct collector *c)
 static void
 refresh_meta(struct collector *c, struct container *k)
 {
+	int pids[16], n;
+
+	if (k->meta.runtime == RUNTIME_MESOS && !k->meta_complete) {
+		/* Not every Mesos container is a Marathon task: look at the
+		 * first sample, then only now and then. */
+		if (k->prev.valid && c->sweep_no % (uint64_t)c->refresh_sweeps)
+			return;
+		n = cgroup_pids(k->cg, pids, (int)ARRAY_LEN(pids));
+		mesos_env(k, pids, n);
+		if (k->meta.mesos_task_id[0] != '\0') {
+			k->meta_complete = 1;
+			retag(c, k);
+		}
+		return;
+	}
 	if (c->docker == NULL || k->meta.runtime != RUNTIME_DOCKER)
 		return;
 	if (k->meta_complete && (c->sweep_no % (uint64_t)c->refresh_sweeps)
