@@ -53,8 +53,9 @@ trap cleanup EXIT
 
 # start_collector DB SPOOL FILE: run it in the background, pid in CPID.
 start_collector() {
-	"$COLLECTOR" --interval 1 --docker none --cgroup-root "$tree" \
-		--output "file:$3" --output "influxdb:$INFLUX_URL/$1" \
+	"$COLLECTOR" --interval 1 --docker none --listen none \
+		--cgroup-root "$tree" --output "file:$3" \
+		--output "influxdb:$INFLUX_URL/$1" \
 		--influxdb-create-db --spool-dir "$2" --flush-interval-ms 200 \
 		--hostname it >/dev/null 2>>"$T/collector.log" &
 	CPID=$!

@@ -75,7 +75,8 @@ URL="https://127.0.0.1:$(cat "$T/port")/tlsdb"
 # run NAME [flags...]: one sweep (--once) to the stand-in.
 run() {
 	name=$1; shift
-	"$COLLECTOR" --once --interval 0.2 --docker none --cgroup-root "$tree" \
+	"$COLLECTOR" --once --interval 0.2 --docker none --listen none \
+		--cgroup-root "$tree" \
 		--self-metrics=no --output "influxdb:$URL" \
 		--spool-dir "$T/spool-$name" --http-timeout-ms 3000 "$@" \
 		>/dev/null 2>"$T/$name.log" || fail "$name: collector failed"
