@@ -71,34 +71,6 @@ struct reply {
 	const char *www_auth;       /* WWW-Authenticate header, for 401 */
 };
 
-const struct conf_opt api_conf_opts[] = {
-	{ "listen", 0, CONF_STR, offsetof(struct api_settings, listen),
-	  0, 0, API_LISTEN_DEFAULT, "ADDR:PORT",
-	  "serve the HTTP API here ([::1]:PORT for IPv6; none: off)" },
-	{ "api_token_file", 0, CONF_STR,
-	  offsetof(struct api_settings, token_file), 0, 0, "", "FILE",
-	  "require this bearer token on every endpoint but /healthz" },
-	{ "api_max_connections", 0, CONF_INT,
-	  offsetof(struct api_settings, max_connections), 1, 10000, "64", "N",
-	  "HTTP API connections served at once" },
-	{ "api_timeout_s", 0, CONF_INT,
-	  offsetof(struct api_settings, timeout_s), 1, 3600, "10", "SEC",
-	  "close an idle HTTP API connection after SEC seconds" },
-};
-const size_t api_conf_nopts = ARRAY_LEN(api_conf_opts);
-
-void
-api_options_from(struct api_options *o, const struct api_settings *s,
-    double interval_s)
-{
-	memset(o, 0, sizeof(*o));
-	o->listen = s->listen;
-	o->token_file = s->token_file[0] != '\0' ? s->token_file : NULL;
-	o->interval_s = interval_s;
-	o->max_connections = (unsigned)s->max_connections;
-	o->timeout_s = (unsigned)s->timeout_s;
-}
-
 int
 api_enabled(const struct api_options *o)
 {

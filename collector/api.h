@@ -25,7 +25,6 @@
 #include <sys/socket.h>
 
 #include "collector/container.h"
-#include "common/conf.h"
 
 #define API_LISTEN_DEFAULT          "127.0.0.1:9108"
 #define API_MAX_CONNECTIONS_DEFAULT 64
@@ -48,34 +47,9 @@ struct api_options {
 	size_t      reply_max;      /* 0: API_REPLY_MAX_DEFAULT */
 };
 
-/*
- * The API's config keys, for the collector's settings table (the
- * sink_options habit): embed struct api_settings in the program's
- * settings and conf_table_append(api_conf_opts) at its offset.
- *     listen               ADDR:PORT | [ADDR6]:PORT | none
- *     api_token_file       FILE
- *     api_max_connections  N (1..10000)
- *     api_timeout_s        SEC (1..3600)
- */
-struct api_settings {
-	char    listen[CONF_STR_MAX];
-	char    token_file[CONF_STR_MAX];
-	int64_t max_connections;
-	int64_t timeout_s;
-};
-
-extern const struct conf_opt api_conf_opts[];
-extern const size_t api_conf_nopts;
-
 struct api;
 
 /* api.c */
-/*
- * Fill o from the settings (borrowed: o points into s) and the sweep
- * interval; the limits not in the settings keep their defaults.
- */
-void api_options_from(struct api_options *o, const struct api_settings *s,
-	double interval_s);
 /* 0 when o->listen says the API is off ("none", NULL or ""), else 1. */
 int  api_enabled(const struct api_options *o);
 /*

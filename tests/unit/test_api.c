@@ -870,35 +870,6 @@ test_disabled_and_bad_listen(void **state)
 	fix_table_free(&t);
 }
 
-/* The config keys: defaults, bounds, and options built from them. */
-static void
-test_conf_keys(void **state)
-{
-	struct api_settings s;
-	struct api_options o;
-	char err[256];
-
-	(void)state;
-	memset(&s, 0, sizeof(s));
-	assert_int_equal(conf_defaults(api_conf_opts, api_conf_nopts, &s, err,
-	    sizeof(err)), 0);
-	assert_string_equal(s.listen, "127.0.0.1:9108");
-	assert_string_equal(s.token_file, "");
-	assert_int_equal(s.max_connections, 64);
-	assert_int_equal(s.timeout_s, 10);
-	assert_int_equal(conf_set(api_conf_opts, api_conf_nopts, &s,
-	    "api_max_connections", "0", err, sizeof(err)), -1);
-	assert_int_equal(conf_set(api_conf_opts, api_conf_nopts, &s,
-	    "api_timeout_s", "30", err, sizeof(err)), 0);
-	assert_int_equal(conf_set(api_conf_opts, api_conf_nopts, &s,
-	    "listen", "none", err, sizeof(err)), 0);
-	api_options_from(&o, &s, 5);
-	assert_int_equal(api_enabled(&o), 0);
-	assert_null(o.token_file);
-	assert_int_equal(o.timeout_s, 30);
-	assert_true(o.interval_s == 5);
-}
-
 int
 main(void)
 {
@@ -920,7 +891,6 @@ main(void)
 		cmocka_unit_test(test_parse_listen),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_disabled_and_bad_listen),
-		cmocka_unit_test(test_conf_keys),
 	};
 	int rc;
 
