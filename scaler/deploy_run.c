@@ -372,7 +372,9 @@ static int
 follow(struct run *r)
 {
 	char last[256] = "";
-	double deadline = r->a->timeout_s;
+	/* Counted from the PUT: a person's time at the prompt or a long push
+	 * does not eat into it. */
+	double deadline = elapsed_s(r) + r->a->timeout_s;
 
 	for (;;) {
 		struct deploy_judgement j;
