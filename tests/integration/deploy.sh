@@ -10,9 +10,10 @@
 # previous version is PUT back (7); prod without a terminal and without
 # --yes is refused with no request at all (3); prod on a terminal (a pty)
 # answered "n" is refused and "y" deploys; 401 and 422 give exit 5 with
-# Marathon's message; broken JSON, a missing id, an invalid id, negative
-# instances and a missing image field give exit 2 naming the file and
-# the JSON path, with nothing sent; a bad config gives exit 2.
+# Marathon's message, and so does an unreachable Marathon; broken JSON, a
+# missing id, an invalid id, negative instances and a missing image field
+# give exit 2 naming the file and the JSON path, with nothing sent; a bad
+# config gives exit 2.
 : "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${BUILD:=build}"
 DEPLOY="$HOIST_TOP/$BUILD/hoist-deploy"
@@ -39,6 +40,7 @@ while [ ! -s "$T/port" ]; do
 done
 B="http://127.0.0.1:$(cat "$T/port")"
 
+CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 printf 's3cret\n' > "$T/pw"
 printf 'wrong\n' > "$T/badpw"
 cat > "$T/deploy.conf" <<EOF
@@ -61,6 +63,9 @@ password_file = $T/pw
 marathon = $B
 user = ops
 password_file = $T/badpw
+
+[dc3 qa]
+marathon = http://127.0.0.1:$CLOSED
 EOF
 mkdir -p "$T/deploy"
 definition() {  # id instances -> stdout
@@ -226,6 +231,9 @@ run --image "$IMG" --release 6.0 --env qa --dc dc2
 expect_rc 5 "401 from Marathon"
 expect_err "401" "401 status shown"
 expect_err "Invalid username or password." "Marathon's 401 message shown"
+run --image "$IMG" --release 6.0 --env qa --dc dc3 --timeout 5
+expect_rc 5 "Marathon unreachable"
+expect_err "cannot reach Marathon" "unreachable Marathon explained"
 mkdir -p "$T/inv"
 python3 - "$T/deploy/qa-deploy.json" > "$T/inv/qa-deploy.json" <<'EOF'
 import json, sys
