@@ -58,7 +58,8 @@ kill "$CPID"; wait "$CPID"; rc=$?; CPID=
 [ $rc -eq 0 ] || fail "collector exit status $rc"
 
 busy_docker=$(echo "$STATS" | awk '$1=="busy"{sub("%","",$2); s+=$2; n++} END{if(n) printf "%.3f", s/n}')
-mem_docker=$(echo "$STATS" | awk '$1=="mem"{m=$3} END{print m}')
+mem_docker=$(sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$DOCKER_TMP/stats.txt" |
+	awk '$1=="mem" && $2 != "--" {m=$3} END{print m}')
 [ -n "$busy_docker" ] && [ -n "$mem_docker" ] || fail "no docker stats"
 busy_pct=$($LPQ "$OUT" container_cpu usage_percent container_name=busy cpu=cpu-total $win --mean) || fail "no usage_percent for busy"
 busy_lim=$($LPQ "$OUT" container_cpu usage_percent_of_limit container_name=busy cpu=cpu-total $win --mean) || fail "no usage_percent_of_limit"
