@@ -378,6 +378,7 @@ policy_evaluate(const struct rule *r, const struct policy_input *in,
 	d->time_s = now;
 	str_copy(d->app_id, r->app_id, sizeof(d->app_id));
 	d->current = d->desired = in->instances;
+	d->running = in->running;
 	d->action = POLICY_NONE;
 	aggregate(r, in, now, &cpu, &mem, &counted, &d->tasks_with_metrics);
 	d->tasks_total = (int)in->ntasks;

@@ -90,6 +90,7 @@ struct policy_decision {
 	char               app_id[RULES_APP_ID_MAX];
 	int                current;
 	int                desired;
+	int                running;       /* tasks running at the time */
 	enum policy_action action;
 	char               reason[POLICY_REASON_MAX];
 	int                has_cpu, has_mem;
