@@ -52,3 +52,9 @@ orch_app_free(struct orch_app *a)
 	a->tasks = NULL;
 	a->ntasks = 0;
 }
+
+const char *
+orch_name(const struct orch *o)
+{
+	return o->ops->name;
+}

@@ -65,12 +65,19 @@ struct orch {
 	void                  *ctx;   /* the implementation's, borrowed */
 };
 
+/* The implementations, one per file. */
+/* orch_marathon.c: ctx is a struct marathon * (scaler/marathon.h). */
+extern const struct orch_ops orch_marathon_ops;
+/* "2014-09-13T00:24:46.959Z" -> unix seconds; -1 when not that form. */
+int64_t orch_marathon_parse_time(const char *s);
+
 /* orch.c */
 enum orch_result orch_get_app(const struct orch *o, const char *app_id,
 	struct orch_app *out, struct orch_status *st);
 enum orch_result orch_scale(const struct orch *o, const char *app_id, int n,
 	struct orch_status *st);
 void             orch_app_free(struct orch_app *a);   /* NULL ok */
+const char      *orch_name(const struct orch *o);
 const char      *orch_strerror(enum orch_result r);
 
 #endif

@@ -10,6 +10,7 @@
 #include <cJSON.h>
 
 #include "common/util.h"
+#include "scaler/marathon.h"
 #include "scaler/rules.h"
 
 enum field_kind { F_APP_ID, F_INT, F_I64, F_DOUBLE, F_BOOL, F_MODE,
@@ -105,7 +106,7 @@ is_id_char(char c)
 int
 rules_normalize_app_id(char *id, size_t size)
 {
-	char tmp[RULES_APP_ID_MAX];
+	char tmp[RULES_APP_ID_MAX], why[256];
 	size_t n, i, seglen = 0;
 
 	n = strlen(id);
@@ -136,6 +137,9 @@ rules_normalize_app_id(char *id, size_t size)
 			return -1;
 		seglen++;
 	}
+	/* And Marathon's own rule (labels start and end alphanumeric). */
+	if (!marathon_id_valid(tmp, why, sizeof(why)))
+		return -1;
 	str_copy(id, tmp, size);
 	return 0;
 }

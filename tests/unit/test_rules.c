@@ -212,7 +212,8 @@ test_normalize(void **state)
 		{ "/shop.v2/web-1", "/shop.v2/web-1" },
 		{ "/", NULL }, { "", NULL }, { "/a//b", NULL },
 		{ "/A", NULL }, { "/a b", NULL }, { "/a/./b", NULL },
-		{ "/a/..", NULL }, { "//", NULL },
+		{ "/a/..", NULL }, { "//", NULL }, { "/-a", NULL },
+		{ "/a-", NULL }, { "/a/b.", NULL },
 	};
 	char buf[RULES_APP_ID_MAX];
 	size_t i;
