@@ -40,7 +40,10 @@ ALL_LDFLAGS := $(LDSAN) $(LDFLAGS)
 # files that hold a program's main(): those are named *_main.c.
 LIB_SRC   := $(filter-out %_main.c,$(wildcard common/*.c sinks/*.c collector/*.c scaler/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
-PROGS     := hoist-collector hoist-scaler hoist-deploy
+# A program is built once its main file exists.
+PROGS     := $(if $(wildcard collector/collector_main.c),hoist-collector) \
+             $(if $(wildcard scaler/scaler_main.c),hoist-scaler) \
+             $(if $(wildcard scaler/deploy_main.c),hoist-deploy)
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*_main.c)

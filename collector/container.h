@@ -14,6 +14,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "common/log.h"
+
 #define CONTAINER_ID_MAX     128   /* docker 64 hex, mesos uuid, cgroup path */
 #define CONTAINER_NAME_MAX   256
 #define CGROUP_PATH_MAX      512
@@ -68,7 +70,8 @@ struct cpu_stats {
 	int64_t  quota_us;       /* -1: unlimited */
 	uint64_t period_us;
 	uint32_t npercpu;        /* entries used in percpu_ns */
-	uint64_t *percpu_ns;     /* owned by the container, ncpu_max long */
+	uint32_t percpu_cap;     /* entries allocated */
+	uint64_t *percpu_ns;     /* owned by the container, percpu_cap long */
 	struct psi psi;
 };
 
@@ -137,6 +140,14 @@ struct rates {
 	double   blk_read_bps, blk_write_bps;
 };
 
+/* What rates need from the previous sample, nothing more. */
+struct sample_prev {
+	int      valid;
+	int64_t  mono_ns;
+	uint64_t host_cpu_ns, cpu_usage_ns;
+	uint64_t net_rx, net_tx, blk_read, blk_write;
+};
+
 struct label {
 	char *key, *value;       /* owned */
 };
@@ -163,15 +174,15 @@ struct container {
 	struct container_meta meta;
 	char     cgroup_path[CGROUP_PATH_MAX];  /* relative to a hierarchy */
 	struct sample cur;
-	/* What rates need from the previous sample, nothing more. */
-	struct {
-		int      valid;
-		int64_t  mono_ns;
-		uint64_t host_cpu_ns, cpu_usage_ns;
-		uint64_t net_rx, net_tx, blk_read, blk_write;
-	} prev;
+	struct sample_prev prev;
 	struct rates rates;
 	struct cgroup_handle *cg;        /* kept-open files; owned */
+	char    *tags;                   /* escaped ",k=v..." for lp; owned */
+	size_t   tags_len;
+	int      net_pid;                /* a process inside, for net/dev */
+	int      net_fd;                 /* /proc/<net_pid>/net/dev, or -1 */
+	int      net_host;               /* shares the host's netns: no net */
+	struct complain net_complain;
 	uint64_t seen_sweep;             /* last sweep that found it */
 	int      meta_complete;          /* Docker has answered for it */
 };

@@ -216,13 +216,14 @@ out:
 	return ret;
 }
 
-#define MAX_LONGOPTS 96
+#define MAX_LONGOPTS 192
 
 int
 conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
     int argc, char **argv, const char *default_config, struct conf_cli *cli,
     char *err, size_t errlen)
 {
+	static char dashed[MAX_LONGOPTS / 2][64];
 	struct option lo[MAX_LONGOPTS];
 	char shorts[128] = "c:nhv", msg[512];
 	unsigned char list_from_cli[MAX_LONGOPTS] = { 0 };
@@ -230,7 +231,7 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 	int c, idx;
 
 	memset(cli, 0, sizeof(*cli));
-	if (nopts + 4 > MAX_LONGOPTS) {
+	if (2 * nopts + 4 > MAX_LONGOPTS) {
 		snprintf(err, errlen, "internal: too many options");
 		return -1;
 	}
@@ -241,6 +242,18 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 		lo[k].flag = NULL;
 		lo[k].val = 1000 + (int)i;
 		k++;
+		/* "cgroup_root" is also accepted as --cgroup-root. */
+		if (strchr(opts[i].name, '_') != NULL &&
+		    strlen(opts[i].name) < sizeof(dashed[0])) {
+			char *d = dashed[i];
+			str_copy(d, opts[i].name, sizeof(dashed[0]));
+			for (; *d != '\0'; d++)
+				if (*d == '_')
+					*d = '-';
+			lo[k] = lo[k - 1];
+			lo[k].name = dashed[i];
+			k++;
+		}
 		if (opts[i].shortopt != 0 && sl + 3 < sizeof(shorts)) {
 			shorts[sl++] = (char)opts[i].shortopt;
 			if (opts[i].type != CONF_BOOL)

@@ -1,7 +1,6 @@
 /*
  * lp.c — see lp.h for the exact rules.
  */
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,9 @@ escape_ident(struct buf *b, const char *s, const char *seps)
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 
+		/* Fast path: letters, digits and most punctuation. */
+		if ((unsigned char)c > ' ' && c != ',' && c != '=')
+			continue;
 		switch (c) {
 		case '\n': rep = "\\n"; break;
 		case '\r': rep = "\\r"; break;
@@ -104,6 +106,15 @@ lp_begin(struct lp *p, struct buf *out, const char *measurement)
 }
 
 void
+lp_begin_raw(struct lp *p, struct buf *out, const char *prefix, size_t len)
+{
+	p->out = out;
+	p->line_start = out->len;
+	p->nfields = 0;
+	p->failed = buf_append(out, prefix, len) != 0;
+}
+
+void
 lp_tag(struct lp *p, const char *key, const char *value)
 {
 	if (p->failed || value == NULL || empty_ident(key) ||
@@ -129,16 +140,67 @@ field_key(struct lp *p, const char *key)
 	return 0;
 }
 
+/* Decimal digits of v, right-aligned ending at end; returns the start. */
+static char *
+u64_digits(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return end;
+}
+
 void
 lp_field_i(struct lp *p, const char *key, int64_t v)
 {
-	char num[32];
-	int n;
+	char num[32], *end = num + sizeof(num), *s;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
 	if (field_key(p, key) != 0)
 		return;
-	n = snprintf(num, sizeof(num), "%" PRId64 "i", v);
-	if (buf_append(p->out, num, (size_t)n) != 0)
+	*--end = 'i';
+	s = u64_digits(end, u);
+	if (v < 0)
+		*--s = '-';
+	if (buf_append(p->out, s, (size_t)(num + sizeof(num) - s)) != 0)
+		p->failed = 1;
+}
+
+void
+lp_field_fixed(struct lp *p, const char *key, double v, int decimals)
+{
+	static const double pow10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6 };
+	char num[48], *end = num + sizeof(num), *s;
+	uint64_t scaled, ip, fp;
+	int neg = v < 0, i;
+
+	if (!isfinite(v) || decimals < 0 || decimals > 6 ||
+	    fabs(v) >= 1e12) {
+		lp_field_f(p, key, v);
+		return;
+	}
+	if (field_key(p, key) != 0)
+		return;
+	scaled = (uint64_t)(fabs(v) * pow10[decimals] + 0.5);
+	ip = scaled / (uint64_t)pow10[decimals];
+	fp = scaled % (uint64_t)pow10[decimals];
+	/* Fraction digits without trailing zeros; "12" stays a float in
+	 * line protocol since it has no 'i'. */
+	for (i = decimals; i > 0 && fp % 10 == 0; i--)
+		fp /= 10;
+	s = end;
+	if (i > 0) {
+		for (; i > 0; i--) {
+			*--s = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		*--s = '.';
+	}
+	s = u64_digits(s, ip);
+	if (neg && scaled != 0)
+		*--s = '-';
+	if (buf_append(p->out, s, (size_t)(end - s)) != 0)
 		p->failed = 1;
 }
 
@@ -193,8 +255,12 @@ lp_end(struct lp *p, int64_t ts_ns)
 
 	if (!p->failed && p->nfields > 0) {
 		if (ts_ns >= 0) {
-			n = snprintf(num, sizeof(num), " %" PRId64 "\n", ts_ns);
-			if (buf_append(p->out, num, (size_t)n) == 0)
+			char *end = num + sizeof(num), *s;
+			*--end = '\n';
+			s = u64_digits(end, (uint64_t)ts_ns);
+			*--s = ' ';
+			n = (int)(num + sizeof(num) - s);
+			if (buf_append(p->out, s, (size_t)n) == 0)
 				return 1;
 		} else if (buf_putc(p->out, '\n') == 0)
 			return 1;

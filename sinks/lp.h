@@ -26,6 +26,9 @@
  *     lp_tag(&p, "host", host);            all tags before any field
  *     lp_field_i(&p, "usage_total", n);
  *     lp_end(&p, ts_ns);
+ *
+ * lp_begin_raw() starts a point from an already escaped prefix
+ * ("measurement,tag=v,tag=v"), for callers that cache a container's tags.
  */
 #ifndef HOIST_LP_H
 #define HOIST_LP_H
@@ -43,10 +46,15 @@ struct lp {
 
 /* lp.c */
 void lp_begin(struct lp *p, struct buf *out, const char *measurement);
+void lp_begin_raw(struct lp *p, struct buf *out, const char *prefix,
+	size_t len);
 void lp_tag(struct lp *p, const char *key, const char *value);
 void lp_field_i(struct lp *p, const char *key, int64_t v);
 void lp_field_u(struct lp *p, const char *key, uint64_t v);
 void lp_field_f(struct lp *p, const char *key, double v);
+/* A float with at most `decimals` (0..6) fraction digits, trailing zeros
+ * dropped: cheaper than lp_field_f for percentages and rates. */
+void lp_field_fixed(struct lp *p, const char *key, double v, int decimals);
 void lp_field_s(struct lp *p, const char *key, const char *v);
 void lp_field_b(struct lp *p, const char *key, int v);
 /*

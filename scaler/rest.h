@@ -1,5 +1,5 @@
 /*
- * api.h — hoist-scaler's REST API (libmicrohttpd, JSON).
+ * rest.h — hoist-scaler's REST API (libmicrohttpd, JSON).
  *
  *   POST   /v1/rules              create (body has app_id): 201, 409
  *   GET    /v1/rules              {"rules": [...]}
@@ -21,8 +21,8 @@
  * the thread-safe state, decisions and stats (borrowed; they must outlive
  * the server).
  */
-#ifndef HOIST_API_H
-#define HOIST_API_H
+#ifndef HOIST_REST_H
+#define HOIST_REST_H
 
 #include <stddef.h>
 
@@ -30,9 +30,9 @@
 #include "scaler/state.h"
 #include "scaler/stats.h"
 
-#define API_TOKEN_MAX 512
+#define REST_TOKEN_MAX 512
 
-struct api_config {
+struct rest_config {
 	const char          *listen;      /* "127.0.0.1:8090", "[::1]:0" */
 	const char          *token;       /* NULL or "": no auth */
 	struct state        *state;
@@ -40,18 +40,20 @@ struct api_config {
 	struct scaler_stats *stats;
 };
 
-struct api;
+struct rest;
 
-/* api.c */
+/* rest.c */
 /* Bind and start serving; NULL with err on failure. */
-struct api *api_start(const struct api_config *cfg, char *err, size_t errlen);
-void        api_stop(struct api *a);                     /* NULL ok */
+struct rest *rest_start(const struct rest_config *cfg, char *err, size_t errlen);
+void        rest_stop(struct rest *a);                     /* NULL ok */
+/* Replace the token (SIGHUP); NULL or "" turns auth off.  Copied. */
+void        rest_set_token(struct rest *a, const char *token);
 /* The port actually bound (useful with port 0). */
-int         api_port(const struct api *a);
+int         rest_port(const struct rest *a);
 /* Parse "ADDR:PORT" / "[V6]:PORT" into a sockaddr_storage; 0 or -1. */
-int         api_parse_listen(const char *s, void *ss, size_t *sslen);
+int         rest_parse_listen(const char *s, void *ss, size_t *sslen);
 /* Read a token file (first line, trailing blanks dropped) into out. */
-int         api_read_token(const char *path, char *out, size_t outlen,
+int         rest_read_token(const char *path, char *out, size_t outlen,
 	char *err, size_t errlen);
 
 #endif

@@ -1,11 +1,12 @@
 /*
- * api.c — see api.h.  One MHD daemon with its own polling thread; each
+ * rest.c — see rest.h.  One MHD daemon with its own polling thread; each
  * request collects its body in a capped buf, then one handler per route
  * answers once the body is complete.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +19,15 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "scaler/api.h"
+#include "scaler/rest.h"
 
-#define API_DECISIONS_DEFAULT 100
+#define REST_DECISIONS_DEFAULT 100
 
-struct api {
+struct rest {
 	struct MHD_Daemon  *mhd;
-	struct api_config   cfg;
-	char                token[API_TOKEN_MAX];
+	struct rest_config   cfg;
+	pthread_mutex_t     token_mu;
+	char                token[REST_TOKEN_MAX];
 	int                 port;
 };
 
@@ -88,7 +90,7 @@ rule_reply(struct reply *rp, unsigned status, const struct rule *r)
 }
 
 static void
-put_rule(struct api *a, struct reply *rp, const char *path_id,
+put_rule(struct rest *a, struct reply *rp, const char *path_id,
     const struct req *rq, int create_only)
 {
 	struct rules_error re;
@@ -129,7 +131,7 @@ put_rule(struct api *a, struct reply *rp, const char *path_id,
 }
 
 static void
-list_rules(struct api *a, struct reply *rp)
+list_rules(struct rest *a, struct reply *rp)
 {
 	struct rule *all;
 	size_t n = state_rules(a->cfg.state, &all), i;
@@ -143,7 +145,7 @@ list_rules(struct api *a, struct reply *rp)
 }
 
 static void
-one_rule(struct api *a, struct reply *rp, const char *method,
+one_rule(struct rest *a, struct reply *rp, const char *method,
     const char *id, const struct req *rq)
 {
 	char app[RULES_APP_ID_MAX], err[512];
@@ -208,7 +210,7 @@ iso_time(int64_t t, char *out, size_t outlen)
 }
 
 static void
-status(struct api *a, struct reply *rp)
+status(struct rest *a, struct reply *rp)
 {
 	struct rule *all;
 	size_t n = state_rules(a->cfg.state, &all), i;
@@ -269,7 +271,7 @@ status(struct api *a, struct reply *rp)
 }
 
 static void
-decisions_list(struct api *a, struct reply *rp,
+decisions_list(struct rest *a, struct reply *rp,
     struct MHD_Connection *conn)
 {
 	const char *app = MHD_lookup_connection_value(conn,
@@ -277,7 +279,7 @@ decisions_list(struct api *a, struct reply *rp,
 	const char *lim = MHD_lookup_connection_value(conn,
 	    MHD_GET_ARGUMENT_KIND, "limit");
 	size_t cap = decisions_capacity(a->cfg.decisions), n, i;
-	uint64_t limit = API_DECISIONS_DEFAULT;
+	uint64_t limit = REST_DECISIONS_DEFAULT;
 	struct policy_decision *out;
 	char id[RULES_APP_ID_MAX];
 	cJSON *o, *arr;
@@ -317,7 +319,7 @@ decisions_list(struct api *a, struct reply *rp,
 }
 
 static void
-metrics(struct api *a, struct reply *rp)
+metrics(struct rest *a, struct reply *rp)
 {
 	struct scaler_stats *s = a->cfg.stats;
 	struct buf b;
@@ -381,22 +383,39 @@ metrics(struct api *a, struct reply *rp)
 }
 
 static int
-authorized(struct api *a, struct MHD_Connection *conn)
+authorized(struct rest *a, struct MHD_Connection *conn)
 {
 	const char *h;
-	size_t tl = strlen(a->token);
+	size_t tl;
+	int ok;
 
-	if (tl == 0)
-		return 1;
+	pthread_mutex_lock(&a->token_mu);
+	tl = strlen(a->token);
+	if (tl == 0) {
+		ok = 1;
+		goto out;
+	}
 	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
-	if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
-		return 0;
-	return const_time_eq(h + 7, strlen(h + 7), a->token, tl);
+	ok = h != NULL && strncmp(h, "Bearer ", 7) == 0 &&
+	    const_time_eq(h + 7, strlen(h + 7), a->token, tl);
+out:
+	pthread_mutex_unlock(&a->token_mu);
+	return ok;
+}
+
+void
+rest_set_token(struct rest *a, const char *token)
+{
+	pthread_mutex_lock(&a->token_mu);
+	explicit_bzero(a->token, sizeof(a->token));
+	if (token != NULL)
+		str_copy(a->token, token, sizeof(a->token));
+	pthread_mutex_unlock(&a->token_mu);
 }
 
 static void
-route(struct api *a, struct MHD_Connection *conn, const char *url,
+route(struct rest *a, struct MHD_Connection *conn, const char *url,
     const char *method, const struct req *rq, struct reply *rp)
 {
 	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
@@ -476,7 +495,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
-	struct api *a = cls;
+	struct rest *a = cls;
 	struct req *rq = *con_cls;
 	struct reply rp = { 0 };
 	struct MHD_Response *resp;
@@ -539,7 +558,7 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 int
-api_parse_listen(const char *s, void *ssv, size_t *sslen)
+rest_parse_listen(const char *s, void *ssv, size_t *sslen)
 {
 	struct sockaddr_storage *ss = ssv;
 	char host[128];
@@ -587,7 +606,7 @@ api_parse_listen(const char *s, void *ssv, size_t *sslen)
 }
 
 int
-api_read_token(const char *path, char *out, size_t outlen, char *err,
+rest_read_token(const char *path, char *out, size_t outlen, char *err,
     size_t errlen)
 {
 	char *text = NULL, *nl;
@@ -613,16 +632,16 @@ api_read_token(const char *path, char *out, size_t outlen, char *err,
 	return 0;
 }
 
-struct api *
-api_start(const struct api_config *cfg, char *err, size_t errlen)
+struct rest *
+rest_start(const struct rest_config *cfg, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	size_t sslen;
-	struct api *a;
+	struct rest *a;
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 
-	if (api_parse_listen(cfg->listen, &ss, &sslen) != 0) {
+	if (rest_parse_listen(cfg->listen, &ss, &sslen) != 0) {
 		snprintf(err, errlen, "bad listen address '%s' (want "
 		    "ADDR:PORT or [V6ADDR]:PORT)", cfg->listen);
 		return NULL;
@@ -633,6 +652,7 @@ api_start(const struct api_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	a->cfg = *cfg;
+	pthread_mutex_init(&a->token_mu, NULL);
 	if (cfg->token != NULL)
 		str_copy(a->token, cfg->token, sizeof(a->token));
 	if (ss.ss_family == AF_INET6)
@@ -646,6 +666,7 @@ api_start(const struct api_config *cfg, char *err, size_t errlen)
 	if (a->mhd == NULL) {
 		snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen,
 		    strerror(errno));
+		pthread_mutex_destroy(&a->token_mu);
 		free(a);
 		return NULL;
 	}
@@ -655,17 +676,18 @@ api_start(const struct api_config *cfg, char *err, size_t errlen)
 }
 
 void
-api_stop(struct api *a)
+rest_stop(struct rest *a)
 {
 	if (a == NULL)
 		return;
 	MHD_stop_daemon(a->mhd);
 	explicit_bzero(a->token, sizeof(a->token));
+	pthread_mutex_destroy(&a->token_mu);
 	free(a);
 }
 
 int
-api_port(const struct api *a)
+rest_port(const struct rest *a)
 {
 	return a->port;
 }

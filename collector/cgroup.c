@@ -1,0 +1,319 @@
+/*
+ * cgroup.c — the generic half of the cgroup layer: per container, a table
+ * of kept-open files read with pread(2), with the error bookkeeping
+ * (count, complain with backoff) and the "vanished mid-sweep" check.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collector/cgroup_impl.h"
+#include "common/util.h"
+
+/* Bigger than any stat file we read on a 1024-CPU host. */
+#define CG_READ_MAX (64 * 1024)
+
+enum cgf_state { CGF_ABSENT, CGF_OPEN, CGF_ONDEMAND };
+
+struct cg_file {
+	int             fd;
+	uint8_t         state;      /* enum cgf_state */
+	struct complain complain;
+};
+
+struct cgroup_handle {
+	const struct cg_version *v;
+	char          *dir[CG_NCTRL];     /* owned; NULL when unused */
+	uint8_t        main_ctrl;         /* the dir whose loss = vanished */
+	size_t         nfiles;
+	struct cg_file files[];
+};
+
+static long fd_budget = 1024;
+static long fd_open;                  /* sweep thread only */
+static __thread char scratch[CG_READ_MAX];
+
+const struct cgroup_ops *
+cgroup_ops_for(const struct cg_layout_info *li)
+{
+	return li->layout == CG_LAYOUT_V2 ? &cgroup_v2_ops : &cgroup_v1_ops;
+}
+
+struct cgroup_handle *
+cgroup_open(const struct cg_layout_info *li, const char *relpath)
+{
+	return cgroup_ops_for(li)->open(li, relpath);
+}
+
+enum cg_result
+cgroup_read(struct cgroup_handle *h, struct sample *s, struct cg_errors *errs,
+    int64_t now_s)
+{
+	return h->v->ops->read(h, s, errs, now_s);
+}
+
+void
+cgroup_close(struct cgroup_handle *h)
+{
+	if (h != NULL)
+		h->v->ops->close(h);
+}
+
+long
+cgroup_set_fd_budget(long budget)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rlim_t want = rl.rlim_max;
+		if (want == RLIM_INFINITY || want > 1048576)
+			want = 1048576;
+		if (want > rl.rlim_cur) {
+			rl.rlim_cur = want;
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+				log_warn("setrlimit(RLIMIT_NOFILE, %lu)",
+				    (unsigned long)want);
+		}
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (budget <= 0) {
+		long soft = rl.rlim_cur == RLIM_INFINITY ? 1048576 :
+		    (long)rl.rlim_cur;
+		budget = soft > 512 ? soft - 256 : soft / 2;
+	}
+	fd_budget = budget;
+	return fd_budget;
+}
+
+long
+cgroup_fds_open(void)
+{
+	return fd_open;
+}
+
+/* Build "DIR/NAME" into out; -1 if it does not fit. */
+static int
+file_path(char *out, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(out, size, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+struct cgroup_handle *
+cg_handle_open(const struct cg_version *v, const struct cg_layout_info *li,
+    const char *relpath)
+{
+	struct cgroup_handle *h;
+	char path[CG_PATH_MAX * 2];
+	struct stat st;
+	size_t i;
+	int c;
+
+	h = calloc(1, sizeof(*h) + v->nfiles * sizeof(h->files[0]));
+	if (h == NULL)
+		return NULL;
+	h->v = v;
+	h->nfiles = v->nfiles;
+	h->main_ctrl = CG_NCTRL;
+	for (i = 0; i < v->nfiles; i++) {
+		h->files[i].fd = -1;
+		h->files[i].state = CGF_ABSENT;
+		c = v->files[i].ctrl;
+		if (h->dir[c] == NULL && li->mount[c][0] != '\0') {
+			if (file_path(path, sizeof(path), li->mount[c],
+			    relpath) != 0 || stat(path, &st) != 0 ||
+			    !S_ISDIR(st.st_mode))
+				continue;
+			if ((h->dir[c] = strdup(path)) == NULL)
+				goto fail;
+			if (h->main_ctrl == CG_NCTRL)
+				h->main_ctrl = (uint8_t)c;
+		}
+		if (h->dir[c] == NULL)
+			continue;
+		if (file_path(path, sizeof(path), h->dir[c],
+		    v->files[i].name) != 0)
+			continue;
+		if (fd_open < fd_budget) {
+			h->files[i].fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (h->files[i].fd >= 0) {
+				h->files[i].state = CGF_OPEN;
+				fd_open++;
+			}
+		} else if (access(path, R_OK) == 0)
+			h->files[i].state = CGF_ONDEMAND;
+		/* Otherwise the file does not exist here (a kernel without
+		 * that feature, or no swap accounting): not an error. */
+	}
+	if (h->main_ctrl == CG_NCTRL)
+		goto fail;          /* the cgroup does not exist at all */
+	return h;
+fail:
+	cg_handle_close(h);
+	return NULL;
+}
+
+void
+cg_handle_close(struct cgroup_handle *h)
+{
+	size_t i;
+	int c;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->nfiles; i++)
+		if (h->files[i].fd >= 0) {
+			close(h->files[i].fd);
+			fd_open--;
+		}
+	for (c = 0; c < CG_NCTRL; c++)
+		free(h->dir[c]);
+	free(h);
+}
+
+/* Read one file whole into scratch; returns bytes or -1 (errno). */
+static ssize_t
+fetch(struct cgroup_handle *h, size_t i)
+{
+	struct cg_file *f = &h->files[i];
+	char path[CG_PATH_MAX * 2];
+	ssize_t n;
+	int fd;
+
+	if (f->state == CGF_OPEN) {
+		do
+			n = pread(f->fd, scratch, sizeof(scratch), 0);
+		while (n < 0 && errno == EINTR);
+	} else {
+		const struct cg_file_spec *spec = &h->v->files[i];
+		if (file_path(path, sizeof(path), h->dir[spec->ctrl],
+		    spec->name) != 0) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		do
+			n = read(fd, scratch, sizeof(scratch));
+		while (n < 0 && errno == EINTR);
+		close(fd);
+	}
+	if (n == (ssize_t)sizeof(scratch)) {
+		errno = EFBIG;
+		return -1;
+	}
+	return n;
+}
+
+static int
+cgroup_gone(const struct cgroup_handle *h)
+{
+	struct stat st;
+
+	return stat(h->dir[h->main_ctrl], &st) != 0;
+}
+
+enum cg_result
+cg_handle_read(struct cgroup_handle *h, struct sample *s,
+    struct cg_errors *errs, int64_t now_s)
+{
+	const struct cg_version *v = h->v;
+	size_t i;
+	ssize_t n;
+
+	s->have = 0;
+	memset(&s->blkio, 0, sizeof(s->blkio));
+	if (v->begin != NULL)
+		v->begin(s);
+	for (i = 0; i < h->nfiles; i++) {
+		const struct cg_file_spec *spec = &v->files[i];
+		struct cg_file *f = &h->files[i];
+
+		if (f->state == CGF_ABSENT)
+			continue;
+		n = fetch(h, i);
+		if (n < 0) {
+			int e = errno;
+			if ((e == ENODEV || e == ENOENT) && cgroup_gone(h))
+				return CG_VANISHED;
+			errs->read++;
+			complain(&f->complain, now_s, "%s/%s: read: %s "
+			    "(metric skipped; %llu times)",
+			    h->dir[spec->ctrl], spec->name, strerror(e),
+			    (unsigned long long)f->complain.count + 1);
+			continue;
+		}
+		if (spec->parse(scratch, (size_t)n, s) != 0) {
+			if (n == 0 && cgroup_gone(h))
+				return CG_VANISHED;
+			errs->parse++;
+			complain(&f->complain, now_s, "%s/%s: unexpected "
+			    "format (metric skipped; %llu times)",
+			    h->dir[spec->ctrl], spec->name,
+			    (unsigned long long)f->complain.count + 1);
+			continue;
+		}
+		if (f->complain.gap_s != 0)
+			complain_recovered(&f->complain, "%s/%s: readable "
+			    "again", h->dir[spec->ctrl], spec->name);
+	}
+	if (v->finish != NULL)
+		v->finish(s);
+	return CG_OK;
+}
+
+/* Parse "1234\n5678\n" into pids. */
+static int
+read_procs(const char *dir, const char *sub, int *pids, int max)
+{
+	char path[CG_PATH_MAX * 2], buf[4096], *p, *nl;
+	uint64_t v;
+	ssize_t n;
+	int k = 0, len;
+
+	len = snprintf(path, sizeof(path), "%s%s/cgroup.procs", dir, sub);
+	if (len < 0 || (size_t)len >= sizeof(path))
+		return 0;
+	n = read_small(path, buf, sizeof(buf));
+	if (n <= 0)
+		return 0;
+	for (p = buf; k < max && (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		*nl = '\0';
+		if (parse_u64(p, &v) == 0 && v > 0 && v < (uint64_t)1 << 30)
+			pids[k++] = (int)v;
+	}
+	return k;
+}
+
+int
+cgroup_pids(struct cgroup_handle *h, int *pids, int max)
+{
+	const char *dir = h->dir[h->main_ctrl];
+	int k;
+
+	if (max <= 0)
+		return 0;
+	k = read_procs(dir, "", pids, max);
+	if (k == 0)
+		k = read_procs(dir, "/leaf", pids, max);
+	return k;
+}
+
+int
+cgroup_handle_fds(const struct cgroup_handle *h, int *fds, int max)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < h->nfiles && n < max; i++)
+		if (h->files[i].state == CGF_OPEN)
+			fds[n++] = h->files[i].fd;
+	return n;
+}

@@ -1,0 +1,99 @@
+/*
+ * cgroup.h — the cgroup layer: find out how the host mounts cgroups, then
+ * read one container's stat files into a struct sample.
+ *
+ * Two versions behind one ops table (cgroup_v1.c, cgroup_v2.c); a hybrid
+ * host reads v1 files and the unified tree's pressure files.  The root is
+ * configurable (--cgroup-root) so tests point at fixture trees.
+ *
+ * Files are kept open and read with pread(2) at offset 0, which re-renders
+ * a cgroup file: about 5x cheaper than open/read/close.  Open descriptors
+ * are a budget (cgroup_set_fd_budget); past it a file is opened, read and
+ * closed each time.
+ */
+#ifndef HOIST_CGROUP_H
+#define HOIST_CGROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collector/container.h"
+
+#define CG_PATH_MAX 512
+
+enum cg_layout {
+	CG_LAYOUT_V1,
+	CG_LAYOUT_V2,
+	CG_LAYOUT_HYBRID,
+};
+const char *cgroup_layout_name(enum cg_layout l);
+
+/* Controller indexes for v1 directories. */
+enum cg_ctrl {
+	CG_CPU, CG_CPUACCT, CG_MEMORY, CG_BLKIO, CG_PIDS, CG_UNIFIED,
+	CG_NCTRL
+};
+
+struct cg_layout_info {
+	enum cg_layout layout;
+	/* Mount point of each v1 controller ("" when absent), and of the
+	 * unified (v2) tree in [CG_UNIFIED]. */
+	char mount[CG_NCTRL][CG_PATH_MAX];
+};
+
+/* Result of reading one container. Append-only. */
+enum cg_result {
+	CG_OK = 0,          /* read; some metrics may be missing (see have) */
+	CG_VANISHED,        /* the cgroup is gone: no partial data */
+};
+
+/* Errors seen while reading, for the caller to count. */
+struct cg_errors {
+	uint32_t read;      /* a file could not be read */
+	uint32_t parse;     /* a file did not parse */
+};
+
+struct cgroup_handle;
+
+struct cgroup_ops {
+	const char *name;
+	struct cgroup_handle *(*open)(const struct cg_layout_info *li,
+	    const char *relpath);
+	enum cg_result (*read)(struct cgroup_handle *h, struct sample *s,
+	    struct cg_errors *errs, int64_t now_s);
+	void (*close)(struct cgroup_handle *h);
+};
+
+/* cgroup_layout.c */
+/*
+ * Detect the layout under `root`.  For the host's own /sys/fs/cgroup the
+ * v1 controller mount points come from libcgroup and the cgroup2 mount
+ * from /proc/self/mountinfo; for any other root (a fixture tree) from the
+ * directory names: ROOT/cgroup.controllers => v2; ROOT/cpuacct (or
+ * ROOT/cpu,cpuacct) => v1; v1 plus ROOT/unified/cgroup.controllers =>
+ * hybrid.
+ */
+int  cgroup_detect(const char *root, struct cg_layout_info *li, char *err,
+	size_t errlen);
+/* The directory that lists containers for discovery (cpuacct on v1). */
+const char *cgroup_discovery_root(const struct cg_layout_info *li);
+
+/* cgroup.c */
+const struct cgroup_ops *cgroup_ops_for(const struct cg_layout_info *li);
+struct cgroup_handle *cgroup_open(const struct cg_layout_info *li,
+	const char *relpath);
+enum cg_result cgroup_read(struct cgroup_handle *h, struct sample *s,
+	struct cg_errors *errs, int64_t now_s);
+void cgroup_close(struct cgroup_handle *h);                /* NULL ok */
+/* Up to `max` pids of processes in the container (cgroup.procs of its
+ * main directory, or of its "leaf" child on v2 Mesos).  Returns the count
+ * (0 when it has none or cannot be read). */
+int  cgroup_pids(struct cgroup_handle *h, int *pids, int max);
+/* Raise RLIMIT_NOFILE's soft limit to its hard limit and set the budget
+ * of kept-open descriptors to `budget` (0: soft limit - 256). Returns the
+ * budget in force. */
+long cgroup_set_fd_budget(long budget);
+long cgroup_fds_open(void);
+/* The descriptors a handle keeps open (for the benchmark's floor). */
+int  cgroup_handle_fds(const struct cgroup_handle *h, int *fds, int max);
+#endif

@@ -1,0 +1,51 @@
+/*
+ * cgroup_impl.h — what cgroup_v1.c and cgroup_v2.c share with cgroup.c:
+ * each version is a table of the files it reads, with one parser per
+ * file, and cgroup.c does the opening, reading and error bookkeeping.
+ * Private to the cgroup layer.
+ */
+#ifndef HOIST_CGROUP_IMPL_H
+#define HOIST_CGROUP_IMPL_H
+
+#include "collector/cgroup.h"
+#include "common/log.h"
+
+/* One file a version reads: which controller directory, its name, and
+ * the parser that puts its numbers into the sample (setting have bits). */
+struct cg_file_spec {
+	uint8_t     ctrl;           /* enum cg_ctrl */
+	const char *name;
+	int       (*parse)(const char *buf, size_t len, struct sample *s);
+};
+
+struct cg_version {
+	const struct cgroup_ops   *ops;
+	const struct cg_file_spec *files;
+	size_t                     nfiles;
+	/* Resets what several files fill together, before the first. */
+	void                     (*begin)(struct sample *s);
+	/* Figures derived from several files (working set ...). */
+	void                     (*finish)(struct sample *s);
+};
+
+/* cgroup.c */
+struct cgroup_handle *cg_handle_open(const struct cg_version *v,
+	const struct cg_layout_info *li, const char *relpath);
+enum cg_result cg_handle_read(struct cgroup_handle *h, struct sample *s,
+	struct cg_errors *errs, int64_t now_s);
+void cg_handle_close(struct cgroup_handle *h);
+
+/* cgroup_common.c: parsers for files both versions read. */
+int  cgroup_p_mem_usage(const char *b, size_t n, struct sample *s);
+int  cgroup_p_pids_current(const char *b, size_t n, struct sample *s);
+int  cgroup_p_pids_max(const char *b, size_t n, struct sample *s);
+int  cgroup_p_cpu_pressure(const char *b, size_t n, struct sample *s);
+int  cgroup_p_mem_pressure(const char *b, size_t n, struct sample *s);
+int  cgroup_p_io_pressure(const char *b, size_t n, struct sample *s);
+/* The docker CLI's memory usage: usage minus inactive file. */
+void cgroup_finish_memory(struct sample *s);
+
+extern const struct cgroup_ops cgroup_v1_ops;   /* cgroup_v1.c */
+extern const struct cgroup_ops cgroup_v2_ops;   /* cgroup_v2.c */
+
+#endif

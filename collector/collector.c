@@ -1,0 +1,520 @@
+/*
+ * collector.c — see collector.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/cgroup_parse.h"
+#include "collector/collector.h"
+#include "collector/docker.h"
+#include "collector/rates.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "sinks/lp.h"
+
+#define TAGS_MAX     4096
+#define PROC_STAT_MAX (256 * 1024)
+
+/*
+ * relpath -> index in table.c, open addressing with linear probing.
+ * Rebuilt whenever containers come or go (rare), probed every sweep.
+ */
+struct cmap {
+	uint32_t *slot;          /* index + 1; 0 = empty */
+	size_t    cap;           /* power of two */
+};
+
+const char *
+runtime_name(enum runtime r)
+{
+	switch (r) {
+	case RUNTIME_DOCKER: return "docker";
+	case RUNTIME_MESOS:  return "mesos";
+	case RUNTIME_CGROUP: return "cgroup";
+	}
+	return "unknown";
+}
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static int
+cmap_rebuild(struct cmap *m, const struct container_table *t)
+{
+	size_t cap = 64, i, j;
+	uint32_t *slot;
+
+	while (cap < t->n * 2 + 1)
+		cap *= 2;
+	slot = calloc(cap, sizeof(*slot));
+	if (slot == NULL)
+		return -1;
+	for (i = 0; i < t->n; i++) {
+		j = hash_str(t->c[i]->cgroup_path) & (cap - 1);
+		while (slot[j] != 0)
+			j = (j + 1) & (cap - 1);
+		slot[j] = (uint32_t)i + 1;
+	}
+	free(m->slot);
+	m->slot = slot;
+	m->cap = cap;
+	return 0;
+}
+
+static struct container *
+cmap_find(const struct cmap *m, const struct container_table *t,
+    const char *relpath)
+{
+	size_t j;
+
+	if (m->cap == 0)
+		return NULL;
+	j = hash_str(relpath) & (m->cap - 1);
+	while (m->slot[j] != 0) {
+		struct container *c = t->c[m->slot[j] - 1];
+		if (strcmp(c->cgroup_path, relpath) == 0)
+			return c;
+		j = (j + 1) & (m->cap - 1);
+	}
+	return NULL;
+}
+
+static uint64_t
+netns_inode(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+int
+collector_init(struct collector *c, const struct collector_options *o,
+    struct docker *docker, char *err, size_t errlen)
+{
+	long n;
+
+	memset(c, 0, sizeof(*c));
+	c->procstat_fd = -1;
+	if (cgroup_detect(o->cgroup_root, &c->li, err, errlen) != 0)
+		return -1;
+	pthread_mutex_init(&c->table.lock, NULL);
+	str_copy(c->table.host, o->hostname, sizeof(c->table.host));
+	c->table.health.started_ns = now_realtime_ns();
+	c->docker = docker;
+	c->fmt.schema = o->schema;
+	c->fmt.percpu = o->percpu;
+	c->disc = o->disc;
+	c->refresh_sweeps = o->docker_refresh_sweeps > 0 ?
+	    o->docker_refresh_sweeps : 30;
+	n = sysconf(_SC_NPROCESSORS_CONF);
+	c->ncpu_conf = n > 0 ? (uint32_t)n : 1;
+	{
+		long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+		if (pages > 0 && psz > 0)
+			c->fmt.host_mem_total = (uint64_t)pages * (uint64_t)psz;
+	}
+	c->self_netns = netns_inode("/proc/self/ns/net");
+	c->procstat_fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+	c->map = calloc(1, sizeof(*c->map));
+	c->scratch.cpu.percpu_ns = calloc(c->ncpu_conf, sizeof(uint64_t));
+	c->scratch.cpu.percpu_cap = c->ncpu_conf;
+	if (c->map == NULL || c->scratch.cpu.percpu_ns == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	cgroup_set_fd_budget(o->fd_budget);
+	log_info("cgroup layout %s (discovery root %s)",
+	    cgroup_layout_name(c->li.layout), cgroup_discovery_root(&c->li));
+	return 0;
+}
+
+static void
+container_free(struct container *k, struct docker *d)
+{
+	if (k == NULL)
+		return;
+	if (d != NULL && k->meta.runtime == RUNTIME_DOCKER)
+		docker_forget(d, k->meta.id);
+	docker_meta_free_labels(&k->meta);
+	cgroup_close(k->cg);
+	if (k->net_fd >= 0)
+		close(k->net_fd);
+	free(k->cur.cpu.percpu_ns);
+	free(k->tags);
+	free(k);
+}
+
+static void
+on_found(void *arg, const struct discovered *d)
+{
+	struct collector *c = arg;
+	struct container *k = cmap_find(c->map, &c->table, d->relpath);
+	struct discovered *nf;
+
+	if (k != NULL) {
+		k->seen_sweep = c->sweep_no;
+		return;
+	}
+	if (c->nfresh == c->capfresh) {
+		size_t cap = c->capfresh ? c->capfresh * 2 : 64;
+		nf = realloc(c->fresh, cap * sizeof(*nf));
+		if (nf == NULL)
+			return;     /* found again next sweep */
+		c->fresh = nf;
+		c->capfresh = cap;
+	}
+	c->fresh[c->nfresh++] = *d;
+}
+
+static struct container *
+container_new(struct collector *c, const struct discovered *d)
+{
+	struct container *k = calloc(1, sizeof(*k));
+
+	if (k == NULL)
+		return NULL;
+	k->net_fd = -1;
+	k->meta.runtime = d->runtime;
+	str_copy(k->meta.id, d->id, sizeof(k->meta.id));
+	str_copy(k->cgroup_path, d->relpath, sizeof(k->cgroup_path));
+	k->cg = cgroup_open(&c->li, d->relpath);
+	k->cur.cpu.percpu_ns = calloc(c->ncpu_conf, sizeof(uint64_t));
+	k->cur.cpu.percpu_cap = c->ncpu_conf;
+	if (k->cg == NULL || k->cur.cpu.percpu_ns == NULL) {
+		container_free(k, NULL);
+		return NULL;
+	}
+	k->seen_sweep = c->sweep_no;
+	return k;
+}
+
+/* Rebuild the escaped tag string after the metadata changed. */
+static void
+retag(struct collector *c, struct container *k)
+{
+	struct buf b;
+
+	buf_init(&b, TAGS_MAX);
+	if (format_tags(&k->meta, c->table.host, c->fmt.schema, &b) != 0)
+		log_warnx("container %s: tags longer than %d bytes, cut",
+		    k->meta.id, TAGS_MAX);
+	free(k->tags);
+	k->tags_len = b.len;
+	k->tags = buf_steal(&b, NULL);
+	if (k->tags == NULL) {
+		k->tags = NULL;
+		k->tags_len = 0;
+	}
+}
+
+/*
+ * Environment of a process in a Mesos container: MARATHON_APP_ID and
+ * MESOS_TASK_ID, which Marathon and Mesos set for the task.
+ */
+static void
+mesos_env(struct container *k, const int *pids, int npids)
+{
+	char path[64], *env = NULL, *p, *end;
+	size_t len;
+	int i;
+
+	for (i = 0; i < npids && (k->meta.marathon_app_id[0] == '\0' ||
+	    k->meta.mesos_task_id[0] == '\0'); i++) {
+		snprintf(path, sizeof(path), "/proc/%d/environ", pids[i]);
+		if (read_file(path, 256 * 1024, &env, &len) != 0)
+			continue;
+		for (p = env, end = env + len; p < end; p += strlen(p) + 1) {
+			if (strncmp(p, "MARATHON_APP_ID=", 16) == 0)
+				str_copy(k->meta.marathon_app_id, p + 16,
+				    sizeof(k->meta.marathon_app_id));
+			else if (strncmp(p, "MESOS_TASK_ID=", 14) == 0)
+				str_copy(k->meta.mesos_task_id, p + 14,
+				    sizeof(k->meta.mesos_task_id));
+		}
+		free(env);
+		env = NULL;
+	}
+}
+
+/* Find a process inside and open its net/dev; once per process. */
+static void
+net_attach(struct collector *c, struct container *k)
+{
+	char path[64];
+	int pids[16], n;
+
+	n = cgroup_pids(k->cg, pids, (int)ARRAY_LEN(pids));
+	if (n == 0)
+		return;
+	k->net_pid = pids[0];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", k->net_pid);
+	if (c->self_netns != 0 && netns_inode(path) == c->self_netns) {
+		k->net_host = 1;        /* host network: not its own */
+		return;
+	}
+	k->net_host = 0;
+	snprintf(path, sizeof(path), "/proc/%d/net/dev", k->net_pid);
+	k->net_fd = open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static void
+read_net(struct collector *c, struct container *k, struct sample *s,
+    int64_t now_s)
+{
+	char buf[8192];
+	ssize_t n;
+
+	if (k->net_fd < 0 && !k->net_host)
+		net_attach(c, k);
+	if (k->net_fd < 0)
+		return;
+	n = pread(k->net_fd, buf, sizeof(buf), 0);
+	if (n <= 0 || n == (ssize_t)sizeof(buf)) {
+		/* The process left: try another one next sweep. */
+		close(k->net_fd);
+		k->net_fd = -1;
+		k->net_pid = 0;
+		return;
+	}
+	if (cgp_net_dev(buf, (size_t)n, &s->net) != 0) {
+		c->table.health.err_net++;
+		complain(&k->net_complain, now_s, "container %s: /proc/%d/"
+		    "net/dev: unexpected format", k->meta.id, k->net_pid);
+		return;
+	}
+	s->have |= HAVE_NET;
+}
+
+static void
+read_host_cpu(struct collector *c, struct sample *s)
+{
+	static char buf[PROC_STAT_MAX];
+	ssize_t n;
+
+	s->host_cpu_ns = 0;
+	s->online_cpus = 0;
+	if (c->procstat_fd < 0)
+		return;
+	n = pread(c->procstat_fd, buf, sizeof(buf), 0);
+	if (n <= 0 || cgp_proc_stat(buf, (size_t)n, sysconf(_SC_CLK_TCK),
+	    &s->host_cpu_ns, &s->online_cpus) != 0)
+		log_warnx("/proc/stat: cannot read the host CPU time");
+}
+
+/* Drop containers not seen by this sweep; add the fresh ones. */
+static void
+update_membership(struct collector *c)
+{
+	struct container_table *t = &c->table;
+	size_t i, j, changed = 0;
+
+	pthread_mutex_lock(&t->lock);
+	for (i = 0, j = 0; i < t->n; i++) {
+		if (t->c[i]->seen_sweep == c->sweep_no) {
+			t->c[j++] = t->c[i];
+			continue;
+		}
+		log_debug("container %s: gone", t->c[i]->meta.id);
+		container_free(t->c[i], c->docker);
+		changed++;
+	}
+	t->n = j;
+	for (i = 0; i < c->nfresh; i++) {
+		struct container *k;
+		char did[CONTAINER_ID_MAX];
+
+		/* A Docker container started by Mesos shows up as
+		 * docker/<id> too: keep that one, it has the metadata. */
+		if (c->fresh[i].runtime == RUNTIME_MESOS && c->docker != NULL &&
+		    docker_find_mesos(c->docker, c->fresh[i].id, did,
+		    sizeof(did)))
+			continue;
+		if (t->n == t->cap) {
+			size_t cap = t->cap ? t->cap * 2 : 64;
+			struct container **nc = realloc(t->c, cap * sizeof(*nc));
+			if (nc == NULL)
+				break;
+			t->c = nc;
+			t->cap = cap;
+		}
+		k = container_new(c, &c->fresh[i]);
+		if (k == NULL)
+			continue;   /* vanished already, or no memory */
+		retag(c, k);
+		t->c[t->n++] = k;
+		changed++;
+		log_debug("container %s: new (%s, %s)", k->meta.id,
+		    runtime_name(k->meta.runtime), k->cgroup_path);
+	}
+	c->nfresh = 0;
+	if (changed && cmap_rebuild(c->map, t) != 0)
+		log_warnx("out of memory rebuilding the container map");
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Docker metadata: until Docker has answered, then now and then. */
+static void
+refresh_meta(struct collector *c, struct container *k)
+{
+	int pids[16], n;
+
+	if (k->meta.runtime == RUNTIME_MESOS && !k->meta_complete) {
+		/* Not every Mesos container is a Marathon task: look at the
+		 * first sample, then only now and then. */
+		if (k->prev.valid && c->sweep_no % (uint64_t)c->refresh_sweeps)
+			return;
+		n = cgroup_pids(k->cg, pids, (int)ARRAY_LEN(pids));
+		mesos_env(k, pids, n);
+		if (k->meta.mesos_task_id[0] != '\0') {
+			k->meta_complete = 1;
+			retag(c, k);
+		}
+		return;
+	}
+	if (c->docker == NULL || k->meta.runtime != RUNTIME_DOCKER)
+		return;
+	if (k->meta_complete && (c->sweep_no % (uint64_t)c->refresh_sweeps)
+	    != (k->seen_sweep % 7))
+		return;
+	if (docker_lookup(c->docker, k->meta.id, &k->meta) == 1) {
+		k->meta_complete = 1;
+		retag(c, k);
+	}
+}
+
+int
+collector_sweep(struct collector *c, int64_t ts_ns, struct buf *out)
+{
+	struct container_table *t = &c->table;
+	struct sample *s = &c->scratch;
+	int64_t start = now_mono_ns(), now_s;
+	struct cg_errors errs;
+	uint64_t host_cpu, vanished = 0;
+	uint32_t online;
+	int points = 0, r, full = 0;
+	size_t i;
+
+	now_s = start / 1000000000LL;
+	c->sweep_no++;
+	if (discover_scan(cgroup_discovery_root(&c->li), &c->disc, on_found,
+	    c) < 0)
+		log_warnx("cannot read the cgroup tree at %s",
+		    cgroup_discovery_root(&c->li));
+	update_membership(c);
+	read_host_cpu(c, s);
+	host_cpu = s->host_cpu_ns;
+	online = s->online_cpus;
+	memset(&errs, 0, sizeof(errs));
+	for (i = 0; i < t->n; i++) {
+		struct container *k = t->c[i];
+		uint64_t *pc;
+
+		s->mono_ns = now_mono_ns();
+		s->host_cpu_ns = host_cpu;
+		s->online_cpus = online;
+		if (cgroup_read(k->cg, s, &errs, now_s) == CG_VANISHED) {
+			/* No partial line, no error: gone next sweep. */
+			k->seen_sweep = 0;
+			vanished++;
+			continue;
+		}
+		read_net(c, k, s, now_s);
+		pthread_mutex_lock(&t->lock);
+		refresh_meta(c, k);
+		rates_remember(&k->cur, &k->prev);
+		if (k->cur.mono_ns == 0)
+			k->prev.valid = 0;
+		pc = k->cur.cpu.percpu_ns;
+		k->cur = *s;
+		s->cpu.percpu_ns = pc;        /* swap the per-CPU buffers */
+		rates_compute(&k->cur, &k->prev, c->fmt.host_mem_total,
+		    &k->rates);
+		pthread_mutex_unlock(&t->lock);
+		if (out != NULL && !full) {
+			r = format_container(k, k->tags ? k->tags : "",
+			    k->tags_len, ts_ns, &c->fmt, out);
+			if (r < 0)
+				full = 1;
+			else
+				points += r;
+		}
+	}
+	pthread_mutex_lock(&t->lock);
+	t->sweeps++;
+	t->sweep_ts_ns = ts_ns;
+	t->health.sweeps = t->sweeps;
+	t->health.containers = t->n - vanished;
+	t->health.vanished += vanished;
+	t->health.err_cgroup_read += errs.read;
+	t->health.err_cgroup_parse += errs.parse;
+	t->health.points_last_sweep = (uint64_t)points;
+	t->health.last_sweep_ms = (double)(now_mono_ns() - start) / 1e6;
+	pthread_mutex_unlock(&t->lock);
+	return full ? -1 : points;
+}
+
+int
+collector_health_point(struct collector *c, const char *host, int64_t ts_ns,
+    struct buf *out)
+{
+	struct collector_health h;
+	struct lp p;
+
+	pthread_mutex_lock(&c->table.lock);
+	h = c->table.health;
+	pthread_mutex_unlock(&c->table.lock);
+	lp_begin(&p, out, "hoist_collector");
+	lp_tag(&p, "host", host);
+	lp_field_fixed(&p, "sweep_duration_ms", h.last_sweep_ms, 3);
+	lp_field_u(&p, "containers", h.containers);
+	lp_field_u(&p, "sweeps", h.sweeps);
+	lp_field_u(&p, "points", h.points_last_sweep);
+	lp_field_u(&p, "points_written", h.points_written);
+	lp_field_u(&p, "points_dropped", h.points_dropped);
+	lp_field_u(&p, "points_spooled", h.points_spooled);
+	lp_field_u(&p, "spool_bytes", h.spool_bytes);
+	lp_field_u(&p, "errors_cgroup", h.err_cgroup_read + h.err_cgroup_parse);
+	lp_field_u(&p, "errors_cgroup_read", h.err_cgroup_read);
+	lp_field_u(&p, "errors_cgroup_parse", h.err_cgroup_parse);
+	lp_field_u(&p, "errors_docker", h.err_docker);
+	lp_field_u(&p, "errors_net", h.err_net);
+	lp_field_u(&p, "errors_output", h.err_output);
+	lp_field_u(&p, "vanished", h.vanished);
+	lp_field_u(&p, "open_files", (uint64_t)cgroup_fds_open());
+	return lp_end(&p, ts_ns);
+}
+
+void
+collector_free(struct collector *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->table.n; i++)
+		container_free(c->table.c[i], c->docker);
+	free(c->table.c);
+	c->table.c = NULL;
+	c->table.n = 0;
+	if (c->map != NULL)
+		free(c->map->slot);
+	free(c->map);
+	free(c->fresh);
+	free(c->scratch.cpu.percpu_ns);
+	if (c->procstat_fd >= 0)
+		close(c->procstat_fd);
+	pthread_mutex_destroy(&c->table.lock);
+}

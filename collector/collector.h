@@ -1,0 +1,68 @@
+/*
+ * collector.h — the sweep: discover containers, read each one's cgroup
+ * files and network counters, compute rates, fill the container table the
+ * API reads, and append line protocol for the outputs.
+ *
+ * One struct collector per process, driven by one thread (the main loop).
+ * The sweep never waits on the network: Docker metadata comes from
+ * docker.c's cache, outputs take the bytes through sinks/.
+ */
+#ifndef HOIST_COLLECTOR_H
+#define HOIST_COLLECTOR_H
+
+#include "collector/cgroup.h"
+#include "collector/container.h"
+#include "collector/discover.h"
+#include "collector/format.h"
+#include "common/buf.h"
+
+struct docker;
+
+struct collector_options {
+	const char             *cgroup_root;   /* borrowed */
+	const char             *hostname;      /* borrowed */
+	enum schema             schema;
+	int                     percpu;
+	long                    fd_budget;     /* 0: RLIMIT_NOFILE - 256 */
+	struct discover_options disc;
+	int                     docker_refresh_sweeps; /* re-read metadata */
+};
+
+struct cmap;
+
+struct collector {
+	struct cg_layout_info   li;
+	struct container_table  table;
+	struct docker          *docker;        /* borrowed; NULL = none */
+	struct format_options   fmt;
+	struct discover_options disc;
+	int                     refresh_sweeps;
+	int                     procstat_fd;
+	uint64_t                self_netns;
+	uint32_t                ncpu_conf;
+	struct cmap            *map;           /* relpath -> container */
+	struct sample           scratch;       /* read into, then swapped */
+	/* Containers found by this sweep's discovery but not yet known. */
+	struct discovered      *fresh;
+	size_t                  nfresh, capfresh;
+	uint64_t                sweep_no;
+};
+
+/* collector.c */
+/* Detect the cgroup layout and get ready.  docker may be NULL. */
+int  collector_init(struct collector *c, const struct collector_options *o,
+	struct docker *docker, char *err, size_t errlen);
+/*
+ * One sweep.  ts_ns: the realtime timestamp all its points carry.  With
+ * out == NULL nothing is formatted (the priming sample of --once).
+ * Returns the number of points appended, or -1 when out filled up (the
+ * points of the containers that fitted are kept; the rest are counted as
+ * dropped by the caller).
+ */
+int  collector_sweep(struct collector *c, int64_t ts_ns, struct buf *out);
+/* Append the collector's own health as a hoist_collector point. */
+int  collector_health_point(struct collector *c, const char *host,
+	int64_t ts_ns, struct buf *out);
+void collector_free(struct collector *c);
+
+#endif

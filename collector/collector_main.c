@@ -1,0 +1,363 @@
+/*
+ * collector_main.c — hoist-collector: the per-host agent.
+ *
+ *   hoist-collector [-c FILE] [-n] [--once] [--interval SEC] [--output SPEC]...
+ *                   [--docker URL] [--cgroup-root DIR] ...
+ *
+ * Every flag is also a config-file key (common/conf.h).  Runs until SIGTERM
+ * or SIGINT; SIGHUP reopens file outputs (logrotate).  --once takes two
+ * samples --interval apart, writes one sweep and exits.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/collector.h"
+#include "collector/docker.h"
+#include "common/conf.h"
+#include "common/http.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "sinks/sink.h"
+
+#define DEFAULT_CONFIG  "/etc/hoist/collector.conf"
+#define SWEEP_BUF_MAX   (256u << 20)   /* line protocol of one sweep */
+#define OPTS_MAX        80
+
+struct settings {
+	double           interval;
+	int              once;
+	struct conf_list output;
+	char             docker[CONF_STR_MAX];
+	int64_t          docker_timeout_ms;
+	int64_t          docker_refresh_s;
+	char             label_include[CONF_STR_MAX];
+	char             cgroup_root[CONF_STR_MAX];
+	struct conf_list cgroup_prefix;
+	char             schema[CONF_STR_MAX];
+	int              percpu;
+	int              self_metrics;
+	int64_t          max_open_files;
+	int64_t          max_sweeps;
+	struct sink_options sink;
+};
+
+#define S(f) offsetof(struct settings, f)
+static const struct conf_opt collector_opts[] = {
+	{ "interval", 'i', CONF_DOUBLE, S(interval), 0.05, 3600, "10", "SEC",
+	  "seconds between sweeps" },
+	{ "once", 0, CONF_BOOL, S(once), 0, 0, "no", NULL,
+	  "take two samples --interval apart, write one sweep, exit" },
+	{ "output", 'o', CONF_LIST, S(output), 0, 0, NULL, "SPEC",
+	  "stdout | file:PATH | influxdb:URL | influxdb2:URL (repeatable; "
+	  "default stdout)" },
+	{ "docker", 0, CONF_STR, S(docker), 0, 0,
+	  "unix:///var/run/docker.sock", "URL",
+	  "Docker Engine API (unix:///path or http://host:port; none = off)" },
+	{ "docker_timeout_ms", 0, CONF_INT, S(docker_timeout_ms), 100, 60000,
+	  "3000", "MS", "one Docker API request, whole" },
+	{ "docker_refresh_s", 0, CONF_INT, S(docker_refresh_s), 1, 3600, "10",
+	  "SEC", "period of the Docker container list refresh" },
+	{ "label_include", 0, CONF_STR, S(label_include), 0, 0, "", "LIST",
+	  "Docker labels to tag points with (comma-separated, * at the end "
+	  "matches a prefix)" },
+	{ "cgroup_root", 0, CONF_STR, S(cgroup_root), 0, 0, "/sys/fs/cgroup",
+	  "DIR", "where cgroups are mounted (a fixture tree in tests)" },
+	{ "cgroup_prefix", 0, CONF_LIST, S(cgroup_prefix), 0, 0, NULL, "GLOB",
+	  "extra cgroups to measure, relative to the root (repeatable), e.g. "
+	  "system.slice/nginx.service" },
+	{ "schema", 0, CONF_STR, S(schema), 0, 0, "hoist", "NAME",
+	  "hoist (container_*) or telegraf (docker_container_*)" },
+	{ "percpu", 0, CONF_BOOL, S(percpu), 0, 0, "yes", NULL,
+	  "per-CPU usage points (cgroup v1)" },
+	{ "self_metrics", 0, CONF_BOOL, S(self_metrics), 0, 0, "yes", NULL,
+	  "write the hoist_collector health point every sweep" },
+	{ "max_open_files", 0, CONF_INT, S(max_open_files), 0, 1000000, "0",
+	  "N", "stat files kept open (0: RLIMIT_NOFILE - 256); past it, "
+	  "files are opened per read" },
+	{ "max_sweeps", 0, CONF_INT, S(max_sweeps), 0, 1e12, "0", "N",
+	  "exit after N sweeps (0: run until SIGTERM; for tests and "
+	  "benchmarks)" },
+};
+#undef S
+
+static volatile sig_atomic_t got_stop, got_hup;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_stop = 1;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Sleep until the absolute monotonic time `until`; returns early on a
+ * signal. */
+static void
+sleep_until(int64_t until)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(until / 1000000000LL);
+	ts.tv_nsec = (long)(until % 1000000000LL);
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+static size_t
+build_table(struct conf_opt *opts, size_t max)
+{
+	size_t n = 0;
+
+	conf_table_append(opts, &n, max, collector_opts,
+	    ARRAY_LEN(collector_opts), 0);
+	conf_table_append(opts, &n, max, sink_conf_opts, sink_conf_nopts,
+	    offsetof(struct settings, sink));
+	return n;
+}
+
+struct outputs {
+	struct sink *s[CONF_LIST_MAX];
+	int          n;
+};
+
+static int
+open_outputs(const struct settings *st, struct outputs *o, char *err,
+    size_t errlen)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	if (st->output.n == 0) {
+		o->s[0] = sink_open("stdout", &st->sink, err, errlen);
+		if (o->s[0] == NULL)
+			return -1;
+		o->n = 1;
+		return 0;
+	}
+	for (i = 0; i < st->output.n; i++) {
+		char msg[512];
+
+		o->s[i] = sink_open(st->output.v[i], &st->sink, msg,
+		    sizeof(msg));
+		if (o->s[i] == NULL) {
+			snprintf(err, errlen, "output '%.200s': %s",
+			    st->output.v[i], msg);
+			return -1;
+		}
+		o->n = i + 1;
+	}
+	return 0;
+}
+
+static void
+close_outputs(struct outputs *o)
+{
+	int i;
+
+	for (i = 0; i < o->n; i++)
+		sink_close(o->s[i]);
+	o->n = 0;
+}
+
+/* Check what the table cannot: schema names, output specs' form. */
+static int
+check_settings(const struct settings *st, enum schema *schema, char *err,
+    size_t errlen)
+{
+	if (format_schema_parse(st->schema, schema) != 0) {
+		snprintf(err, errlen, "schema: '%.64s' is not hoist or "
+		    "telegraf", st->schema);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+sum_sink_stats(struct collector *c, struct outputs *o)
+{
+	struct collector_health *h = &c->table.health;
+	struct sink_stats ss;
+	int i;
+
+	struct docker_stats ds;
+
+	docker_get_stats(c->docker, &ds);
+	pthread_mutex_lock(&c->table.lock);
+	h->err_docker = ds.errors;
+	h->points_written = h->points_dropped = 0;
+	h->points_spooled = h->spool_bytes = 0;
+	for (i = 0; i < o->n; i++) {
+		sink_get_stats(o->s[i], &ss);
+		h->points_written += ss.points_written;
+		h->points_dropped += ss.points_dropped;
+	}
+	pthread_mutex_unlock(&c->table.lock);
+}
+
+static void
+write_sweep(struct collector *c, struct outputs *o, struct buf *out,
+    const char *host, int self_metrics, int64_t ts)
+{
+	int i;
+
+	if (self_metrics)
+		collector_health_point(c, host, ts, out);
+	for (i = 0; i < o->n; i++)
+		if (sink_write(o->s[i], out->data ? out->data : "",
+		    out->len) != 0)
+			c->table.health.err_output++;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct conf_opt opts[OPTS_MAX];
+	struct collector_options co;
+	struct docker_options dopt;
+	struct settings st;
+	struct conf_cli cli;
+	struct collector c;
+	struct outputs outs;
+	struct docker *docker = NULL;
+	struct buf out;
+	enum schema schema;
+	char err[1024];
+	size_t nopts = build_table(opts, OPTS_MAX);
+	int64_t next, period_ns;
+	int i, r;
+
+	log_init("hoist-collector", LOGL_INFO);
+	memset(&st, 0, sizeof(st));
+	if (conf_defaults(opts, nopts, &st, err, sizeof(err)) != 0)
+		fatalx("defaults: %s", err);
+	if (conf_parse_args(opts, nopts, &st, argc, argv, DEFAULT_CONFIG, &cli,
+	    err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return 2;
+	}
+	if (cli.help) {
+		conf_usage(opts, nopts, "hoist-collector", "[-c FILE] [-n] "
+		    "[--once] [--interval SEC] [--output SPEC]... [--docker URL] "
+		    "[--cgroup-root DIR] [options]", stdout);
+		return 0;
+	}
+	log_set_verbosity(LOGL_INFO + cli.verbose);
+	if (check_settings(&st, &schema, err, sizeof(err)) != 0) {
+		log_warnx("%s%s%s", cli.config_path ? cli.config_path : "",
+		    cli.config_path ? ": " : "", err);
+		return 2;
+	}
+	if (st.sink.hostname[0] == '\0' &&
+	    gethostname(st.sink.hostname, sizeof(st.sink.hostname) - 1) != 0)
+		str_copy(st.sink.hostname, "localhost", sizeof(st.sink.hostname));
+	if (http_global_init() != 0)
+		fatalx("libcurl initialisation failed");
+	if (open_outputs(&st, &outs, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		close_outputs(&outs);
+		return 2;
+	}
+	if (cli.check_only) {
+		close_outputs(&outs);
+		printf("configuration OK\n");
+		http_global_cleanup();
+		return 0;
+	}
+
+	memset(&co, 0, sizeof(co));
+	co.cgroup_root = st.cgroup_root;
+	co.hostname = st.sink.hostname;
+	co.schema = schema;
+	co.percpu = st.percpu;
+	co.fd_budget = (long)st.max_open_files;
+	for (i = 0; i < st.cgroup_prefix.n && i < DISCOVER_PREFIX_MAX; i++)
+		co.disc.prefixes[co.disc.nprefixes++] = st.cgroup_prefix.v[i];
+	co.docker_refresh_sweeps = 30;
+
+	if (!docker_url_disabled(st.docker)) {
+		docker_options_init(&dopt);
+		dopt.timeout_ms = (long)st.docker_timeout_ms;
+		dopt.refresh_ms = (long)st.docker_refresh_s * 1000;
+		dopt.label_include = st.label_include;
+		docker = docker_new(st.docker, &dopt, err, sizeof(err));
+		if (docker == NULL) {
+			log_warnx("docker: %s", err);
+			close_outputs(&outs);
+			return 2;
+		}
+	}
+	if (collector_init(&c, &co, docker, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		docker_free(docker);
+		close_outputs(&outs);
+		return 1;
+	}
+	install_signals();
+	buf_init(&out, SWEEP_BUF_MAX);
+	period_ns = (int64_t)(st.interval * 1e9);
+
+	if (st.once) {
+		collector_sweep(&c, now_realtime_ns(), NULL);
+		sleep_until(now_mono_ns() + period_ns);
+		if (!got_stop) {
+			int64_t ts = now_realtime_ns();
+			r = collector_sweep(&c, ts, &out);
+			write_sweep(&c, &outs, &out, st.sink.hostname,
+			    st.self_metrics, ts);
+		}
+		goto done;
+	}
+	next = now_mono_ns();
+	while (!got_stop) {
+		int64_t ts = now_realtime_ns();
+
+		if (got_hup) {
+			got_hup = 0;
+			for (i = 0; i < outs.n; i++)
+				sink_reopen(outs.s[i]);
+		}
+		buf_reset(&out);
+		r = collector_sweep(&c, ts, &out);
+		if (r < 0)
+			log_warnx("sweep: line protocol over %u MB; the "
+			    "containers past it were left out this sweep",
+			    SWEEP_BUF_MAX >> 20);
+		sum_sink_stats(&c, &outs);
+		write_sweep(&c, &outs, &out, st.sink.hostname,
+		    st.self_metrics, ts);
+		if (st.max_sweeps > 0 && c.table.sweeps >= (uint64_t)st.max_sweeps)
+			break;
+		next += period_ns;
+		if (next < now_mono_ns())
+			next = now_mono_ns() + period_ns;  /* fell behind */
+		sleep_until(next);
+	}
+done:
+	log_info("stopping");
+	close_outputs(&outs);
+	collector_free(&c);
+	docker_free(docker);
+	buf_free(&out);
+	http_global_cleanup();
+	return 0;
+}

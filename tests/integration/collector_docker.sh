@@ -1,0 +1,84 @@
+#!/bin/sh
+# hoist-collector against a real Docker daemon started here (issue 2):
+#  - a container limited to --cpus 0.5 running a busy loop: usage_percent
+#    within 5 points of `docker stats --no-stream`, usage_percent_of_limit
+#    near 100 (90..110);
+#  - a container holding 64 MB (tmpfs file): memory usage within 5% of
+#    docker stats' figure;
+#  - label MARATHON_APP_ID and env MESOS_TASK_ID come out as tags; name,
+#    image and tag from the Docker API;
+#  - a container removed mid-run disappears without errors.
+set -u
+top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$top/tests/lib/dockerd.sh"
+BIN="$top/${BUILD:-build}/hoist-collector"
+LPQ="python3 $top/tests/lib/lpq.py"
+fail() { echo "FAIL: $*"; [ -f "${OUT:-}" ] && tail -c 2000 "$OUT"; exit 1; }
+
+dockerd_start || exit 1
+OUT="$DOCKER_TMP/points.lp"
+ERR="$DOCKER_TMP/collector.err"
+cleanup() { [ -n "${CPID:-}" ] && kill "$CPID" 2>/dev/null; dockerd_stop; }
+trap cleanup EXIT
+
+$DOCKER run -d --name busy --network none --cpus 0.5 \
+	--label MARATHON_APP_ID=/shop/web -e MESOS_TASK_ID=shop_web.1234 \
+	hoist-busybox:test sh -c 'while :; do :; done' >/dev/null || fail "run busy"
+$DOCKER run -d --name mem --network none --shm-size 128m \
+	hoist-busybox:test sh -c 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=64 2>/dev/null; sleep 3600' \
+	>/dev/null || fail "run mem"
+$DOCKER run -d --name doomed --network none hoist-busybox:test sleep 3600 >/dev/null || fail "run doomed"
+sleep 3
+
+"$BIN" --interval 1 --docker "unix://$DOCKER_SOCK" --output "file:$OUT" \
+	--label-include 'MARATHON_APP_ID' 2>"$ERR" &
+CPID=$!
+sleep 4
+# docker stats samples over ~1 s, like the collector's interval.
+STATS=$($DOCKER stats --no-stream --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}}')
+echo "docker stats:"; echo "$STATS"
+$DOCKER rm -f doomed >/dev/null
+sleep 3
+kill "$CPID"; wait "$CPID"; rc=$?; CPID=
+[ $rc -eq 0 ] || fail "collector exit status $rc"
+
+busy_docker=$(echo "$STATS" | awk '$1=="busy"{sub("%","",$2); print $2}')
+mem_docker=$(echo "$STATS" | awk '$1=="mem"{print $3}')
+busy_pct=$($LPQ "$OUT" container_cpu usage_percent container_name=busy cpu=cpu-total --last-sweep) || fail "no usage_percent for busy"
+busy_lim=$($LPQ "$OUT" container_cpu usage_percent_of_limit container_name=busy cpu=cpu-total --last-sweep) || fail "no usage_percent_of_limit"
+cores=$($LPQ "$OUT" container_cpu limit_cores container_name=busy --last-sweep | head -1)
+mem_usage=$($LPQ "$OUT" container_mem usage container_name=mem --last-sweep) || fail "no mem usage"
+echo "collector: busy usage_percent=$busy_pct of_limit=$busy_lim limit_cores=$cores; mem usage=$mem_usage bytes"
+echo "docker:    busy $busy_docker%; mem $mem_docker"
+
+python3 - "$busy_pct" "$busy_docker" "$busy_lim" "$cores" "$mem_usage" "$mem_docker" <<'PY' || fail "numbers"
+import re, sys
+pct, dpct, lim, cores, mem, dmem = sys.argv[1:7]
+pct, dpct, lim, cores, mem = float(pct), float(dpct), float(lim), float(cores), float(mem)
+units = {'B': 1, 'KiB': 1024, 'MiB': 1024**2, 'GiB': 1024**3, 'kB': 1000, 'MB': 1e6, 'GB': 1e9}
+m = re.match(r'([0-9.]+)([A-Za-z]+)', dmem)
+dmem_b = float(m.group(1)) * units[m.group(2)]
+ok = True
+if abs(pct - dpct) > 5: print("usage_percent %.2f vs docker %.2f: off by more than 5 points" % (pct, dpct)); ok = False
+if not 90 <= lim <= 110: print("usage_percent_of_limit %.2f not near 100" % lim); ok = False
+if abs(cores - 0.5) > 1e-9: print("limit_cores %s != 0.5" % cores); ok = False
+if abs(mem - dmem_b) > 0.05 * dmem_b: print("mem usage %d vs docker %d: off by more than 5%%" % (mem, dmem_b)); ok = False
+if mem < 64 * 1024**2: print("mem usage %d below the 64 MiB the container holds" % mem); ok = False
+sys.exit(0 if ok else 1)
+PY
+
+# Tags from labels/env and the Docker API.
+$LPQ "$OUT" container_mem usage container_name=busy marathon_app_id=/shop/web \
+	mesos_task_id=shop_web.1234 container_image=hoist-busybox container_version=test \
+	runtime=docker MARATHON_APP_ID=/shop/web --last-sweep >/dev/null || fail "busy's tags"
+# The removed container: present before, absent from the last sweep.
+$LPQ "$OUT" container_mem usage container_name=doomed >/dev/null || fail "doomed never seen"
+if $LPQ "$OUT" container_mem usage container_name=doomed --last-sweep >/dev/null; then
+	last_doomed=1; else last_doomed=0; fi
+last_any=$($LPQ "$OUT" container_mem usage --last-sweep | wc -l)
+[ "$last_doomed" = 0 ] && [ "$last_any" -ge 2 ] || fail "doomed still reported after removal"
+# No warnings or errors from the collector for any of this.
+if grep -E 'warning|error' "$ERR"; then fail "collector logged warnings"; fi
+vanished_err=$($LPQ "$OUT" hoist_collector errors_cgroup --last-sweep)
+[ "$vanished_err" = 0 ] || fail "errors_cgroup=$vanished_err after a removal"
+echo "ok"
