@@ -49,6 +49,7 @@ TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*_main.c)
 BENCH_BIN := $(BENCH_SRC:bench/%_main.c=$(BUILD)/bench/%)
 
+.SECONDARY:
 .PHONY: all test unit integration valgrind bench install clean check-banned
 all: $(PROGS:%=$(BUILD)/%) $(PROGS)
 
@@ -103,10 +104,15 @@ check-banned:
 		$$(find common sinks collector scaler tests bench -name '*.[ch]') \
 		|| { echo "banned string function (see STYLE)"; exit 1; }
 
+# Units in systemd/ name the binary and config paths as @BINDIR@ and
+# @SYSCONFDIR@; install fills them in.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/hoist $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/grafana
 	install -m 0755 $(PROGS:%=$(BUILD)/%) $(DESTDIR)$(BINDIR)/
-	for f in systemd/*.service; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(UNITDIR)/ || true; done
+	for f in systemd/*.service; do [ -e "$$f" ] || continue; \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' "$$f" \
+			>"$(DESTDIR)$(UNITDIR)/$${f#systemd/}" && \
+		chmod 0644 "$(DESTDIR)$(UNITDIR)/$${f#systemd/}" || exit 1; done
 	for f in systemd/*.conf.example; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(SYSCONFDIR)/hoist/ || true; done
 	cp -R grafana/. $(DESTDIR)$(DATADIR)/grafana/
 

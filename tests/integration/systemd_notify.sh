@@ -1,0 +1,196 @@
+#!/bin/sh
+# systemd_notify — the daemons speak systemd's notify protocol correctly.
+#
+# Each daemon is started the way systemd starts a Type=notify service with
+# WatchdogSec=2: NOTIFY_SOCKET names a datagram socket of this test's own
+# (tests/lib/notify_listen.py, which stamps every message), WATCHDOG_USEC=
+# 2000000 and WATCHDOG_PID = the daemon's pid (the shell execs into it).
+# Checked, for hoist-collector and hoist-scaler:
+#  - READY=1 arrives once, and only when the API already answers: the
+#    listener GETs /healthz (and, for the collector, /v1/containers, which
+#    must list the test's container: the first sweep is done) the moment
+#    READY=1 arrives, before reading on; both must be 200.  The time of the
+#    first 200 seen by polling /healthz from here is printed next to it.
+#  - WATCHDOG=1 keeps arriving: over 5 s after READY at least 4 times, no
+#    gap (READY to the first one included) longer than WATCHDOG_USEC.
+#  - SIGTERM gives STOPPING=1, then exit status 0, and nothing after it.
+#  - Without NOTIFY_SOCKET the daemon runs the same: /healthz answers 200
+#    and SIGTERM ends it with 0.
+# The collector sweeps a private dockerd (tests/lib/dockerd.sh) with one
+# container; the scaler gets a Marathon URL where nothing listens (its API
+# must come up regardless).
+set -u
+top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-build}
+export PYTHONDONTWRITEBYTECODE=1
+tmp=$(mktemp -d /tmp/hoist-notify.XXXXXX)
+LISTEN_PID= DAEMON_PID= fails=0
+
+cleanup() {
+	[ -z "$DAEMON_PID" ] || { kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; }
+	[ -z "$LISTEN_PID" ] || { kill "$LISTEN_PID" 2>/dev/null; wait "$LISTEN_PID" 2>/dev/null; }
+	command -v dockerd_stop >/dev/null 2>&1 && dockerd_stop
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+now_ns() { date +%s%N; }
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+http_code() { curl -s -o /dev/null -m 2 -w '%{http_code}' --noproxy '*' "$1"; }
+
+for p in hoist-collector hoist-scaler; do
+	[ -x "$top/$BUILD/$p" ] || { echo "FAIL: $BUILD/$p not built (make first)"; exit 1; }
+done
+
+# notify_case NAME PORT PROBE_URL... -- COMMAND...
+# Runs one daemon under a notify listener and checks READY, WATCHDOG and
+# STOPPING as described above.  Sets CASE_LOG to the listener's log.
+notify_case() {
+	name=$1 port=$2; shift 2
+	probes=
+	while [ "$1" != -- ]; do probes="$probes --probe $1"; shift; done
+	shift
+	log="$tmp/$name.notify.log" sock="$tmp/$name.sock"
+	CASE_LOG=$log
+	python3 "$top/tests/lib/notify_listen.py" $probes "$sock" "$log" \
+		2>"$tmp/$name.listen.err" &
+	LISTEN_PID=$!
+	i=0
+	while [ ! -e "$log.pid" ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || { fail "$name: listener did not start"; return 1; }
+		sleep 0.05
+	done
+
+	start=$(now_ns)
+	# exec keeps the pid, so WATCHDOG_PID names the daemon, as under systemd.
+	NOTIFY_SOCKET=$sock WATCHDOG_USEC=2000000 \
+		sh -c 'WATCHDOG_PID=$$; export WATCHDOG_PID; exec "$@"' sh "$@" \
+		>"$tmp/$name.out" 2>"$tmp/$name.err" &
+	DAEMON_PID=$!
+
+	# Poll /healthz until it answers, and READY=1 until it arrives.
+	first_ok= i=0
+	while ! grep -q ' READY=1$' "$log"; do
+		if [ -z "$first_ok" ] && [ "$(http_code "http://127.0.0.1:$port/healthz")" = 200 ]; then
+			first_ok=$(now_ns)
+		fi
+		i=$((i + 1))
+		if [ $i -gt 600 ] || ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+			fail "$name: no READY=1 within 30 s (daemon stderr follows)"
+			tail -20 "$tmp/$name.err"; return 1
+		fi
+		sleep 0.05
+	done
+	# The listener probes right after logging READY=1; give it a moment.
+	n=$(echo "$probes" | wc -w); n=$((n / 2)) i=0
+	while [ "$(grep -c ' PROBE ' "$log")" -lt "$n" ] && [ $i -lt 100 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	ready=$(awk '$2 == "READY=1" { print $1; exit }' "$log")
+	echo "$name: READY=1 after $(( (ready - start) / 1000000 )) ms;" \
+		"first /healthz 200 polled from here at" \
+		"$([ -n "$first_ok" ] && echo "$(( (first_ok - start) / 1000000 )) ms" || echo "(not before READY)")"
+	bad=$(grep ' PROBE ' "$log" | grep -v ' PROBE 200 ')
+	if [ "$(grep -c ' PROBE 200 ' "$log")" -eq "$n" ] && [ -z "$bad" ]; then
+		ok "$name: API answered 200 on all $n probe(s) sent the moment READY=1 arrived"
+	else
+		fail "$name: probes on READY=1: $(grep ' PROBE ' "$log")"
+	fi
+
+	# Watchdog keep-alives for 5 s.
+	sleep 5
+	if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+		fail "$name: daemon died after READY"; tail -20 "$tmp/$name.err"; return 1
+	fi
+	awk -v ready="$ready" '
+		$2 == "WATCHDOG=1" && $1 >= ready {
+			n++; gap = $1 - last; if (gap > max) max = gap; last = $1 }
+		BEGIN { last = ready }
+		END { printf "%d %d\n", n, max / 1000000 }' "$log" >"$tmp/wd"
+	read -r wd_n wd_gap <"$tmp/wd"
+	if [ "$wd_n" -ge 4 ] && [ "$wd_gap" -le 2000 ]; then
+		ok "$name: $wd_n WATCHDOG=1 in 5 s, longest gap $wd_gap ms (WATCHDOG_USEC 2000 ms)"
+	else
+		fail "$name: $wd_n WATCHDOG=1 in 5 s, longest gap $wd_gap ms (want >= 4, <= 2000 ms)"
+	fi
+
+	# SIGTERM: STOPPING=1, exit 0, nothing after STOPPING=1.
+	term=$(now_ns)
+	kill -TERM "$DAEMON_PID"
+	wait "$DAEMON_PID"; rc=$?
+	DAEMON_PID=
+	sleep 0.3
+	kill "$LISTEN_PID"; wait "$LISTEN_PID"; LISTEN_PID=
+	[ $rc -eq 0 ] && ok "$name: exit status 0 after SIGTERM" ||
+		{ fail "$name: exit status $rc after SIGTERM"; tail -20 "$tmp/$name.err"; }
+	stop=$(awk -v t="$term" '$2 == "STOPPING=1" && $1 >= t { print $1; exit }' "$log")
+	if [ -z "$stop" ]; then
+		fail "$name: no STOPPING=1 after SIGTERM"
+	elif awk -v s="$stop" '$1 > s { f = 1 } END { exit !f }' "$log"; then
+		fail "$name: messages after STOPPING=1: $(awk -v s="$stop" '$1 > s' "$log")"
+	else
+		ok "$name: STOPPING=1 $(( (stop - term) / 1000000 )) ms after SIGTERM, last message"
+	fi
+	[ "$(grep -c ' READY=1$' "$log")" -eq 1 ] || fail "$name: READY=1 sent $(grep -c ' READY=1$' "$log") times"
+}
+
+# plain_case NAME PORT COMMAND...: no NOTIFY_SOCKET at all.
+plain_case() {
+	name=$1 port=$2; shift 2
+	env -u NOTIFY_SOCKET -u WATCHDOG_USEC -u WATCHDOG_PID "$@" \
+		>"$tmp/$name.plain.out" 2>"$tmp/$name.plain.err" &
+	DAEMON_PID=$!
+	i=0
+	until [ "$(http_code "http://127.0.0.1:$port/healthz")" = 200 ]; do
+		i=$((i + 1))
+		if [ $i -gt 600 ] || ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+			fail "$name without NOTIFY_SOCKET: /healthz never answered"
+			tail -20 "$tmp/$name.plain.err"; return 1
+		fi
+		sleep 0.05
+	done
+	kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; rc=$?; DAEMON_PID=
+	[ $rc -eq 0 ] && ok "$name without NOTIFY_SOCKET: serves, exits 0 on SIGTERM" ||
+		fail "$name without NOTIFY_SOCKET: exit status $rc after SIGTERM"
+}
+
+# --- hoist-collector ----------------------------------------------------------
+. "$top/tests/lib/dockerd.sh"
+dockerd_start || exit 1
+trap cleanup EXIT
+cid=$($DOCKER run -d --name notify-probe hoist-busybox:test sleep 300) || exit 1
+port=$(free_port)
+notify_case collector "$port" "http://127.0.0.1:$port/healthz" \
+	"http://127.0.0.1:$port/v1/containers" -- \
+	"$top/$BUILD/hoist-collector" --interval 1 --docker "unix://$DOCKER_SOCK" \
+	--listen "127.0.0.1:$port" --output "file:$tmp/points.lp"
+# The first sweep was done when READY=1 came: the container is listed.
+body="$CASE_LOG.probe2.body"
+if [ -f "$body" ] && grep -q "$(echo "$cid" | cut -c1-12)" "$body"; then
+	ok "collector: /v1/containers at READY=1 lists the container (first sweep done)"
+else
+	fail "collector: /v1/containers at READY=1 does not list $cid: $(head -c 300 "$body" 2>/dev/null)"
+fi
+port=$(free_port)
+plain_case collector "$port" "$top/$BUILD/hoist-collector" --interval 1 \
+	--docker "unix://$DOCKER_SOCK" --listen "127.0.0.1:$port" --output "file:$tmp/points2.lp"
+dockerd_stop
+DOCKERD_PID=
+
+# --- hoist-scaler -------------------------------------------------------------
+port=$(free_port)
+mkdir -p "$tmp/state" "$tmp/state2"
+notify_case scaler "$port" "http://127.0.0.1:$port/healthz" -- \
+	"$top/$BUILD/hoist-scaler" --listen "127.0.0.1:$port" \
+	--marathon "http://127.0.0.1:$(free_port)" --state-dir "$tmp/state" --interval 1
+port=$(free_port)
+plain_case scaler "$port" "$top/$BUILD/hoist-scaler" --listen "127.0.0.1:$port" \
+	--marathon "http://127.0.0.1:$(free_port)" --state-dir "$tmp/state2" --interval 1
+
+[ $fails -eq 0 ] || { echo "systemd_notify: $fails failure(s)"; exit 1; }
+echo "systemd_notify: all checks passed"
