@@ -51,6 +51,7 @@ struct settings {
 	char             api_token_file[CONF_STR_MAX];
 	char             source[CONF_STR_MAX];
 	int64_t          agent_port;
+	char             agent_token_file[CONF_STR_MAX];
 	int64_t          agent_timeout_ms;
 	char             source_influxdb_url[CONF_STR_MAX];
 	char             source_influxdb_db[CONF_STR_MAX];
@@ -91,6 +92,8 @@ static const struct conf_opt scaler_opts[] = {
 	  "where metrics come from: agents or influxdb" },
 	{ "agent_port", 0, CONF_INT, S(agent_port), 1, 65535, "9108", "PORT",
 	  "port of the collectors' HTTP API on each task host" },
+	{ "agent_token_file", 0, CONF_STR, S(agent_token_file), 0, 0, "",
+	  "FILE", "Bearer token for the collectors' API (first line)" },
 	{ "agent_timeout_ms", 0, CONF_INT, S(agent_timeout_ms), 50, 60000,
 	  "2000", "MS", "one agent (or InfluxDB) request, whole" },
 	{ "source_influxdb_url", 0, CONF_STR, S(source_influxdb_url), 0, 0,
@@ -206,7 +209,7 @@ runtime_build(const struct settings *st, struct runtime *rt, char *err,
 {
 	struct marathon_options mo;
 	struct source_options so;
-	char pw[512], e2[512];
+	char pw[512], atok[REST_TOKEN_MAX], e2[512];
 	size_t i;
 
 	memset(rt, 0, sizeof(*rt));
@@ -234,7 +237,14 @@ runtime_build(const struct settings *st, struct runtime *rt, char *err,
 		snprintf(err, errlen, "source_influxdb_password_file: %s", e2);
 		goto fail;
 	}
+	if (read_secret(st->agent_token_file, atok, sizeof(atok), e2,
+	    sizeof(e2)) != 0) {
+		snprintf(err, errlen, "agent_token_file: %s", e2);
+		explicit_bzero(pw, sizeof(pw));
+		goto fail;
+	}
 	memset(&so, 0, sizeof(so));
+	so.agent_token = atok;
 	source_kind_parse(st->source, &so.kind);
 	so.agent_port = (int)st->agent_port;
 	so.timeout_ms = (long)st->agent_timeout_ms;
@@ -245,6 +255,7 @@ runtime_build(const struct settings *st, struct runtime *rt, char *err,
 	so.window_s = (long)st->source_window_s;
 	rt->source = source_new(&so, e2, sizeof(e2));
 	explicit_bzero(pw, sizeof(pw));
+	explicit_bzero(atok, sizeof(atok));
 	if (rt->source == NULL) {
 		snprintf(err, errlen, "source: %s", e2);
 		goto fail;

@@ -18,6 +18,7 @@ struct source {
 	char                  influx_url[1024];
 	char                  influx_db[256];
 	char                  userpwd[512];
+	char                  auth_header[600];  /* "Authorization: Bearer" */
 	CURLM                *multi;
 };
 
@@ -221,6 +222,11 @@ source_new(const struct source_options *o, char *err, size_t errlen)
 			    o->influx_user, o->influx_password ?
 			    o->influx_password : "");
 	}
+	if (o->kind == SOURCE_AGENTS && o->agent_token != NULL &&
+	    o->agent_token[0] != '\0')
+		snprintf(s->auth_header, sizeof(s->auth_header),
+		    "Authorization: Bearer %s", o->agent_token);
+	s->o.agent_token = NULL;   /* the copy above is what counts */
 	s->multi = curl_multi_init();
 	if (s->multi == NULL) {
 		snprintf(err, errlen, "curl_multi_init failed");
@@ -237,6 +243,7 @@ source_free(struct source *s)
 		return;
 	curl_multi_cleanup(s->multi);
 	explicit_bzero(s->userpwd, sizeof(s->userpwd));
+	explicit_bzero(s->auth_header, sizeof(s->auth_header));
 	free(s);
 }
 
@@ -246,6 +253,7 @@ struct xfer {
 	struct buf  body;
 	char        url[1200];
 	const char *host;
+	struct curl_slist *headers;
 	int         done;
 	CURLcode    cc;
 	long        status;
@@ -269,6 +277,14 @@ easy_for(struct source *s, struct xfer *x)
 	if (s->userpwd[0] != '\0') {
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(e, CURLOPT_USERPWD, s->userpwd);
+	}
+	if (s->auth_header[0] != '\0') {
+		x->headers = curl_slist_append(NULL, s->auth_header);
+		if (x->headers == NULL) {
+			curl_easy_cleanup(e);
+			return NULL;
+		}
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
 	}
 	return e;
 }
@@ -309,6 +325,10 @@ run_all(struct source *s, struct xfer *x, size_t nx)
 			curl_easy_cleanup(x[i].easy);
 			x[i].easy = NULL;
 		}
+	for (i = 0; i < nx; i++) {
+		curl_slist_free_all(x[i].headers);
+		x[i].headers = NULL;
+	}
 }
 
 /* 0 when the transfer gave a 200, else -1 with err set. */

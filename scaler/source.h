@@ -35,6 +35,7 @@ enum source_kind { SOURCE_AGENTS, SOURCE_INFLUXDB };
 struct source_options {
 	enum source_kind kind;
 	int              agent_port;      /* agents: the collectors' port */
+	const char      *agent_token;     /* agents: Bearer token, or NULL */
 	long             timeout_ms;      /* per request */
 	const char      *influx_url;      /* "http://127.0.0.1:8086" */
 	const char      *influx_db;

@@ -115,7 +115,7 @@ test_influx_query(void **state)
 	assert_int_equal(source_influx_query("/a", 60, q, 10), -1);
 }
 
-static char last_url[256];
+static char last_url[256], last_auth[256];
 
 static enum MHD_Result
 agent(void *cls, struct MHD_Connection *c, const char *url,
@@ -127,7 +127,11 @@ agent(void *cls, struct MHD_Connection *c, const char *url,
 
 	(void)cls; (void)method; (void)version; (void)upload;
 	(void)upload_size; (void)con_cls;
+	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "Authorization");
+
 	str_copy(last_url, url, sizeof(last_url));
+	str_copy(last_auth, a ? a : "", sizeof(last_auth));
 	r = MHD_create_response_from_buffer(strlen(AGENT_BODY),
 	    (void *)(uintptr_t)AGENT_BODY, MHD_RESPMEM_PERSISTENT);
 	ret = MHD_queue_response(c, 200, r);
@@ -169,6 +173,17 @@ test_fetch_agents(void **state)
 	assert_true(t[0].has_cpu && t[0].cpu == 91.5);
 	assert_true(t[1].has_mem && t[1].mem == 12.25);
 	assert_false(t[2].has_cpu || t[2].has_mem);
+	assert_string_equal(last_auth, "");
+	source_free(s);
+	/* With a token, every agent request carries it. */
+	o.agent_token = "t0k";
+	s = source_new(&o, err, sizeof(err));
+	assert_non_null(s);
+	init_tasks(t);
+	assert_int_equal(source_fetch(s, "/shop/web", t, 3, err,
+	    sizeof(err)), 1);
+	assert_string_equal(last_auth, "Bearer t0k");
+	assert_true(t[0].has_cpu);
 	source_free(s);
 	MHD_stop_daemon(d);
 }
