@@ -215,6 +215,10 @@ CODE=$(curl -s -o "$T/out" -w '%{http_code}' "$API/metrics")
 grep -q '^hoist_scaler_decisions_total{action="scale"} 1$' "$T/out" &&
 	grep -q '^hoist_scaler_rules 2$' "$T/out" && ok "metrics" ||
 	fail "metrics: $(cat "$T/out")"
+if command -v promtool >/dev/null 2>&1; then
+	promtool check metrics <"$T/out" >"$T/promtool.log" 2>&1 &&
+		ok "promtool accepts /metrics" || fail "promtool: $(cat "$T/promtool.log")"
+fi
 
 # --- a second scaler on the same state dir refuses the lock
 "$BIN" -c "$T/scaler.conf" --listen 127.0.0.1:0 --state-dir "$T/state" \
