@@ -361,7 +361,7 @@ reload(const struct conf_opt *opts, size_t nopts, int argc, char **argv,
  * The table's keys are config keys with underscores; on the command line
  * "--state-dir" and "--dry-run" are accepted as well: a long option's
  * name (up to '=') gets its hyphens turned into underscores.  The copies
- * are malloc'ed and live as long as the process.
+ * are malloc'ed; free_flags() releases them.
  */
 static char **
 hyphen_flags(int argc, char **argv)
@@ -394,8 +394,8 @@ hyphen_flags(int argc, char **argv)
 	return out;
 }
 
-int
-main(int argc, char **argv)
+static int
+run(int argc, char **argv)
 {
 	static struct settings st;     /* large: off the stack */
 	struct conf_opt opts[OPTS_MAX];
@@ -413,8 +413,6 @@ main(int argc, char **argv)
 	int ret = 1, stop = 0;
 	int64_t next;
 
-	log_init("hoist-scaler", LOGL_INFO);
-	argv = hyphen_flags(argc, argv);
 	if (load_settings(opts, nopts, argc, argv, &st, &cli, err,
 	    sizeof(err)) != 0) {
 		log_warnx("%s", err);
@@ -517,5 +515,31 @@ out:
 	round_ctx_free(&rc);
 	runtime_free(&rt);
 	http_global_cleanup();
+	return ret;
+}
+
+static void
+free_flags(int argc, char **orig, char **copy)
+{
+	int i;
+
+	if (copy == orig)
+		return;
+	for (i = 0; i < argc; i++)
+		if (copy[i] != orig[i])
+			free(copy[i]);
+	free(copy);
+}
+
+int
+main(int argc, char **argv)
+{
+	char **args;
+	int ret;
+
+	log_init("hoist-scaler", LOGL_INFO);
+	args = hyphen_flags(argc, argv);
+	ret = run(argc, args);
+	free_flags(argc, argv, args);
 	return ret;
 }
