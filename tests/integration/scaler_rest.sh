@@ -220,6 +220,22 @@ if command -v promtool >/dev/null 2>&1; then
 		ok "promtool accepts /metrics" || fail "promtool: $(cat "$T/promtool.log")"
 fi
 
+# --- Marathon answers 503 to a PUT: an error decision, then a retry
+curl -sf -X POST -d '{"status": 503, "count": 1, "method": "PUT", "path": "/v2/apps/shop/web", "body": {"message": "try later"}}' \
+	"$MURL/_standin/fail" >/dev/null || fail "inject 503"
+expect "raise min to 4" PUT /v1/rules/shop/web \
+	'{"min_instances":4,"max_instances":5,"cpu":{"above":80,"below":20}}' 200 '"min_instances":4'
+i=0
+while [ $i -lt 50 ]; do
+	req GET '/v1/decisions?app=/shop/web&limit=50'
+	grep -q '"desired":4,"running":4' "$T/out" && break
+	sleep 0.2; i=$((i + 1))
+done
+grep -q '"action":"error","reason":"marathon scale: HTTP 503 (server error): try later"' "$T/out" &&
+	ok "Marathon 503 is an error decision" || fail "503: $(cat "$T/out")"
+grep -q '"current":4,"desired":4,"running":4' "$T/out" &&
+	ok "retried after the error" || fail "no retry: $(cat "$T/out")"
+
 # --- a second scaler on the same state dir refuses the lock
 "$BIN" -c "$T/scaler.conf" --listen 127.0.0.1:0 --state-dir "$T/state" \
 	>"$T/second.log" 2>&1
