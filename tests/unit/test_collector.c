@@ -3,7 +3,8 @@
  * folder (150 docker/<id> groups): with a flush callback the line
  * protocol comes out in chunks of whole lines near flush_bytes, and all
  * the chunks together hold the same series as one unchunked sweep; the
- * discovery burst's array is given back after the first sweep.
+ * discovery burst's array is given back after the first sweep; a stat
+ * file that stops parsing is counted every sweep, and recovers.
  */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
@@ -41,6 +42,14 @@ put_file(const char *dir, const char *name, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
+/* ROOT/CTRL/docker/<64 hex digits ending in i>. */
+static void
+group_dir(char *out, size_t size, const char *ctrl, int i)
+{
+	snprintf(out, size, "%s/%s/docker/c0ffeec0ffeec0ffeec0ffeec0ffeec0ffee"
+	    "c0ffeec0ffeec0ffeec0ff%06d", root, ctrl, i);
+}
+
 static void
 make_tree(void)
 {
@@ -57,9 +66,7 @@ make_tree(void)
 		snprintf(dir, sizeof(dir), "%s/%s/docker", root, ctrls[k]);
 		assert_int_equal(mkdir(dir, 0755), 0);
 		for (i = 0; i < NGROUPS; i++) {
-			snprintf(dir, sizeof(dir), "%s/%s/docker/c0ffeec0ffee"
-			    "c0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ff"
-			    "%06d", root, ctrls[k], i);
+			group_dir(dir, sizeof(dir), ctrls[k], i);
 			assert_int_equal(mkdir(dir, 0755), 0);
 			if (k == 0) {
 				put_file(dir, "cpuacct.usage", "123456789\n");
@@ -228,12 +235,53 @@ test_chunked_sweep_same_lines(void **state)
 	buf_free(&ch.all);
 }
 
+/*
+ * A stat file that stops parsing is counted every sweep (and logged with
+ * backoff), and reading it again later is fine: the complain state the
+ * cgroup layer makes on a file's first failure, and frees with it.
+ */
+static void
+test_parse_errors_counted(void **state)
+{
+	struct collector_options o;
+	struct collector c;
+	char err[256], dir[512];
+	struct buf out;
+	int i;
+
+	(void)state;
+	make_tree();
+	group_dir(dir, sizeof(dir), "cpuacct", 7);
+	put_file(dir, "cpuacct.usage", "not a number\n");
+	memset(&o, 0, sizeof(o));
+	o.cgroup_root = root;
+	o.hostname = "testhost";
+	o.schema = SCHEMA_HOIST;
+	if (collector_init(&c, &o, NULL, err, sizeof(err)) != 0)
+		fail_msg("collector_init: %s", err);
+	buf_init(&out, 64 << 20);
+	for (i = 1; i <= 3; i++) {
+		buf_reset(&out);
+		assert_true(collector_sweep(&c, TS + i, &out) > 0);
+		assert_int_equal(c.table.health.err_cgroup_parse, i);
+		assert_int_equal(c.table.health.err_cgroup_read, 0);
+	}
+	put_file(dir, "cpuacct.usage", "42\n");
+	buf_reset(&out);
+	assert_true(collector_sweep(&c, TS + 4, &out) > 0);
+	assert_int_equal(c.table.health.err_cgroup_parse, 3);
+	assert_non_null(strstr(out.data, "usage_total=42i"));
+	collector_free(&c);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_chunked_sweep_same_lines,
 		    teardown),
+		cmocka_unit_test_teardown(test_parse_errors_counted, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
