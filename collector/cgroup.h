@@ -92,6 +92,8 @@ void cgroup_mountinfo_line(char *line, struct cg_layout_info *li);
 
 /* cgroup.c */
 const struct cgroup_ops *cgroup_ops_for(const struct cg_layout_info *li);
+/* Open the container at relpath (copied).  li is borrowed and must
+ * outlive the handle.  NULL when the cgroup does not exist. */
 struct cgroup_handle *cgroup_open(const struct cg_layout_info *li,
 	const char *relpath);
 enum cg_result cgroup_read(struct cgroup_handle *h, struct sample *s,
