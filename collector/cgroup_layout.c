@@ -11,10 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libcgroup.h>
-
 #include "collector/cgroup.h"
-#include "common/log.h"
 #include "common/util.h"
 
 #define HOST_CGROUP_ROOT "/sys/fs/cgroup"
@@ -66,7 +63,7 @@ set_mount(struct cg_layout_info *li, int c, const char *root,
 }
 
 /*
- * A tree on disk (fixtures, or a host without libcgroup's view): the
+ * A tree on disk (fixtures, or a host whose mountinfo says nothing): the
  * controllers are directories named after themselves, possibly joined
  * ("cpu,cpuacct"), as systemd and Docker's docs lay them out.
  */
@@ -90,63 +87,96 @@ detect_by_dirs(const char *root, struct cg_layout_info *li)
 		set_mount(li, CG_UNIFIED, root, "unified");
 }
 
+/* Is `name` one of the comma-separated words of `list`? */
+static int
+in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = list; p != NULL; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+void
+cgroup_mountinfo_line(char *line, struct cg_layout_info *li)
+{
+	char *mnt, *p, *fstype, *opts;
+	int c;
+
+	/* Field 5 is the mount point. */
+	p = line;
+	for (c = 0; c < 4 && p != NULL; c++) {
+		p = strchr(p, ' ');
+		if (p != NULL)
+			p++;
+	}
+	if (p == NULL)
+		return;
+	mnt = p;
+	p = strstr(mnt, " - ");
+	if (p == NULL || (fstype = strchr(mnt, ' ')) == NULL || fstype > p)
+		return;
+	*fstype = '\0';
+	/* After " - ": type, source, super options. */
+	fstype = p + 3;
+	p = strchr(fstype, ' ');
+	if (p == NULL)
+		return;
+	*p++ = '\0';
+	opts = strchr(p, ' ');
+	if (opts == NULL)
+		return;
+	opts++;
+	opts[strcspn(opts, " \n")] = '\0';
+	/* Mount points with spaces are octal-escaped (\040): skipped. */
+	if (strchr(mnt, '\\') != NULL || strlen(mnt) >= CG_PATH_MAX)
+		return;
+	if (strcmp(fstype, "cgroup2") == 0) {
+		/* The first cgroup2 mount under the usual place only. */
+		if (li->mount[CG_UNIFIED][0] == '\0' && strncmp(mnt,
+		    HOST_CGROUP_ROOT, strlen(HOST_CGROUP_ROOT)) == 0)
+			str_copy(li->mount[CG_UNIFIED], mnt, CG_PATH_MAX);
+		return;
+	}
+	if (strcmp(fstype, "cgroup") != 0)
+		return;
+	for (c = 0; c < CG_UNIFIED; c++)
+		if (li->mount[c][0] == '\0' && in_list(opts, ctrl_names[c]))
+			str_copy(li->mount[c], mnt, CG_PATH_MAX);
+}
+
 /*
- * The real host: libcgroup knows the v1 controllers' mount points
- * (whatever their names); the cgroup2 mount comes from mountinfo:
- *   36 25 0:31 / /sys/fs/cgroup/unified rw,relatime shared:10 - cgroup2 cgroup2 rw
+ * The real host: the v1 controllers' mount points (whatever their names)
+ * and the cgroup2 mount come from /proc/self/mountinfo.  (libcgroup's
+ * cgroup_init() reads the same table, but fills 2.4 MB of static tables
+ * to do it, 0.8 MB of them resident for the life of the process.)
  */
 static void
 detect_host(struct cg_layout_info *li)
 {
-	char line[2048], *mnt, *sep, *p;
+	char line[4096];
 	FILE *f;
-	int c, r;
 
-	r = cgroup_init();
-	if (r != 0)
-		log_debug("libcgroup: %s; reading the tree instead",
-		    cgroup_strerror(r));
-	for (c = 0; c < CG_UNIFIED; c++) {
-		char *mp = NULL;
-
-		if (r == 0 && cgroup_get_subsys_mount_point(ctrl_names[c],
-		    &mp) == 0 && mp != NULL) {
-			str_copy(li->mount[c], mp, CG_PATH_MAX);
-			free(mp);
-		}
-	}
-	if (r != 0 || li->mount[CG_CPUACCT][0] == '\0')
-		detect_by_dirs(HOST_CGROUP_ROOT, li);
 	f = fopen("/proc/self/mountinfo", "re");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		sep = strstr(line, " - cgroup2 ");
-		if (sep == NULL)
-			continue;
-		/* Field 5 is the mount point. */
-		p = line;
-		for (c = 0; c < 4 && p != NULL; c++) {
-			p = strchr(p, ' ');
-			if (p != NULL)
-				p++;
-		}
-		if (p == NULL)
-			continue;
-		mnt = p;
-		p = strchr(mnt, ' ');
-		if (p == NULL)
-			continue;
-		*p = '\0';
-		/* Mount points with spaces are octal-escaped (\040): we take
-		 * the first cgroup2 mount under the usual places only. */
-		if (strncmp(mnt, HOST_CGROUP_ROOT, strlen(HOST_CGROUP_ROOT))
-		    == 0) {
-			str_copy(li->mount[CG_UNIFIED], mnt, CG_PATH_MAX);
-			break;
-		}
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			cgroup_mountinfo_line(line, li);
+		fclose(f);
 	}
-	fclose(f);
+	if (li->mount[CG_CPUACCT][0] == '\0') {
+		char unified[CG_PATH_MAX];
+
+		str_copy(unified, li->mount[CG_UNIFIED], sizeof(unified));
+		detect_by_dirs(HOST_CGROUP_ROOT, li);
+		if (unified[0] != '\0')
+			str_copy(li->mount[CG_UNIFIED], unified, CG_PATH_MAX);
+	}
 }
 
 int
