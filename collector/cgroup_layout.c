@@ -11,7 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libcgroup.h>
+
 #include "collector/cgroup.h"
+#include "common/log.h"
 #include "common/util.h"
 
 #define HOST_CGROUP_ROOT "/sys/fs/cgroup"
@@ -152,22 +155,38 @@ cgroup_mountinfo_line(char *line, struct cg_layout_info *li)
 }
 
 /*
- * The real host: the v1 controllers' mount points (whatever their names)
- * and the cgroup2 mount come from /proc/self/mountinfo.  (libcgroup's
- * cgroup_init() reads the same table, but fills 2.4 MB of static tables
- * to do it, 0.8 MB of them resident for the life of the process.)
+ * The real host.  libcgroup knows the v1 controllers' mount points,
+ * whatever their names ("cpu,cpuacct", "/cgroup/cpu" ...): it is asked
+ * first, as the design says.  The cgroup2 mount, which libcgroup 2.0 does
+ * not report per controller, comes from /proc/self/mountinfo, which also
+ * stands in for libcgroup when it cannot initialise.  libcgroup's
+ * cgroup_init() costs about 0.8 MB of resident tables; that is the price
+ * of not keeping a mount-table parser of our own as the first source.
  */
 static void
 detect_host(struct cg_layout_info *li)
 {
 	char line[4096];
 	FILE *f;
+	int c, r;
 
 	f = fopen("/proc/self/mountinfo", "re");
 	if (f != NULL) {
 		while (fgets(line, sizeof(line), f) != NULL)
 			cgroup_mountinfo_line(line, li);
 		fclose(f);
+	}
+	r = cgroup_init();
+	if (r != 0)
+		log_debug("libcgroup: %s; using /proc/self/mountinfo",
+		    cgroup_strerror(r));
+	for (c = 0; r == 0 && c < CG_UNIFIED; c++) {
+		char *mp = NULL;
+
+		if (cgroup_get_subsys_mount_point(ctrl_names[c], &mp) == 0 &&
+		    mp != NULL)
+			str_copy(li->mount[c], mp, CG_PATH_MAX);
+		free(mp);
 	}
 	if (li->mount[CG_CPUACCT][0] == '\0') {
 		char unified[CG_PATH_MAX];
