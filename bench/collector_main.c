@@ -9,7 +9,8 @@
  * 2. Floor: opens exactly the files the collector reads for each of them
  *    (the same handles: cgroup_open), plus /proc/<pid>/net/dev and
  *    /proc/stat, and times SWEEPS rounds of pread() on every descriptor
- *    with no parsing at all (user+sys CPU of this process).
+ *    with no parsing at all (user+sys CPU of this process), one round
+ *    every 50 ms like the collector's sweeps.
  * 3. Runs the real collector (--docker none --output stdout > /dev/null
  *    --interval 0.05 --max-sweeps SWEEPS) and reads its user+sys CPU when
  *    it exits, and its peak RSS while it runs (VmHWM/VmRSS, and apart:
@@ -93,7 +94,7 @@ main(int argc, char **argv)
 	pid_t *kids, cpid;
 	int *fds, nfds = 0, i, s, status, r;
 	char err[256], path[256], buf[65536], name[128];
-	double t0, floor_s, coll_s, rss_mb = 0, anon_mb = 0;
+	double t0, floor_s, coll_s, openclose_s, rss_mb = 0, anon_mb = 0;
 	double file_mb = 0;
 	char self_exe[256];
 	ssize_t self_len;
@@ -149,10 +150,15 @@ main(int argc, char **argv)
 			if (pread(fds[i], buf, sizeof(buf), 0) < 0)
 				fatal("pread");
 	t0 = cpu_seconds(RUSAGE_SELF);
-	for (s = 0; s < sweeps; s++)
+	/* Same cadence as the collector below (a round every 50 ms): a
+	 * round after a sleep finds colder caches than back-to-back rounds
+	 * would, and the floor must be measured as the collector runs. */
+	for (s = 0; s < sweeps; s++) {
 		for (i = 0; i < nfds; i++)
 			if (pread(fds[i], buf, sizeof(buf), 0) < 0)
 				fatal("pread");
+		usleep(50000);
+	}
 	floor_s = cpu_seconds(RUSAGE_SELF) - t0;
 	for (i = 0; i < n; i++)
 		cgroup_close(h[i]);
@@ -218,16 +224,37 @@ main(int argc, char **argv)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		fprintf(stderr, "bench: collector exited with status %d\n",
 		    status);
+	/* 4. The same collector with a budget of one kept-open file: every
+	 * stat file opened, read and closed on each sweep (the fallback past
+	 * the descriptor budget, and what most collectors do). */
+	t0 = coll_s;
+	cpid = fork();
+	if (cpid == 0) {
+		char sw[32];
+		int dn = open("/dev/null", O_WRONLY);
+
+		snprintf(sw, sizeof(sw), "%d", sweeps + 1);
+		dup2(dn, STDOUT_FILENO);
+		execl(bin, bin, "--docker", "none", "--interval", "0.05",
+		    "--max-sweeps", sw, "--output", "stdout",
+		    "--max-open-files", "1", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(cpid, &status, 0);
+	openclose_s = cpu_seconds(RUSAGE_CHILDREN) - t0;
 	{
 		/* The collector did sweeps+1 sweeps (the first only opens
 		 * files); its start-up is in the total too. */
 		double us = coll_s / ((double)sweeps * n) * 1e6;
 		double fl = floor_s / ((double)sweeps * n) * 1e6;
+		double oc = openclose_s / ((double)sweeps * n) * 1e6;
 		printf("collector N=%d sweeps=%d us_per_container=%.2f "
 		    "floor_us=%.2f ratio=%.2f rss_mb=%.1f anon_mb=%.1f "
-		    "file_mb=%.1f fds_per_container=%.1f fd_budget=%ld\n", n,
+		    "file_mb=%.1f fds_per_container=%.1f fd_budget=%ld "
+		    "openclose_us=%.2f openclose_ratio=%.2f\n", n,
 		    sweeps, us, fl, fl > 0 ? us / fl : 0, rss_mb, anon_mb,
-		    file_mb, (double)nfds / n, budget);
+		    file_mb, (double)nfds / n, budget, oc,
+		    fl > 0 ? oc / fl : 0);
 	}
 cleanup:
 	for (i = 0; i < n; i++)
