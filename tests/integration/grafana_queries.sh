@@ -9,8 +9,10 @@
 #
 # Where the data comes from (HOIST_GRAFANA_DATA):
 #   collector  a real hoist-collector ($BUILD/hoist-collector) sweeping real
-#              containers of a private dockerd (tests/lib/dockerd.sh) for
-#              ~15 s and writing to influxd; containers carry Marathon app
+#              containers of a private dockerd (tests/lib/dockerd.sh) every
+#              second for ~15 s (HOIST_GRAFANA_SECONDS); its line protocol
+#              goes into influxd as it
+#              is (file output, then /write); containers carry Marathon app
 #              ids (label MARATHON_APP_ID, env MESOS_TASK_ID), CPU and memory
 #              limits, a busy loop and some disk writes.
 #   synth      line protocol from `grafana_check.py synth` with exactly the
@@ -21,7 +23,9 @@
 # scaler end-to-end test owns running it against a Marathon stand-in.
 # With HOIST_GRAFANA_RENDER=DIR, after the checks pass, each dashboard is
 # drawn from the same data into DIR/<name>.png (tests/grafana_render.py,
-# needs python3-matplotlib): how grafana/screenshots/ is made.
+# needs python3-matplotlib; HOIST_GRAFANA_RENDER_ARGS passes options such
+# as --interval 2s --var marathon_app_id=/shop/web): how
+# grafana/screenshots/ is made (see docs/ops.md).
 set -u
 top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-build}
@@ -97,37 +101,47 @@ fill_collector() {
 	trap cleanup EXIT
 	D=$DOCKER
 	# /shop/web: two tasks, one busy against a small CPU quota (throttled),
-	# one idle with a memory limit; /shop/api: writes to disk (block I/O);
-	# and one container in no Marathon app.
-	$D run -d --name web-1 --cpus 0.2 --memory 64m -l MARATHON_APP_ID=/shop/web \
-		-e MESOS_TASK_ID=shop_web.1 hoist-busybox:test \
+	# one pinging its loopback (network counters); /shop/api writes to disk;
+	# and one container in no Marathon app.  pids limits where a panel
+	# shows one (unlimited gives no pids_limit).  cgroup v1 counts block
+	# I/O in blkio.throttle.* only for a device with a throttle rule, so
+	# api-1 gets a (generous) write limit on the disk under $tmp.
+	disk=$(df --output=source "$tmp" | tail -1)
+	bps=
+	[ -b "$disk" ] && bps="--device-write-bps $disk:500mb"
+	$D run -d --name web-1 --cpus 0.2 --memory 64m --pids-limit 64 \
+		-l MARATHON_APP_ID=/shop/web -e MESOS_TASK_ID=shop_web.1 hoist-busybox:test \
 		sh -c 'while :; do :; done' >/dev/null || return 1
 	$D run -d --name web-2 --cpus 0.5 --memory 64m -l MARATHON_APP_ID=/shop/web \
-		-e MESOS_TASK_ID=shop_web.2 hoist-busybox:test sleep 600 >/dev/null || return 1
-	$D run -d --name api-1 --cpus 1 --memory 128m -e MARATHON_APP_ID=/shop/api \
-		-e MESOS_TASK_ID=shop_api.1 hoist-busybox:test \
+		-e MESOS_TASK_ID=shop_web.2 hoist-busybox:test \
+		sh -c 'while :; do busybox ping -q -c 5 -i 0.2 127.0.0.1 >/dev/null 2>&1; sleep 1; done' \
+		>/dev/null || return 1
+	$D run -d --name api-1 --cpus 1 --memory 128m --pids-limit 64 $bps \
+		-e MARATHON_APP_ID=/shop/api -e MESOS_TASK_ID=shop_api.1 hoist-busybox:test \
 		sh -c 'while :; do dd if=/dev/zero of=/tmp/f bs=64k count=64 conv=fsync 2>/dev/null; sleep 1; done' \
 		>/dev/null || return 1
 	$D run -d --name plain hoist-busybox:test sleep 600 >/dev/null || return 1
-	"$top/$BUILD/hoist-collector" --interval 1 \
-		--output "influxdb:$INFLUX_URL/hoist" --docker "unix://$DOCKER_SOCK" \
-		--listen "127.0.0.1:$(free_port)" --spool-dir "$tmp/spool" \
-		>"$tmp/collector.log" 2>&1 &
+	# The collector writes line protocol to a file, which goes into influxd
+	# as it is: the data are the collector's own bytes whatever state its
+	# InfluxDB sink is in (the sinks tests own that path).
+	"$top/$BUILD/hoist-collector" --interval 1 --docker "unix://$DOCKER_SOCK" \
+		--output "file:$tmp/points.lp" >"$tmp/collector.log" 2>&1 &
 	COLLECTOR_PID=$!
-	sleep 15
+	sleep "${HOIST_GRAFANA_SECONDS:-15}"
 	kill -0 "$COLLECTOR_PID" 2>/dev/null ||
 		{ echo "hoist-collector died:"; tail -20 "$tmp/collector.log"; return 1; }
 	kill "$COLLECTOR_PID"; wait "$COLLECTOR_PID"; rc=$?
 	COLLECTOR_PID=
 	[ $rc -eq 0 ] || { echo "hoist-collector exit $rc:"; tail -20 "$tmp/collector.log"; return 1; }
-	# Let the sink's last flush land.
-	sleep 1
-	python3 "$top/tests/grafana_check.py" synth --minutes 15 --step 10 --scaling-only \
+	echo "hoist-collector wrote $(wc -l <"$tmp/points.lp") points"
+	split -l 5000 "$tmp/points.lp" "$tmp/chunk."
+	for c in "$tmp"/chunk.*; do influx_write "$c" || return 1; done
+	python3 "$top/tests/grafana_check.py" synth --span "$(( ${HOIST_GRAFANA_SECONDS:-15} + 5 ))" --step 1 --scaling-only \
 		>"$tmp/scaling.lp" && influx_write "$tmp/scaling.lp"
 }
 
 fill_synth() {
-	python3 "$top/tests/grafana_check.py" synth --minutes 15 --step 10 >"$tmp/synth.lp" &&
+	python3 "$top/tests/grafana_check.py" synth --span 900 --step 10 >"$tmp/synth.lp" &&
 		influx_write "$tmp/synth.lp" &&
 		echo "wrote $(wc -l <"$tmp/synth.lp") synthetic points"
 }
@@ -142,6 +156,6 @@ esac
 echo "data: $mode"
 python3 "$top/tests/grafana_check.py" queries "$top/grafana" "$INFLUX_URL" hoist || exit 1
 if [ -n "${HOIST_GRAFANA_RENDER:-}" ]; then
-	/usr/bin/python3 "$top/tests/grafana_render.py" "$top/grafana" "$INFLUX_URL" hoist \
-		"$HOIST_GRAFANA_RENDER" || exit 1
+	/usr/bin/python3 "$top/tests/grafana_render.py" ${HOIST_GRAFANA_RENDER_ARGS:-} \
+		"$top/grafana" "$INFLUX_URL" hoist "$HOIST_GRAFANA_RENDER" || exit 1
 fi
