@@ -49,6 +49,7 @@ TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*_main.c)
 BENCH_BIN := $(BENCH_SRC:bench/%_main.c=$(BUILD)/bench/%)
 
+.SECONDARY:
 .PHONY: all test unit integration valgrind bench install clean check-banned
 all: $(PROGS:%=$(BUILD)/%) $(PROGS)
 

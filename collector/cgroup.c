@@ -305,3 +305,15 @@ cgroup_pids(struct cgroup_handle *h, int *pids, int max)
 		k = read_procs(dir, "/leaf", pids, max);
 	return k;
 }
+
+int
+cgroup_handle_fds(const struct cgroup_handle *h, int *fds, int max)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < h->nfiles && n < max; i++)
+		if (h->files[i].state == CGF_OPEN)
+			fds[n++] = h->files[i].fd;
+	return n;
+}

@@ -94,5 +94,6 @@ int  cgroup_pids(struct cgroup_handle *h, int *pids, int max);
  * budget in force. */
 long cgroup_set_fd_budget(long budget);
 long cgroup_fds_open(void);
-/* Count of descriptors currently held open by all handles. */
+/* The descriptors a handle keeps open (for the benchmark's floor). */
+int  cgroup_handle_fds(const struct cgroup_handle *h, int *fds, int max);
 #endif

@@ -71,6 +71,14 @@ cgroup_p_io_pressure(const char *b, size_t n, struct sample *s)
 }
 
 void
+cgroup_begin(struct sample *s)
+{
+	s->cpu.quota_us = -1;
+	s->cpu.period_us = 0;
+	s->cpu.npercpu = 0;
+}
+
+void
 cgroup_finish_memory(struct sample *s)
 {
 	if (!(s->have & HAVE_MEM_USAGE))

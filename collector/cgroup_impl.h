@@ -42,6 +42,8 @@ int  cgroup_p_pids_max(const char *b, size_t n, struct sample *s);
 int  cgroup_p_cpu_pressure(const char *b, size_t n, struct sample *s);
 int  cgroup_p_mem_pressure(const char *b, size_t n, struct sample *s);
 int  cgroup_p_io_pressure(const char *b, size_t n, struct sample *s);
+/* Reset the figures several files fill together (quota/period ...). */
+void cgroup_begin(struct sample *s);
 /* The docker CLI's memory usage: usage minus inactive file. */
 void cgroup_finish_memory(struct sample *s);
 

@@ -242,14 +242,6 @@ static const struct cg_file_spec v1_files[] = {
 };
 
 static void
-v1_begin(struct sample *s)
-{
-	s->cpu.quota_us = -1;
-	s->cpu.period_us = 0;
-	s->cpu.npercpu = 0;
-}
-
-static void
 v1_finish(struct sample *s)
 {
 	if (s->cpu.quota_us > 0 && s->cpu.period_us > 0)
@@ -271,7 +263,7 @@ static const struct cg_version v1 = {
 	.ops = &cgroup_v1_ops,
 	.files = v1_files,
 	.nfiles = ARRAY_LEN(v1_files),
-	.begin = v1_begin,
+	.begin = cgroup_begin,
 	.finish = v1_finish,
 };
 

@@ -181,14 +181,6 @@ static const struct cg_file_spec v2_files[] = {
 	{ CG_UNIFIED, "pids.max", cgroup_p_pids_max },
 };
 
-static void
-v2_begin(struct sample *s)
-{
-	s->cpu.quota_us = -1;
-	s->cpu.period_us = 0;
-	s->cpu.npercpu = 0;
-}
-
 static struct cgroup_handle *v2_open(const struct cg_layout_info *li,
 	const char *relpath);
 
@@ -203,7 +195,7 @@ static const struct cg_version v2 = {
 	.ops = &cgroup_v2_ops,
 	.files = v2_files,
 	.nfiles = ARRAY_LEN(v2_files),
-	.begin = v2_begin,
+	.begin = cgroup_begin,
 	.finish = cgroup_finish_memory,
 };
 

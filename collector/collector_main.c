@@ -17,11 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collector/api.h"
 #include "collector/collector.h"
 #include "collector/docker.h"
 #include "common/conf.h"
 #include "common/http.h"
 #include "common/log.h"
+#include "common/notify.h"
 #include "common/util.h"
 #include "sinks/sink.h"
 
@@ -43,6 +45,12 @@ struct settings {
 	int              percpu;
 	int              self_metrics;
 	int64_t          max_open_files;
+	int64_t          max_sweeps;
+	char             listen[CONF_STR_MAX];
+	char             api_token_file[CONF_STR_MAX];
+	int64_t          api_max_connections;
+	int64_t          api_timeout_s;
+	int64_t          shutdown_flush_ms;
 	struct sink_options sink;
 };
 
@@ -79,6 +87,21 @@ static const struct conf_opt collector_opts[] = {
 	{ "max_open_files", 0, CONF_INT, S(max_open_files), 0, 1000000, "0",
 	  "N", "stat files kept open (0: RLIMIT_NOFILE - 256); past it, "
 	  "files are opened per read" },
+	{ "listen", 'l', CONF_STR, S(listen), 0, 0, API_LISTEN_DEFAULT,
+	  "ADDR:PORT", "HTTP API address ([::1]:PORT for IPv6; none = off)" },
+	{ "api_token_file", 0, CONF_STR, S(api_token_file), 0, 0, "", "FILE",
+	  "when set, the API wants \"Authorization: Bearer <token in FILE>\" "
+	  "(not on /healthz)" },
+	{ "api_max_connections", 0, CONF_INT, S(api_max_connections), 1, 10000,
+	  "64", "N", "concurrent API connections" },
+	{ "api_timeout_s", 0, CONF_INT, S(api_timeout_s), 1, 3600, "10", "SEC",
+	  "idle API connection timeout" },
+	{ "shutdown_flush_ms", 0, CONF_INT, S(shutdown_flush_ms), 0, 600000,
+	  "5000", "MS", "on exit, how long outputs may deliver what is queued "
+	  "before the rest goes to the spool" },
+	{ "max_sweeps", 0, CONF_INT, S(max_sweeps), 0, 1e12, "0", "N",
+	  "exit after N sweeps (0: run until SIGTERM; for tests and "
+	  "benchmarks)" },
 };
 #undef S
 
@@ -166,10 +189,17 @@ open_outputs(const struct settings *st, struct outputs *o, char *err,
 }
 
 static void
-close_outputs(struct outputs *o)
+close_outputs(struct outputs *o, long flush_ms)
 {
+	int64_t until = now_mono_ns() + (int64_t)flush_ms * 1000000;
 	int i;
 
+	/* Give every output its chance within one shared deadline; what
+	 * is left goes to its spool in sink_close(). */
+	for (i = 0; i < o->n; i++) {
+		long left = (long)((until - now_mono_ns()) / 1000000);
+		sink_flush(o->s[i], left > 0 ? left : 0);
+	}
 	for (i = 0; i < o->n; i++)
 		sink_close(o->s[i]);
 	o->n = 0;
@@ -195,18 +225,21 @@ sum_sink_stats(struct collector *c, struct outputs *o)
 	struct sink_stats ss;
 	int i;
 
+	struct sink_stats total;
 	struct docker_stats ds;
 
 	docker_get_stats(c->docker, &ds);
-	pthread_mutex_lock(&c->table.lock);
-	h->err_docker = ds.errors;
-	h->points_written = h->points_dropped = 0;
-	h->points_spooled = h->spool_bytes = 0;
+	memset(&total, 0, sizeof(total));
 	for (i = 0; i < o->n; i++) {
 		sink_get_stats(o->s[i], &ss);
-		h->points_written += ss.points_written;
-		h->points_dropped += ss.points_dropped;
+		sink_stats_add(&total, &ss);
 	}
+	pthread_mutex_lock(&c->table.lock);
+	h->err_docker = ds.errors;
+	h->points_written = total.points_written;
+	h->points_dropped = total.points_dropped;
+	h->points_spooled = total.points_spooled;
+	h->spool_bytes = total.spool_bytes;
 	pthread_mutex_unlock(&c->table.lock);
 }
 
@@ -235,11 +268,13 @@ main(int argc, char **argv)
 	struct collector c;
 	struct outputs outs;
 	struct docker *docker = NULL;
+	struct api_options ao;
+	struct api *api = NULL;
 	struct buf out;
 	enum schema schema;
 	char err[1024];
 	size_t nopts = build_table(opts, OPTS_MAX);
-	int64_t next, period_ns;
+	int64_t next, period_ns, wd_ns;
 	int i, r;
 
 	log_init("hoist-collector", LOGL_INFO);
@@ -270,11 +305,11 @@ main(int argc, char **argv)
 		fatalx("libcurl initialisation failed");
 	if (open_outputs(&st, &outs, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
-		close_outputs(&outs);
+		close_outputs(&outs, 0);
 		return 2;
 	}
 	if (cli.check_only) {
-		close_outputs(&outs);
+		close_outputs(&outs, 0);
 		printf("configuration OK\n");
 		http_global_cleanup();
 		return 0;
@@ -298,15 +333,33 @@ main(int argc, char **argv)
 		docker = docker_new(st.docker, &dopt, err, sizeof(err));
 		if (docker == NULL) {
 			log_warnx("docker: %s", err);
-			close_outputs(&outs);
+			close_outputs(&outs, 0);
 			return 2;
 		}
 	}
 	if (collector_init(&c, &co, docker, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		docker_free(docker);
-		close_outputs(&outs);
+		close_outputs(&outs, 0);
 		return 1;
+	}
+	memset(&ao, 0, sizeof(ao));
+	ao.listen = st.listen;
+	ao.token_file = st.api_token_file;
+	ao.interval_s = st.interval;
+	ao.max_connections = (unsigned)st.api_max_connections;
+	ao.timeout_s = (unsigned)st.api_timeout_s;
+	if (api_enabled(&ao) && !st.once) {
+		api = api_start(&c.table, &ao, err, sizeof(err));
+		if (api == NULL) {
+			log_warnx("api: %s", err);
+			collector_free(&c);
+			docker_free(docker);
+			close_outputs(&outs, 0);
+			return 1;
+		}
+		log_info("api listening on %s (port %u)", st.listen,
+		    api_port(api));
 	}
 	install_signals();
 	buf_init(&out, SWEEP_BUF_MAX);
@@ -324,6 +377,7 @@ main(int argc, char **argv)
 		goto done;
 	}
 	next = now_mono_ns();
+	wd_ns = (int64_t)notify_watchdog_interval_ns();
 	while (!got_stop) {
 		int64_t ts = now_realtime_ns();
 
@@ -341,14 +395,31 @@ main(int argc, char **argv)
 		sum_sink_stats(&c, &outs);
 		write_sweep(&c, &outs, &out, st.sink.hostname,
 		    st.self_metrics, ts);
+		if (c.table.sweeps == 1) {
+			/* First sweep done and the API listening: ready. */
+			if (notify_ready() < 0)
+				log_warn("sd_notify READY");
+		}
+		notify_status("%llu containers, last sweep %.1f ms",
+		    (unsigned long long)c.table.health.containers,
+		    c.table.health.last_sweep_ms);
+		if (st.max_sweeps > 0 && c.table.sweeps >= (uint64_t)st.max_sweeps)
+			break;
 		next += period_ns;
 		if (next < now_mono_ns())
 			next = now_mono_ns() + period_ns;  /* fell behind */
-		sleep_until(next);
+		/* Keep the watchdog fed while waiting for the next sweep. */
+		while (!got_stop && now_mono_ns() < next) {
+			notify_watchdog();
+			sleep_until(wd_ns > 0 && now_mono_ns() + wd_ns < next ?
+			    now_mono_ns() + wd_ns : next);
+		}
 	}
+	notify_stopping();
 done:
 	log_info("stopping");
-	close_outputs(&outs);
+	api_stop(api);
+	close_outputs(&outs, (long)st.shutdown_flush_ms);
 	collector_free(&c);
 	docker_free(docker);
 	buf_free(&out);

@@ -12,12 +12,50 @@
 static const struct sink_ops *const sink_types[] = {
 	&sink_stdout_ops,
 	&sink_file_ops,
+	&sink_influxdb_ops,
+	&sink_influxdb2_ops,
 };
 
+#define SO(f) offsetof(struct sink_options, f)
 const struct conf_opt sink_conf_opts[] = {
-	{ "hostname", 0, CONF_STR, offsetof(struct sink_options, hostname),
+	{ "hostname", 0, CONF_STR, SO(hostname),
 	  0, 0, "", "NAME", "host tag value (default: the system hostname)" },
+	{ "spool_dir", 0, CONF_STR, SO(spool_dir), 0, 0, "", "DIR",
+	  "keep undeliverable InfluxDB batches here (one subfolder per output)" },
+	{ "spool_max_bytes", 0, CONF_INT, SO(spool_max_bytes),
+	  65536, 1e12, "268435456", "BYTES",
+	  "spool size per output; when full the oldest segment is dropped" },
+	{ "batch_size", 0, CONF_INT, SO(batch_size), 1, 1000000, "5000",
+	  "POINTS", "points per InfluxDB write request" },
+	{ "flush_interval_ms", 0, CONF_INT, SO(flush_interval_ms), 10, 3600000,
+	  "1000", "MS", "send a partial batch after this long" },
+	{ "gzip", 0, CONF_BOOL, SO(gzip), 0, 0, "yes", "BOOL",
+	  "gzip InfluxDB request bodies (Content-Encoding: gzip)" },
+	{ "influxdb_rp", 0, CONF_STR, SO(influxdb_rp), 0, 0, "", "NAME",
+	  "InfluxDB 1.x retention policy (default: the database's default)" },
+	{ "influxdb_precision", 0, CONF_STR, SO(influxdb_precision), 0, 0, "ns",
+	  "ns", "timestamp precision; only ns is supported" },
+	{ "influxdb_user", 0, CONF_STR, SO(influxdb_user), 0, 0, "", "USER",
+	  "InfluxDB 1.x user (basic auth)" },
+	{ "influxdb_password_file", 0, CONF_STR, SO(influxdb_password_file),
+	  0, 0, "", "FILE", "file holding the InfluxDB 1.x password" },
+	{ "influxdb_create_db", 0, CONF_BOOL, SO(influxdb_create_db), 0, 0,
+	  "no", "BOOL", "CREATE DATABASE at start (InfluxDB 1.x)" },
+	{ "influxdb2_token_file", 0, CONF_STR, SO(influxdb2_token_file),
+	  0, 0, "", "FILE", "file holding the InfluxDB 2.x API token" },
+	{ "tls_ca_file", 0, CONF_STR, SO(tls_ca_file), 0, 0, "", "FILE",
+	  "CA bundle for https:// outputs (default: the system store)" },
+	{ "tls_cert_file", 0, CONF_STR, SO(tls_cert_file), 0, 0, "", "FILE",
+	  "client certificate (PEM) for https:// outputs" },
+	{ "tls_key_file", 0, CONF_STR, SO(tls_key_file), 0, 0, "", "FILE",
+	  "client key (PEM) for https:// outputs" },
+	{ "http_timeout_ms", 0, CONF_INT, SO(http_timeout_ms), 100, 600000,
+	  "10000", "MS", "timeout of one InfluxDB request" },
+	{ "queue_max_bytes", 0, CONF_INT, SO(queue_max_bytes), 65536, 1e10,
+	  "67108864", "BYTES", "memory queue per InfluxDB output; beyond it "
+	  "new lines are dropped (counted)" },
 };
+#undef SO
 const size_t sink_conf_nopts = ARRAY_LEN(sink_conf_opts);
 
 struct sink *
@@ -35,7 +73,7 @@ sink_open(const char *spec, const struct sink_options *o, char *err,
 			ops = sink_types[i];
 	if (ops == NULL) {
 		snprintf(err, errlen, "unknown output type in '%.200s' "
-		    "(want stdout, file:PATH)", spec);
+		    "(want stdout, file:PATH, influxdb:URL, influxdb2:URL)", spec);
 		return NULL;
 	}
 	arg = colon ? colon + 1 : "";
@@ -68,6 +106,14 @@ sink_reopen(struct sink *s)
 		s->ops->reopen(s);
 }
 
+int
+sink_flush(struct sink *s, long timeout_ms)
+{
+	if (s->ops->flush == NULL)
+		return 0;
+	return s->ops->flush(s, timeout_ms);
+}
+
 void
 sink_close(struct sink *s)
 {
@@ -80,7 +126,31 @@ sink_close(struct sink *s)
 void
 sink_get_stats(const struct sink *s, struct sink_stats *out)
 {
-	*out = s->stats;
+	if (s->ops->get_stats != NULL)
+		s->ops->get_stats(s, out);
+	else
+		*out = s->stats;
+}
+
+void
+sink_stats_add(struct sink_stats *total, const struct sink_stats *one)
+{
+	size_t i;
+
+	total->points_written += one->points_written;
+	total->points_dropped += one->points_dropped;
+	total->bytes_written += one->bytes_written;
+	total->write_errors += one->write_errors;
+	total->points_spooled += one->points_spooled;
+	total->points_replayed += one->points_replayed;
+	total->spool_bytes += one->spool_bytes;
+	total->spool_corrupt += one->spool_corrupt;
+	total->spool_segments_dropped += one->spool_segments_dropped;
+	total->queue_bytes += one->queue_bytes;
+	total->retries += one->retries;
+	total->requests += one->requests;
+	for (i = 0; i < SINK_OUT_COUNT; i++)
+		total->outcomes[i] += one->outcomes[i];
 }
 
 const char *

@@ -1,0 +1,104 @@
+# tests/lib/influxd.sh — sourced by integration tests (POSIX sh).
+#
+# Starts Debian's influxd (InfluxDB 1.6) on loopback with its own temp
+# data dir and config: HTTP and the RPC (backup) listener both on free
+# ports of 127.0.0.1, reporting, the _internal monitor store and the
+# subscriber service off, logs in the temp dir.
+#
+#   . "$HOIST_TOP/tests/lib/influxd.sh"
+#   influxd_start           # sets INFLUX_TMP, INFLUX_PORT, INFLUX_URL
+#   influxd_query 'SELECT count(*) FROM m'   # JSON on stdout (db $INFLUX_DB)
+#   influxd_halt            # stop the server, keep its data (an outage)
+#   influxd_start           # start it again on the same port and data
+#   influxd_stop            # stop it and remove the temp dir
+#
+# influxd_start installs an EXIT trap that calls influxd_stop; a test that
+# sets its own trap must call influxd_stop from it.
+: "${INFLUX_DB:=hoist}"
+
+# A free TCP port on 127.0.0.1 (the kernel's choice; freed at once).
+influxd_free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+influxd_write_config() {
+	cat >"$INFLUX_TMP/influxdb.conf" <<CONF
+reporting-disabled = true
+bind-address = "127.0.0.1:$INFLUX_RPC_PORT"
+[meta]
+  dir = "$INFLUX_TMP/meta"
+  logging-enabled = false
+[data]
+  dir = "$INFLUX_TMP/data"
+  wal-dir = "$INFLUX_TMP/wal"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[subscriber]
+  enabled = false
+[continuous_queries]
+  enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:$INFLUX_PORT"
+  log-enabled = false
+  pprof-enabled = false
+[logging]
+  level = "warn"
+  suppress-logo = true
+CONF
+}
+
+influxd_start() {
+	if [ -z "${INFLUX_TMP:-}" ]; then
+		INFLUX_TMP=$(mktemp -d /tmp/hoist-influxd.XXXXXX) || return 1
+		INFLUX_PORT=$(influxd_free_port) || return 1
+		INFLUX_RPC_PORT=$(influxd_free_port) || return 1
+		INFLUX_URL="http://127.0.0.1:$INFLUX_PORT"
+		influxd_write_config
+		trap influxd_stop EXIT
+	fi
+	influxd -config "$INFLUX_TMP/influxdb.conf" >>"$INFLUX_TMP/influxd.log" 2>&1 &
+	INFLUXD_PID=$!
+	i=0
+	while ! curl -sf -o /dev/null "$INFLUX_URL/ping"; do
+		i=$((i + 1))
+		if [ $i -gt 120 ] || ! kill -0 "$INFLUXD_PID" 2>/dev/null; then
+			echo "influxd did not start:"; tail -20 "$INFLUX_TMP/influxd.log"
+			return 1
+		fi
+		sleep 0.25
+	done
+}
+
+# Stop the server (SIGTERM, then SIGKILL after 15 s); the data stays.
+# Safe under set -e.
+influxd_halt() {
+	[ -n "${INFLUXD_PID:-}" ] || return 0
+	kill "$INFLUXD_PID" 2>/dev/null || true
+	i=0
+	while kill -0 "$INFLUXD_PID" 2>/dev/null && [ $i -lt 60 ]; do
+		sleep 0.25; i=$((i + 1))
+	done
+	kill -9 "$INFLUXD_PID" 2>/dev/null || true
+	wait "$INFLUXD_PID" 2>/dev/null || true
+	INFLUXD_PID=
+}
+
+influxd_stop() {
+	influxd_halt
+	if [ -n "${INFLUX_TMP:-}" ]; then
+		rm -rf "$INFLUX_TMP"
+	fi
+	INFLUX_TMP=
+}
+
+# Run one InfluxQL query against $INFLUX_DB; timestamps in ns.
+influxd_query() {
+	curl -sS -G "$INFLUX_URL/query" --data-urlencode "db=$INFLUX_DB" \
+		--data-urlencode "epoch=ns" --data-urlencode "q=$1"
+}
