@@ -10,11 +10,11 @@
 # Where the data comes from (HOIST_GRAFANA_DATA):
 #   collector  a real hoist-collector ($BUILD/hoist-collector) sweeping real
 #              containers of a private dockerd (tests/lib/dockerd.sh) every
-#              second for ~15 s (HOIST_GRAFANA_SECONDS); its line protocol
-#              goes into influxd as it
-#              is (file output, then /write); containers carry Marathon app
-#              ids (label MARATHON_APP_ID, env MESOS_TASK_ID), CPU and memory
-#              limits, a busy loop and some disk writes.
+#              second for ~15 s (HOIST_GRAFANA_SECONDS), writing to influxd
+#              through its own InfluxDB output; the containers carry Marathon
+#              app ids (label MARATHON_APP_ID, env MESOS_TASK_ID), CPU,
+#              memory and pids limits, a busy loop, loopback pings and disk
+#              writes.
 #   synth      line protocol from `grafana_check.py synth` with exactly the
 #              names the collector emits (see docs/ops.md).
 #   auto       (default) collector when $BUILD/hoist-collector exists, else
@@ -121,11 +121,11 @@ fill_collector() {
 		sh -c 'while :; do dd if=/dev/zero of=/tmp/f bs=64k count=64 conv=fsync 2>/dev/null; sleep 1; done' \
 		>/dev/null || return 1
 	$D run -d --name plain hoist-busybox:test sleep 600 >/dev/null || return 1
-	# The collector writes line protocol to a file, which goes into influxd
-	# as it is: the data are the collector's own bytes whatever state its
-	# InfluxDB sink is in (the sinks tests own that path).
+	# The whole chain: the collector's own InfluxDB output writes into
+	# influxd (SIGTERM flushes what is queued before exit).
 	"$top/$BUILD/hoist-collector" --interval 1 --docker "unix://$DOCKER_SOCK" \
-		--output "file:$tmp/points.lp" >"$tmp/collector.log" 2>&1 &
+		--output "influxdb:$INFLUX_URL/hoist" --spool_dir "$tmp/spool" \
+		--listen none >"$tmp/collector.log" 2>&1 &
 	COLLECTOR_PID=$!
 	sleep "${HOIST_GRAFANA_SECONDS:-15}"
 	kill -0 "$COLLECTOR_PID" 2>/dev/null ||
@@ -133,9 +133,10 @@ fill_collector() {
 	kill "$COLLECTOR_PID"; wait "$COLLECTOR_PID"; rc=$?
 	COLLECTOR_PID=
 	[ $rc -eq 0 ] || { echo "hoist-collector exit $rc:"; tail -20 "$tmp/collector.log"; return 1; }
-	echo "hoist-collector wrote $(wc -l <"$tmp/points.lp") points"
-	split -l 5000 "$tmp/points.lp" "$tmp/chunk."
-	for c in "$tmp"/chunk.*; do influx_write "$c" || return 1; done
+	n=$(curl -sf --noproxy '*' "$INFLUX_URL/query" --data-urlencode "db=hoist" \
+		--data-urlencode 'q=SELECT count("sweep_duration_ms") FROM "hoist_collector"' |
+		sed -n 's/.*"values":\[\[[^,]*,\([0-9]*\)\]\].*/\1/p')
+	echo "hoist-collector delivered ${n:-0} sweeps to influxd"
 	python3 "$top/tests/grafana_check.py" synth --span "$(( ${HOIST_GRAFANA_SECONDS:-15} + 5 ))" --step 1 --scaling-only \
 		>"$tmp/scaling.lp" && influx_write "$tmp/scaling.lp"
 }
