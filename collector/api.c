@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,7 +256,9 @@ authorized(const struct api *a, struct MHD_Connection *conn, int *offered)
 	return const_time_eq(a->token, a->token_len, p, n);
 }
 
-/* Every byte of the path printable ASCII or UTF-8; no "..". */
+/* An origin-form path ("/..."), without control bytes (DEL included,
+ * which is what "%00" decodes to).  Dot segments are left alone: paths
+ * match exactly, so "/v1/../metrics" is simply not found. */
 static int
 path_ok(const char *url)
 {

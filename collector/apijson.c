@@ -72,7 +72,7 @@ finish(struct jsonw *w, struct buf *out, size_t start)
 	out->len = start;
 	if (out->data != NULL)
 		out->data[start] = '\0';
-	return errno == ENOMEM ? APIJSON_NOMEM : APIJSON_TOO_BIG;
+	return w->err == ENOMEM ? APIJSON_NOMEM : APIJSON_TOO_BIG;
 }
 
 static void

@@ -241,7 +241,10 @@ cg_handle_read(struct cgroup_handle *h, struct sample *s,
 		n = fetch(h, i);
 		if (n < 0) {
 			int e = errno;
-			if ((e == ENODEV || e == ENOENT) && cgroup_gone(h))
+			/* ENODEV on a kept-open cgroup file means the group
+			 * was removed (possibly one controller at a time, so
+			 * the main directory may still be there). */
+			if (e == ENODEV || (e == ENOENT && cgroup_gone(h)))
 				return CG_VANISHED;
 			errs->read++;
 			complain(&f->complain, now_s, "%s/%s: read: %s "

@@ -461,9 +461,10 @@ cgp_proc_stat(const char *s, size_t len, long user_hz, uint64_t *total_ns,
 	nl = memchr(p, '\n', (size_t)(end - p));
 	if (nl == NULL)
 		nl = end;
-	/* user nice system idle iowait irq softirq steal (guest is already
-	 * inside user): the eight fields Docker adds up. */
-	for (i = 0; i < 8; i++) {
+	/* user nice system idle iowait irq softirq: the seven fields Docker
+	 * adds up (strings.Fields(line)[1:8]); steal and guest are not in
+	 * its system_cpu_usage, so they stay out of ours. */
+	for (i = 0; i < 7; i++) {
 		p = skip_blanks(p, nl);
 		if (scan_u64(&p, nl, &v) != 0) {
 			if (i >= 4)

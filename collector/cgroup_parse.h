@@ -82,8 +82,9 @@ int cgp_psi(const char *s, size_t len, struct psi *p);
 int cgp_net_dev(const char *s, size_t len, struct net_stats *net);
 
 /* /proc/stat's first line "cpu  user nice system idle iowait irq softirq
- * steal ..." -> total ns (ticks * 1e9 / user_hz), as Docker computes
- * system_cpu_usage; *ncpu counts the cpuN lines. */
+ * steal ..." -> total ns of the first seven fields (ticks * 1e9 /
+ * user_hz), as Docker computes system_cpu_usage; *ncpu counts the cpuN
+ * lines. */
 int cgp_proc_stat(const char *s, size_t len, long user_hz,
 	uint64_t *total_ns, uint32_t *ncpu);
 

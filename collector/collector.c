@@ -494,6 +494,12 @@ collector_health_point(struct collector *c, const char *host, int64_t ts_ns,
 	lp_field_u(&p, "errors_docker", h.err_docker);
 	lp_field_u(&p, "errors_net", h.err_net);
 	lp_field_u(&p, "errors_output", h.err_output);
+	lp_field_u(&p, "errors_output_rejected", h.out_rejected);
+	lp_field_u(&p, "errors_output_config", h.out_config);
+	lp_field_u(&p, "errors_output_unavailable", h.out_unavailable);
+	lp_field_u(&p, "output_retries", h.out_retries);
+	lp_field_u(&p, "spool_corrupt", h.spool_corrupt);
+	lp_field_u(&p, "spool_segments_dropped", h.spool_dropped);
 	lp_field_u(&p, "vanished", h.vanished);
 	lp_field_u(&p, "open_files", (uint64_t)cgroup_fds_open());
 	return lp_end(&p, ts_ns);

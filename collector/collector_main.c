@@ -26,6 +26,7 @@
 #include "common/notify.h"
 #include "common/util.h"
 #include "sinks/sink.h"
+#include "sinks/sink_status.h"
 
 #define DEFAULT_CONFIG  "/etc/hoist/collector.conf"
 #define SWEEP_BUF_MAX   (256u << 20)   /* line protocol of one sweep */
@@ -240,6 +241,14 @@ sum_sink_stats(struct collector *c, struct outputs *o)
 	h->points_dropped = total.points_dropped;
 	h->points_spooled = total.points_spooled;
 	h->spool_bytes = total.spool_bytes;
+	h->out_rejected = total.outcomes[SINK_OUT_PARTIAL] +
+	    total.outcomes[SINK_OUT_REJECTED] + total.outcomes[SINK_OUT_TOO_LARGE];
+	h->out_config = total.outcomes[SINK_OUT_CONFIG];
+	h->out_unavailable = total.outcomes[SINK_OUT_THROTTLED] +
+	    total.outcomes[SINK_OUT_SERVER] + total.outcomes[SINK_OUT_NETWORK];
+	h->out_retries = total.retries;
+	h->spool_corrupt = total.spool_corrupt;
+	h->spool_dropped = total.spool_segments_dropped;
 	pthread_mutex_unlock(&c->table.lock);
 }
 

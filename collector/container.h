@@ -203,6 +203,13 @@ struct collector_health {
 	uint64_t err_docker;            /* Docker API failures */
 	uint64_t err_net;               /* /proc/<pid>/net/dev unreadable */
 	uint64_t err_output;            /* a sink refused a write */
+	/* Replies of the InfluxDB outputs by kind (sinks/sink_status.h). */
+	uint64_t out_rejected;          /* 400, partial writes, too large */
+	uint64_t out_config;            /* 401/403/404: auth, no database */
+	uint64_t out_unavailable;       /* 429/5xx, timeouts, refused */
+	uint64_t out_retries;
+	uint64_t spool_corrupt;         /* damaged spool records skipped */
+	uint64_t spool_dropped;         /* oldest segments dropped, full */
 	uint64_t vanished;              /* containers gone mid-sweep */
 };
 

@@ -32,15 +32,32 @@ format_schema_parse(const char *s, enum schema *out)
 	return 0;
 }
 
-/* Append ",key=value" escaped; empty values are left out. */
+/* Does s escape to nothing (empty, or only backslashes, which the
+ * escaper drops)?  InfluxDB rejects a tag with an empty key or value. */
+static int
+escapes_empty(const char *s)
+{
+	while (*s == '\\')
+		s++;
+	return *s == '\0';
+}
+
+/* Append ",key=value" escaped; a tag whose key or value escapes to
+ * nothing is left out.  When it does not fit, nothing of it stays. */
 static int
 tag(struct buf *b, const char *key, const char *value)
 {
-	if (value == NULL || value[0] == '\0')
+	size_t start = b->len;
+
+	if (value == NULL || escapes_empty(key) || escapes_empty(value))
 		return 0;
 	if (buf_putc(b, ',') != 0 || lp_escape_key(b, key) != 0 ||
-	    buf_putc(b, '=') != 0 || lp_escape_key(b, value) != 0)
+	    buf_putc(b, '=') != 0 || lp_escape_key(b, value) != 0) {
+		b->len = start;
+		if (b->data != NULL)
+			b->data[start] = '\0';
 		return -1;
+	}
 	return 0;
 }
 

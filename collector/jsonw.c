@@ -1,6 +1,7 @@
 /*
  * jsonw.c — see jsonw.h.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,8 +23,10 @@ put(struct jsonw *w, const char *s, size_t n)
 {
 	if (w->failed)
 		return;
-	if (buf_append(w->out, s, n) != 0)
+	if (buf_append(w->out, s, n) != 0) {
 		w->failed = 1;
+		w->err = errno;
+	}
 }
 
 /*
@@ -49,6 +52,7 @@ open_level(struct jsonw *w, char c)
 	if (w->depth + 1 >= JSONW_DEPTH_MAX) {
 		/* A broken invariant of the caller, not outside input. */
 		w->failed = 1;
+		w->err = EOVERFLOW;
 		return;
 	}
 	put(w, &c, 1);
@@ -61,6 +65,7 @@ close_level(struct jsonw *w, char c)
 {
 	if (w->depth == 0) {
 		w->failed = 1;
+		w->err = EINVAL;
 		return;
 	}
 	w->depth--;
@@ -176,8 +181,10 @@ static void
 put_string(struct jsonw *w, const char *s)
 {
 	put(w, "\"", 1);
-	if (!w->failed && jsonw_escape(w->out, s) != 0)
+	if (!w->failed && jsonw_escape(w->out, s) != 0) {
 		w->failed = 1;
+		w->err = errno;
+	}
 	put(w, "\"", 1);
 }
 

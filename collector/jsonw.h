@@ -42,6 +42,7 @@ struct jsonw {
 	unsigned    depth;
 	int         after_key;      /* a key was written, its value is due */
 	int         failed;
+	int         err;            /* errno of the failure: ENOSPC, ENOMEM */
 	unsigned char first[JSONW_DEPTH_MAX]; /* nothing written yet at depth */
 };
 

@@ -412,6 +412,11 @@ put_health(const struct container_table *t, struct buf *out)
 		{ "docker",       offsetof(struct collector_health, err_docker) },
 		{ "net",          offsetof(struct collector_health, err_net) },
 		{ "output",       offsetof(struct collector_health, err_output) },
+		{ "output_rejected", offsetof(struct collector_health, out_rejected) },
+		{ "output_config", offsetof(struct collector_health, out_config) },
+		{ "output_unavailable", offsetof(struct collector_health, out_unavailable) },
+		{ "spool_corrupt", offsetof(struct collector_health, spool_corrupt) },
+		{ "spool_dropped", offsetof(struct collector_health, spool_dropped) },
 	};
 	char num[JSONW_DOUBLE_MAX];
 	size_t i;

@@ -218,6 +218,21 @@ out:
 
 #define MAX_LONGOPTS 192
 
+/*
+ * "--percpu no" as well as "--percpu=no" and plain "--percpu": after a
+ * boolean flag without "=", a following yes/no word is its value.
+ */
+static const char *
+take_bool_word(int argc, char **argv)
+{
+	int b;
+
+	if (optind < argc && argv[optind][0] != '-' &&
+	    parse_bool(argv[optind], &b) == 0)
+		return argv[optind++];
+	return "yes";
+}
+
 int
 conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
     int argc, char **argv, const char *default_config, struct conf_cli *cli,
@@ -279,7 +294,11 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 			snprintf(err, errlen, "unknown or incomplete option "
 			    "'%.64s' (see --help)", argv[optind - 1]);
 			return -1;
-		default: break;
+		default:
+			if (c >= 1000 && opts[c - 1000].type == CONF_BOOL &&
+			    optarg == NULL)
+				take_bool_word(argc, argv);
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -311,7 +330,7 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 		if (o == NULL)
 			continue;
 		if (o->type == CONF_BOOL && val == NULL)
-			val = "yes";
+			val = take_bool_word(argc, argv);
 		if (o->type == CONF_LIST &&
 		    !list_from_cli[o - opts]) {
 			list_from_cli[o - opts] = 1;

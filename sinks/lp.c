@@ -264,6 +264,7 @@ lp_end(struct lp *p, int64_t ts_ns)
 				return 1;
 		} else if (buf_putc(p->out, '\n') == 0)
 			return 1;
+		p->failed = 1;      /* no room for the end of the line */
 	}
 	/* Roll back: nothing of this point stays in the buffer. */
 	p->out->len = p->line_start;

@@ -58,6 +58,7 @@ struct http_sink {
 	uint64_t          queue_points;
 	int64_t           first_ns;  /* when the oldest queued line came */
 	int               stop, flushing, busy;
+	size_t            held_bytes;  /* mirror of held.len for flush */
 	struct sink_stats st;
 	struct complain   c_queue;
 
@@ -179,6 +180,7 @@ account(struct http_sink *h, const struct sink_verdict *v, uint64_t points,
 	uint64_t dropped = 0, written = 0;
 	long status = h->resp.status;
 	int64_t t = now_s();
+	char code[32] = "", what[96];
 	int k;
 
 	if (v->action == SINK_ACT_DONE && v->outcome == SINK_OUT_OK)
@@ -207,22 +209,30 @@ account(struct http_sink *h, const struct sink_verdict *v, uint64_t points,
 		h->st.write_errors++;
 	pthread_mutex_unlock(&h->mu);
 	if (v->outcome == SINK_OUT_OK) {
+		/* "Recovered" is news after failures that kept the data;
+		 * after dropped batches it is not: start those afresh. */
 		for (k = 0; k < SINK_OUT_COUNT; k++)
-			complain_recovered(&h->c_out[k], "%s: writing again "
-			    "(%s is over)", h->t.label,
-			    sink_outcome_name((enum sink_outcome)k));
+			if (k == SINK_OUT_REJECTED || k == SINK_OUT_PARTIAL)
+				memset(&h->c_out[k], 0, sizeof(h->c_out[k]));
+			else
+				complain_recovered(&h->c_out[k], "%s: writing "
+				    "again after %s failures", h->t.label,
+				    sink_outcome_name((enum sink_outcome)k));
 		return;
 	}
 	if (v->action == SINK_ACT_SPLIT)
 		return;         /* logged when a single line still fails */
-	complain(&h->c_out[v->outcome], t, "%s: %s (HTTP %ld): %s; %s",
-	    h->t.label, sink_outcome_name(v->outcome), status, v->message,
-	    v->action == SINK_ACT_RETRY ? "keeping the data, will retry" :
-	    v->outcome == SINK_OUT_PARTIAL ? "the server kept the other lines" :
-	    "dropped the batch");
-	if (dropped > 0)
-		log_debug("%s: %llu points dropped", h->t.label,
-		    (unsigned long long)dropped);
+	if (status > 0)
+		snprintf(code, sizeof(code), " (HTTP %ld)", status);
+	if (v->action == SINK_ACT_RETRY)
+		str_copy(what, "keeping the data, will retry", sizeof(what));
+	else
+		snprintf(what, sizeof(what), "%llu of %llu points dropped%s",
+		    (unsigned long long)dropped, (unsigned long long)points,
+		    v->outcome == SINK_OUT_PARTIAL ? ", the server kept the "
+		    "others" : "");
+	complain(&h->c_out[v->outcome], t, "%s: %s%s: %s; %s", h->t.label,
+	    sink_outcome_name(v->outcome), code, v->message, what);
 }
 
 /*
@@ -454,6 +464,7 @@ step(struct http_sink *h)
 	}
 	pthread_mutex_lock(&h->mu);
 	h->busy = 0;
+	h->held_bytes = h->held.len;
 	pthread_cond_broadcast(&h->idle);
 }
 
@@ -624,12 +635,13 @@ sink_http_flush(struct sink *s, long timeout_ms)
 	pthread_mutex_lock(&h->mu);
 	h->flushing = 1;
 	pthread_cond_signal(&h->wake);
-	while ((h->queue.len > 0 || h->busy) && now_mono_ns() < deadline) {
+	while ((h->queue.len > 0 || h->busy || h->held_bytes > 0) &&
+	    now_mono_ns() < deadline) {
 		ts.tv_sec = deadline / 1000000000;
 		ts.tv_nsec = deadline % 1000000000;
 		pthread_cond_timedwait(&h->idle, &h->mu, &ts);
 	}
-	rc = h->queue.len > 0 || h->busy ? -1 : 0;
+	rc = h->queue.len > 0 || h->busy || h->held_bytes > 0 ? -1 : 0;
 	h->flushing = 0;
 	pthread_mutex_unlock(&h->mu);
 	return rc;

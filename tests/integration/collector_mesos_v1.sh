@@ -39,7 +39,7 @@ LOOP=$!
 sleep 2
 grep -q "$LOOP" "/sys/fs/cgroup/cpuacct/mesos/$U/cgroup.procs" || fail "the loop is not in the cgroup"
 
-"$BIN" --once --interval 2 --docker none --output "file:$T/out.lp" 2>"$T/err" || fail "collector exit"
+"$BIN" --once --interval 2 --docker none --listen none --output "file:$T/out.lp" 2>"$T/err" || fail "collector exit"
 cat "$T/err"
 pct=$($LPQ "$T/out.lp" container_cpu usage_percent_of_limit container_name="$U" runtime=mesos cpu=cpu-total) || fail "no cpu point for the mesos container"
 cores=$($LPQ "$T/out.lp" container_cpu limit_cores container_name="$U" cpu=cpu-total)

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """lpq.py - query a line-protocol file written by hoist-collector.
 
-    lpq.py FILE MEASUREMENT FIELD [tag=value ...] [--last-sweep] [--all]
+    lpq.py FILE MEASUREMENT FIELD [tag=value ...] [--last-sweep]
+           [--since NS] [--until NS] [--mean]
 
 Prints the FIELD value of the points of MEASUREMENT whose tags match, one
-per line (with --last-sweep: only points carrying the newest timestamp).
+per line (with --last-sweep: only points carrying the newest timestamp;
+--since/--until: only points with since <= timestamp <= until; --mean:
+print the mean of the values instead).
 Exit 1 when nothing matches.  A small parser following InfluxDB's
 unescaping rules, enough for the collector's own output.
 """
@@ -77,7 +80,19 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     path, meas, field = argv[1:4]
-    want = dict(a.split('=', 1) for a in argv[4:] if '=' in a and not a.startswith('--'))
+    opts = {}
+    rest = []
+    args = argv[4:]
+    i = 0
+    while i < len(args):
+        if args[i] in ('--since', '--until'):
+            opts[args[i]] = int(args[i + 1])
+            i += 2
+            continue
+        rest.append(args[i])
+        i += 1
+    argv = argv[:4] + rest
+    want = dict(a.split('=', 1) for a in rest if '=' in a and not a.startswith('--'))
     allpts = list(points(path))
     pts = [p for p in allpts if p[0] == meas
            and all(p[1].get(k) == v for k, v in want.items())]
@@ -85,12 +100,19 @@ def main(argv):
         # The newest sweep of the whole file, not of the matching points.
         last = max(p[3] for p in allpts if p[3] is not None)
         pts = [p for p in pts if p[3] == last]
-    found = False
-    for p in pts:
-        if field in p[2]:
-            print(p[2][field])
-            found = True
-    return 0 if found else 1
+    if '--since' in opts:
+        pts = [p for p in pts if p[3] is not None and p[3] >= opts['--since']]
+    if '--until' in opts:
+        pts = [p for p in pts if p[3] is not None and p[3] <= opts['--until']]
+    vals = [p[2][field] for p in pts if field in p[2]]
+    if not vals:
+        return 1
+    if '--mean' in argv:
+        print(sum(vals) / len(vals))
+    else:
+        for v in vals:
+            print(v)
+    return 0
 
 
 if __name__ == '__main__':

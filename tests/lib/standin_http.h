@@ -254,7 +254,7 @@ standin_start(struct standin *sv, standin_fn fn, void *arg, int keep)
 	return 0;
 }
 
-static int
+static __attribute__((unused)) int
 standin_count(struct standin *sv)
 {
 	int n;

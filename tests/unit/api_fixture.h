@@ -31,7 +31,7 @@
 /* 2026-11-26T05:00:00Z */
 #define FIX_SWEEP_NS 1795669200000000000LL
 
-static void
+static void __attribute__((unused))
 fix_label(struct container *c, const char *k, const char *v)
 {
 	struct label *l = &c->meta.labels[c->meta.nlabels++];
@@ -40,7 +40,7 @@ fix_label(struct container *c, const char *k, const char *v)
 	l->value = strdup(v);
 }
 
-static struct container *
+static struct container * __attribute__((unused))
 fix_task(const char *id, const char *name, const char *app,
     const char *task, double cpu_pct_of_limit, uint64_t ws_mib)
 {
@@ -85,7 +85,7 @@ fix_task(const char *id, const char *name, const char *app,
 	return c;
 }
 
-static struct container *
+static struct container * __attribute__((unused))
 fix_plain(void)
 {
 	struct container *c = calloc(1, sizeof(*c));
@@ -142,7 +142,7 @@ fix_plain(void)
 	return c;
 }
 
-static struct container *
+static struct container * __attribute__((unused))
 fix_deep(void)
 {
 	struct container *c = fix_task(FIX_ID3, "deep", "/a/b/c", "a_b_c.t1",
@@ -154,7 +154,7 @@ fix_deep(void)
 	return c;
 }
 
-static void
+static void __attribute__((unused))
 fix_table_init(struct container_table *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -183,7 +183,7 @@ fix_table_init(struct container_table *t)
 	t->health.err_docker = 2;
 }
 
-static void
+static void __attribute__((unused))
 fix_table_free(struct container_table *t)
 {
 	size_t i;

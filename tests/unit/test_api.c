@@ -44,7 +44,8 @@ struct fx {
 /* ---- helpers ---------------------------------------------------------- */
 
 static struct fx *
-fx_new(const char *token, unsigned max_conn, unsigned timeout_s)
+fx_new_reply_max(const char *token, unsigned max_conn, unsigned timeout_s,
+    size_t reply_max)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct api_options o;
@@ -60,6 +61,7 @@ fx_new(const char *token, unsigned max_conn, unsigned timeout_s)
 	o.interval_s = 10;
 	o.max_connections = max_conn;
 	o.timeout_s = timeout_s;
+	o.reply_max = reply_max;
 	if (token != NULL) {
 		str_copy(f->token_path, "/tmp/hoist-api-token.XXXXXX",
 		    sizeof(f->token_path));
@@ -79,6 +81,12 @@ fx_new(const char *token, unsigned max_conn, unsigned timeout_s)
 	f->http = http_client_new();
 	assert_non_null(f->http);
 	return f;
+}
+
+static struct fx *
+fx_new(const char *token, unsigned max_conn, unsigned timeout_s)
+{
+	return fx_new_reply_max(token, max_conn, timeout_s, 0);
 }
 
 static void
@@ -770,6 +778,24 @@ test_limits(void **state)
 	fx_free(f);
 }
 
+/* A reply over reply_max: 500 with a JSON error, and small replies
+ * still served. */
+static void
+test_reply_cap(void **state)
+{
+	struct fx *f = fx_new_reply_max(NULL, 0, 0, 1000);
+	cJSON *j;
+
+	(void)state;
+	j = get_json(f, "/v1/containers", NULL, 500);
+	assert_str(j, "error", "reply too large");
+	cJSON_Delete(j);
+	j = get_json(f, "/healthz", NULL, 200);
+	assert_str(j, "status", "ok");
+	cJSON_Delete(j);
+	fx_free(f);
+}
+
 static void
 test_parse_listen(void **state)
 {
@@ -888,6 +914,7 @@ main(void)
 		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_bad_token_file),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_reply_cap),
 		cmocka_unit_test(test_parse_listen),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_disabled_and_bad_listen),

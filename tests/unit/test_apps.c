@@ -179,6 +179,29 @@ test_health_edges(void **state)
 	buf_free(&b);
 }
 
+/* A reply over the buffer's cap: TOO_BIG, and the buffer as it was. */
+static void
+test_apijson_cap_rolls_back(void **state)
+{
+	struct container_table t;
+	struct buf b;
+	size_t idx;
+
+	(void)state;
+	fix_table_init(&t);
+	buf_init(&b, 600);
+	assert_int_equal(buf_puts(&b, "keep"), 0);
+	assert_int_equal(apijson_containers(&t, &b), APIJSON_TOO_BIG);
+	assert_int_equal(apijson_apps(&t, FIX_SWEEP_NS, &b), APIJSON_TOO_BIG);
+	assert_int_equal(b.len, 4);
+	assert_string_equal(b.data, "keep");
+	assert_int_equal(apijson_find(&t, "", &idx), APIJSON_NOT_FOUND);
+	assert_string_equal(apijson_strerror(APIJSON_AMBIGUOUS),
+	    "ambiguous id prefix");
+	buf_free(&b);
+	fix_table_free(&t);
+}
+
 int
 main(void)
 {
@@ -187,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_first_sample_has_no_cpu),
 		cmocka_unit_test(test_index_and_find),
 		cmocka_unit_test(test_health_edges),
+		cmocka_unit_test(test_apijson_cap_rolls_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

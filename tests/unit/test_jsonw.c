@@ -3,6 +3,7 @@
  * that read back exactly, commas and nesting, null for NaN, sticky
  * failure at the buffer's cap.  Every output is also parsed by cJSON.
  */
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -130,6 +131,7 @@ test_cap_is_sticky(void **state)
 	jsonw_arr_begin(&w);
 	jsonw_str(&w, "0123456789");
 	assert_true(w.failed);
+	assert_int_equal(w.err, ENOSPC);
 	jsonw_arr_end(&w);
 	assert_true(w.failed);
 	assert_true(b.len <= 10);

@@ -547,7 +547,7 @@ test_close_spools_then_replays(void **state)
 	assert_string_equal(f->sv.reqs[0].body, "m v=1i 1\nm v=2i 2\n");
 }
 
-/* No spool, no server: flush gives up in time, close counts the loss. */
+/* No spool, no server: flush gives up in time and says so. */
 static void
 test_no_spool_drop_counted(void **state)
 {
@@ -560,11 +560,62 @@ test_no_spool_drop_counted(void **state)
 	    sizeof(err));
 	assert_non_null(f->s);
 	assert_int_equal(sink_write(f->s, "m v=1i 1\n", 9), 0);
-	assert_int_equal(sink_flush(f->s, 300), 0);
+	/* The batch is held in memory for the next attempt: not flushed. */
+	assert_int_equal(sink_flush(f->s, 300), -1);
 	sink_get_stats(f->s, &st);
 	assert_int_equal(st.points_written, 0);
 	assert_true(st.outcomes[SINK_OUT_NETWORK] >= 1);
+	assert_true(st.retries >= 1);
 	assert_int_equal(st.points_dropped, 0);
+}
+
+static void
+reply_slow(struct standin *sv, int n, const struct standin_req *r,
+    struct standin_reply *out)
+{
+	(void)sv; (void)r;
+	if (n == 0)
+		usleep(1500000);
+	out->status = 204;
+}
+
+/*
+ * A server that takes 1.5 s to answer does not slow sink_write() (the
+ * sweep): 200 writes while the request hangs take well under 0.1 s.
+ * Past queue_max_bytes new lines are refused and counted as dropped.
+ */
+static void
+test_write_never_blocks(void **state)
+{
+	struct fx *f = *state;
+	struct sink_stats st;
+	char line[64];
+	int64_t t0, t1;
+	int i, refused = 0;
+
+	start(f, reply_slow);
+	f->o.flush_interval_ms = 10;
+	f->o.queue_max_bytes = 2000;
+	open_sink(f, "influxdb:http://127.0.0.1:%d/db");
+	assert_int_equal(sink_write(f->s, "m v=0i 0\n", 9), 0);
+	wait_requests(f, 1, 2000);
+	assert_int_equal(standin_count(&f->sv), 1);
+	t0 = now_mono_ns();
+	for (i = 1; i <= 200; i++) {
+		snprintf(line, sizeof(line), "m v=%di %d\n", i, i);
+		if (sink_write(f->s, line, strlen(line)) != 0)
+			refused++;
+	}
+	t1 = now_mono_ns();
+	if (t1 - t0 > 100000000)
+		fail_msg("200 writes took %.3f s", (double)(t1 - t0) / 1e9);
+	sink_get_stats(f->s, &st);
+	assert_true(refused > 0);
+	assert_int_equal(st.points_dropped, (uint64_t)refused);
+	assert_true(st.queue_bytes <= 2000);
+	assert_int_equal(sink_flush(f->s, 5000), 0);
+	sink_get_stats(f->s, &st);
+	assert_int_equal(st.points_written, (uint64_t)(201 - refused));
 }
 
 int
@@ -590,6 +641,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_close_spools_then_replays,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_spool_drop_counted,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_never_blocks,
 		    setup, teardown),
 	};
 	int rc;

@@ -191,6 +191,52 @@ test_plain(void **state)
 	assert_string_equal(sink_outcome_name(SINK_OUT_TOO_LARGE), "too_large");
 }
 
+/* Replies no InfluxDB sends but a proxy or a broken server might. */
+static void
+test_hostile(void **state)
+{
+	struct sink_verdict v;
+	char big[20000];
+	const char *nt = "{\"error\":\"partial write: x dropped=3\"}"
+	    "dropped=9";
+
+	(void)state;
+	/* Only `len` bytes are read: the trailing "dropped=9" is not. */
+	sink_status_decide(HTTP_OK, 400, nt, strlen(nt) - 9, -1, NULL, &v);
+	assert_int_equal(v.outcome, SINK_OUT_PARTIAL);
+	assert_int_equal(v.dropped, 3);
+	/* A huge count saturates instead of overflowing. */
+	sink_status_decide(HTTP_OK, 400, "partial write dropped="
+	    "99999999999999999999999999", 48, -1, NULL, &v);
+	assert_int_equal(v.outcome, SINK_OUT_PARTIAL);
+	assert_true(v.dropped > 0);
+	/* "(N written)" with no '(' before the digits is not a count. */
+	sink_status_decide(HTTP_OK, 400, "partial write error 2 written)",
+	    30, -1, NULL, &v);
+	assert_int_equal(v.written, -1);
+	/* An embedded NUL ends the message. */
+	sink_status_decide(HTTP_OK, 400, "abc\0partial write", 17, -1, NULL,
+	    &v);
+	assert_int_equal(v.outcome, SINK_OUT_REJECTED);
+	assert_string_equal(v.message, "abc");
+	/* A long body is cut to one log line without control characters. */
+	memset(big, 'a', sizeof(big));
+	big[10] = '\n';
+	big[11] = '\t';
+	sink_status_decide(HTTP_OK, 500, big, sizeof(big), -1, NULL, &v);
+	assert_int_equal(strlen(v.message), SINK_VERDICT_MSG_MAX - 1);
+	assert_null(strchr(v.message, '\n'));
+	assert_null(strchr(v.message, '\t'));
+	/* JSON whose error is not a string: the raw body is the message. */
+	sink_status_decide(HTTP_OK, 401, "{\"error\":42}", 12, -1, NULL, &v);
+	assert_int_equal(v.outcome, SINK_OUT_CONFIG);
+	assert_string_equal(v.message, "{\"error\":42}");
+	/* A NULL body with a status. */
+	sink_status_decide(HTTP_OK, 204, NULL, 0, 5, NULL, &v);
+	assert_int_equal(v.outcome, SINK_OUT_OK);
+	assert_int_equal(v.retry_after_ms, -1);
+}
+
 static void
 test_backoff(void **state)
 {
@@ -323,6 +369,7 @@ main(void)
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_v2_422_partial),
 		cmocka_unit_test(test_plain),
+		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_batch_split),
 		cmocka_unit_test(test_urls),

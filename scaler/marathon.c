@@ -1,0 +1,460 @@
+/*
+ * marathon.c — the I/O half of marathon.h: one keep-alive HTTP client per
+ * struct marathon, credentials read once, every status mapped in one place
+ * (marathon_decode_error()).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/http.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "scaler/marathon.h"
+
+#define MARATHON_URL_MAX     2048
+#define MARATHON_SECRET_MAX  8192     /* a password or token file */
+
+struct marathon {
+	struct http_client *http;
+	char   *url;              /* base, no trailing '/' */
+	char   *userpwd;          /* "user:password", or NULL */
+	char   *auth_header;      /* "Authorization: token=...", or NULL */
+	char   *ca_file;
+	struct http_tls tls;
+	int     use_tls;
+	long    timeout_ms;
+};
+
+/* Read the first line of a secrets file; trailing blanks dropped. */
+static char *
+read_secret(const char *path, char *err, size_t errlen)
+{
+	char *s = NULL, *nl;
+	size_t len;
+
+	if (read_file(path, MARATHON_SECRET_MAX, &s, &len) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	nl = strchr(s, '\n');
+	if (nl != NULL)
+		*nl = '\0';
+	str_rtrim(s);
+	if (s[0] == '\0') {
+		snprintf(err, errlen, "%s: empty", path);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+struct marathon *
+marathon_new(const struct marathon_options *o, char *err, size_t errlen)
+{
+	struct marathon *m = NULL;
+	char *secret = NULL;
+	size_t ulen, n;
+
+	if (o->url == NULL || (strncmp(o->url, "http://", 7) != 0 &&
+	    strncmp(o->url, "https://", 8) != 0)) {
+		snprintf(err, errlen, "Marathon URL must start with http:// or "
+		    "https://: %s", o->url != NULL ? o->url : "(none)");
+		return NULL;
+	}
+	if ((o->user != NULL) != (o->password_file != NULL)) {
+		snprintf(err, errlen, "basic auth needs both a user and a "
+		    "password file");
+		return NULL;
+	}
+	if (o->user != NULL && o->token_file != NULL) {
+		snprintf(err, errlen, "give either basic auth or a token file, "
+		    "not both");
+		return NULL;
+	}
+	ulen = strlen(o->url);
+	if (ulen >= MARATHON_URL_MAX - MARATHON_ID_MAX - 64) {
+		snprintf(err, errlen, "Marathon URL too long");
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		goto nomem;
+	m->url = strdup(o->url);
+	if (m->url == NULL)
+		goto nomem;
+	while (ulen > 0 && m->url[ulen - 1] == '/')
+		m->url[--ulen] = '\0';
+	if (o->user != NULL) {
+		if (strchr(o->user, ':') != NULL) {
+			snprintf(err, errlen, "basic auth user may not contain ':'");
+			goto fail;
+		}
+		secret = read_secret(o->password_file, err, errlen);
+		if (secret == NULL)
+			goto fail;
+		n = strlen(o->user) + 1 + strlen(secret) + 1;
+		m->userpwd = malloc(n);
+		if (m->userpwd == NULL)
+			goto nomem;
+		snprintf(m->userpwd, n, "%s:%s", o->user, secret);
+	} else if (o->token_file != NULL) {
+		secret = read_secret(o->token_file, err, errlen);
+		if (secret == NULL)
+			goto fail;
+		n = strlen("Authorization: token=") + strlen(secret) + 1;
+		m->auth_header = malloc(n);
+		if (m->auth_header == NULL)
+			goto nomem;
+		snprintf(m->auth_header, n, "Authorization: token=%s", secret);
+	}
+	m->ca_file = dup_or_null(o->ca_file);
+	if (o->ca_file != NULL && m->ca_file == NULL)
+		goto nomem;
+	m->tls.ca_file = m->ca_file;
+	m->tls.insecure = o->insecure;
+	m->use_tls = strncmp(m->url, "https://", 8) == 0;
+	m->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
+	m->http = http_client_new();
+	if (m->http == NULL)
+		goto nomem;
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+	return m;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+	marathon_free(m);
+	return NULL;
+}
+
+void
+marathon_free(struct marathon *m)
+{
+	if (m == NULL)
+		return;
+	http_client_free(m->http);
+	if (m->userpwd != NULL)
+		explicit_bzero(m->userpwd, strlen(m->userpwd));
+	if (m->auth_header != NULL)
+		explicit_bzero(m->auth_header, strlen(m->auth_header));
+	free(m->userpwd);
+	free(m->auth_header);
+	free(m->ca_file);
+	free(m->url);
+	free(m);
+}
+
+const char *
+marathon_url(const struct marathon *m)
+{
+	return m->url;
+}
+
+static void
+status_clear(struct marathon_status *st)
+{
+	memset(st, 0, sizeof(*st));
+}
+
+/* st->message, cut to fit (a URL in it may be long). */
+static void __attribute__((format(printf, 2, 3)))
+status_msg(struct marathon_status *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(st->message, sizeof(st->message), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * One exchange.  On MARATHON_OK the 2xx body is left in resp for the
+ * caller to decode; any other outcome is mapped and described in st.
+ */
+static enum marathon_result
+exchange(struct marathon *m, const char *method, const char *url,
+    const char *body, size_t len, struct http_response *resp,
+    struct marathon_status *st)
+{
+	struct http_request req;
+	enum http_result hr;
+	int h = 0;
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url;
+	req.headers[h++] = "Accept: application/json";
+	if (body != NULL)
+		req.headers[h++] = "Content-Type: application/json";
+	if (m->auth_header != NULL)
+		req.headers[h++] = m->auth_header;
+	req.headers[h] = NULL;
+	req.body = body;
+	req.body_len = len;
+	req.userpwd = m->userpwd;
+	req.timeout_ms = m->timeout_ms;
+	req.tls = m->use_tls ? &m->tls : NULL;
+	hr = http_do(m->http, &req, resp);
+	if (hr != HTTP_OK) {
+		st->status = 0;
+		status_msg(st, "%s %s: %s (%s)", method, url, http_strerror(hr), resp->error);
+		return hr == HTTP_E_NOMEM ? MARATHON_E_NOMEM :
+		    MARATHON_E_TRANSPORT;
+	}
+	st->status = resp->status;
+	if (resp->status >= 200 && resp->status < 300)
+		return MARATHON_OK;
+	return marathon_decode_error(resp->status, resp->body.data,
+	    resp->body.len, st);
+}
+
+/* Build the app URL or fail with MARATHON_E_BAD_ID (nothing sent). */
+static enum marathon_result
+app_url(struct marathon *m, const char *id, const char *suffix, char *out,
+    size_t outlen, struct marathon_status *st)
+{
+	char why[MARATHON_MESSAGE_MAX];
+
+	if (!marathon_id_valid(id, why, sizeof(why))) {
+		str_copy(st->message, why, sizeof(st->message));
+		return MARATHON_E_BAD_ID;
+	}
+	if (marathon_app_url(m->url, id, suffix, out, outlen) != 0) {
+		snprintf(st->message, sizeof(st->message), "URL too long");
+		return MARATHON_E_BAD_ID;
+	}
+	return MARATHON_OK;
+}
+
+static void
+decode_failed(struct marathon_status *st, const char *what, const char *err)
+{
+	status_msg(st, "%s: %s", what, err);
+}
+
+enum marathon_result
+marathon_get_app(struct marathon *m, const char *id, struct marathon_app *out,
+    struct marathon_status *st)
+{
+	char url[MARATHON_URL_MAX], err[256];
+	struct http_response resp;
+	enum marathon_result r;
+
+	memset(out, 0, sizeof(*out));
+	status_clear(st);
+	http_response_init(&resp);
+	r = app_url(m, id, NULL, url, sizeof(url), st);
+	if (r != MARATHON_OK)
+		goto out;
+	r = exchange(m, "GET", url, NULL, 0, &resp, st);
+	if (r != MARATHON_OK)
+		goto out;
+	r = marathon_decode_app(resp.body.data, resp.body.len, out, err,
+	    sizeof(err));
+	if (r != MARATHON_OK)
+		decode_failed(st, url, err);
+out:
+	http_response_free(&resp);
+	return r;
+}
+
+enum marathon_result
+marathon_list_apps(struct marathon *m, struct marathon_app **apps, size_t *n,
+    struct marathon_status *st)
+{
+	char url[MARATHON_URL_MAX], err[256];
+	struct http_response resp;
+	enum marathon_result r;
+
+	*apps = NULL;
+	*n = 0;
+	status_clear(st);
+	http_response_init(&resp);
+	snprintf(url, sizeof(url), "%s/v2/apps?embed=apps.tasks", m->url);
+	r = exchange(m, "GET", url, NULL, 0, &resp, st);
+	if (r != MARATHON_OK)
+		goto out;
+	r = marathon_decode_apps(resp.body.data, resp.body.len, apps, n, err,
+	    sizeof(err));
+	if (r != MARATHON_OK)
+		decode_failed(st, url, err);
+out:
+	http_response_free(&resp);
+	return r;
+}
+
+enum marathon_result
+marathon_put_app(struct marathon *m, const char *id, const char *json,
+    size_t len, int force, struct marathon_status *st)
+{
+	char url[MARATHON_URL_MAX];
+	struct http_response resp;
+	enum marathon_result r;
+
+	status_clear(st);
+	http_response_init(&resp);
+	r = app_url(m, id, force ? "?force=true" : NULL, url, sizeof(url), st);
+	if (r != MARATHON_OK)
+		goto out;
+	r = exchange(m, "PUT", url, json, len, &resp, st);
+	if (r != MARATHON_OK)
+		goto out;
+	r = marathon_decode_deployment_result(resp.body.data, resp.body.len, st);
+out:
+	http_response_free(&resp);
+	return r;
+}
+
+enum marathon_result
+marathon_scale(struct marathon *m, const char *id, long instances,
+    struct marathon_status *st)
+{
+	char body[64];
+	int n;
+
+	if (instances < 0) {
+		status_clear(st);
+		snprintf(st->message, sizeof(st->message),
+		    "instances %ld < 0", instances);
+		return MARATHON_E_INVALID;
+	}
+	n = snprintf(body, sizeof(body), "{\"instances\": %ld}", instances);
+	return marathon_put_app(m, id, body, (size_t)n, 0, st);
+}
+
+enum marathon_result
+marathon_list_deployments(struct marathon *m, struct marathon_deployment **deps,
+    size_t *n, struct marathon_status *st)
+{
+	char url[MARATHON_URL_MAX], err[256];
+	struct http_response resp;
+	enum marathon_result r;
+
+	*deps = NULL;
+	*n = 0;
+	status_clear(st);
+	http_response_init(&resp);
+	snprintf(url, sizeof(url), "%s/v2/deployments", m->url);
+	r = exchange(m, "GET", url, NULL, 0, &resp, st);
+	if (r != MARATHON_OK)
+		goto out;
+	r = marathon_decode_deployments(resp.body.data, resp.body.len, deps, n,
+	    err, sizeof(err));
+	if (r != MARATHON_OK)
+		decode_failed(st, url, err);
+out:
+	http_response_free(&resp);
+	return r;
+}
+
+enum marathon_result
+marathon_get_versions(struct marathon *m, const char *id,
+    char (**versions)[MARATHON_VERSION_MAX], size_t *n,
+    struct marathon_status *st)
+{
+	char url[MARATHON_URL_MAX], err[256];
+	struct http_response resp;
+	enum marathon_result r;
+
+	*versions = NULL;
+	*n = 0;
+	status_clear(st);
+	http_response_init(&resp);
+	r = app_url(m, id, "/versions", url, sizeof(url), st);
+	if (r != MARATHON_OK)
+		goto out;
+	r = exchange(m, "GET", url, NULL, 0, &resp, st);
+	if (r != MARATHON_OK)
+		goto out;
+	r = marathon_decode_versions(resp.body.data, resp.body.len, versions, n,
+	    err, sizeof(err));
+	if (r != MARATHON_OK)
+		decode_failed(st, url, err);
+out:
+	http_response_free(&resp);
+	return r;
+}
+
+/* A version is an ISO timestamp; refuse anything that would need escaping
+ * in the URL. */
+static int
+version_valid(const char *v)
+{
+	size_t i;
+
+	if (v == NULL || v[0] == '\0' || strlen(v) >= MARATHON_VERSION_MAX)
+		return 0;
+	for (i = 0; v[i] != '\0'; i++) {
+		char c = v[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+		    (c >= 'a' && c <= 'z') || c == ':' || c == '.' || c == '-' ||
+		    c == '+'))
+			return 0;
+	}
+	return 1;
+}
+
+enum marathon_result
+marathon_get_version(struct marathon *m, const char *id, const char *version,
+    char **json, size_t *len, struct marathon_status *st)
+{
+	char url[MARATHON_URL_MAX], suffix[MARATHON_VERSION_MAX + 16];
+	struct http_response resp;
+	enum marathon_result r;
+
+	*json = NULL;
+	*len = 0;
+	status_clear(st);
+	http_response_init(&resp);
+	if (!version_valid(version)) {
+		snprintf(st->message, sizeof(st->message), "bad version string");
+		r = MARATHON_E_BAD_ID;
+		goto out;
+	}
+	snprintf(suffix, sizeof(suffix), "/versions/%s", version);
+	r = app_url(m, id, suffix, url, sizeof(url), st);
+	if (r != MARATHON_OK)
+		goto out;
+	r = exchange(m, "GET", url, NULL, 0, &resp, st);
+	if (r != MARATHON_OK)
+		goto out;
+	if (resp.body.len == 0) {
+		decode_failed(st, url, "empty body");
+		r = MARATHON_E_DECODE;
+		goto out;
+	}
+	*json = buf_steal(&resp.body, len);
+out:
+	http_response_free(&resp);
+	return r;
+}
+
+enum marathon_result
+marathon_ping(struct marathon *m, struct marathon_status *st)
+{
+	char url[MARATHON_URL_MAX];
+	struct http_response resp;
+	enum marathon_result r;
+
+	status_clear(st);
+	http_response_init(&resp);
+	snprintf(url, sizeof(url), "%s/ping", m->url);
+	r = exchange(m, "GET", url, NULL, 0, &resp, st);
+	http_response_free(&resp);
+	return r;
+}

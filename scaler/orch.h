@@ -1,0 +1,83 @@
+/*
+ * orch.h — the orchestrator interface: everything hoist-scaler needs from
+ * the scheduler that runs the apps, and nothing more.  The scaler acts
+ * only through it (ARCHITECTURE.md), so another orchestrator is one more
+ * file: a const struct orch_ops (orch_marathon.c is Marathon's).
+ *
+ * Callers go through orch_get_app() / orch_scale(), never o->ops.
+ */
+#ifndef HOIST_ORCH_H
+#define HOIST_ORCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ORCH_ID_MAX       256
+#define ORCH_MESSAGE_MAX  512
+
+/* Append-only; strings in orch_strerror(). */
+enum orch_result {
+	ORCH_OK = 0,
+	ORCH_E_LOCKED,      /* a deployment holds the app: wait, never force */
+	ORCH_E_NOT_FOUND,
+	ORCH_E_AUTH,        /* 401 / 403 */
+	ORCH_E_SERVER,      /* 5xx, refused body, unexpected status */
+	ORCH_E_TRANSPORT,   /* no reply */
+	ORCH_E_DECODE,      /* a reply that is not the documented shape */
+	ORCH_E_NOMEM,
+};
+
+struct orch_task {
+	char    id[ORCH_ID_MAX];      /* Mesos task id (MESOS_TASK_ID) */
+	char    host[ORCH_ID_MAX];    /* agent host name or address */
+	int     healthy;              /* 1 alive, 0 failing, -1 no checks */
+	int64_t started_s;            /* unix seconds; 0 = not started */
+};
+
+struct orch_app {
+	int               instances;  /* desired count */
+	int               running;    /* tasks running */
+	int               ndeployments;
+	char              deployment_id[64]; /* the first one */
+	struct orch_task *tasks;      /* owned; orch_app_free() */
+	size_t            ntasks;
+};
+
+/* The outcome of one call: HTTP status and the orchestrator's words. */
+struct orch_status {
+	long status;
+	char message[ORCH_MESSAGE_MAX];
+	char deployment_id[64];       /* locked by / started by */
+};
+
+struct orch_ops {
+	const char *name;
+	/* Fill `out` (cleared by the wrapper first). */
+	enum orch_result (*get_app)(void *ctx, const char *app_id,
+	    struct orch_app *out, struct orch_status *st);
+	/* Set the instance count; never forced past a deployment. */
+	enum orch_result (*scale)(void *ctx, const char *app_id, int n,
+	    struct orch_status *st);
+};
+
+struct orch {
+	const struct orch_ops *ops;
+	void                  *ctx;   /* the implementation's, borrowed */
+};
+
+/* The implementations, one per file. */
+/* orch_marathon.c: ctx is a struct marathon * (scaler/marathon.h). */
+extern const struct orch_ops orch_marathon_ops;
+/* "2014-09-13T00:24:46.959Z" -> unix seconds; -1 when not that form. */
+int64_t orch_marathon_parse_time(const char *s);
+
+/* orch.c */
+enum orch_result orch_get_app(const struct orch *o, const char *app_id,
+	struct orch_app *out, struct orch_status *st);
+enum orch_result orch_scale(const struct orch *o, const char *app_id, int n,
+	struct orch_status *st);
+void             orch_app_free(struct orch_app *a);   /* NULL ok */
+const char      *orch_name(const struct orch *o);
+const char      *orch_strerror(enum orch_result r);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * orch_marathon.c — the orchestrator interface over Marathon's REST API
+ * (scaler/marathon.h does the HTTP and the decoding).  Scaling is
+ * PUT /v2/apps/{id} {"instances": N}, never forced: a deployment holding
+ * the app comes back as ORCH_E_LOCKED with its id.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/util.h"
+#include "scaler/marathon.h"
+#include "scaler/orch.h"
+
+int64_t
+orch_marathon_parse_time(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL)
+		return -1;
+	if (*end == '.') {
+		end++;
+		while (*end >= '0' && *end <= '9')
+			end++;
+	}
+	if (strcmp(end, "Z") != 0)
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+static enum orch_result
+map_result(enum marathon_result r)
+{
+	switch (r) {
+	case MARATHON_OK:             return ORCH_OK;
+	case MARATHON_E_LOCKED:       return ORCH_E_LOCKED;
+	case MARATHON_E_NOT_FOUND:    return ORCH_E_NOT_FOUND;
+	case MARATHON_E_UNAUTHORIZED:
+	case MARATHON_E_FORBIDDEN:    return ORCH_E_AUTH;
+	case MARATHON_E_TRANSPORT:    return ORCH_E_TRANSPORT;
+	case MARATHON_E_DECODE:       return ORCH_E_DECODE;
+	case MARATHON_E_NOMEM:        return ORCH_E_NOMEM;
+	default:                      return ORCH_E_SERVER;
+	}
+}
+
+static void
+copy_status(const struct marathon_status *ms, struct orch_status *st)
+{
+	st->status = ms->status;
+	str_copy(st->message, ms->message, sizeof(st->message));
+	if (ms->n_deployments > 0)
+		str_copy(st->deployment_id, ms->deployments[0],
+		    sizeof(st->deployment_id));
+	else
+		str_copy(st->deployment_id, ms->deployment_id,
+		    sizeof(st->deployment_id));
+}
+
+static enum orch_result
+m_get_app(void *ctx, const char *app_id, struct orch_app *out,
+    struct orch_status *st)
+{
+	struct marathon_app app;
+	struct marathon_status ms;
+	enum marathon_result r;
+	size_t i, k = 0;
+
+	memset(&app, 0, sizeof(app));
+	memset(&ms, 0, sizeof(ms));
+	r = marathon_get_app(ctx, app_id, &app, &ms);
+	copy_status(&ms, st);
+	if (r != MARATHON_OK)
+		goto out;
+	out->instances = (int)app.instances;
+	out->running = (int)app.tasks_running;
+	out->ndeployments = app.n_deployments;
+	if (app.n_deployments > 0)
+		str_copy(out->deployment_id, app.deployments[0],
+		    sizeof(out->deployment_id));
+	if (app.n_tasks > 0) {
+		out->tasks = calloc(app.n_tasks, sizeof(*out->tasks));
+		if (out->tasks == NULL) {
+			r = MARATHON_E_NOMEM;
+			goto out;
+		}
+	}
+	for (i = 0; i < app.n_tasks; i++) {
+		const struct marathon_task *t = &app.tasks[i];
+		struct orch_task *o = &out->tasks[k];
+
+		/* Only running tasks count (old documents have no state). */
+		if (t->state[0] != '\0' && strcmp(t->state, "TASK_RUNNING")
+		    != 0)
+			continue;
+		str_copy(o->id, t->id, sizeof(o->id));
+		str_copy(o->host, t->host, sizeof(o->host));
+		o->healthy = t->health == MARATHON_HEALTH_ALIVE ? 1 :
+		    t->health == MARATHON_HEALTH_FAILING ? 0 : -1;
+		o->started_s = t->started_at[0] ?
+		    orch_marathon_parse_time(t->started_at) : 0;
+		if (o->started_s < 0)
+			o->started_s = 0;
+		k++;
+	}
+	out->ntasks = k;
+out:
+	marathon_app_free(&app);
+	return map_result(r);
+}
+
+static enum orch_result
+m_scale(void *ctx, const char *app_id, int n, struct orch_status *st)
+{
+	struct marathon_status ms;
+	enum marathon_result r;
+
+	memset(&ms, 0, sizeof(ms));
+	r = marathon_scale(ctx, app_id, n, &ms);
+	copy_status(&ms, st);
+	return map_result(r);
+}
+
+const struct orch_ops orch_marathon_ops = {
+	.name = "marathon",
+	.get_app = m_get_app,
+	.scale = m_scale,
+};

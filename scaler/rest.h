@@ -1,0 +1,59 @@
+/*
+ * rest.h — hoist-scaler's REST API (libmicrohttpd, JSON).
+ *
+ *   POST   /v1/rules              create (body has app_id): 201, 409
+ *   GET    /v1/rules              {"rules": [...]}
+ *   PUT    /v1/rules/{app_id}     create or replace: 201 or 200
+ *   GET    /v1/rules/{app_id}     the rule, 404
+ *   DELETE /v1/rules/{app_id}     204, 404
+ *   GET    /v1/status             per rule: instances, metrics, last decision
+ *   GET    /v1/decisions?app=ID&limit=N   newest first
+ *   GET    /healthz               "ok"
+ *   GET    /metrics               Prometheus text, hoist_scaler_*
+ *
+ * App ids keep their slashes in the path (/v1/rules/shop/web is the app
+ * "/shop/web").  Errors are JSON: {"error": "...", "field": "..."|null}.
+ * With a token set, every /v1 request needs "Authorization: Bearer
+ * TOKEN" (compared in constant time) or gets 401.  Bodies are capped at
+ * RULES_BODY_MAX (413 beyond).
+ *
+ * The server runs its own thread; everything it reads is shared through
+ * the thread-safe state, decisions and stats (borrowed; they must outlive
+ * the server).
+ */
+#ifndef HOIST_REST_H
+#define HOIST_REST_H
+
+#include <stddef.h>
+
+#include "scaler/decisions.h"
+#include "scaler/state.h"
+#include "scaler/stats.h"
+
+#define REST_TOKEN_MAX 512
+
+struct rest_config {
+	const char          *listen;      /* "127.0.0.1:8090", "[::1]:0" */
+	const char          *token;       /* NULL or "": no auth */
+	struct state        *state;
+	struct decisions    *decisions;
+	struct scaler_stats *stats;
+};
+
+struct rest;
+
+/* rest.c */
+/* Bind and start serving; NULL with err on failure. */
+struct rest *rest_start(const struct rest_config *cfg, char *err, size_t errlen);
+void        rest_stop(struct rest *a);                     /* NULL ok */
+/* Replace the token (SIGHUP); NULL or "" turns auth off.  Copied. */
+void        rest_set_token(struct rest *a, const char *token);
+/* The port actually bound (useful with port 0). */
+int         rest_port(const struct rest *a);
+/* Parse "ADDR:PORT" / "[V6]:PORT" into a sockaddr_storage; 0 or -1. */
+int         rest_parse_listen(const char *s, void *ss, size_t *sslen);
+/* Read a token file (first line, trailing blanks dropped) into out. */
+int         rest_read_token(const char *path, char *out, size_t outlen,
+	char *err, size_t errlen);
+
+#endif

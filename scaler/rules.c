@@ -1,0 +1,566 @@
+/*
+ * rules.c — see rules.h.  The JSON keys are one table (name, kind,
+ * offset, bounds), so decoding, range checks and encoding agree.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "common/util.h"
+#include "scaler/marathon.h"
+#include "scaler/rules.h"
+
+enum field_kind { F_APP_ID, F_INT, F_I64, F_DOUBLE, F_BOOL, F_MODE,
+    F_TRIGGER, F_METRIC };
+
+struct field {
+	const char     *name;
+	enum field_kind kind;
+	size_t          offset;
+	double          min, max;
+};
+
+static const struct field fields[] = {
+	{ "app_id", F_APP_ID, offsetof(struct rule, app_id), 0, 0 },
+	{ "min_instances", F_INT, offsetof(struct rule, min_instances),
+	  0, RULES_MAX_INSTANCES },
+	{ "max_instances", F_INT, offsetof(struct rule, max_instances),
+	  1, RULES_MAX_INSTANCES },
+	{ "mode", F_MODE, offsetof(struct rule, mode), 0, 0 },
+	{ "cpu", F_METRIC, offsetof(struct rule, cpu), 0, 0 },
+	{ "mem", F_METRIC, offsetof(struct rule, mem), 0, 0 },
+	{ "trigger", F_TRIGGER, offsetof(struct rule, trigger), 0, 0 },
+	{ "step", F_INT, offsetof(struct rule, step), 1, RULES_MAX_INSTANCES },
+	{ "confirm_cycles", F_INT, offsetof(struct rule, confirm_cycles),
+	  1, 100 },
+	{ "tolerance", F_DOUBLE, offsetof(struct rule, tolerance), 0, 0.9 },
+	{ "stabilization_s", F_I64, offsetof(struct rule, stabilization_s),
+	  0, 3600 },
+	{ "scale_up_max_percent", F_INT,
+	  offsetof(struct rule, scale_up_max_percent), 1, 1000 },
+	{ "scale_up_max_instances", F_INT,
+	  offsetof(struct rule, scale_up_max_instances), 1,
+	  RULES_MAX_INSTANCES },
+	{ "scale_down_max_percent", F_INT,
+	  offsetof(struct rule, scale_down_max_percent), 1, 100 },
+	{ "rate_period_s", F_I64, offsetof(struct rule, rate_period_s),
+	  1, 3600 },
+	{ "cooldown_up_s", F_I64, offsetof(struct rule, cooldown_up_s),
+	  0, 86400 },
+	{ "cooldown_down_s", F_I64, offsetof(struct rule, cooldown_down_s),
+	  0, 86400 },
+	{ "warmup_s", F_I64, offsetof(struct rule, warmup_s), 0, 86400 },
+	{ "dry_run", F_BOOL, offsetof(struct rule, dry_run), 0, 0 },
+	{ "paused", F_BOOL, offsetof(struct rule, paused), 0, 0 },
+};
+
+void
+rules_defaults(struct rule *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->mode = RULES_MODE_THRESHOLD;
+	r->trigger = RULES_TRIGGER_ANY;
+	r->step = 1;
+	r->confirm_cycles = 2;
+	r->tolerance = 0.1;
+	r->stabilization_s = 300;
+	r->scale_up_max_percent = 100;
+	r->scale_up_max_instances = 4;
+	r->scale_down_max_percent = 50;
+	r->rate_period_s = 60;
+	r->cooldown_up_s = 60;
+	r->cooldown_down_s = 120;
+	r->warmup_s = 60;
+}
+
+const char *
+rules_mode_str(enum rules_mode m)
+{
+	return m == RULES_MODE_TARGET ? "target" : "threshold";
+}
+
+const char *
+rules_trigger_str(enum rules_trigger t)
+{
+	return t == RULES_TRIGGER_ALL ? "all" : "any";
+}
+
+static int
+fail(struct rules_error *err, const char *field, const char *msg)
+{
+	snprintf(err->error, sizeof(err->error), "%s", msg);
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	return -1;
+}
+
+static int
+is_id_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+	    c == '.';
+}
+
+int
+rules_normalize_app_id(char *id, size_t size)
+{
+	char tmp[RULES_APP_ID_MAX], why[256];
+	size_t n, i, seglen = 0;
+
+	n = strlen(id);
+	if (n == 0 || n + 2 > sizeof(tmp) || n + 2 > size)
+		return -1;
+	if (id[0] == '/')
+		str_copy(tmp, id, sizeof(tmp));
+	else
+		snprintf(tmp, sizeof(tmp), "/%s", id);
+	n = strlen(tmp);
+	if (n > 1 && tmp[n - 1] == '/')
+		tmp[--n] = '\0';
+	if (n < 2)
+		return -1;
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] == '/' || tmp[i] == '\0') {
+			if (seglen == 0)
+				return -1;
+			/* "." and ".." are path tricks, not names. */
+			if ((seglen == 1 && tmp[i - 1] == '.') ||
+			    (seglen == 2 && tmp[i - 1] == '.' &&
+			    tmp[i - 2] == '.'))
+				return -1;
+			seglen = 0;
+			continue;
+		}
+		if (!is_id_char(tmp[i]))
+			return -1;
+		seglen++;
+	}
+	/* And Marathon's own rule (labels start and end alphanumeric). */
+	if (!marathon_id_valid(tmp, why, sizeof(why)))
+		return -1;
+	str_copy(id, tmp, size);
+	return 0;
+}
+
+static int
+check_pct(double v, int allow_zero, int allow_100)
+{
+	if (!isfinite(v))
+		return -1;
+	if (v < 0 || (v == 0 && !allow_zero) || v > 100 ||
+	    (v == 100 && !allow_100))
+		return -1;
+	return 0;
+}
+
+static int
+validate_metric(const struct rule *r, const struct rules_metric *m,
+    const char *name, struct rules_error *err)
+{
+	char f[64];
+
+	if (!m->enabled)
+		return 0;
+	if (r->mode == RULES_MODE_THRESHOLD) {
+		snprintf(f, sizeof(f), "%s.above", name);
+		if (check_pct(m->above, 0, 1) != 0)
+			return fail(err, f, "must be a percentage above 0 and "
+			    "at most 100");
+		snprintf(f, sizeof(f), "%s.below", name);
+		if (check_pct(m->below, 1, 0) != 0)
+			return fail(err, f, "must be a percentage from 0 to "
+			    "below 100");
+		if (!(m->below < m->above))
+			return fail(err, f, "below must be less than above");
+	} else {
+		snprintf(f, sizeof(f), "%s.target", name);
+		if (check_pct(m->target, 0, 1) != 0)
+			return fail(err, f, "must be a percentage above 0 and "
+			    "at most 100");
+	}
+	return 0;
+}
+
+int
+rules_validate(const struct rule *r, struct rules_error *err)
+{
+	char id[RULES_APP_ID_MAX];
+	size_t i;
+
+	memset(err, 0, sizeof(*err));
+	str_copy(id, r->app_id, sizeof(id));
+	if (r->app_id[0] == '\0')
+		return fail(err, "app_id", "is required");
+	if (rules_normalize_app_id(id, sizeof(id)) != 0 ||
+	    strcmp(id, r->app_id) != 0)
+		return fail(err, "app_id", "must be an absolute Marathon app "
+		    "id: '/'-separated segments of a-z, 0-9, '-' and '.'");
+	for (i = 0; i < ARRAY_LEN(fields); i++) {
+		const struct field *f = &fields[i];
+		const char *p = (const char *)r + f->offset;
+		double v;
+
+		if (f->kind == F_INT)
+			v = *(const int *)(const void *)p;
+		else if (f->kind == F_I64)
+			v = (double)*(const int64_t *)(const void *)p;
+		else if (f->kind == F_DOUBLE)
+			v = *(const double *)(const void *)p;
+		else
+			continue;
+		if (!isfinite(v) || v < f->min || v > f->max) {
+			char msg[128];
+			snprintf(msg, sizeof(msg), "must be from %g to %g",
+			    f->min, f->max);
+			return fail(err, f->name, msg);
+		}
+	}
+	if (r->min_instances > r->max_instances)
+		return fail(err, "max_instances",
+		    "must be at least min_instances");
+	if (!r->cpu.enabled && !r->mem.enabled)
+		return fail(err, "cpu", "a rule needs a cpu or a mem block");
+	if (validate_metric(r, &r->cpu, "cpu", err) != 0 ||
+	    validate_metric(r, &r->mem, "mem", err) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+want_number(const cJSON *v, const char *name, double *out,
+    struct rules_error *err)
+{
+	if (!cJSON_IsNumber(v))
+		return fail(err, name, "must be a number");
+	*out = v->valuedouble;
+	return 0;
+}
+
+static int
+want_integer(const cJSON *v, const char *name, double *out,
+    struct rules_error *err)
+{
+	if (want_number(v, name, out, err) != 0)
+		return -1;
+	if (*out != floor(*out) || fabs(*out) > 1e15)
+		return fail(err, name, "must be a whole number");
+	return 0;
+}
+
+static int
+decode_metric(const cJSON *obj, const char *name, enum rules_mode mode,
+    struct rules_metric *m, struct rules_error *err)
+{
+	const cJSON *it;
+	char f[64];
+	int have_above = 0, have_below = 0, have_target = 0;
+
+	if (!cJSON_IsObject(obj))
+		return fail(err, name, "must be an object");
+	memset(m, 0, sizeof(*m));
+	m->enabled = 1;
+	cJSON_ArrayForEach(it, obj) {
+		double *dst;
+
+		snprintf(f, sizeof(f), "%s.%s", name, it->string);
+		if (strcmp(it->string, "above") == 0) {
+			dst = &m->above;
+			have_above = 1;
+		} else if (strcmp(it->string, "below") == 0) {
+			dst = &m->below;
+			have_below = 1;
+		} else if (strcmp(it->string, "target") == 0) {
+			dst = &m->target;
+			have_target = 1;
+		} else
+			return fail(err, f, "unknown field");
+		if (want_number(it, f, dst, err) != 0)
+			return -1;
+	}
+	if (mode == RULES_MODE_THRESHOLD) {
+		snprintf(f, sizeof(f), "%s.target", name);
+		if (have_target)
+			return fail(err, f, "target is for mode \"target\"; "
+			    "threshold mode takes above and below");
+		snprintf(f, sizeof(f), "%s.%s", name, have_above ? "below" :
+		    "above");
+		if (!have_above || !have_below)
+			return fail(err, f, "is required in threshold mode");
+	} else {
+		snprintf(f, sizeof(f), "%s.%s", name, have_above ? "above" :
+		    "below");
+		if (have_above || have_below)
+			return fail(err, f, "above/below are for mode "
+			    "\"threshold\"; target mode takes target");
+		snprintf(f, sizeof(f), "%s.target", name);
+		if (!have_target)
+			return fail(err, f, "is required in target mode");
+	}
+	return 0;
+}
+
+static const struct field *
+find_field(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(fields); i++)
+		if (strcmp(fields[i].name, name) == 0)
+			return &fields[i];
+	return NULL;
+}
+
+/* Decode one scalar field (everything but the metric blocks). */
+static int
+decode_field(const struct field *f, const cJSON *v, struct rule *r,
+    struct rules_error *err)
+{
+	char *p = (char *)r + f->offset;
+	double d;
+
+	switch (f->kind) {
+	case F_APP_ID:
+		if (!cJSON_IsString(v))
+			return fail(err, f->name, "must be a string");
+		if (strlen(v->valuestring) >= RULES_APP_ID_MAX - 1)
+			return fail(err, f->name, "is too long");
+		str_copy(r->app_id, v->valuestring, sizeof(r->app_id));
+		if (rules_normalize_app_id(r->app_id, sizeof(r->app_id)) != 0)
+			return fail(err, f->name, "must be a Marathon app id: "
+			    "'/'-separated segments of a-z, 0-9, '-' and '.'");
+		return 0;
+	case F_INT:
+	case F_I64:
+		if (want_integer(v, f->name, &d, err) != 0)
+			return -1;
+		if (d < f->min || d > f->max) {
+			char msg[128];
+			snprintf(msg, sizeof(msg), "must be from %g to %g",
+			    f->min, f->max);
+			return fail(err, f->name, msg);
+		}
+		if (f->kind == F_INT)
+			*(int *)(void *)p = (int)d;
+		else
+			*(int64_t *)(void *)p = (int64_t)d;
+		return 0;
+	case F_DOUBLE:
+		if (want_number(v, f->name, &d, err) != 0)
+			return -1;
+		*(double *)(void *)p = d;
+		return 0;
+	case F_BOOL:
+		if (!cJSON_IsBool(v))
+			return fail(err, f->name, "must be true or false");
+		*(int *)(void *)p = cJSON_IsTrue(v);
+		return 0;
+	case F_MODE:
+		if (cJSON_IsString(v) && strcmp(v->valuestring, "threshold")
+		    == 0)
+			r->mode = RULES_MODE_THRESHOLD;
+		else if (cJSON_IsString(v) && strcmp(v->valuestring,
+		    "target") == 0)
+			r->mode = RULES_MODE_TARGET;
+		else
+			return fail(err, f->name, "must be \"threshold\" or "
+			    "\"target\"");
+		return 0;
+	case F_TRIGGER:
+		if (cJSON_IsString(v) && strcmp(v->valuestring, "any") == 0)
+			r->trigger = RULES_TRIGGER_ANY;
+		else if (cJSON_IsString(v) && strcmp(v->valuestring, "all")
+		    == 0)
+			r->trigger = RULES_TRIGGER_ALL;
+		else
+			return fail(err, f->name, "must be \"any\" or \"all\"");
+		return 0;
+	case F_METRIC:
+		break;
+	}
+	return 0;
+}
+
+int
+rules_from_cjson(const void *json, const char *path_app_id, struct rule *r,
+    struct rules_error *err)
+{
+	const cJSON *obj = json, *it, *v;
+	int have_min = 0, have_max = 0;
+
+	memset(err, 0, sizeof(*err));
+	rules_defaults(r);
+	if (!cJSON_IsObject(obj))
+		return fail(err, "", "the body must be a JSON object");
+	/* Every key is known and appears once; mode first, since the metric
+	 * blocks are read according to it. */
+	cJSON_ArrayForEach(it, obj) {
+		const cJSON *o2;
+		int n = 0;
+
+		if (find_field(it->string) == NULL)
+			return fail(err, it->string, "unknown field");
+		cJSON_ArrayForEach(o2, obj)
+			if (strcmp(o2->string, it->string) == 0)
+				n++;
+		if (n > 1)
+			return fail(err, it->string, "appears more than once");
+	}
+	v = cJSON_GetObjectItemCaseSensitive(obj, "mode");
+	if (v != NULL && decode_field(find_field("mode"), v, r, err) != 0)
+		return -1;
+	cJSON_ArrayForEach(it, obj) {
+		const struct field *f = find_field(it->string);
+
+		if (f->kind == F_METRIC) {
+			if (decode_metric(it, f->name, r->mode,
+			    (struct rules_metric *)(void *)((char *)r +
+			    f->offset), err) != 0)
+				return -1;
+			continue;
+		}
+		if (decode_field(f, it, r, err) != 0)
+			return -1;
+		if (strcmp(f->name, "min_instances") == 0)
+			have_min = 1;
+		if (strcmp(f->name, "max_instances") == 0)
+			have_max = 1;
+	}
+	if (path_app_id != NULL) {
+		char pid[RULES_APP_ID_MAX];
+
+		if (strlen(path_app_id) >= sizeof(pid) - 1)
+			return fail(err, "app_id", "is too long");
+		str_copy(pid, path_app_id, sizeof(pid));
+		if (rules_normalize_app_id(pid, sizeof(pid)) != 0)
+			return fail(err, "app_id", "the app id in the path is "
+			    "not a Marathon app id");
+		if (r->app_id[0] != '\0' && strcmp(pid, r->app_id) != 0)
+			return fail(err, "app_id", "differs from the app id in "
+			    "the path");
+		str_copy(r->app_id, pid, sizeof(r->app_id));
+	}
+	if (r->app_id[0] == '\0')
+		return fail(err, "app_id", "is required");
+	if (!have_min)
+		return fail(err, "min_instances", "is required");
+	if (!have_max)
+		return fail(err, "max_instances", "is required");
+	return rules_validate(r, err);
+}
+
+/* Line and column (1-based) of byte `off` in text. */
+static void
+position(const char *text, size_t off, unsigned *line, unsigned *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else
+			(*col)++;
+	}
+}
+
+int
+rules_from_json(const char *text, size_t len, const char *path_app_id,
+    struct rule *r, struct rules_error *err)
+{
+	const char *end = NULL;
+	cJSON *json;
+	int ret;
+
+	memset(err, 0, sizeof(*err));
+	rules_defaults(r);
+	if (len > RULES_BODY_MAX)
+		return fail(err, "", "the body is too large");
+	json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (json == NULL) {
+		unsigned line, col;
+		size_t off = end != NULL && end >= text ?
+		    (size_t)(end - text) : 0;
+
+		if (off > len)
+			off = len;
+		position(text, off, &line, &col);
+		snprintf(err->error, sizeof(err->error), "invalid JSON at "
+		    "line %u column %u (byte %zu)", line, col, off);
+		err->field[0] = '\0';
+		return -1;
+	}
+	ret = rules_from_cjson(json, path_app_id, r, err);
+	cJSON_Delete(json);
+	return ret;
+}
+
+static void
+add_metric(cJSON *o, const char *name, const struct rule *r,
+    const struct rules_metric *m)
+{
+	cJSON *b;
+
+	if (!m->enabled)
+		return;
+	b = cJSON_AddObjectToObject(o, name);
+	if (b == NULL)
+		return;
+	if (r->mode == RULES_MODE_THRESHOLD) {
+		cJSON_AddNumberToObject(b, "above", m->above);
+		cJSON_AddNumberToObject(b, "below", m->below);
+	} else
+		cJSON_AddNumberToObject(b, "target", m->target);
+}
+
+void *
+rules_to_cjson(const struct rule *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	size_t i;
+
+	if (o == NULL)
+		return NULL;
+	for (i = 0; i < ARRAY_LEN(fields); i++) {
+		const struct field *f = &fields[i];
+		const char *p = (const char *)r + f->offset;
+
+		switch (f->kind) {
+		case F_APP_ID:
+			cJSON_AddStringToObject(o, f->name, r->app_id);
+			break;
+		case F_INT:
+			cJSON_AddNumberToObject(o, f->name,
+			    *(const int *)(const void *)p);
+			break;
+		case F_I64:
+			cJSON_AddNumberToObject(o, f->name,
+			    (double)*(const int64_t *)(const void *)p);
+			break;
+		case F_DOUBLE:
+			cJSON_AddNumberToObject(o, f->name,
+			    *(const double *)(const void *)p);
+			break;
+		case F_BOOL:
+			cJSON_AddBoolToObject(o, f->name,
+			    *(const int *)(const void *)p);
+			break;
+		case F_MODE:
+			cJSON_AddStringToObject(o, f->name,
+			    rules_mode_str(r->mode));
+			break;
+		case F_TRIGGER:
+			cJSON_AddStringToObject(o, f->name,
+			    rules_trigger_str(r->trigger));
+			break;
+		case F_METRIC:
+			add_metric(o, f->name, r, (const struct rules_metric *)
+			    (const void *)p);
+			break;
+		}
+	}
+	return o;
+}

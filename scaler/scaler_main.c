@@ -1,0 +1,545 @@
+/*
+ * scaler_main.c — hoist-scaler: scaling rules over REST, applied to
+ * Marathon apps.
+ *
+ *   hoist-scaler [-c FILE] [-n] --listen ADDR:PORT --marathon URL
+ *                --state-dir DIR [--interval SEC] [--dry-run] [options]
+ *
+ * Every flag is also a config-file key (common/conf.h).  Runs until
+ * SIGTERM or SIGINT; SIGHUP reloads the configuration (the command line
+ * still wins) and keeps the old one when the new one is invalid.
+ *
+ * Exit status: 0 after SIGTERM/SIGINT or a good -n check; 1 when start-up
+ * fails (state dir locked or corrupt, cannot listen); 2 for a bad command
+ * line or configuration.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/conf.h"
+#include "common/http.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "scaler/marathon.h"
+#include "scaler/orch.h"
+#include "scaler/rest.h"
+#include "scaler/round.h"
+#include "scaler/source.h"
+#include "sinks/sink.h"
+
+#define DEFAULT_CONFIG "/etc/hoist/scaler.conf"
+#define OPTS_MAX       80
+
+struct settings {
+	char             listen[CONF_STR_MAX];
+	char             marathon[CONF_STR_MAX];
+	char             marathon_user[CONF_STR_MAX];
+	char             marathon_password_file[CONF_STR_MAX];
+	char             marathon_token_file[CONF_STR_MAX];
+	char             marathon_ca_file[CONF_STR_MAX];
+	int64_t          marathon_timeout_ms;
+	char             state_dir[CONF_STR_MAX];
+	int64_t          interval;
+	int              dry_run;
+	char             api_token_file[CONF_STR_MAX];
+	char             source[CONF_STR_MAX];
+	int64_t          agent_port;
+	char             agent_token_file[CONF_STR_MAX];
+	int64_t          agent_timeout_ms;
+	char             source_influxdb_url[CONF_STR_MAX];
+	char             source_influxdb_db[CONF_STR_MAX];
+	char             source_influxdb_user[CONF_STR_MAX];
+	char             source_influxdb_password_file[CONF_STR_MAX];
+	int64_t          source_window_s;
+	int64_t          decisions_max;
+	struct conf_list output;
+	struct sink_options sink;
+};
+
+#define S(f) offsetof(struct settings, f)
+static const struct conf_opt scaler_opts[] = {
+	{ "listen", 'l', CONF_STR, S(listen), 0, 0, "127.0.0.1:9110",
+	  "ADDR:PORT", "REST API address ([::1]:PORT for IPv6)" },
+	{ "marathon", 'm', CONF_STR, S(marathon), 0, 0,
+	  "http://127.0.0.1:8080", "URL", "Marathon base URL" },
+	{ "marathon_user", 0, CONF_STR, S(marathon_user), 0, 0, "", "USER",
+	  "HTTP basic auth user for Marathon" },
+	{ "marathon_password_file", 0, CONF_STR, S(marathon_password_file),
+	  0, 0, "", "FILE", "its password (first line of FILE)" },
+	{ "marathon_token_file", 0, CONF_STR, S(marathon_token_file), 0, 0,
+	  "", "FILE", "DC/OS token sent as \"Authorization: token=...\"" },
+	{ "marathon_ca_file", 0, CONF_STR, S(marathon_ca_file), 0, 0, "",
+	  "FILE", "CA bundle for an https Marathon URL" },
+	{ "marathon_timeout_ms", 0, CONF_INT, S(marathon_timeout_ms), 100,
+	  120000, "5000", "MS", "one Marathon request, whole" },
+	{ "state_dir", 's', CONF_STR, S(state_dir), 0, 0,
+	  "/var/lib/hoist-scaler", "DIR",
+	  "rules and safety state (state.json, lock)" },
+	{ "interval", 'i', CONF_INT, S(interval), 1, 3600, "30", "SEC",
+	  "seconds between evaluation rounds" },
+	{ "dry_run", 0, CONF_BOOL, S(dry_run), 0, 0, "no", NULL,
+	  "decide and record, never scale" },
+	{ "api_token_file", 0, CONF_STR, S(api_token_file), 0, 0, "", "FILE",
+	  "require \"Authorization: Bearer TOKEN\" on /v1 (first line)" },
+	{ "source", 0, CONF_STR, S(source), 0, 0, "agents", "NAME",
+	  "where metrics come from: agents or influxdb" },
+	{ "agent_port", 0, CONF_INT, S(agent_port), 1, 65535, "9108", "PORT",
+	  "port of the collectors' HTTP API on each task host" },
+	{ "agent_token_file", 0, CONF_STR, S(agent_token_file), 0, 0, "",
+	  "FILE", "Bearer token for the collectors' API (first line)" },
+	{ "agent_timeout_ms", 0, CONF_INT, S(agent_timeout_ms), 50, 60000,
+	  "2000", "MS", "one agent (or InfluxDB) request, whole" },
+	{ "source_influxdb_url", 0, CONF_STR, S(source_influxdb_url), 0, 0,
+	  "", "URL", "InfluxDB 1.x to query (source influxdb)" },
+	{ "source_influxdb_db", 0, CONF_STR, S(source_influxdb_db), 0, 0,
+	  "hoist", "DB", "database the collectors write to" },
+	{ "source_influxdb_user", 0, CONF_STR, S(source_influxdb_user), 0, 0,
+	  "", "USER", "InfluxDB user for queries" },
+	{ "source_influxdb_password_file", 0, CONF_STR,
+	  S(source_influxdb_password_file), 0, 0, "", "FILE",
+	  "its password (first line of FILE)" },
+	{ "source_window_s", 0, CONF_INT, S(source_window_s), 1, 3600, "60",
+	  "SEC", "InfluxDB: mean over this many seconds" },
+	{ "decisions_max", 0, CONF_INT, S(decisions_max), 10, 1000000,
+	  "1000", "N", "decisions kept for GET /v1/decisions" },
+	{ "output", 'o', CONF_LIST, S(output), 0, 0, NULL, "SPEC",
+	  "where decisions go as line protocol (hoist_scaling): stdout | "
+	  "file:PATH | influxdb:URL | influxdb2:URL (repeatable; default "
+	  "none)" },
+};
+#undef S
+
+static size_t
+build_table(struct conf_opt *opts, size_t max)
+{
+	size_t n = 0;
+
+	conf_table_append(opts, &n, max, scaler_opts, ARRAY_LEN(scaler_opts),
+	    0);
+	conf_table_append(opts, &n, max, sink_conf_opts, sink_conf_nopts,
+	    offsetof(struct settings, sink));
+	return n;
+}
+
+/* Everything built from the settings that SIGHUP may replace. */
+struct runtime {
+	struct marathon *marathon;
+	struct orch      orch;
+	struct source   *source;
+	struct sink     *sinks[ROUND_SINKS_MAX];
+	size_t           nsinks;
+	char             token[REST_TOKEN_MAX];
+};
+
+static void
+runtime_free(struct runtime *rt)
+{
+	size_t i;
+
+	marathon_free(rt->marathon);
+	source_free(rt->source);
+	for (i = 0; i < rt->nsinks; i++)
+		sink_close(rt->sinks[i]);
+	explicit_bzero(rt->token, sizeof(rt->token));
+	memset(rt, 0, sizeof(*rt));
+}
+
+static int
+check_settings(const struct settings *st, char *err, size_t errlen)
+{
+	enum source_kind k;
+
+	if (st->marathon[0] == '\0') {
+		snprintf(err, errlen, "marathon: a URL is required");
+		return -1;
+	}
+	if (st->state_dir[0] == '\0') {
+		snprintf(err, errlen, "state_dir: a directory is required");
+		return -1;
+	}
+	if (st->marathon_user[0] != '\0' && st->marathon_password_file[0] ==
+	    '\0') {
+		snprintf(err, errlen, "marathon_user needs "
+		    "marathon_password_file");
+		return -1;
+	}
+	if (st->marathon_user[0] != '\0' && st->marathon_token_file[0] !=
+	    '\0') {
+		snprintf(err, errlen, "marathon_user and marathon_token_file "
+		    "exclude each other");
+		return -1;
+	}
+	if (source_kind_parse(st->source, &k) != 0) {
+		snprintf(err, errlen, "source: '%.64s' is not agents or influxdb",
+		    st->source);
+		return -1;
+	}
+	if (k == SOURCE_INFLUXDB && st->source_influxdb_url[0] == '\0') {
+		snprintf(err, errlen, "source influxdb needs "
+		    "source_influxdb_url");
+		return -1;
+	}
+	if (st->output.n > ROUND_SINKS_MAX) {
+		snprintf(err, errlen, "output: at most %d", ROUND_SINKS_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+read_secret(const char *path, char *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	out[0] = '\0';
+	if (path[0] == '\0')
+		return 0;
+	return rest_read_token(path, out, outlen, err, errlen);
+}
+
+static int
+runtime_build(const struct settings *st, struct runtime *rt, char *err,
+    size_t errlen)
+{
+	struct marathon_options mo;
+	struct source_options so;
+	char pw[512], atok[REST_TOKEN_MAX], e2[512];
+	size_t i;
+
+	memset(rt, 0, sizeof(*rt));
+	if (check_settings(st, err, errlen) != 0)
+		return -1;
+	memset(&mo, 0, sizeof(mo));
+	mo.url = st->marathon;
+	mo.user = st->marathon_user[0] ? st->marathon_user : NULL;
+	mo.password_file = st->marathon_password_file[0] ?
+	    st->marathon_password_file : NULL;
+	mo.token_file = st->marathon_token_file[0] ?
+	    st->marathon_token_file : NULL;
+	mo.ca_file = st->marathon_ca_file[0] ? st->marathon_ca_file : NULL;
+	mo.timeout_ms = (long)st->marathon_timeout_ms;
+	rt->marathon = marathon_new(&mo, e2, sizeof(e2));
+	if (rt->marathon == NULL) {
+		snprintf(err, errlen, "marathon: %s", e2);
+		goto fail;
+	}
+	rt->orch.ops = &orch_marathon_ops;
+	rt->orch.ctx = rt->marathon;
+
+	if (read_secret(st->source_influxdb_password_file, pw, sizeof(pw), e2,
+	    sizeof(e2)) != 0) {
+		snprintf(err, errlen, "source_influxdb_password_file: %s", e2);
+		goto fail;
+	}
+	if (read_secret(st->agent_token_file, atok, sizeof(atok), e2,
+	    sizeof(e2)) != 0) {
+		snprintf(err, errlen, "agent_token_file: %s", e2);
+		explicit_bzero(pw, sizeof(pw));
+		goto fail;
+	}
+	memset(&so, 0, sizeof(so));
+	so.agent_token = atok;
+	source_kind_parse(st->source, &so.kind);
+	so.agent_port = (int)st->agent_port;
+	so.timeout_ms = (long)st->agent_timeout_ms;
+	so.influx_url = st->source_influxdb_url;
+	so.influx_db = st->source_influxdb_db;
+	so.influx_user = st->source_influxdb_user;
+	so.influx_password = pw;
+	so.window_s = (long)st->source_window_s;
+	rt->source = source_new(&so, e2, sizeof(e2));
+	explicit_bzero(pw, sizeof(pw));
+	explicit_bzero(atok, sizeof(atok));
+	if (rt->source == NULL) {
+		snprintf(err, errlen, "source: %s", e2);
+		goto fail;
+	}
+	if (read_secret(st->api_token_file, rt->token, sizeof(rt->token), e2,
+	    sizeof(e2)) != 0) {
+		snprintf(err, errlen, "api_token_file: %s", e2);
+		goto fail;
+	}
+	for (i = 0; i < (size_t)st->output.n; i++) {
+		rt->sinks[i] = sink_open(st->output.v[i], &st->sink, e2,
+		    sizeof(e2));
+		if (rt->sinks[i] == NULL) {
+			snprintf(err, errlen, "output %s: %s", st->output.v[i],
+			    e2);
+			goto fail;
+		}
+		rt->nsinks++;
+	}
+	return 0;
+fail:
+	runtime_free(rt);
+	return -1;
+}
+
+/* Parse defaults, file and command line into st; 0 or -1 with err. */
+static int
+load_settings(const struct conf_opt *opts, size_t nopts, int argc,
+    char **argv, struct settings *st, struct conf_cli *cli, char *err,
+    size_t errlen)
+{
+	memset(st, 0, sizeof(*st));
+	if (conf_defaults(opts, nopts, st, err, errlen) != 0)
+		return -1;
+	if (conf_parse_args(opts, nopts, st, argc, argv, DEFAULT_CONFIG, cli,
+	    err, errlen) != 0)
+		return -1;
+	if (st->sink.hostname[0] == '\0' && gethostname(st->sink.hostname,
+	    sizeof(st->sink.hostname) - 1) != 0)
+		str_copy(st->sink.hostname, "localhost",
+		    sizeof(st->sink.hostname));
+	return 0;
+}
+
+static void
+apply(const struct settings *st, struct runtime *rt, struct round_ctx *rc,
+    struct scaler_stats *stats)
+{
+	size_t i;
+
+	rc->orch = &rt->orch;
+	rc->source = rt->source;
+	rc->dry_run = st->dry_run;
+	rc->interval_s = st->interval;
+	rc->nsinks = rt->nsinks;
+	for (i = 0; i < rt->nsinks; i++)
+		rc->sinks[i] = rt->sinks[i];
+	atomic_store(&stats->interval_s, st->interval);
+	atomic_store(&stats->dry_run, st->dry_run);
+}
+
+/* SIGHUP: build everything anew; keep the old on any error. */
+static void
+reload(const struct conf_opt *opts, size_t nopts, int argc, char **argv,
+    struct settings *st, struct runtime *rt, struct round_ctx *rc,
+    struct rest *rest, struct scaler_stats *stats)
+{
+	struct settings *nst = malloc(sizeof(*nst));
+	struct runtime nrt;
+	struct conf_cli cli;
+	char err[1024];
+
+	if (nst == NULL) {
+		log_warnx("reload: out of memory; keeping the old "
+		    "configuration");
+		return;
+	}
+	if (load_settings(opts, nopts, argc, argv, nst, &cli, err,
+	    sizeof(err)) != 0 || runtime_build(nst, &nrt, err,
+	    sizeof(err)) != 0) {
+		log_warnx("reload: %s; keeping the old configuration", err);
+		free(nst);
+		return;
+	}
+	if (strcmp(nst->listen, st->listen) != 0 ||
+	    strcmp(nst->state_dir, st->state_dir) != 0 ||
+	    nst->decisions_max != st->decisions_max)
+		log_warnx("reload: listen, state_dir and decisions_max take "
+		    "effect at the next restart");
+	str_copy(nst->listen, st->listen, sizeof(nst->listen));
+	str_copy(nst->state_dir, st->state_dir, sizeof(nst->state_dir));
+	nst->decisions_max = st->decisions_max;
+	runtime_free(rt);
+	*rt = nrt;
+	*st = *nst;
+	free(nst);
+	rest_set_token(rest, rt->token);
+	apply(st, rt, rc, stats);
+	log_info("configuration reloaded");
+}
+
+/*
+ * The table's keys are config keys with underscores; on the command line
+ * "--state-dir" and "--dry-run" are accepted as well: a long option's
+ * name (up to '=') gets its hyphens turned into underscores.  The copies
+ * are malloc'ed; free_flags() releases them.
+ */
+static char **
+hyphen_flags(int argc, char **argv)
+{
+	char **out = calloc((size_t)argc + 1, sizeof(*out));
+	int i;
+
+	if (out == NULL)
+		return argv;
+	for (i = 0; i < argc; i++) {
+		char *p;
+
+		out[i] = argv[i];
+		if (i == 0 || strncmp(argv[i], "--", 2) != 0 ||
+		    argv[i][2] == '\0')
+			continue;
+		if (strcmp(argv[i - 1], "--") == 0)
+			break;
+		out[i] = strdup(argv[i]);
+		if (out[i] == NULL) {
+			out[i] = argv[i];
+			continue;
+		}
+		for (p = out[i] + 2; *p != '\0' && *p != '='; p++)
+			if (*p == '-')
+				*p = '_';
+	}
+	for (; i < argc; i++)
+		out[i] = argv[i];
+	return out;
+}
+
+static int
+run(int argc, char **argv)
+{
+	static struct settings st;     /* large: off the stack */
+	struct conf_opt opts[OPTS_MAX];
+	struct conf_cli cli;
+	struct runtime rt;
+	struct round_ctx rc;
+	struct rest_config acfg;
+	struct scaler_stats stats;
+	struct state *state = NULL;
+	struct decisions *dec = NULL;
+	struct rest *rest = NULL;
+	sigset_t set;
+	char err[1024];
+	size_t nopts = build_table(opts, OPTS_MAX);
+	int ret = 1, stop = 0;
+	int64_t next;
+
+	if (load_settings(opts, nopts, argc, argv, &st, &cli, err,
+	    sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return 2;
+	}
+	if (cli.help) {
+		conf_usage(opts, nopts, "hoist-scaler", "[-c FILE] [-n] "
+		    "--listen ADDR:PORT --marathon URL --state-dir DIR "
+		    "[--interval SEC] [--dry-run] [options]", stdout);
+		return 0;
+	}
+	log_set_verbosity(LOGL_INFO + cli.verbose);
+	if (http_global_init() != 0)
+		fatalx("libcurl initialisation failed");
+	if (runtime_build(&st, &rt, err, sizeof(err)) != 0) {
+		log_warnx("%s%s%s", cli.config_path ? cli.config_path : "",
+		    cli.config_path ? ": " : "", err);
+		http_global_cleanup();
+		return 2;
+	}
+	if (cli.check_only) {
+		runtime_free(&rt);
+		http_global_cleanup();
+		printf("configuration OK\n");
+		return 0;
+	}
+
+	/* Signals are taken synchronously by the main thread only: block
+	 * them before any thread starts so the REST thread never gets one. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&stats, 0, sizeof(stats));
+	memset(&rc, 0, sizeof(rc));
+	state = state_open(st.state_dir, err, sizeof(err));
+	if (state == NULL) {
+		log_warnx("state: %s", err);
+		goto out;
+	}
+	dec = decisions_new((size_t)st.decisions_max);
+	if (dec == NULL) {
+		log_warnx("out of memory");
+		goto out;
+	}
+	memset(&acfg, 0, sizeof(acfg));
+	acfg.listen = st.listen;
+	acfg.token = rt.token;
+	acfg.state = state;
+	acfg.decisions = dec;
+	acfg.stats = &stats;
+	rest = rest_start(&acfg, err, sizeof(err));
+	if (rest == NULL) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	rc.state = state;
+	rc.decisions = dec;
+	rc.stats = &stats;
+	apply(&st, &rt, &rc, &stats);
+	log_info("listening on %s (port %d), %zu rules from %s, marathon %s, "
+	    "every %llds%s", st.listen, rest_port(rest), state_count(state),
+	    st.state_dir, st.marathon, (long long)st.interval,
+	    st.dry_run ? ", dry run" : "");
+
+	next = now_realtime_ns() / 1000000000LL;
+	while (!stop) {
+		int64_t now = now_realtime_ns() / 1000000000LL;
+		struct timespec ts;
+		siginfo_t si;
+		int sig;
+
+		if (now >= next) {
+			round_run(&rc, now);
+			next = now + st.interval;
+			atomic_store(&stats.next_round_s, next);
+			continue;
+		}
+		ts.tv_sec = (time_t)(next - now);
+		ts.tv_nsec = 0;
+		sig = sigtimedwait(&set, &si, &ts);
+		if (sig == SIGHUP) {
+			reload(opts, nopts, argc, argv, &st, &rt, &rc, rest,
+			    &stats);
+		} else if (sig == SIGTERM || sig == SIGINT) {
+			log_info("signal %d: exiting", sig);
+			stop = 1;
+		}
+	}
+	ret = 0;
+out:
+	rest_stop(rest);
+	if (state != NULL && state_flush(state, err, sizeof(err)) != STATE_OK)
+		log_warnx("state not saved: %s", err);
+	state_close(state);
+	decisions_free(dec);
+	round_ctx_free(&rc);
+	runtime_free(&rt);
+	http_global_cleanup();
+	return ret;
+}
+
+static void
+free_flags(int argc, char **orig, char **copy)
+{
+	int i;
+
+	if (copy == orig)
+		return;
+	for (i = 0; i < argc; i++)
+		if (copy[i] != orig[i])
+			free(copy[i]);
+	free(copy);
+}
+
+int
+main(int argc, char **argv)
+{
+	char **args;
+	int ret;
+
+	log_init("hoist-scaler", LOGL_INFO);
+	args = hyphen_flags(argc, argv);
+	ret = run(argc, args);
+	free_flags(argc, argv, args);
+	return ret;
+}

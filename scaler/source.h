@@ -1,0 +1,80 @@
+/*
+ * source.h — per-task CPU and memory figures for one app, from the
+ * agents (each task host's hoist-collector) or from InfluxDB.
+ *
+ * agents: one GET http://HOST:PORT/v1/apps{app_id} per distinct host of
+ *   the app's tasks, all at once (libcurl multi interface), each with its
+ *   own timeout.  The reply is the collector's app object:
+ *       {"id": "/shop/web", "host": "...", "task_count": 2,
+ *        "tasks": [{"mesos_task_id": "shop_web.1f...",
+ *                   "cpu_percent_of_limit": 91.5,
+ *                   "mem_percent_of_limit": 40.2, ...}, ...], ...}
+ *   Tasks are matched by mesos_task_id; a null figure, a 404, an
+ *   unreachable or slow agent leave that host's tasks without metrics.
+ *
+ * influxdb: one GET /query?db=DB&q=... (InfluxDB 1.x) with two
+ *   statements, the mean over the last `window_s` seconds of
+ *   container_cpu.usage_percent_of_limit and container_mem.usage_percent,
+ *   filtered by tag marathon_app_id and grouped by tag mesos_task_id.
+ *
+ * The decoders are pure and tested on their own; a struct source is not
+ * thread-safe (one owner: the evaluation loop).
+ */
+#ifndef HOIST_SOURCE_H
+#define HOIST_SOURCE_H
+
+#include <stddef.h>
+
+#include "scaler/orch.h"
+
+#define SOURCE_AGENT_PORT     9108
+#define SOURCE_BODY_MAX       (4u << 20)
+
+enum source_kind { SOURCE_AGENTS, SOURCE_INFLUXDB };
+
+struct source_options {
+	enum source_kind kind;
+	int              agent_port;      /* agents: the collectors' port */
+	const char      *agent_token;     /* agents: Bearer token, or NULL */
+	long             timeout_ms;      /* per request */
+	const char      *influx_url;      /* "http://127.0.0.1:8086" */
+	const char      *influx_db;
+	const char      *influx_user;     /* NULL: no auth */
+	const char      *influx_password;
+	long             window_s;        /* influxdb: mean over this window */
+};
+
+/* One task in, its figures out. */
+struct source_task {
+	const struct orch_task *task;     /* borrowed: id and host */
+	int                     has_cpu, has_mem;
+	double                  cpu, mem; /* percent of the task's limit */
+};
+
+struct source;
+
+/* source.c */
+struct source *source_new(const struct source_options *o, char *err,
+	size_t errlen);
+void           source_free(struct source *s);          /* NULL ok */
+/*
+ * Fill the figures of tasks[0..n) of app_id (figures cleared first).
+ * Returns the number of failed requests (0 = every request answered);
+ * err describes the first failure.
+ */
+int            source_fetch(struct source *s, const char *app_id,
+	struct source_task *tasks, size_t n, char *err, size_t errlen);
+/* Parse the kind name ("agents", "influxdb"); 0 or -1. */
+int            source_kind_parse(const char *s, enum source_kind *out);
+
+/* Pure decoders: fill matching tasks; return the count matched or -1
+ * when the body is not the documented shape. */
+int            source_decode_agent(const char *body, size_t len,
+	struct source_task *tasks, size_t n);
+int            source_decode_influx(const char *body, size_t len,
+	struct source_task *tasks, size_t n);
+/* The InfluxQL text for an app (into out); -1 when it does not fit. */
+int            source_influx_query(const char *app_id, long window_s,
+	char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,293 @@
+/*
+ * test_rest.c — the REST API on 127.0.0.1 (an ephemeral port): status
+ * codes, error bodies naming the field, nested app ids in the path,
+ * 401 without the token, 404/405/413, decisions newest first, metrics.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cJSON.h>
+
+#include "common/http.h"
+#include "scaler/rest.h"
+
+#define TOKEN "s3cret-token"
+
+struct fx {
+	char                dir[64];
+	struct state       *st;
+	struct decisions   *dec;
+	struct scaler_stats stats;
+	struct rest         *api;
+	struct http_client *http;
+	char                base[64];
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct rest_config cfg;
+	char err[512];
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/hoist-test-rest.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	f->st = state_open(f->dir, err, sizeof(err));
+	f->dec = decisions_new(8);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.listen = "127.0.0.1:0";
+	cfg.token = TOKEN;
+	cfg.state = f->st;
+	cfg.decisions = f->dec;
+	cfg.stats = &f->stats;
+	f->api = rest_start(&cfg, err, sizeof(err));
+	if (f->st == NULL || f->dec == NULL || f->api == NULL) {
+		print_error("setup: %s\n", err);
+		return -1;
+	}
+	snprintf(f->base, sizeof(f->base), "http://127.0.0.1:%d",
+	    rest_port(f->api));
+	f->http = http_client_new();
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[128];
+
+	rest_stop(f->api);
+	http_client_free(f->http);
+	decisions_free(f->dec);
+	state_close(f->st);
+	snprintf(p, sizeof(p), "%s/state.json", f->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock", f->dir);
+	unlink(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* One request; returns the status, body left in resp. */
+static long
+req(struct fx *f, const char *method, const char *path, const char *body,
+    int auth, struct http_response *resp)
+{
+	struct http_request rq;
+	char url[512];
+
+	memset(&rq, 0, sizeof(rq));
+	snprintf(url, sizeof(url), "%s%s", f->base, path);
+	rq.method = method;
+	rq.url = url;
+	rq.body = body;
+	rq.body_len = body ? strlen(body) : 0;
+	rq.headers[0] = "Content-Type: application/json";
+	if (auth)
+		rq.headers[1] = "Authorization: Bearer " TOKEN;
+	assert_int_equal(http_do(f->http, &rq, resp), HTTP_OK);
+	return resp->status;
+}
+
+/* Status and, when given, the "field" of the JSON error body. */
+static void
+expect(struct fx *f, const char *method, const char *path,
+    const char *body, long status, const char *field, const char *msg)
+{
+	struct http_response r;
+	long got;
+
+	http_response_init(&r);
+	got = req(f, method, path, body, 1, &r);
+	if (got != status || (field && strstr(r.body.data ? r.body.data : "",
+	    field) == NULL) || (msg && strstr(r.body.data ? r.body.data :
+	    "", msg) == NULL)) {
+		print_error("%s %s: got %ld %s, want %ld field %s msg %s\n",
+		    method, path, got, r.body.data ? r.body.data : "",
+		    status, field ? field : "-", msg ? msg : "-");
+		http_response_free(&r);
+		fail();
+	}
+	http_response_free(&r);
+}
+
+#define RULE(id) "{\"app_id\":\"" id "\",\"min_instances\":1," \
+	"\"max_instances\":5,\"cpu\":{\"above\":80,\"below\":20}}"
+
+static void
+test_rules_crud(void **state)
+{
+	struct fx *f = *state;
+	struct http_response r;
+
+	expect(f, "POST", "/v1/rules", RULE("/shop/web"), 201, NULL,
+	    "\"app_id\":\"/shop/web\"");
+	expect(f, "POST", "/v1/rules", RULE("/shop/web"), 409,
+	    "\"field\":\"app_id\"", "exists");
+	expect(f, "PUT", "/v1/rules/shop/web", RULE("/shop/web"), 200, NULL,
+	    "\"confirm_cycles\":2");
+	expect(f, "PUT", "/v1/rules/shop/api",
+	    "{\"min_instances\":2,\"max_instances\":3,\"mode\":\"target\","
+	    "\"cpu\":{\"target\":60}}", 201, NULL, "\"app_id\":\"/shop/api\"");
+	expect(f, "GET", "/v1/rules/shop/web", NULL, 200, NULL,
+	    "\"max_instances\":5");
+	expect(f, "GET", "/v1/rules", NULL, 200, NULL,
+	    "{\"rules\":[{\"app_id\":\"/shop/api\"");
+	expect(f, "DELETE", "/v1/rules/shop/api", NULL, 204, NULL, NULL);
+	expect(f, "DELETE", "/v1/rules/shop/api", NULL, 404, NULL,
+	    "no rule for /shop/api");
+	expect(f, "GET", "/v1/rules/shop/api", NULL, 404, NULL, NULL);
+	assert_int_equal(state_count(f->st), 1);
+	/* Validation errors name the field. */
+	expect(f, "PUT", "/v1/rules/shop/web",
+	    "{\"min_instances\":5,\"max_instances\":2,"
+	    "\"cpu\":{\"above\":80,\"below\":20}}", 400,
+	    "\"field\":\"max_instances\"", "at least min_instances");
+	expect(f, "PUT", "/v1/rules/shop/web", "{\"min_instances\":1,", 400,
+	    "\"field\":null", "invalid JSON at line 1");
+	expect(f, "PUT", "/v1/rules/shop/other", RULE("/shop/web"), 400,
+	    "\"field\":\"app_id\"", "differs");
+	expect(f, "GET", "/v1/rules/Shop", NULL, 400, "\"field\":\"app_id\"",
+	    NULL);
+	expect(f, "PATCH", "/v1/rules/shop/web", "{}", 405, NULL, NULL);
+	expect(f, "DELETE", "/v1/rules", NULL, 405, NULL, NULL);
+	expect(f, "GET", "/v2/nothing", NULL, 404, NULL, "no such endpoint");
+	expect(f, "GET", "/v1/nothing", NULL, 404, NULL, NULL);
+	/* Without or with a wrong token: 401, and nothing changes. */
+	http_response_init(&r);
+	assert_int_equal(req(f, "GET", "/v1/rules", NULL, 0, &r), 401);
+	assert_int_equal(req(f, "DELETE", "/v1/rules/shop/web", NULL, 0, &r),
+	    401);
+	http_response_free(&r);
+	assert_int_equal(state_count(f->st), 1);
+	assert_int_equal(atomic_load(&f->stats.api_unauthorized), 2);
+}
+
+static void
+test_body_cap(void **state)
+{
+	struct fx *f = *state;
+	size_t n = RULES_BODY_MAX + 100;
+	char *big = malloc(n + 1);
+
+	assert_non_null(big);
+	memset(big, ' ', n);
+	big[n] = '\0';
+	expect(f, "POST", "/v1/rules", big, 413, NULL, "larger than");
+	free(big);
+}
+
+static void
+test_open_endpoints(void **state)
+{
+	struct fx *f = *state;
+	struct http_response r;
+
+	http_response_init(&r);
+	assert_int_equal(req(f, "GET", "/healthz", NULL, 0, &r), 200);
+	assert_string_equal(r.body.data, "ok\n");
+	assert_int_equal(req(f, "GET", "/metrics", NULL, 0, &r), 200);
+	assert_non_null(strstr(r.body.data, "hoist_scaler_rules 0\n"));
+	assert_non_null(strstr(r.body.data,
+	    "hoist_scaler_decisions_total{action=\"deferred\"} 0\n"));
+	http_response_free(&r);
+}
+
+static void
+test_decisions_and_status(void **state)
+{
+	struct fx *f = *state;
+	struct policy_decision d;
+	struct http_response r;
+	cJSON *o, *arr;
+	int i;
+
+	expect(f, "POST", "/v1/rules", RULE("/a/b"), 201, NULL, NULL);
+	for (i = 1; i <= 3; i++) {
+		memset(&d, 0, sizeof(d));
+		snprintf(d.app_id, sizeof(d.app_id), "%s", i == 2 ? "/x" :
+		    "/a/b");
+		d.time_s = 1000 + i;
+		d.current = i;
+		d.desired = i;
+		d.running = i;
+		d.action = POLICY_NONE;
+		decisions_add(f->dec, &d);
+	}
+	http_response_init(&r);
+	assert_int_equal(req(f, "GET", "/v1/decisions?app=/a/b&limit=5",
+	    NULL, 1, &r), 200);
+	o = cJSON_Parse(r.body.data);
+	arr = cJSON_GetObjectItem(o, "decisions");
+	assert_int_equal(cJSON_GetArraySize(arr), 2);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0),
+	    "time_s")->valueint, 1003);
+	cJSON_Delete(o);
+	assert_int_equal(req(f, "GET", "/v1/decisions?limit=1", NULL, 1, &r),
+	    200);
+	o = cJSON_Parse(r.body.data);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o,
+	    "decisions")), 1);
+	cJSON_Delete(o);
+	assert_int_equal(req(f, "GET", "/v1/status", NULL, 1, &r), 200);
+	o = cJSON_Parse(r.body.data);
+	arr = cJSON_GetObjectItem(o, "apps");
+	assert_int_equal(cJSON_GetArraySize(arr), 1);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0),
+	    "instances")->valueint, 3);
+	cJSON_Delete(o);
+	http_response_free(&r);
+	expect(f, "GET", "/v1/decisions?limit=0", NULL, 400,
+	    "\"field\":\"limit\"", NULL);
+	expect(f, "GET", "/v1/decisions?limit=9", NULL, 400,
+	    "\"field\":\"limit\"", "from 1 to 8");
+	expect(f, "GET", "/v1/decisions?app=BAD", NULL, 400,
+	    "\"field\":\"app\"", NULL);
+}
+
+static void
+test_parse_listen(void **state)
+{
+	char ss[128];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(rest_parse_listen("127.0.0.1:8090", ss, &len), 0);
+	assert_int_equal(rest_parse_listen("[::1]:0", ss, &len), 0);
+	assert_int_equal(rest_parse_listen(":8090", ss, &len), 0);
+	assert_int_equal(rest_parse_listen("127.0.0.1", ss, &len), -1);
+	assert_int_equal(rest_parse_listen("127.0.0.1:70000", ss, &len), -1);
+	assert_int_equal(rest_parse_listen("host:80", ss, &len), -1);
+	assert_int_equal(rest_parse_listen("[::1:80", ss, &len), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rules_crud, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_body_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_endpoints, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_decisions_and_status,
+		    setup, teardown),
+		cmocka_unit_test(test_parse_listen),
+	};
+
+	http_global_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

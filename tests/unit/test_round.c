@@ -1,0 +1,268 @@
+/*
+ * test_round.c — one evaluation through a fake orchestrator: a scale is
+ * sent once and remembered; a 409 lock turns it into `deferred`; a
+ * deployment in progress sends nothing; dry-run sends nothing; a 401
+ * becomes an `error` with the status and message, and the app is backed
+ * off (skipped until the retry time, then tried again).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/util.h"
+#include "scaler/round.h"
+
+struct fake {
+	int              instances, running, deploying;
+	enum orch_result get_res, scale_res;
+	long             status;
+	int              scale_calls, get_calls, last_n;
+};
+
+static enum orch_result
+f_get(void *ctx, const char *app_id, struct orch_app *out,
+    struct orch_status *st)
+{
+	struct fake *f = ctx;
+
+	(void)app_id;
+	f->get_calls++;
+	if (f->get_res != ORCH_OK) {
+		st->status = f->status;
+		str_copy(st->message, "Unauthorized", sizeof(st->message));
+		return f->get_res;
+	}
+	out->instances = f->instances;
+	out->running = f->running;
+	out->ndeployments = f->deploying;
+	if (f->deploying)
+		str_copy(out->deployment_id, "dep-1",
+		    sizeof(out->deployment_id));
+	return ORCH_OK;
+}
+
+static enum orch_result
+f_scale(void *ctx, const char *app_id, int n, struct orch_status *st)
+{
+	struct fake *f = ctx;
+
+	(void)app_id;
+	f->scale_calls++;
+	f->last_n = n;
+	if (f->scale_res == ORCH_E_LOCKED) {
+		st->status = 409;
+		str_copy(st->deployment_id, "5cd987cd",
+		    sizeof(st->deployment_id));
+		return ORCH_E_LOCKED;
+	}
+	str_copy(st->deployment_id, "dep-new", sizeof(st->deployment_id));
+	f->instances = n;
+	f->running = n;
+	return f->scale_res;
+}
+
+static const struct orch_ops fake_ops = {
+	.name = "fake", .get_app = f_get, .scale = f_scale,
+};
+
+struct fx {
+	char                dir[64];
+	struct fake         fk;
+	struct orch         orch;
+	struct state       *st;
+	struct decisions   *dec;
+	struct source      *src;
+	struct scaler_stats stats;
+	struct round_ctx    rc;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct source_options so = { .kind = SOURCE_AGENTS };
+	struct rule r;
+	struct rules_error re;
+	char err[256];
+	int created;
+	static const char rule[] = "{\"app_id\":\"/shop/web\","
+	    "\"min_instances\":3,\"max_instances\":6,"
+	    "\"cpu\":{\"above\":80,\"below\":20}}";
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/hoist-test-round.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	f->orch.ops = &fake_ops;
+	f->orch.ctx = &f->fk;
+	f->st = state_open(f->dir, err, sizeof(err));
+	f->dec = decisions_new(16);
+	f->src = source_new(&so, err, sizeof(err));
+	if (f->st == NULL || f->dec == NULL || f->src == NULL)
+		return -1;
+	if (rules_from_json(rule, strlen(rule), NULL, &r, &re) != 0 ||
+	    state_put(f->st, &r, 1, &created, err, sizeof(err)) != STATE_OK)
+		return -1;
+	f->rc.orch = &f->orch;
+	f->rc.source = f->src;
+	f->rc.state = f->st;
+	f->rc.decisions = f->dec;
+	f->rc.stats = &f->stats;
+	f->rc.interval_s = 10;
+	/* Two instances, below min_instances 3: a scale without metrics. */
+	f->fk.instances = f->fk.running = 2;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[128];
+
+	round_ctx_free(&f->rc);
+	source_free(f->src);
+	decisions_free(f->dec);
+	state_close(f->st);
+	snprintf(p, sizeof(p), "%s/state.json", f->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock", f->dir);
+	unlink(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+last(struct fx *f, struct policy_decision *d)
+{
+	assert_int_equal(decisions_last(f->dec, "/shop/web", d), 0);
+}
+
+static void
+test_scale(void **state)
+{
+	struct fx *f = *state;
+	struct policy_decision d;
+	struct policy_history h;
+
+	round_run(&f->rc, 1000);
+	last(f, &d);
+	assert_int_equal(d.action, POLICY_SCALE);
+	assert_int_equal(d.current, 2);
+	assert_int_equal(d.desired, 3);
+	assert_non_null(strstr(d.reason, "deployment dep-new"));
+	assert_int_equal(f->fk.scale_calls, 1);
+	assert_int_equal(f->fk.last_n, 3);
+	assert_int_equal(state_get(f->st, "/shop/web", NULL, &h), STATE_OK);
+	assert_int_equal(h.last_up_s, 1000);
+	assert_int_equal(h.nevents, 1);
+	/* Next round: at 3 now, no metrics -> none, nothing sent. */
+	round_run(&f->rc, 1010);
+	last(f, &d);
+	assert_int_equal(d.action, POLICY_NONE);
+	assert_int_equal(f->fk.scale_calls, 1);
+	assert_int_equal(atomic_load(&f->stats.decisions[POLICY_SCALE]), 1);
+	assert_int_equal(atomic_load(&f->stats.rounds), 2);
+}
+
+static void
+test_locked(void **state)
+{
+	struct fx *f = *state;
+	struct policy_decision d;
+	struct policy_history h;
+
+	f->fk.scale_res = ORCH_E_LOCKED;
+	round_run(&f->rc, 1000);
+	last(f, &d);
+	assert_int_equal(d.action, POLICY_DEFERRED);
+	assert_non_null(strstr(d.reason, "locked by deployment 5cd987cd "
+	    "(HTTP 409)"));
+	assert_int_equal(state_get(f->st, "/shop/web", NULL, &h), STATE_OK);
+	assert_int_equal(h.last_up_s, 0);
+	/* Retried on the very next round, not backed off. */
+	round_run(&f->rc, 1001);
+	assert_int_equal(f->fk.scale_calls, 2);
+}
+
+static void
+test_deploying(void **state)
+{
+	struct fx *f = *state;
+	struct policy_decision d;
+
+	f->fk.deploying = 1;
+	round_run(&f->rc, 1000);
+	last(f, &d);
+	assert_int_equal(d.action, POLICY_DEFERRED);
+	assert_non_null(strstr(d.reason, "deployment dep-1 in progress"));
+	assert_int_equal(f->fk.scale_calls, 0);
+}
+
+static void
+test_dry_run(void **state)
+{
+	struct fx *f = *state;
+	struct policy_decision d;
+
+	f->rc.dry_run = 1;
+	round_run(&f->rc, 1000);
+	last(f, &d);
+	assert_int_equal(d.action, POLICY_DRY_RUN);
+	assert_int_equal(d.desired, 3);
+	assert_int_equal(f->fk.scale_calls, 0);
+}
+
+static void
+test_error_backoff(void **state)
+{
+	struct fx *f = *state;
+	struct policy_decision d;
+
+	f->fk.get_res = ORCH_E_AUTH;
+	f->fk.status = 401;
+	round_run(&f->rc, 1000);
+	last(f, &d);
+	assert_int_equal(d.action, POLICY_ERROR);
+	assert_string_equal(d.reason, "fake get app: HTTP 401 (not "
+	    "authorized): Unauthorized");
+	assert_int_equal(f->fk.get_calls, 1);
+	round_run(&f->rc, 1009);        /* inside the first gap (10 s) */
+	assert_int_equal(f->fk.get_calls, 1);
+	round_run(&f->rc, 1010);
+	assert_int_equal(f->fk.get_calls, 2);
+	round_run(&f->rc, 1029);        /* second gap: 20 s */
+	assert_int_equal(f->fk.get_calls, 2);
+	f->fk.get_res = ORCH_OK;
+	round_run(&f->rc, 1030);
+	assert_int_equal(f->fk.get_calls, 3);
+	last(f, &d);
+	assert_int_equal(d.action, POLICY_SCALE);
+	round_run(&f->rc, 1031);        /* recovered: no more backoff */
+	assert_int_equal(f->fk.get_calls, 4);
+	assert_int_equal(atomic_load(&f->stats.orchestrator_errors), 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deploying, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_backoff, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
