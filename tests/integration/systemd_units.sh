@@ -114,8 +114,8 @@ done
 mkdir -p "$tmp/spool" "$tmp/state"
 sed "s|^spool_dir = .*|spool_dir = $tmp/spool|" "$top/systemd/collector.conf.example" \
 	>"$tmp/collector.conf"
-sed "s|^state_dir = .*|state_dir = $tmp/state|" "$top/systemd/scaler.conf.example" \
-	>"$tmp/scaler.conf"
+sed -e "s|^state_dir = .*|state_dir = $tmp/state|" -e "s|^spool_dir = .*|spool_dir = $tmp/spool|" \
+	"$top/systemd/scaler.conf.example" >"$tmp/scaler.conf"
 for d in collector scaler; do
 	is_built "hoist-$d" || continue
 	if out=$("$top/$BUILD/hoist-$d" -n -c "$tmp/$d.conf" 2>&1); then
