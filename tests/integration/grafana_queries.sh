@@ -19,8 +19,11 @@
 #              names the collector emits (see docs/ops.md).
 #   auto       (default) collector when $BUILD/hoist-collector exists, else
 #              synth, said loudly.
-# The scaler's decisions (hoist_scaling) are synthetic in both modes: the
-# scaler end-to-end test owns running it against a Marathon stand-in.
+# The scaler's decisions (hoist_scaling): in collector mode, when
+# $BUILD/hoist-scaler is built, from the real scaler (metrics from this
+# InfluxDB, the Marathon stand-in tests/marathon_standin.py for the apps and
+# their task ids, decisions written back through its InfluxDB output);
+# otherwise synthetic.
 # With HOIST_GRAFANA_RENDER=DIR, after the checks pass, each dashboard is
 # drawn from the same data into DIR/<name>.png (tests/grafana_render.py,
 # needs python3-matplotlib; HOIST_GRAFANA_RENDER_ARGS passes options such
@@ -38,9 +41,11 @@ if [ "$mode" = auto ]; then
 fi
 export PYTHONDONTWRITEBYTECODE=1
 tmp=$(mktemp -d /tmp/hoist-grafana.XXXXXX)
-INFLUXD_PID= COLLECTOR_PID=
+INFLUXD_PID= COLLECTOR_PID= SCALER_PID= STANDIN_PID= MURL=
 
 cleanup() {
+	[ -z "$SCALER_PID" ] || { kill "$SCALER_PID" 2>/dev/null; wait "$SCALER_PID" 2>/dev/null; }
+	[ -z "$STANDIN_PID" ] || { kill "$STANDIN_PID" 2>/dev/null; wait "$STANDIN_PID" 2>/dev/null; }
 	[ -z "$COLLECTOR_PID" ] || { kill "$COLLECTOR_PID" 2>/dev/null; wait "$COLLECTOR_PID" 2>/dev/null; }
 	[ -z "$INFLUXD_PID" ] || { kill "$INFLUXD_PID" 2>/dev/null; wait "$INFLUXD_PID" 2>/dev/null; }
 	command -v dockerd_stop >/dev/null 2>&1 && dockerd_stop
@@ -95,13 +100,40 @@ influx_write() {
 		{ echo "write to influxd failed:"; cat "$tmp/write.out"; return 1; }
 }
 
+# task_ids APP: the ids of the stand-in's tasks of APP, one a line.
+task_ids() {
+	curl -sf --noproxy '*' "$MURL/v2/apps${1}/tasks" |
+		python3 -c 'import json,sys; [print(t["id"]) for t in json.load(sys.stdin)["tasks"]]'
+}
+
 fill_collector() {
 	. "$top/tests/lib/dockerd.sh"
 	dockerd_start || return 1
 	trap cleanup EXIT
 	D=$DOCKER
-	# /shop/web: two tasks, one busy against a small CPU quota (throttled),
-	# one pinging its loopback (network counters); /shop/api writes to disk;
+	# With hoist-scaler built, the Marathon stand-in knows the apps (/shop/web
+	# with two tasks, /shop/api with one) and the containers carry its task
+	# ids, so the real scaler finds their numbers in InfluxDB.
+	web1=shop_web.1 web2=shop_web.2 api1=shop_api.1
+	if [ -x "$top/$BUILD/hoist-scaler" ]; then
+		python3 "$top/tests/marathon_standin.py" --port 0 --port-file "$tmp/mport" \
+			>"$tmp/standin.log" 2>&1 &
+		STANDIN_PID=$!
+		i=0
+		while [ ! -s "$tmp/mport" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		[ -s "$tmp/mport" ] || { echo "Marathon stand-in did not start"; return 1; }
+		MURL="http://127.0.0.1:$(cat "$tmp/mport")"
+		for a in /shop/web:2 /shop/api:1; do
+			curl -sf --noproxy '*' -X POST "$MURL/_standin/seed" -d \
+				"{\"app\": {\"id\": \"${a%:*}\", \"instances\": ${a#*:}, \"cmd\": \"x\"}}" \
+				>/dev/null || { echo "seeding ${a%:*} failed"; return 1; }
+		done
+		web1=$(task_ids /shop/web | sed -n 1p) web2=$(task_ids /shop/web | sed -n 2p)
+		api1=$(task_ids /shop/api | sed -n 1p)
+		[ -n "$web1" ] && [ -n "$web2" ] && [ -n "$api1" ] || { echo "no task ids"; return 1; }
+	fi
+	# /shop/web: one task busy against a small CPU quota (throttled), one
+	# pinging its loopback (network counters); /shop/api writes to disk;
 	# and one container in no Marathon app.  pids limits where a panel
 	# shows one (unlimited gives no pids_limit).  cgroup v1 counts block
 	# I/O in blkio.throttle.* only for a device with a throttle rule, so
@@ -110,14 +142,14 @@ fill_collector() {
 	bps=
 	[ -b "$disk" ] && bps="--device-write-bps $disk:500mb"
 	$D run -d --name web-1 --cpus 0.2 --memory 64m --pids-limit 64 \
-		-l MARATHON_APP_ID=/shop/web -e MESOS_TASK_ID=shop_web.1 hoist-busybox:test \
+		-l MARATHON_APP_ID=/shop/web -e MESOS_TASK_ID="$web1" hoist-busybox:test \
 		sh -c 'while :; do :; done' >/dev/null || return 1
 	$D run -d --name web-2 --cpus 0.5 --memory 64m -l MARATHON_APP_ID=/shop/web \
-		-e MESOS_TASK_ID=shop_web.2 hoist-busybox:test \
+		-e MESOS_TASK_ID="$web2" hoist-busybox:test \
 		sh -c 'while :; do busybox ping -q -c 5 -i 0.2 127.0.0.1 >/dev/null 2>&1; sleep 1; done' \
 		>/dev/null || return 1
-	$D run -d --name api-1 --cpus 1 --memory 128m --pids-limit 64 $bps \
-		-e MARATHON_APP_ID=/shop/api -e MESOS_TASK_ID=shop_api.1 hoist-busybox:test \
+	$D run -d --name api-1 --cpus 0.1 --memory 128m --pids-limit 64 $bps \
+		-e MARATHON_APP_ID=/shop/api -e MESOS_TASK_ID="$api1" hoist-busybox:test \
 		sh -c 'while :; do dd if=/dev/zero of=/tmp/f bs=64k count=64 conv=fsync 2>/dev/null; sleep 1; done' \
 		>/dev/null || return 1
 	$D run -d --name plain hoist-busybox:test sleep 600 >/dev/null || return 1
@@ -127,9 +159,20 @@ fill_collector() {
 		--output "influxdb:$INFLUX_URL/hoist" --spool_dir "$tmp/spool" \
 		--listen none >"$tmp/collector.log" 2>&1 &
 	COLLECTOR_PID=$!
-	sleep "${HOIST_GRAFANA_SECONDS:-15}"
+	secs=${HOIST_GRAFANA_SECONDS:-15}
+	if [ -n "$MURL" ]; then
+		sleep 3
+		start_scaler || return 1
+		secs=$((secs - 3))
+	fi
+	sleep "$secs"
 	kill -0 "$COLLECTOR_PID" 2>/dev/null ||
 		{ echo "hoist-collector died:"; tail -20 "$tmp/collector.log"; return 1; }
+	if [ -n "$SCALER_PID" ]; then
+		kill "$SCALER_PID"; wait "$SCALER_PID"; rc=$?
+		SCALER_PID=
+		[ $rc -eq 0 ] || { echo "hoist-scaler exit $rc:"; tail -20 "$tmp/scaler.log"; return 1; }
+	fi
 	kill "$COLLECTOR_PID"; wait "$COLLECTOR_PID"; rc=$?
 	COLLECTOR_PID=
 	[ $rc -eq 0 ] || { echo "hoist-collector exit $rc:"; tail -20 "$tmp/collector.log"; return 1; }
@@ -137,8 +180,46 @@ fill_collector() {
 		--data-urlencode 'q=SELECT count("sweep_duration_ms") FROM "hoist_collector"' |
 		sed -n 's/.*"values":\[\[[^,]*,\([0-9]*\)\]\].*/\1/p')
 	echo "hoist-collector delivered ${n:-0} sweeps to influxd"
-	python3 "$top/tests/grafana_check.py" synth --span "$(( ${HOIST_GRAFANA_SECONDS:-15} + 5 ))" --step 1 --scaling-only \
-		>"$tmp/scaling.lp" && influx_write "$tmp/scaling.lp"
+	if [ -n "$MURL" ]; then
+		n=$(curl -sf --noproxy '*' "$INFLUX_URL/query" --data-urlencode "db=hoist" \
+			--data-urlencode 'q=SELECT count("desired") FROM "hoist_scaling"' |
+			sed -n 's/.*"values":\[\[[^,]*,\([0-9]*\)\]\].*/\1/p')
+		echo "hoist-scaler delivered ${n:-0} decisions to influxd;" \
+			"Marathon PUTs: $(curl -s --noproxy '*' "$MURL/_standin/requests" |
+			python3 -c 'import json,sys; print([(r["path"], r["body"]) for r in json.load(sys.stdin) if r["method"] == "PUT"])')"
+	else
+		echo "NOTE: $BUILD/hoist-scaler not built: synthetic scaler decisions"
+		python3 "$top/tests/grafana_check.py" synth --span "$(( secs + 5 ))" --step 1 \
+			--scaling-only >"$tmp/scaling.lp" && influx_write "$tmp/scaling.lp"
+	fi
+}
+
+# The real scaler, metrics from InfluxDB (what the collector wrote), its
+# decisions back into InfluxDB.  Threshold rules low enough that both apps
+# get a decision other than "none": /shop/web scales up (one task at 100 %
+# of its quota: mean 50 % > 40 %), /shop/api is a dry run (its task writes
+# to disk at a few % of a 0.1-core quota: > 0.5 %).
+start_scaler() {
+	"$top/$BUILD/hoist-scaler" --listen 127.0.0.1:0 --marathon "$MURL" \
+		--state_dir "$tmp/scaler-state" --interval 1 --source influxdb \
+		--source_influxdb_url "$INFLUX_URL" --source_influxdb_db hoist \
+		--source_window_s 10 --output "influxdb:$INFLUX_URL/hoist" \
+		--flush_interval_ms 200 --spool_dir "$tmp/scaler-spool" \
+		>"$tmp/scaler.log" 2>&1 &
+	SCALER_PID=$!
+	i=0 sport=
+	while [ -z "$sport" ] && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+		sport=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$tmp/scaler.log" | head -1)
+	done
+	[ -n "$sport" ] || { echo "hoist-scaler did not start:"; tail -20 "$tmp/scaler.log"; return 1; }
+	for r in \
+	    'shop/web {"min_instances":1,"max_instances":4,"mode":"threshold","cpu":{"above":40,"below":1},"trigger":"any","step":1,"confirm_cycles":1,"warmup_s":0}' \
+	    'shop/api {"min_instances":1,"max_instances":3,"mode":"threshold","cpu":{"above":0.5,"below":0.1},"trigger":"any","step":1,"confirm_cycles":1,"warmup_s":0,"dry_run":true}'; do
+		code=$(curl -s --noproxy '*' -o "$tmp/rule.out" -w '%{http_code}' -X PUT \
+			"http://127.0.0.1:$sport/v1/rules/${r%% *}" --data-binary "${r#* }")
+		[ "$code" = 201 ] || { echo "rule ${r%% *}: $code $(cat "$tmp/rule.out")"; return 1; }
+	done
 }
 
 fill_synth() {
