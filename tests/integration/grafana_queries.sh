@@ -2,10 +2,11 @@
 # grafana_queries — every Grafana panel, template variable and annotation of
 # grafana/dashboards/ returns data from a real InfluxDB.
 #
-# Starts Debian's influxd (1.x) on loopback with a temp data dir, fills
-# database "hoist", then runs tests/grafana_check.py: the static check of
-# the dashboard JSON and provisioning files, and every query with its
-# variables substituted (each must return >= 1 series with a value).
+# Starts Debian's influxd (1.x) on loopback with a temp data dir
+# (tests/lib/influxd.sh), fills database "hoist", then runs
+# tests/grafana_check.py: the static check of the dashboard JSON and
+# provisioning files, and every query with its variables substituted (each
+# must return >= 1 series with a value).
 #
 # Where the data comes from (HOIST_GRAFANA_DATA):
 #   collector  a real hoist-collector ($BUILD/hoist-collector) sweeping real
@@ -41,57 +42,27 @@ if [ "$mode" = auto ]; then
 fi
 export PYTHONDONTWRITEBYTECODE=1
 tmp=$(mktemp -d /tmp/hoist-grafana.XXXXXX)
-INFLUXD_PID= COLLECTOR_PID= SCALER_PID= STANDIN_PID= MURL=
+COLLECTOR_PID= SCALER_PID= STANDIN_PID= MURL=
 
 cleanup() {
 	[ -z "$SCALER_PID" ] || { kill "$SCALER_PID" 2>/dev/null; wait "$SCALER_PID" 2>/dev/null; }
 	[ -z "$STANDIN_PID" ] || { kill "$STANDIN_PID" 2>/dev/null; wait "$STANDIN_PID" 2>/dev/null; }
 	[ -z "$COLLECTOR_PID" ] || { kill "$COLLECTOR_PID" 2>/dev/null; wait "$COLLECTOR_PID" 2>/dev/null; }
-	[ -z "$INFLUXD_PID" ] || { kill "$INFLUXD_PID" 2>/dev/null; wait "$INFLUXD_PID" 2>/dev/null; }
+	command -v influxd_stop >/dev/null 2>&1 && influxd_stop
 	command -v dockerd_stop >/dev/null 2>&1 && dockerd_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# A minimal influxd of our own: loopback only, temp dirs, nothing else on.
-influxd_start() {
-	INFLUX_PORT=$(free_port)
-	rpc_port=$(free_port)
-	mkdir -p "$tmp/influx"
-	cat >"$tmp/influx/influxd.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:$rpc_port"
-[meta]
-  dir = "$tmp/influx/meta"
-[data]
-  dir = "$tmp/influx/data"
-  wal-dir = "$tmp/influx/wal"
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  bind-address = "127.0.0.1:$INFLUX_PORT"
-  log-enabled = false
-[continuous_queries]
-  enabled = false
-CONF
-	influxd -config "$tmp/influx/influxd.conf" >"$tmp/influx/log" 2>&1 &
-	INFLUXD_PID=$!
-	INFLUX_URL="http://127.0.0.1:$INFLUX_PORT"
-	i=0
-	until curl -sf -o /dev/null "$INFLUX_URL/ping"; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$INFLUXD_PID" 2>/dev/null; then
-			echo "influxd did not start:"; tail -20 "$tmp/influx/log"; return 1
-		fi
-		sleep 0.1
-	done
-	curl -sf -o /dev/null -XPOST "$INFLUX_URL/query" --data-urlencode "q=CREATE DATABASE hoist"
+# influxd from tests/lib/influxd.sh (loopback, temp data dir), with the
+# database the dashboards read.
+start_influxd() {
+	. "$top/tests/lib/influxd.sh"
+	influxd_start || return 1
+	trap cleanup EXIT
+	curl -sf --noproxy '*' -o /dev/null -XPOST "$INFLUX_URL/query" \
+		--data-urlencode "q=CREATE DATABASE hoist"
 }
 
 influx_write() {
@@ -229,7 +200,7 @@ fill_synth() {
 }
 
 python3 "$top/tests/grafana_check.py" static "$top/grafana" || exit 1
-influxd_start || exit 1
+start_influxd || exit 1
 case $mode in
 collector) fill_collector || exit 1 ;;
 synth) fill_synth || exit 1 ;;
