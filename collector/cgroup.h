@@ -67,8 +67,8 @@ struct cgroup_ops {
 /* cgroup_layout.c */
 /*
  * Detect the layout under `root`.  For the host's own /sys/fs/cgroup the
- * v1 controller mount points come from libcgroup and the cgroup2 mount
- * from /proc/self/mountinfo; for any other root (a fixture tree) from the
+ * v1 controller mount points and the cgroup2 mount come from
+ * /proc/self/mountinfo; for any other root (a fixture tree) from the
  * directory names: ROOT/cgroup.controllers => v2; ROOT/cpuacct (or
  * ROOT/cpu,cpuacct) => v1; v1 plus ROOT/unified/cgroup.controllers =>
  * hybrid.
@@ -77,9 +77,23 @@ int  cgroup_detect(const char *root, struct cg_layout_info *li, char *err,
 	size_t errlen);
 /* The directory that lists containers for discovery (cpuacct on v1). */
 const char *cgroup_discovery_root(const struct cg_layout_info *li);
+/*
+ * Pure: take what one line of /proc/self/mountinfo (proc(5)) says about
+ * cgroups into li, e.g.
+ *   32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct
+ *   41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw
+ * A "cgroup" mount becomes the mount point of every controller its super
+ * options name; a "cgroup2" mount under /sys/fs/cgroup that of
+ * [CG_UNIFIED].  A slot already set is kept (the first mount wins); mount
+ * points with escapes (\040 ...) or longer than CG_PATH_MAX - 1 are
+ * skipped.  `line` is cut up in place.
+ */
+void cgroup_mountinfo_line(char *line, struct cg_layout_info *li);
 
 /* cgroup.c */
 const struct cgroup_ops *cgroup_ops_for(const struct cg_layout_info *li);
+/* Open the container at relpath (copied).  li is borrowed and must
+ * outlive the handle.  NULL when the cgroup does not exist. */
 struct cgroup_handle *cgroup_open(const struct cg_layout_info *li,
 	const char *relpath);
 enum cg_result cgroup_read(struct cgroup_handle *h, struct sample *s,

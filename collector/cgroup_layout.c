@@ -66,7 +66,7 @@ set_mount(struct cg_layout_info *li, int c, const char *root,
 }
 
 /*
- * A tree on disk (fixtures, or a host without libcgroup's view): the
+ * A tree on disk (fixtures, or a host whose mountinfo says nothing): the
  * controllers are directories named after themselves, possibly joined
  * ("cpu,cpuacct"), as systemd and Docker's docs lay them out.
  */
@@ -90,63 +90,112 @@ detect_by_dirs(const char *root, struct cg_layout_info *li)
 		set_mount(li, CG_UNIFIED, root, "unified");
 }
 
+/* Is `name` one of the comma-separated words of `list`? */
+static int
+in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = list; p != NULL; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+void
+cgroup_mountinfo_line(char *line, struct cg_layout_info *li)
+{
+	char *mnt, *p, *fstype, *opts;
+	int c;
+
+	/* Field 5 is the mount point. */
+	p = line;
+	for (c = 0; c < 4 && p != NULL; c++) {
+		p = strchr(p, ' ');
+		if (p != NULL)
+			p++;
+	}
+	if (p == NULL)
+		return;
+	mnt = p;
+	p = strstr(mnt, " - ");
+	if (p == NULL || (fstype = strchr(mnt, ' ')) == NULL || fstype > p)
+		return;
+	*fstype = '\0';
+	/* After " - ": type, source, super options. */
+	fstype = p + 3;
+	p = strchr(fstype, ' ');
+	if (p == NULL)
+		return;
+	*p++ = '\0';
+	opts = strchr(p, ' ');
+	if (opts == NULL)
+		return;
+	opts++;
+	opts[strcspn(opts, " \n")] = '\0';
+	/* Mount points with spaces are octal-escaped (\040): skipped. */
+	if (strchr(mnt, '\\') != NULL || strlen(mnt) >= CG_PATH_MAX)
+		return;
+	if (strcmp(fstype, "cgroup2") == 0) {
+		/* The first cgroup2 mount under the usual place only. */
+		if (li->mount[CG_UNIFIED][0] == '\0' && strncmp(mnt,
+		    HOST_CGROUP_ROOT, strlen(HOST_CGROUP_ROOT)) == 0)
+			str_copy(li->mount[CG_UNIFIED], mnt, CG_PATH_MAX);
+		return;
+	}
+	if (strcmp(fstype, "cgroup") != 0)
+		return;
+	for (c = 0; c < CG_UNIFIED; c++)
+		if (li->mount[c][0] == '\0' && in_list(opts, ctrl_names[c]))
+			str_copy(li->mount[c], mnt, CG_PATH_MAX);
+}
+
 /*
- * The real host: libcgroup knows the v1 controllers' mount points
- * (whatever their names); the cgroup2 mount comes from mountinfo:
- *   36 25 0:31 / /sys/fs/cgroup/unified rw,relatime shared:10 - cgroup2 cgroup2 rw
+ * The real host.  libcgroup knows the v1 controllers' mount points,
+ * whatever their names ("cpu,cpuacct", "/cgroup/cpu" ...): it is asked
+ * first, as the design says.  The cgroup2 mount, which libcgroup 2.0 does
+ * not report per controller, comes from /proc/self/mountinfo, which also
+ * stands in for libcgroup when it cannot initialise.  libcgroup's
+ * cgroup_init() costs about 0.8 MB of resident tables; that is the price
+ * of not keeping a mount-table parser of our own as the first source.
  */
 static void
 detect_host(struct cg_layout_info *li)
 {
-	char line[2048], *mnt, *sep, *p;
+	char line[4096];
 	FILE *f;
 	int c, r;
 
+	f = fopen("/proc/self/mountinfo", "re");
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			cgroup_mountinfo_line(line, li);
+		fclose(f);
+	}
 	r = cgroup_init();
 	if (r != 0)
-		log_debug("libcgroup: %s; reading the tree instead",
+		log_debug("libcgroup: %s; using /proc/self/mountinfo",
 		    cgroup_strerror(r));
-	for (c = 0; c < CG_UNIFIED; c++) {
+	for (c = 0; r == 0 && c < CG_UNIFIED; c++) {
 		char *mp = NULL;
 
-		if (r == 0 && cgroup_get_subsys_mount_point(ctrl_names[c],
-		    &mp) == 0 && mp != NULL) {
+		if (cgroup_get_subsys_mount_point(ctrl_names[c], &mp) == 0 &&
+		    mp != NULL)
 			str_copy(li->mount[c], mp, CG_PATH_MAX);
-			free(mp);
-		}
+		free(mp);
 	}
-	if (r != 0 || li->mount[CG_CPUACCT][0] == '\0')
+	if (li->mount[CG_CPUACCT][0] == '\0') {
+		char unified[CG_PATH_MAX];
+
+		str_copy(unified, li->mount[CG_UNIFIED], sizeof(unified));
 		detect_by_dirs(HOST_CGROUP_ROOT, li);
-	f = fopen("/proc/self/mountinfo", "re");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		sep = strstr(line, " - cgroup2 ");
-		if (sep == NULL)
-			continue;
-		/* Field 5 is the mount point. */
-		p = line;
-		for (c = 0; c < 4 && p != NULL; c++) {
-			p = strchr(p, ' ');
-			if (p != NULL)
-				p++;
-		}
-		if (p == NULL)
-			continue;
-		mnt = p;
-		p = strchr(mnt, ' ');
-		if (p == NULL)
-			continue;
-		*p = '\0';
-		/* Mount points with spaces are octal-escaped (\040): we take
-		 * the first cgroup2 mount under the usual places only. */
-		if (strncmp(mnt, HOST_CGROUP_ROOT, strlen(HOST_CGROUP_ROOT))
-		    == 0) {
-			str_copy(li->mount[CG_UNIFIED], mnt, CG_PATH_MAX);
-			break;
-		}
+		if (unified[0] != '\0')
+			str_copy(li->mount[CG_UNIFIED], unified, CG_PATH_MAX);
 	}
-	fclose(f);
 }
 
 int

@@ -20,6 +20,7 @@
 
 #define TAGS_MAX     4096
 #define PROC_STAT_MAX (256 * 1024)
+#define FRESH_KEEP    64          /* discovered entries kept between sweeps */
 
 /*
  * relpath -> index in table.c, open addressing with linear probing.
@@ -121,6 +122,9 @@ collector_init(struct collector *c, const struct collector_options *o,
 	c->disc = o->disc;
 	c->refresh_sweeps = o->docker_refresh_sweeps > 0 ?
 	    o->docker_refresh_sweeps : 30;
+	c->flush = o->flush;
+	c->flush_arg = o->flush_arg;
+	c->flush_bytes = o->flush_bytes;
 	n = sysconf(_SC_NPROCESSORS_CONF);
 	c->ncpu_conf = n > 0 ? (uint32_t)n : 1;
 	{
@@ -171,7 +175,7 @@ on_found(void *arg, const struct discovered *d)
 		return;
 	}
 	if (c->nfresh == c->capfresh) {
-		size_t cap = c->capfresh ? c->capfresh * 2 : 64;
+		size_t cap = c->capfresh ? c->capfresh * 2 : FRESH_KEEP;
 		nf = realloc(c->fresh, cap * sizeof(*nf));
 		if (nf == NULL)
 			return;     /* found again next sweep */
@@ -362,6 +366,13 @@ update_membership(struct collector *c)
 		    runtime_name(k->meta.runtime), k->cgroup_path);
 	}
 	c->nfresh = 0;
+	if (c->capfresh > FRESH_KEEP) {
+		/* A start-up or a burst of new containers: give the room
+		 * back rather than hold it for the next burst. */
+		free(c->fresh);
+		c->fresh = NULL;
+		c->capfresh = 0;
+	}
 	if (changed && cmap_rebuild(c->map, t) != 0)
 		log_warnx("out of memory rebuilding the container map");
 	pthread_mutex_unlock(&t->lock);
@@ -452,6 +463,8 @@ collector_sweep(struct collector *c, int64_t ts_ns, struct buf *out)
 				full = 1;
 			else
 				points += r;
+			if (c->flush != NULL && out->len >= c->flush_bytes)
+				c->flush(c->flush_arg, out);
 		}
 	}
 	pthread_mutex_lock(&t->lock);

@@ -26,6 +26,17 @@ struct collector_options {
 	long                    fd_budget;     /* 0: RLIMIT_NOFILE - 256 */
 	struct discover_options disc;
 	int                     docker_refresh_sweeps; /* re-read metadata */
+	/*
+	 * Optional.  When set, collector_sweep() calls flush(flush_arg, out)
+	 * between two containers whenever out holds flush_bytes or more;
+	 * flush writes the lines wherever they go and empties out
+	 * (buf_reset).  The sweep's memory then stays near flush_bytes
+	 * however many containers there are, instead of holding the line
+	 * protocol of the whole sweep (about 2 KB per container).
+	 */
+	void                  (*flush)(void *arg, struct buf *out);
+	void                   *flush_arg;     /* borrowed */
+	size_t                  flush_bytes;
 };
 
 struct cmap;
@@ -46,6 +57,9 @@ struct collector {
 	struct discovered      *fresh;
 	size_t                  nfresh, capfresh;
 	uint64_t                sweep_no;
+	void                  (*flush)(void *arg, struct buf *out);
+	void                   *flush_arg;     /* borrowed */
+	size_t                  flush_bytes;
 };
 
 /* collector.c */
@@ -55,9 +69,10 @@ int  collector_init(struct collector *c, const struct collector_options *o,
 /*
  * One sweep.  ts_ns: the realtime timestamp all its points carry.  With
  * out == NULL nothing is formatted (the priming sample of --once).
- * Returns the number of points appended, or -1 when out filled up (the
- * points of the containers that fitted are kept; the rest are counted as
- * dropped by the caller).
+ * Returns the number of points appended (those handed to the flush
+ * callback included), or -1 when out filled up (the points of the
+ * containers that fitted are kept; the rest are counted as dropped by the
+ * caller).
  */
 int  collector_sweep(struct collector *c, int64_t ts_ns, struct buf *out);
 /* Append the collector's own health as a hoist_collector point. */

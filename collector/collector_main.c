@@ -9,6 +9,7 @@
  * samples --interval apart, writes one sweep and exits.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -30,6 +31,8 @@
 
 #define DEFAULT_CONFIG  "/etc/hoist/collector.conf"
 #define SWEEP_BUF_MAX   (256u << 20)   /* line protocol of one sweep */
+#define SWEEP_CHUNK     (128u << 10)   /* handed to the outputs mid-sweep */
+#define MMAP_THRESHOLD  (128 << 10)    /* malloc: bigger blocks are mmapped */
 #define OPTS_MAX        80
 
 struct settings {
@@ -252,18 +255,42 @@ sum_sink_stats(struct collector *c, struct outputs *o)
 	pthread_mutex_unlock(&c->table.lock);
 }
 
+/* What the sweep's flush callback needs; both borrowed. */
+struct chunk_ctx {
+	struct collector *c;
+	struct outputs   *o;
+};
+
+/* Hand the lines in out to every output, then empty out. */
 static void
-write_sweep(struct collector *c, struct outputs *o, struct buf *out,
-    const char *host, int self_metrics, int64_t ts)
+write_out(struct collector *c, struct outputs *o, struct buf *out)
 {
 	int i;
 
-	if (self_metrics)
-		collector_health_point(c, host, ts, out);
 	for (i = 0; i < o->n; i++)
 		if (sink_write(o->s[i], out->data ? out->data : "",
 		    out->len) != 0)
 			c->table.health.err_output++;
+	buf_reset(out);
+}
+
+/* collector_sweep()'s flush callback: a chunk of whole lines, mid-sweep. */
+static void
+write_chunk(void *arg, struct buf *out)
+{
+	struct chunk_ctx *x = arg;
+
+	write_out(x->c, x->o, out);
+}
+
+/* The rest of the sweep, with the health point at the end. */
+static void
+write_sweep(struct collector *c, struct outputs *o, struct buf *out,
+    const char *host, int self_metrics, int64_t ts)
+{
+	if (self_metrics)
+		collector_health_point(c, host, ts, out);
+	write_out(c, o, out);
 }
 
 int
@@ -276,6 +303,7 @@ main(int argc, char **argv)
 	struct conf_cli cli;
 	struct collector c;
 	struct outputs outs;
+	struct chunk_ctx chunk;
 	struct docker *docker = NULL;
 	struct api_options ao;
 	struct api *api = NULL;
@@ -287,6 +315,15 @@ main(int argc, char **argv)
 	int i, r;
 
 	log_init("hoist-collector", LOGL_INFO);
+	/*
+	 * glibc raises its mmap threshold to the size of the biggest mmapped
+	 * block freed so far, after which blocks that size come from the
+	 * heap and stay there when freed.  An API reply is such a block (2 MB
+	 * of /metrics at 1000 containers): one scrape kept it resident for
+	 * good.  A fixed threshold keeps big blocks mmapped, so free() gives
+	 * them back.
+	 */
+	mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
 	memset(&st, 0, sizeof(st));
 	if (conf_defaults(opts, nopts, &st, err, sizeof(err)) != 0)
 		fatalx("defaults: %s", err);
@@ -333,6 +370,11 @@ main(int argc, char **argv)
 	for (i = 0; i < st.cgroup_prefix.n && i < DISCOVER_PREFIX_MAX; i++)
 		co.disc.prefixes[co.disc.nprefixes++] = st.cgroup_prefix.v[i];
 	co.docker_refresh_sweeps = 30;
+	chunk.c = &c;
+	chunk.o = &outs;
+	co.flush = write_chunk;
+	co.flush_arg = &chunk;
+	co.flush_bytes = SWEEP_CHUNK;
 
 	if (!docker_url_disabled(st.docker)) {
 		docker_options_init(&dopt);

@@ -1,6 +1,8 @@
 /*
- * sink_stdout.c — line protocol to standard output, written whole with
- * write(2) so a pipe reader never sees half a sweep interleaved.
+ * sink_stdout.c — line protocol to standard output.  Each sink_write()
+ * is whole lines and goes out whole (write(2) until done), so a pipe
+ * reader never sees half a line; a big sweep comes in several of them
+ * (chunks of about 128 KB, see collector_options.flush).
  */
 #include <errno.h>
 #include <stdio.h>
