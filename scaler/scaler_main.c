@@ -26,6 +26,7 @@
 #include "common/conf.h"
 #include "common/http.h"
 #include "common/log.h"
+#include "common/notify.h"
 #include "common/util.h"
 #include "scaler/marathon.h"
 #include "scaler/orch.h"
@@ -411,7 +412,7 @@ run(int argc, char **argv)
 	char err[1024];
 	size_t nopts = build_table(opts, OPTS_MAX);
 	int ret = 1, stop = 0;
-	int64_t next;
+	int64_t next, wd_ns;
 
 	if (load_settings(opts, nopts, argc, argv, &st, &cli, err,
 	    sizeof(err)) != 0) {
@@ -481,27 +482,38 @@ run(int argc, char **argv)
 	    st.state_dir, st.marathon, (long long)st.interval,
 	    st.dry_run ? ", dry run" : "");
 
+	/* State loaded and the API listening: ready. */
+	if (notify_ready() < 0)
+		log_warn("sd_notify READY");
+	wd_ns = (int64_t)notify_watchdog_interval_ns();
 	next = now_realtime_ns() / 1000000000LL;
 	while (!stop) {
 		int64_t now = now_realtime_ns() / 1000000000LL;
+		int64_t wait_ns;
 		struct timespec ts;
 		siginfo_t si;
 		int sig;
 
+		notify_watchdog();
 		if (now >= next) {
 			round_run(&rc, now);
 			next = now + st.interval;
 			atomic_store(&stats.next_round_s, next);
 			continue;
 		}
-		ts.tv_sec = (time_t)(next - now);
-		ts.tv_nsec = 0;
+		/* Wake at least every half WatchdogSec for the keep-alive. */
+		wait_ns = (next - now) * 1000000000LL;
+		if (wd_ns > 0 && wait_ns > wd_ns)
+			wait_ns = wd_ns;
+		ts.tv_sec = (time_t)(wait_ns / 1000000000LL);
+		ts.tv_nsec = (long)(wait_ns % 1000000000LL);
 		sig = sigtimedwait(&set, &si, &ts);
 		if (sig == SIGHUP) {
 			reload(opts, nopts, argc, argv, &st, &rt, &rc, rest,
 			    &stats);
 		} else if (sig == SIGTERM || sig == SIGINT) {
 			log_info("signal %d: exiting", sig);
+			notify_stopping();
 			stop = 1;
 		}
 	}

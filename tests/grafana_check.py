@@ -3,7 +3,7 @@
 
     grafana_check.py static  GRAFANA_DIR
     grafana_check.py queries GRAFANA_DIR URL DB
-    grafana_check.py synth   [--minutes N] [--step S] [--scaling-only]
+    grafana_check.py synth   [--span SEC] [--step SEC] [--scaling-only]
 
 static: every dashboard in GRAFANA_DIR/dashboards/*.json has what Grafana
 needs to load it (uid, title, schemaVersion, panels each with type, title,
@@ -23,9 +23,10 @@ must come back without error and with at least one series holding at least
 one non-null value.  Prints one line per query; exit 1 on any failure.
 
 synth: print line protocol for two hosts and a handful of containers (some
-in Marathon apps) over the last N minutes, with exactly the measurement,
+in Marathon apps) over the last --span seconds, with exactly the measurement,
 tag and field names the dashboards use, plus hoist-scaler decisions
-(hoist_scaling).  Used when no real collector is at hand; with
+(hoist_scaling), one sweep every --step seconds (10) over the last --span
+seconds (900).  Used when no real collector is at hand; with
 --scaling-only, only the decisions (for the apps the synthetic or real
 containers carry: /shop/web, /shop/api, /batch/worker).
 """
@@ -43,6 +44,9 @@ import zlib
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 errors = []
+# What $__interval becomes (Grafana derives it from the time range and the
+# panel width; 10 s is the collector's default sweep interval).
+INTERVAL = "10s"
 
 
 def err(msg):
@@ -219,7 +223,7 @@ def substitute(q, values):
         v = values[name]
         q = q.replace("${%s}" % name, v).replace("[[%s]]" % name, v).replace("$" + name, v)
     q = q.replace("$timeFilter", "time > now() - 1h")
-    q = q.replace("$__interval", "10s").replace("$interval", "10s")
+    q = q.replace("$__interval", INTERVAL).replace("$interval", INTERVAL)
     # A variable left over ($name, ${name}, [[name]]); "$/" ends a regex.
     if re.search(r"\$\{?[A-Za-z_]|\[\[\w+\]\]", re.sub(r"\$tag_\w+", "", q)):
         err("unsubstituted variable left in: %s" % q)
@@ -246,8 +250,12 @@ def run_checked(url, db, what, q):
     return series
 
 
-def resolve_variables(url, db, dash, name):
+def resolve_variables(url, db, dash, name, forced=None):
+    """Give each query variable, in order, the first value its query
+    returns (or the one in `forced`, when the query returns it too; "*"
+    for all of them, as Grafana's "All" option does)."""
     values = {}
+    forced = forced or {}
     for v in dash.get("templating", {}).get("list", []):
         if v.get("type") != "query":
             continue
@@ -257,8 +265,14 @@ def resolve_variables(url, db, dash, name):
         if not vals:
             values[v["name"]] = "NO-VALUE"
             continue
-        values[v["name"]] = regex_escape(vals[0])
-        print("    %s = %s (of %d)" % (v["name"], vals[0], len(vals)))
+        if forced.get(v["name"]) == "*":
+            # Grafana's "All": every value, as one alternation.
+            pick = "All"
+            values[v["name"]] = "(%s)" % "|".join(regex_escape(x) for x in vals)
+        else:
+            pick = forced[v["name"]] if forced.get(v["name"]) in vals else vals[0]
+            values[v["name"]] = regex_escape(pick)
+        print("    %s = %s (of %d)" % (v["name"], pick, len(vals)))
     return values
 
 
@@ -289,11 +303,11 @@ def esc_tag(v):
     return re.sub(r"([ ,=])", r"\\\1", v)
 
 
-def cmd_synth(minutes, step, scaling_only):
+def cmd_synth(span, step, scaling_only):
     """Line protocol with the collector's names: two hosts, containers with
     and without Marathon apps, counters that grow, and scaler decisions."""
     now = int(time.time())
-    start = now - minutes * 60
+    start = now - span
     containers = [
         # host, name, image, version, app, task, cpu %, limit cores, mem
         ("agent-1", "web-1", "shop/web", "1.4", "/shop/web", "shop_web.a1", 38.0, 0.5, 120e6),
@@ -373,12 +387,12 @@ def main(argv):
     if len(argv) >= 4 and argv[0] == "queries":
         return cmd_queries(argv[1], argv[2].rstrip("/"), argv[3])
     if argv and argv[0] == "synth":
-        minutes, step = 15, 10
-        if "--minutes" in argv:
-            minutes = int(argv[argv.index("--minutes") + 1])
+        span, step = 900, 10
+        if "--span" in argv:
+            span = int(argv[argv.index("--span") + 1])
         if "--step" in argv:
             step = int(argv[argv.index("--step") + 1])
-        return cmd_synth(minutes, step, "--scaling-only" in argv)
+        return cmd_synth(span, step, "--scaling-only" in argv)
     sys.stderr.write(__doc__)
     return 2
 

@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """grafana_render.py - draw each hoist dashboard as a PNG from real data.
 
-    grafana_render.py GRAFANA_DIR URL DB OUTDIR
+    grafana_render.py [--interval 10s] [--var NAME=VALUE]... GRAFANA_DIR URL DB OUTDIR
 
 Grafana is not packaged in Debian, so this stands in for a screenshot: for
 every dashboard in GRAFANA_DIR/dashboards it resolves the template
 variables as grafana_check.py does (first value of each), runs every
 panel's queries against the InfluxDB at URL, and draws the panels where
 their gridPos puts them (24 columns; rows, time series, stat and table
-panels), with the dashboard's annotations as vertical marks.  Writes
+panels), with the dashboard's annotations as vertical marks.  --var sets a
+variable instead of its first value (NAME=* selects all, like Grafana's
+"All"); --interval replaces $__interval.  Writes
 OUTDIR/<dashboard>.png.  Needs matplotlib (Debian: python3-matplotlib), so
 it runs with the system python3.
 """
@@ -58,7 +60,9 @@ def draw_timeseries(ax, panel, values, url, db, marks):
                     drawn += 1
     for m in marks:
         ax.axvline(m, color="#FF9830", linewidth=0.8, alpha=0.7)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    loc = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc, show_offset=False))
     ax.tick_params(labelsize=7)
     if unit:
         ax.set_ylabel(unit, fontsize=7)
@@ -112,9 +116,9 @@ def annotation_marks(dash, values, url, db):
     return marks
 
 
-def render(path, url, db, outdir):
+def render(path, url, db, outdir, forced):
     dash = json.load(open(path))
-    values = gc.resolve_variables(url, db, dash, os.path.basename(path))
+    values = gc.resolve_variables(url, db, dash, os.path.basename(path), forced)
     marks = annotation_marks(dash, values, url, db)
     panels = list(gc.all_panels(dash))
     header = 2                                   # grid units for the title
@@ -122,7 +126,8 @@ def render(path, url, db, outdir):
     fig_h = units * ROW_PX
     fig = plt.figure(figsize=(WIDTH_PX / 100, fig_h / 100), dpi=100)
     fig.patch.set_facecolor("white")
-    shown = ", ".join("%s = %s" % (k, v.replace("\\", "")) for k, v in values.items())
+    shown = ", ".join("%s = %s" % (k, "All" if forced.get(k) == "*" else v.replace("\\", ""))
+                      for k, v in values.items())
     fig.text(10 / WIDTH_PX, 1 - ROW_PX / fig_h, "%s    [%s]" % (dash["title"], shown),
              fontsize=13, weight="bold", va="center")
     col = WIDTH_PX / 24
@@ -153,13 +158,23 @@ def render(path, url, db, outdir):
 
 
 def main(argv):
+    forced = {}
+    while argv and argv[0].startswith("--") and len(argv) > 1:
+        if argv[0] == "--interval":
+            gc.INTERVAL = argv[1]
+        elif argv[0] == "--var" and "=" in argv[1]:
+            name, value = argv[1].split("=", 1)
+            forced[name] = value
+        else:
+            break
+        argv = argv[2:]
     if len(argv) != 4:
         sys.stderr.write(__doc__)
         return 2
     gdir, url, db, outdir = argv
     os.makedirs(outdir, exist_ok=True)
     for path in sorted(glob.glob(os.path.join(gdir, "dashboards/*.json"))):
-        render(path, url.rstrip("/"), db, outdir)
+        render(path, url.rstrip("/"), db, outdir, forced)
     return 0
 
 

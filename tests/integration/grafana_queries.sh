@@ -2,26 +2,34 @@
 # grafana_queries — every Grafana panel, template variable and annotation of
 # grafana/dashboards/ returns data from a real InfluxDB.
 #
-# Starts Debian's influxd (1.x) on loopback with a temp data dir, fills
-# database "hoist", then runs tests/grafana_check.py: the static check of
-# the dashboard JSON and provisioning files, and every query with its
-# variables substituted (each must return >= 1 series with a value).
+# Starts Debian's influxd (1.x) on loopback with a temp data dir
+# (tests/lib/influxd.sh), fills database "hoist", then runs
+# tests/grafana_check.py: the static check of the dashboard JSON and
+# provisioning files, and every query with its variables substituted (each
+# must return >= 1 series with a value).
 #
 # Where the data comes from (HOIST_GRAFANA_DATA):
 #   collector  a real hoist-collector ($BUILD/hoist-collector) sweeping real
-#              containers of a private dockerd (tests/lib/dockerd.sh) for
-#              ~15 s and writing to influxd; containers carry Marathon app
-#              ids (label MARATHON_APP_ID, env MESOS_TASK_ID), CPU and memory
-#              limits, a busy loop and some disk writes.
+#              containers of a private dockerd (tests/lib/dockerd.sh) every
+#              second for ~15 s (HOIST_GRAFANA_SECONDS), writing to influxd
+#              through its own InfluxDB output; the containers carry Marathon
+#              app ids (label MARATHON_APP_ID, env MESOS_TASK_ID), CPU,
+#              memory and pids limits, a busy loop, loopback pings and disk
+#              writes.
 #   synth      line protocol from `grafana_check.py synth` with exactly the
 #              names the collector emits (see docs/ops.md).
 #   auto       (default) collector when $BUILD/hoist-collector exists, else
 #              synth, said loudly.
-# The scaler's decisions (hoist_scaling) are synthetic in both modes: the
-# scaler end-to-end test owns running it against a Marathon stand-in.
+# The scaler's decisions (hoist_scaling): in collector mode, when
+# $BUILD/hoist-scaler is built, from the real scaler (metrics from this
+# InfluxDB, the Marathon stand-in tests/marathon_standin.py for the apps and
+# their task ids, decisions written back through its InfluxDB output);
+# otherwise synthetic.
 # With HOIST_GRAFANA_RENDER=DIR, after the checks pass, each dashboard is
 # drawn from the same data into DIR/<name>.png (tests/grafana_render.py,
-# needs python3-matplotlib): how grafana/screenshots/ is made.
+# needs python3-matplotlib; HOIST_GRAFANA_RENDER_ARGS passes options such
+# as --interval 2s --var marathon_app_id=/shop/web): how
+# grafana/screenshots/ is made (see docs/ops.md).
 set -u
 top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-build}
@@ -34,55 +42,27 @@ if [ "$mode" = auto ]; then
 fi
 export PYTHONDONTWRITEBYTECODE=1
 tmp=$(mktemp -d /tmp/hoist-grafana.XXXXXX)
-INFLUXD_PID= COLLECTOR_PID=
+COLLECTOR_PID= SCALER_PID= STANDIN_PID= MURL=
 
 cleanup() {
+	[ -z "$SCALER_PID" ] || { kill "$SCALER_PID" 2>/dev/null; wait "$SCALER_PID" 2>/dev/null; }
+	[ -z "$STANDIN_PID" ] || { kill "$STANDIN_PID" 2>/dev/null; wait "$STANDIN_PID" 2>/dev/null; }
 	[ -z "$COLLECTOR_PID" ] || { kill "$COLLECTOR_PID" 2>/dev/null; wait "$COLLECTOR_PID" 2>/dev/null; }
-	[ -z "$INFLUXD_PID" ] || { kill "$INFLUXD_PID" 2>/dev/null; wait "$INFLUXD_PID" 2>/dev/null; }
+	command -v influxd_stop >/dev/null 2>&1 && influxd_stop
 	command -v dockerd_stop >/dev/null 2>&1 && dockerd_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# A minimal influxd of our own: loopback only, temp dirs, nothing else on.
-influxd_start() {
-	INFLUX_PORT=$(free_port)
-	rpc_port=$(free_port)
-	mkdir -p "$tmp/influx"
-	cat >"$tmp/influx/influxd.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:$rpc_port"
-[meta]
-  dir = "$tmp/influx/meta"
-[data]
-  dir = "$tmp/influx/data"
-  wal-dir = "$tmp/influx/wal"
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  bind-address = "127.0.0.1:$INFLUX_PORT"
-  log-enabled = false
-[continuous_queries]
-  enabled = false
-CONF
-	influxd -config "$tmp/influx/influxd.conf" >"$tmp/influx/log" 2>&1 &
-	INFLUXD_PID=$!
-	INFLUX_URL="http://127.0.0.1:$INFLUX_PORT"
-	i=0
-	until curl -sf -o /dev/null "$INFLUX_URL/ping"; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$INFLUXD_PID" 2>/dev/null; then
-			echo "influxd did not start:"; tail -20 "$tmp/influx/log"; return 1
-		fi
-		sleep 0.1
-	done
-	curl -sf -o /dev/null -XPOST "$INFLUX_URL/query" --data-urlencode "q=CREATE DATABASE hoist"
+# influxd from tests/lib/influxd.sh (loopback, temp data dir), with the
+# database the dashboards read.
+start_influxd() {
+	. "$top/tests/lib/influxd.sh"
+	influxd_start || return 1
+	trap cleanup EXIT
+	curl -sf --noproxy '*' -o /dev/null -XPOST "$INFLUX_URL/query" \
+		--data-urlencode "q=CREATE DATABASE hoist"
 }
 
 influx_write() {
@@ -91,49 +71,136 @@ influx_write() {
 		{ echo "write to influxd failed:"; cat "$tmp/write.out"; return 1; }
 }
 
+# task_ids APP: the ids of the stand-in's tasks of APP, one a line.
+task_ids() {
+	curl -sf --noproxy '*' "$MURL/v2/apps${1}/tasks" |
+		python3 -c 'import json,sys; [print(t["id"]) for t in json.load(sys.stdin)["tasks"]]'
+}
+
 fill_collector() {
 	. "$top/tests/lib/dockerd.sh"
 	dockerd_start || return 1
 	trap cleanup EXIT
 	D=$DOCKER
-	# /shop/web: two tasks, one busy against a small CPU quota (throttled),
-	# one idle with a memory limit; /shop/api: writes to disk (block I/O);
-	# and one container in no Marathon app.
-	$D run -d --name web-1 --cpus 0.2 --memory 64m -l MARATHON_APP_ID=/shop/web \
-		-e MESOS_TASK_ID=shop_web.1 hoist-busybox:test \
+	# With hoist-scaler built, the Marathon stand-in knows the apps (/shop/web
+	# with two tasks, /shop/api with one) and the containers carry its task
+	# ids, so the real scaler finds their numbers in InfluxDB.
+	web1=shop_web.1 web2=shop_web.2 api1=shop_api.1
+	if [ -x "$top/$BUILD/hoist-scaler" ]; then
+		python3 "$top/tests/marathon_standin.py" --port 0 --port-file "$tmp/mport" \
+			>"$tmp/standin.log" 2>&1 &
+		STANDIN_PID=$!
+		i=0
+		while [ ! -s "$tmp/mport" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		[ -s "$tmp/mport" ] || { echo "Marathon stand-in did not start"; return 1; }
+		MURL="http://127.0.0.1:$(cat "$tmp/mport")"
+		for a in /shop/web:2 /shop/api:1; do
+			curl -sf --noproxy '*' -X POST "$MURL/_standin/seed" -d \
+				"{\"app\": {\"id\": \"${a%:*}\", \"instances\": ${a#*:}, \"cmd\": \"x\"}}" \
+				>/dev/null || { echo "seeding ${a%:*} failed"; return 1; }
+		done
+		web1=$(task_ids /shop/web | sed -n 1p) web2=$(task_ids /shop/web | sed -n 2p)
+		api1=$(task_ids /shop/api | sed -n 1p)
+		[ -n "$web1" ] && [ -n "$web2" ] && [ -n "$api1" ] || { echo "no task ids"; return 1; }
+	fi
+	# /shop/web: one task busy against a small CPU quota (throttled), one
+	# pinging its loopback (network counters); /shop/api writes to disk;
+	# and one container in no Marathon app.  pids limits where a panel
+	# shows one (unlimited gives no pids_limit).  cgroup v1 counts block
+	# I/O in blkio.throttle.* only for a device with a throttle rule, so
+	# api-1 gets a (generous) write limit on the disk under $tmp.
+	disk=$(df --output=source "$tmp" | tail -1)
+	bps=
+	[ -b "$disk" ] && bps="--device-write-bps $disk:500mb"
+	$D run -d --name web-1 --cpus 0.2 --memory 64m --pids-limit 64 \
+		-l MARATHON_APP_ID=/shop/web -e MESOS_TASK_ID="$web1" hoist-busybox:test \
 		sh -c 'while :; do :; done' >/dev/null || return 1
 	$D run -d --name web-2 --cpus 0.5 --memory 64m -l MARATHON_APP_ID=/shop/web \
-		-e MESOS_TASK_ID=shop_web.2 hoist-busybox:test sleep 600 >/dev/null || return 1
-	$D run -d --name api-1 --cpus 1 --memory 128m -e MARATHON_APP_ID=/shop/api \
-		-e MESOS_TASK_ID=shop_api.1 hoist-busybox:test \
+		-e MESOS_TASK_ID="$web2" hoist-busybox:test \
+		sh -c 'while :; do busybox ping -q -c 5 -i 0.2 127.0.0.1 >/dev/null 2>&1; sleep 1; done' \
+		>/dev/null || return 1
+	$D run -d --name api-1 --cpus 0.1 --memory 128m --pids-limit 64 $bps \
+		-e MARATHON_APP_ID=/shop/api -e MESOS_TASK_ID="$api1" hoist-busybox:test \
 		sh -c 'while :; do dd if=/dev/zero of=/tmp/f bs=64k count=64 conv=fsync 2>/dev/null; sleep 1; done' \
 		>/dev/null || return 1
 	$D run -d --name plain hoist-busybox:test sleep 600 >/dev/null || return 1
-	"$top/$BUILD/hoist-collector" --interval 1 \
-		--output "influxdb:$INFLUX_URL/hoist" --docker "unix://$DOCKER_SOCK" \
-		--listen "127.0.0.1:$(free_port)" --spool-dir "$tmp/spool" \
-		>"$tmp/collector.log" 2>&1 &
+	# The whole chain: the collector's own InfluxDB output writes into
+	# influxd (SIGTERM flushes what is queued before exit).
+	"$top/$BUILD/hoist-collector" --interval 1 --docker "unix://$DOCKER_SOCK" \
+		--output "influxdb:$INFLUX_URL/hoist" --spool_dir "$tmp/spool" \
+		--listen none >"$tmp/collector.log" 2>&1 &
 	COLLECTOR_PID=$!
-	sleep 15
+	secs=${HOIST_GRAFANA_SECONDS:-15}
+	if [ -n "$MURL" ]; then
+		sleep 3
+		start_scaler || return 1
+		secs=$((secs - 3))
+	fi
+	sleep "$secs"
 	kill -0 "$COLLECTOR_PID" 2>/dev/null ||
 		{ echo "hoist-collector died:"; tail -20 "$tmp/collector.log"; return 1; }
+	if [ -n "$SCALER_PID" ]; then
+		kill "$SCALER_PID"; wait "$SCALER_PID"; rc=$?
+		SCALER_PID=
+		[ $rc -eq 0 ] || { echo "hoist-scaler exit $rc:"; tail -20 "$tmp/scaler.log"; return 1; }
+	fi
 	kill "$COLLECTOR_PID"; wait "$COLLECTOR_PID"; rc=$?
 	COLLECTOR_PID=
 	[ $rc -eq 0 ] || { echo "hoist-collector exit $rc:"; tail -20 "$tmp/collector.log"; return 1; }
-	# Let the sink's last flush land.
-	sleep 1
-	python3 "$top/tests/grafana_check.py" synth --minutes 15 --step 10 --scaling-only \
-		>"$tmp/scaling.lp" && influx_write "$tmp/scaling.lp"
+	n=$(curl -sf --noproxy '*' "$INFLUX_URL/query" --data-urlencode "db=hoist" \
+		--data-urlencode 'q=SELECT count("sweep_duration_ms") FROM "hoist_collector"' |
+		sed -n 's/.*"values":\[\[[^,]*,\([0-9]*\)\]\].*/\1/p')
+	echo "hoist-collector delivered ${n:-0} sweeps to influxd"
+	if [ -n "$MURL" ]; then
+		n=$(curl -sf --noproxy '*' "$INFLUX_URL/query" --data-urlencode "db=hoist" \
+			--data-urlencode 'q=SELECT count("desired") FROM "hoist_scaling"' |
+			sed -n 's/.*"values":\[\[[^,]*,\([0-9]*\)\]\].*/\1/p')
+		echo "hoist-scaler delivered ${n:-0} decisions to influxd;" \
+			"Marathon PUTs: $(curl -s --noproxy '*' "$MURL/_standin/requests" |
+			python3 -c 'import json,sys; print([(r["path"], r["body"]) for r in json.load(sys.stdin) if r["method"] == "PUT"])')"
+	else
+		echo "NOTE: $BUILD/hoist-scaler not built: synthetic scaler decisions"
+		python3 "$top/tests/grafana_check.py" synth --span "$(( secs + 5 ))" --step 1 \
+			--scaling-only >"$tmp/scaling.lp" && influx_write "$tmp/scaling.lp"
+	fi
+}
+
+# The real scaler, metrics from InfluxDB (what the collector wrote), its
+# decisions back into InfluxDB.  Threshold rules low enough that both apps
+# get a decision other than "none": /shop/web scales up (one task at 100 %
+# of its quota: mean 50 % > 40 %), /shop/api is a dry run (its task writes
+# to disk at a few % of a 0.1-core quota: > 0.5 %).
+start_scaler() {
+	"$top/$BUILD/hoist-scaler" --listen 127.0.0.1:0 --marathon "$MURL" \
+		--state_dir "$tmp/scaler-state" --interval 1 --source influxdb \
+		--source_influxdb_url "$INFLUX_URL" --source_influxdb_db hoist \
+		--source_window_s 10 --output "influxdb:$INFLUX_URL/hoist" \
+		--flush_interval_ms 200 --spool_dir "$tmp/scaler-spool" \
+		>"$tmp/scaler.log" 2>&1 &
+	SCALER_PID=$!
+	i=0 sport=
+	while [ -z "$sport" ] && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+		sport=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$tmp/scaler.log" | head -1)
+	done
+	[ -n "$sport" ] || { echo "hoist-scaler did not start:"; tail -20 "$tmp/scaler.log"; return 1; }
+	for r in \
+	    'shop/web {"min_instances":1,"max_instances":4,"mode":"threshold","cpu":{"above":40,"below":1},"trigger":"any","step":1,"confirm_cycles":1,"warmup_s":0}' \
+	    'shop/api {"min_instances":1,"max_instances":3,"mode":"threshold","cpu":{"above":0.5,"below":0.1},"trigger":"any","step":1,"confirm_cycles":1,"warmup_s":0,"dry_run":true}'; do
+		code=$(curl -s --noproxy '*' -o "$tmp/rule.out" -w '%{http_code}' -X PUT \
+			"http://127.0.0.1:$sport/v1/rules/${r%% *}" --data-binary "${r#* }")
+		[ "$code" = 201 ] || { echo "rule ${r%% *}: $code $(cat "$tmp/rule.out")"; return 1; }
+	done
 }
 
 fill_synth() {
-	python3 "$top/tests/grafana_check.py" synth --minutes 15 --step 10 >"$tmp/synth.lp" &&
+	python3 "$top/tests/grafana_check.py" synth --span 900 --step 10 >"$tmp/synth.lp" &&
 		influx_write "$tmp/synth.lp" &&
 		echo "wrote $(wc -l <"$tmp/synth.lp") synthetic points"
 }
 
 python3 "$top/tests/grafana_check.py" static "$top/grafana" || exit 1
-influxd_start || exit 1
+start_influxd || exit 1
 case $mode in
 collector) fill_collector || exit 1 ;;
 synth) fill_synth || exit 1 ;;
@@ -142,6 +209,6 @@ esac
 echo "data: $mode"
 python3 "$top/tests/grafana_check.py" queries "$top/grafana" "$INFLUX_URL" hoist || exit 1
 if [ -n "${HOIST_GRAFANA_RENDER:-}" ]; then
-	/usr/bin/python3 "$top/tests/grafana_render.py" "$top/grafana" "$INFLUX_URL" hoist \
-		"$HOIST_GRAFANA_RENDER" || exit 1
+	/usr/bin/python3 "$top/tests/grafana_render.py" ${HOIST_GRAFANA_RENDER_ARGS:-} \
+		"$top/grafana" "$INFLUX_URL" hoist "$HOIST_GRAFANA_RENDER" || exit 1
 fi
