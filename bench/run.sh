@@ -1,22 +1,27 @@
 #!/bin/sh
 # make bench: every benchmark, each measuring its baseline in the same run.
-# Needs root (real cgroups).  Prints one line per measurement.
+# Needs root (real cgroups, a private influxd).  Prints one line per figure.
+#   collector  cost per container per sweep vs the pread floor (N=200, 1000)
+#   sink       points/s to a real InfluxDB and to a null endpoint
+#   api        the collector's API: render times and requests/s
+#   scaler     engine decisions/s, one round of 1000 rules, REST requests/s
 set -u
 : "${BUILD:=build}"
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 rc=0
+cleanup_groups() {
+	for c in cpu cpuacct memory blkio pids; do
+		for d in /sys/fs/cgroup/$c/docker/b0b0b0b0*; do
+			[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		done
+	done
+}
+trap cleanup_groups EXIT INT TERM
 for n in 200 1000; do
 	"$BUILD/bench/collector" "$n" "${BENCH_SWEEPS:-100}" "$BUILD/hoist-collector" || rc=1
 done
-for b in "$BUILD"/bench/*; do
-	case "$(basename "$b")" in
-	collector) ;;
-	*) [ -x "$b/run.sh" ] && continue; [ -f "bench/$(basename "$b").sh" ] && { sh "bench/$(basename "$b").sh" "$b" || rc=1; } ;;
-	esac
-done
-# leftovers from an interrupted run
-for c in cpu cpuacct memory blkio pids; do
-	for d in /sys/fs/cgroup/$c/docker/b0b0b0b0*; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
-done
+sh bench/sink.sh "$BUILD/bench/sink" || rc=1
+"$BUILD/bench/api" || rc=1
+sh bench/scaler.sh "$BUILD/bench/scaler" || rc=1
 exit $rc
