@@ -43,6 +43,11 @@ const struct conf_opt sink_conf_opts[] = {
 	  "no", "BOOL", "CREATE DATABASE at start (InfluxDB 1.x)" },
 	{ "influxdb2_token_file", 0, CONF_STR, SO(influxdb2_token_file),
 	  0, 0, "", "FILE", "file holding the InfluxDB 2.x API token" },
+	/* The short names the design uses, as aliases. */
+	{ "password_file", 0, CONF_STR, SO(influxdb_password_file),
+	  0, 0, NULL, "FILE", "same as influxdb_password_file" },
+	{ "token_file", 0, CONF_STR, SO(influxdb2_token_file),
+	  0, 0, NULL, "FILE", "same as influxdb2_token_file" },
 	{ "tls_ca_file", 0, CONF_STR, SO(tls_ca_file), 0, 0, "", "FILE",
 	  "CA bundle for https:// outputs (default: the system store)" },
 	{ "tls_cert_file", 0, CONF_STR, SO(tls_cert_file), 0, 0, "", "FILE",
