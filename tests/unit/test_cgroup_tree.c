@@ -57,16 +57,19 @@ detect(const char *tree, struct cg_layout_info *li)
 }
 
 /* Open relpath in tree, read it once; returns the handle (caller
- * closes) and fills s and errs. */
+ * closes) and fills s and errs.  A handle borrows its layout info, which
+ * must outlive it: each call takes the next of a few static ones. */
 static struct cgroup_handle *
 read_one(const char *tree, const char *relpath, struct sample *s,
     uint64_t *percpu, struct cg_errors *errs, enum cg_result *res)
 {
-	struct cg_layout_info li;
+	static struct cg_layout_info lis[8];
+	static unsigned next;
+	struct cg_layout_info *li = &lis[next++ % 8];
 	struct cgroup_handle *h;
 
-	detect(tree, &li);
-	h = cgroup_open(&li, relpath);
+	detect(tree, li);
+	h = cgroup_open(li, relpath);
 	if (h == NULL)
 		fail_msg("cgroup_open(%s, %s) failed", tree, relpath);
 	memset(s, 0, sizeof(*s));
