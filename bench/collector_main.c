@@ -50,6 +50,24 @@ cpu_seconds(int who)
 	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* Kernel slab memory in kB (/proc/meminfo "Slab:"), to see what kept-open
+ * cgroup files cost the kernel: each has a seq_file buffer. */
+static long
+slab_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Slab: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 static void
 group_name(char *out, size_t size, int i)
 {
@@ -98,7 +116,7 @@ main(int argc, char **argv)
 	double file_mb = 0;
 	char self_exe[256];
 	ssize_t self_len;
-	long budget;
+	long budget, slab0, slab1;
 
 	log_init("bench", LOGL_WARN);
 	if (n <= 0 || sweeps <= 0)
@@ -132,6 +150,7 @@ main(int argc, char **argv)
 	}
 
 	/* 2. The floor: the same files, kept open, pread, no parsing. */
+	slab0 = slab_kb();
 	for (i = 0; i < n; i++) {
 		group_name(name, sizeof(name), i);
 		h[i] = cgroup_open(&li, name);
@@ -149,6 +168,7 @@ main(int argc, char **argv)
 		for (i = 0; i < nfds; i++)
 			if (pread(fds[i], buf, sizeof(buf), 0) < 0)
 				fatal("pread");
+	slab1 = slab_kb();
 	t0 = cpu_seconds(RUSAGE_SELF);
 	/* Same cadence as the collector below (a round every 50 ms): a
 	 * round after a sleep finds colder caches than back-to-back rounds
@@ -251,10 +271,12 @@ main(int argc, char **argv)
 		printf("collector N=%d sweeps=%d us_per_container=%.2f "
 		    "floor_us=%.2f ratio=%.2f rss_mb=%.1f anon_mb=%.1f "
 		    "file_mb=%.1f fds_per_container=%.1f fd_budget=%ld "
-		    "openclose_us=%.2f openclose_ratio=%.2f\n", n,
+		    "openclose_us=%.2f openclose_ratio=%.2f "
+		    "kernel_kb_per_container=%.1f\n", n,
 		    sweeps, us, fl, fl > 0 ? us / fl : 0, rss_mb, anon_mb,
 		    file_mb, (double)nfds / n, budget, oc,
-		    fl > 0 ? oc / fl : 0);
+		    fl > 0 ? oc / fl : 0,
+		    slab0 >= 0 && slab1 >= 0 ? (double)(slab1 - slab0) / n : -1);
 	}
 cleanup:
 	for (i = 0; i < n; i++)
