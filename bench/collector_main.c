@@ -2,7 +2,7 @@
  * bench/collector_main.c — the collector's cost per container per sweep,
  * against the floor, on REAL cgroup v1 groups made here with libcgroup.
  *
- *   build/bench/collector N [SWEEPS] [COLLECTOR_BINARY]
+ *   build/bench/collector N [SWEEPS] [COLLECTOR_BINARY] [INFLUXDB_URL]
  *
  * 1. Makes N cgroups docker/<64 hex> under cpu, cpuacct, memory, blkio and
  *    pids, each with one sleeping process (fork + pause).
@@ -16,6 +16,9 @@
  *    it exits, and its peak RSS while it runs (VmHWM/VmRSS, and apart:
  *    RssAnon, its own memory, and RssFile, the pages of the binary and
  *    its shared libraries).
+ *    With INFLUXDB_URL (http://HOST:PORT), runs it once more with
+ *    --output influxdb:URL/hoist_bench and reports the extra CPU per
+ *    container per sweep of the influxdb sink over stdout to /dev/null.
  * 4. Prints "collector N=.. sweeps=.. us_per_container=.. floor_us=..
  *    ratio=.. rss_mb=.. anon_mb=.. file_mb=..", then removes every cgroup
  *    and process it made.
@@ -106,6 +109,8 @@ main(int argc, char **argv)
 	int n = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 200;
 	int sweeps = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 100;
 	const char *bin = argc > 3 ? argv[3] : "build/hoist-collector";
+	const char *influx = argc > 4 ? argv[4] : NULL;
+	double influx_s = -1;
 	struct cg_layout_info li;
 	struct cgroup **groups;
 	struct cgroup_handle **h;
@@ -262,6 +267,24 @@ main(int argc, char **argv)
 	}
 	waitpid(cpid, &status, 0);
 	openclose_s = cpu_seconds(RUSAGE_CHILDREN) - t0;
+	if (influx != NULL) {
+		char spec[512];
+
+		snprintf(spec, sizeof(spec), "influxdb:%s/hoist_bench", influx);
+		t0 = cpu_seconds(RUSAGE_CHILDREN);
+		cpid = fork();
+		if (cpid == 0) {
+			char sw[32];
+
+			snprintf(sw, sizeof(sw), "%d", sweeps + 1);
+			execl(bin, bin, "--docker", "none", "--interval", "0.05",
+			    "--max-sweeps", sw, "--output", spec,
+			    "--influxdb-create-db", "yes", (char *)NULL);
+			_exit(127);
+		}
+		waitpid(cpid, &status, 0);
+		influx_s = cpu_seconds(RUSAGE_CHILDREN) - t0;
+	}
 	{
 		/* The collector did sweeps+1 sweeps (the first only opens
 		 * files); its start-up is in the total too. */
@@ -277,6 +300,13 @@ main(int argc, char **argv)
 		    file_mb, (double)nfds / n, budget, oc,
 		    fl > 0 ? oc / fl : 0,
 		    slab0 >= 0 && slab1 >= 0 ? (double)(slab1 - slab0) / n : -1);
+		if (influx_s >= 0) {
+			double iu = influx_s / ((double)sweeps * n) * 1e6;
+			printf("collector N=%d output=influxdb us_per_container=%.2f "
+			    "stdout_us_per_container=%.2f influx_extra_us=%.2f "
+			    "influx_ratio=%.2f\n", n, iu, us, iu - us,
+			    us > 0 ? iu / us : 0);
+		}
 	}
 cleanup:
 	for (i = 0; i < n; i++)

@@ -18,9 +18,13 @@ cleanup_groups() {
 	done
 }
 trap cleanup_groups EXIT INT TERM
+. "$top/tests/lib/influxd.sh"
+influxd_start || exit 1
+trap 'influxd_stop; cleanup_groups' EXIT INT TERM
 for n in 200 1000; do
-	"$BUILD/bench/collector" "$n" "${BENCH_SWEEPS:-100}" "$BUILD/hoist-collector" || rc=1
+	"$BUILD/bench/collector" "$n" "${BENCH_SWEEPS:-100}" "$BUILD/hoist-collector" "$INFLUX_URL" || rc=1
 done
+influxd_stop
 sh bench/sink.sh "$BUILD/bench/sink" || rc=1
 "$BUILD/bench/api" || rc=1
 sh bench/scaler.sh "$BUILD/bench/scaler" || rc=1

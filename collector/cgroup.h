@@ -7,7 +7,8 @@
  * configurable (--cgroup-root) so tests point at fixture trees.
  *
  * Files are kept open and read with pread(2) at offset 0, which re-renders
- * a cgroup file: about 5x cheaper than open/read/close.  Open descriptors
+ * a cgroup file: several times cheaper than open/read/close (make bench
+ * prints both).  Open descriptors
  * are a budget (cgroup_set_fd_budget); past it a file is opened, read and
  * closed each time.
  */

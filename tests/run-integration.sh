@@ -11,7 +11,10 @@ pass=0 fail=0 failed=""
 for t in "$top"/tests/integration/*.sh; do
 	[ -e "$t" ] || continue
 	name=$(basename "$t" .sh)
-	if [ -n "${ONLY:-}" ] && [ "$name" != "$ONLY" ]; then continue; fi
+	# ONLY="a b": run just these (space-separated names).
+	if [ -n "${ONLY:-}" ]; then
+		case " $ONLY " in *" $name "*) ;; *) continue ;; esac
+	fi
 	echo "=== integration: $name"
 	start=$(date +%s)
 	if sh "$t"; then
