@@ -195,6 +195,8 @@ container_new(struct collector *c, const struct discovered *d)
 	k->net_fd = -1;
 	k->meta.runtime = d->runtime;
 	str_copy(k->meta.id, d->id, sizeof(k->meta.id));
+	/* Named by its id until Docker (if it is Docker's) says better. */
+	str_copy(k->meta.name, d->id, sizeof(k->meta.name));
 	str_copy(k->cgroup_path, d->relpath, sizeof(k->cgroup_path));
 	k->cg = cgroup_open(&c->li, d->relpath);
 	k->cur.cpu.percpu_ns = calloc(c->ncpu_conf, sizeof(uint64_t));

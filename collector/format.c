@@ -168,8 +168,15 @@ mem_points(const struct container *c, const char *meas, const char *tags,
     size_t tl, int64_t ts, const struct format_options *o, struct buf *out)
 {
 	const struct sample *s = &c->cur;
+	const uint32_t mem_bits = HAVE_MEM_USAGE | HAVE_MEM_LIMIT |
+	    HAVE_MEM_MAX_USAGE | HAVE_MEM_STAT | HAVE_MEM_SWAP |
+	    HAVE_MEM_FAILCNT | HAVE_MEM_OOM | HAVE_MEM_PSI;
 	struct lp p;
 
+	/* No memory figure at all (a v2 group without the memory
+	 * controller): no point, rather than one with only container_id. */
+	if (!(s->have & mem_bits))
+		return 0;
 	begin(&p, out, meas, tags, tl, NULL, NULL);
 	if (s->have & HAVE_MEM_USAGE) {
 		lp_field_u(&p, "usage", s->mem.working_set);
@@ -241,6 +248,9 @@ status_point(const struct container *c, const char *meas, const char *tags,
 	const struct sample *s = &c->cur;
 	struct lp p;
 
+	if (!(s->have & (HAVE_PIDS | HAVE_PIDS_LIMIT)) && c->meta.pid <= 0 &&
+	    c->meta.started_ns <= 0)
+		return 0;
 	begin(&p, out, meas, tags, tl, "container_status",
 	    c->meta.state[0] ? c->meta.state : NULL);
 	if (s->have & HAVE_PIDS)

@@ -234,8 +234,7 @@ test_partial_have(void **state)
 	static const char want[] =
 	    "container_cpu,container_name=x,runtime=mesos,cpu=cpu-total "
 	    "usage_total=5i,usage_system=6i,container_id=\"x\" " TS "\n"
-	    "container_mem,container_name=x,runtime=mesos "
-	    "container_id=\"x\" " TS "\n"
+	    /* No memory figure: no container_mem point at all. */
 	    "container_status,container_name=x,runtime=mesos "
 	    "pids_current=3i,container_id=\"x\" " TS "\n";
 	struct format_options o;
@@ -265,8 +264,16 @@ test_partial_have(void **state)
 	memset(&o, 0, sizeof(o));
 	o.percpu = 1;
 	assert_int_equal(format_container(&c, tags.data, tags.len, TS_NS, &o,
-	    &out), 3);
+	    &out), 2);
 	check_lines(out.data, want);
+	/* Nothing for the status point either (no pids, pid, start time):
+	 * only the CPU point stays. */
+	c.cur.have = HAVE_CPU_USAGE;
+	buf_reset(&out);
+	assert_int_equal(format_container(&c, tags.data, tags.len, TS_NS, &o,
+	    &out), 1);
+	assert_non_null(strstr(out.data, "container_cpu,"));
+	assert_null(strstr(out.data, "container_status"));
 	buf_free(&tags);
 	buf_free(&out);
 }

@@ -1,0 +1,51 @@
+#!/bin/sh
+# cgroup v2 on the real kernel.  This host's unified tree
+# (/sys/fs/cgroup/unified) has no controllers enabled (they are bound to
+# the v1 hierarchies), but every cgroup2 group still has cpu.stat
+# (usage_usec, user_usec, system_usec) and the pressure files.  The test
+# makes mesos/<uuid>/leaf there, as the Mesos containerizer does on v2,
+# runs a busy loop in the leaf with Marathon's environment, and points the
+# collector at the unified tree as a v2 root: layout v2, the container
+# found as runtime=mesos and tagged from the task's environment, CPU from
+# cpu.stat (a one-thread loop: more than 50% and at most 100% of a core),
+# pressure from cpu.pressure, and the files a controller-less group lacks
+# (memory.*, pids.*, io.stat, cpu.max) absent without any error.
+set -u
+top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BIN="$top/${BUILD:-build}/hoist-collector"
+LPQ="python3 $top/tests/lib/lpq.py"
+U2=/sys/fs/cgroup/unified
+[ -f "$U2/cgroup.controllers" ] || { echo "FAIL: no cgroup2 tree at $U2"; exit 1; }
+U=$(cat /proc/sys/kernel/random/uuid)
+T=$(mktemp -d /tmp/hoist-v2.XXXXXX)
+made_parent=0
+[ -d "$U2/mesos" ] || made_parent=1
+cleanup() {
+	[ -n "${LOOP:-}" ] && kill "$LOOP" 2>/dev/null && wait "$LOOP" 2>/dev/null
+	rmdir "$U2/mesos/$U/leaf" "$U2/mesos/$U" 2>/dev/null
+	[ $made_parent = 1 ] && rmdir "$U2/mesos" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+mkdir -p "$U2/mesos/$U/leaf" || fail "mkdir"
+sh -c "echo \$\$ > $U2/mesos/$U/leaf/cgroup.procs && exec env MARATHON_APP_ID=/v2/app MESOS_TASK_ID=v2_app.1 sh -c 'while :; do :; done'" &
+LOOP=$!
+sleep 1
+grep -q . "$U2/mesos/$U/leaf/cgroup.procs" || fail "the loop is not in the leaf"
+"$BIN" --once --interval 2 --docker none --listen none --cgroup-root "$U2" \
+	--output "file:$T/out.lp" 2>"$T/err" || fail "collector exit $?"
+cat "$T/err"
+grep -q "cgroup layout v2" "$T/err" || fail "layout not v2"
+pct=$($LPQ "$T/out.lp" container_cpu usage_percent container_name="$U" runtime=mesos \
+	marathon_app_id=/v2/app mesos_task_id=v2_app.1) || fail "no cpu point (or tags)"
+$LPQ "$T/out.lp" container_cpu pressure_some_total_us container_name="$U" >/dev/null || fail "no cpu.pressure"
+$LPQ "$T/out.lp" container_cpu limit_cores container_name="$U" >/dev/null && fail "limit_cores without cpu.max"
+$LPQ "$T/out.lp" container_mem usage container_name="$U" >/dev/null && fail "memory usage without memory.current"
+errs=$($LPQ "$T/out.lp" hoist_collector errors_cgroup)
+echo "v2 container $U: usage_percent=$pct errors_cgroup=$errs"
+python3 -c "import sys; p=float('$pct'); sys.exit(0 if 50 < p <= 101 else 1)" || fail "usage_percent $pct"
+[ "$errs" = 0 ] || fail "errors_cgroup=$errs"
+if grep -E 'warning|error' "$T/err"; then fail "collector warned"; fi
+echo ok
