@@ -7,7 +7,7 @@
 # and influxdb (queued, spooled).  Part 1 stops InfluxDB for 8 s in the
 # middle of a run; part 2 also kills the collector with kill -9 during the
 # outage and starts it again after InfluxDB is back.  Each time, every
-# (timestamp, container) of the container_status points in the file must
+# (timestamp, container) of the container_cpu (cpu-total) points in the file must
 # be in InfluxDB exactly once (count per timestamp = 3), the spool must
 # have been used and be empty at the end, and (part 1) the sweep must
 # have kept its 1 s pace while InfluxDB was down.
@@ -86,7 +86,7 @@ wait_spool_empty() {
 
 # check DB FILE MAXGAP: the comparison described at the top.
 check() {
-	INFLUX_DB=$1 influxd_query 'SELECT container_id FROM container_status' \
+	INFLUX_DB=$1 influxd_query "SELECT container_id FROM container_cpu WHERE cpu = 'cpu-total'" \
 		>"$T/$1.json" || fail "query $1"
 	python3 - "$T/$1.json" "$2" "$3" <<'PY' || fail "check of $1"
 import json, re, sys
@@ -98,7 +98,7 @@ influx = Counter((int(t), cid) for t, cid in rows)
 want = Counter()
 spooled = 0
 for line in open(path):
-    m = re.match(r'container_status,.* container_id="([0-9]+)" ([0-9]+)$', line)
+    m = re.match(r'container_cpu,.*,cpu=cpu-total .*container_id="([0-9]+)" ([0-9]+)$', line)
     if m:
         want[(int(m.group(2)), m.group(1))] += 1
     m = re.search(r'^hoist_collector,.*points_spooled=([0-9]+)i', line)
