@@ -293,8 +293,7 @@ test_write_for_promtool(void **state)
 	char *s;
 
 	(void)state;
-	if (path == NULL)
-		skip();
+	assert_non_null(path);
 	fix_table_init(&t);
 	t.c[0]->cur.have |= HAVE_MEM_FAILCNT | HAVE_MEM_MAX_USAGE |
 	    HAVE_CPU_PSI | HAVE_MEM_PSI;
@@ -320,8 +319,14 @@ main(void)
 		cmocka_unit_test(test_collector_health),
 		cmocka_unit_test(test_cap_rolls_back),
 		cmocka_unit_test(test_empty_table),
+	};
+	/* Only when api_promtool.sh asks for the file (HOIST_PROM_OUT). */
+	const struct CMUnitTest dump[] = {
 		cmocka_unit_test(test_write_for_promtool),
 	};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (getenv("HOIST_PROM_OUT") != NULL)
+		r |= cmocka_run_group_tests(dump, NULL, NULL);
+	return r;
 }
