@@ -20,6 +20,7 @@ OUT="$DOCKER_TMP/points.lp"
 ERR="$DOCKER_TMP/collector.err"
 cleanup() { [ -n "${CPID:-}" ] && kill "$CPID" 2>/dev/null; dockerd_stop; }
 trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 
 $DOCKER run -d --name busy --network none --cpus 0.5 \
 	--label MARATHON_APP_ID=/shop/web -e MESOS_TASK_ID=shop_web.1234 \

@@ -14,6 +14,7 @@ dockerd_start || exit 1
 OUT="$DOCKER_TMP/out.lp"
 cleanup() { kill -CONT "$DOCKERD_PID" 2>/dev/null; [ -n "${CPID:-}" ] && kill "$CPID" 2>/dev/null; dockerd_stop; }
 trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 ID=$($DOCKER run -d --name hangtest --network none hoist-busybox:test sleep 3600) || fail run
 kill -STOP "$DOCKERD_PID"
 "$BIN" --interval 1 --docker "unix://$DOCKER_SOCK" --docker-timeout-ms 1000 \

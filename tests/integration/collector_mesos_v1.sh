@@ -26,6 +26,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 fail() { echo "FAIL: $*"; exit 1; }
 
 cgcreate -g "cpu,cpuacct,memory,pids,blkio:/mesos/$U" || fail "cgcreate"

@@ -27,6 +27,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir -p "$U2/mesos/$U/leaf" || fail "mkdir"

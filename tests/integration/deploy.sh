@@ -24,6 +24,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 trap 'exit 1' INT TERM
 
 fails=0

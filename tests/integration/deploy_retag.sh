@@ -25,6 +25,7 @@ cleanup() {
 }
 dockerd_start || { rm -rf "$T"; exit 1; }
 trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 trap 'exit 1' INT TERM
 
 fails=0

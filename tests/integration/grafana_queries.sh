@@ -53,6 +53,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 trap 'exit 1' INT TERM
 
 # influxd from tests/lib/influxd.sh (loopback, temp data dir), with the

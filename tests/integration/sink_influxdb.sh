@@ -28,6 +28,7 @@ cleanup() {
 	if [ "${KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 fail() {
 	echo "FAIL: $*"
 	tail -20 "$T/collector.log"
@@ -50,6 +51,7 @@ done
 
 influxd_start || fail "influxd did not start"
 trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 
 # start_collector DB SPOOL FILE: run it in the background, pid in CPID.
 start_collector() {

@@ -19,6 +19,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 fail() {
 	echo "FAIL: $*"
 	tail -5 "$T"/*.log 2>/dev/null

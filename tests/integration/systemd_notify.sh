@@ -33,6 +33,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 trap 'exit 1' INT TERM
 
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -161,6 +162,7 @@ plain_case() {
 . "$top/tests/lib/dockerd.sh"
 dockerd_start || exit 1
 trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 cid=$($DOCKER run -d --name notify-probe hoist-busybox:test sleep 300) || exit 1
 port=$(free_port)
 notify_case collector "$port" "http://127.0.0.1:$port/healthz" \

@@ -10,8 +10,8 @@
 #   $DOCKER run -d --network none hoist-busybox:test sleep 100
 #   dockerd_stop             # removes every container, stops the daemon
 #
-# dockerd_start installs an EXIT trap that calls dockerd_stop; a test that
-# sets its own trap must call dockerd_stop from it.
+# dockerd_start installs EXIT and INT/TERM/HUP/PIPE traps that call
+# dockerd_stop; a test that sets its own trap must call dockerd_stop from it.
 
 dockerd_start() {
 	DOCKER_TMP=$(mktemp -d /tmp/hoist-dockerd.XXXXXX)
@@ -34,6 +34,9 @@ dockerd_start() {
 		sleep 0.25
 	done
 	trap dockerd_stop EXIT
+	# A signal (Ctrl-C, a closed pipe) must clean up too: dash
+	# runs no EXIT trap when a signal ends it.
+	trap 'dockerd_stop; trap - EXIT; exit 1' INT TERM HUP PIPE
 	rootfs="$DOCKER_TMP/rootfs"
 	mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev" "$rootfs/etc"
 	cp /bin/busybox "$rootfs/bin/busybox"

@@ -12,8 +12,8 @@
 #   influxd_start           # start it again on the same port and data
 #   influxd_stop            # stop it and remove the temp dir
 #
-# influxd_start installs an EXIT trap that calls influxd_stop; a test that
-# sets its own trap must call influxd_stop from it.
+# influxd_start installs EXIT and INT/TERM/HUP/PIPE traps that call
+# influxd_stop; a test that sets its own trap must call influxd_stop from it.
 : "${INFLUX_DB:=hoist}"
 
 # A free TCP port on 127.0.0.1 (the kernel's choice; freed at once).
@@ -61,6 +61,9 @@ influxd_start() {
 		INFLUX_URL="http://127.0.0.1:$INFLUX_PORT"
 		influxd_write_config
 		trap influxd_stop EXIT
+	# A signal (Ctrl-C, a closed pipe) must clean up too: dash
+	# runs no EXIT trap when a signal ends it.
+	trap 'influxd_stop; trap - EXIT; exit 1' INT TERM HUP PIPE
 	fi
 	influxd -config "$INFLUX_TMP/influxdb.conf" >>"$INFLUX_TMP/influxd.log" 2>&1 &
 	INFLUXD_PID=$!
