@@ -1040,6 +1040,67 @@ test_new_args(void **state)
 	docker_free(NULL);
 }
 
+/*
+ * Against a real dockerd, when tests/integration/docker_meta.sh runs this
+ * binary with HOIST_DOCKER_URL and the ids of the containers it started;
+ * skipped otherwise.
+ */
+static void
+test_real_daemon(void **state)
+{
+	const char *url = getenv("HOIST_DOCKER_URL");
+	const char *id = getenv("HOIST_DOCKER_ID");
+	const char *mesos_uuid = getenv("HOIST_DOCKER_MESOS_UUID");
+	const char *mesos_id = getenv("HOIST_DOCKER_MESOS_ID");
+	struct container_meta m;
+	struct docker_stats st;
+	struct docker *d;
+	char did[DOCKER_ID_MAX + 1];
+	int64_t now;
+	int i;
+
+	(void)state;
+	if (url == NULL || id == NULL || mesos_uuid == NULL ||
+	    mesos_id == NULL) {
+		skip();
+		return;
+	}
+	d = start_docker(url, 3000, 1000);
+	memset(&m, 0, sizeof(m));
+	assert_true(lookup_until(d, id, &m, 5000) >= 0);
+	print_message("real: name=%s image=%s version=%s app=%s task=%s "
+	    "state=%s pid=%d started_ns=%lld labels=%u\n", m.name, m.image,
+	    m.version, m.marathon_app_id, m.mesos_task_id, m.state, m.pid,
+	    (long long)m.started_ns, m.nlabels);
+	assert_string_equal(m.name, "hoist-meta-web");
+	assert_string_equal(m.image, "hoist-busybox");
+	assert_string_equal(m.version, "test");
+	assert_string_equal(m.marathon_app_id, "/shop/web");
+	assert_string_equal(m.mesos_task_id, "shop_web.123");
+	assert_string_equal(m.state, "running");
+	assert_true(m.pid > 1);
+	now = now_realtime_ns();
+	assert_true(m.started_ns > now - 600 * 1000000000LL);
+	assert_true(m.started_ns <= now);
+	assert_int_equal(m.nlabels, 1);
+	assert_string_equal(label_get(&m, "team"), "shop");
+
+	for (i = 0; i < 500 && !docker_find_mesos(d, mesos_uuid, did,
+	    sizeof(did)); i++)
+		sleep_ms(10);
+	assert_string_equal(did, mesos_id);
+	assert_true(lookup_until(d, mesos_id, &m, 5000) >= 0);
+	assert_string_equal(m.name, "mesos-" MESOS_UUID);
+	assert_string_equal(m.marathon_app_id, "/batch/job");
+
+	docker_get_stats(d, &st);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(st.inspects, 2);
+	assert_int_equal(st.up, 1);
+	docker_meta_free_labels(&m);
+	docker_free(d);
+}
+
 static int
 group_setup(void **state)
 {
@@ -1077,7 +1138,11 @@ main(void)
 		cmocka_unit_test(test_fake_lookup),
 		cmocka_unit_test(test_fake_refresh),
 		cmocka_unit_test(test_fake_hang),
+		cmocka_unit_test(test_real_daemon),
 	};
 
+	/* Run by tests/integration/docker_meta.sh: the real daemon only. */
+	if (getenv("HOIST_DOCKER_URL") != NULL)
+		cmocka_set_test_filter("test_real_daemon");
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
