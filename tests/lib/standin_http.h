@@ -118,13 +118,15 @@ standin_answer(struct standin *sv, int fd, struct standin_req *r)
 	n = snprintf(out, sizeof(out), "HTTP/1.1 %d X\r\nContent-Length: "
 	    "%zu\r\n%s\r\n%s", rep.status, strlen(rep.body), rep.headers,
 	    rep.body);
-	standin_write_all(fd, out, (size_t)n);
+	/* Keep the request before answering: once the client has its reply
+	 * the test may look at reqs[] at once. */
 	pthread_mutex_lock(&sv->mu);
 	if (sv->keep && sv->nreqs < STANDIN_MAX_REQS) {
 		sv->reqs[sv->nreqs++] = *r;
 		r->head = r->body = NULL;
 	}
 	pthread_mutex_unlock(&sv->mu);
+	standin_write_all(fd, out, (size_t)n);
 	free(r->head);
 	free(r->body);
 }
