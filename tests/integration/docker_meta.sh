@@ -2,8 +2,8 @@
 # docker_meta — collector/docker against a real, private dockerd: a
 # container with a Marathon label and a Mesos env var, and one named like
 # the Mesos Docker containerizer names them (mesos-<container id>).  The
-# checks are test_real_daemon in tests/unit/test_docker.c, which skips
-# itself unless HOIST_DOCKER_URL is set.
+# checks are test_real_daemon in tests/unit/test_docker.c, which that
+# binary runs (alone) when HOIST_DOCKER_URL is set.
 set -u
 : "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${BUILD:=build}"

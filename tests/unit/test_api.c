@@ -840,6 +840,24 @@ test_parse_listen(void **state)
 	}
 }
 
+/* Can this host bind a TCP socket on [::1]?  Decided without hoist's code,
+ * so test_ipv6 knows which outcome to demand. */
+static int
+ipv6_loopback_usable(void)
+{
+	struct sockaddr_in6 sa;
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin6_family = AF_INET6;
+	sa.sin6_addr = in6addr_loopback;
+	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
 static void
 test_ipv6(void **state)
 {
@@ -856,10 +874,15 @@ test_ipv6(void **state)
 	memset(&o, 0, sizeof(o));
 	o.listen = "[::1]:0";
 	a = api_start(&t, &o, err, sizeof(err));
-	if (a == NULL) {
+	if (!ipv6_loopback_usable()) {
+		/* A host with IPv6 off: the API must refuse with a message,
+		 * not start half-way. */
+		assert_null(a);
+		assert_true(err[0] != '\0');
 		fix_table_free(&t);
-		skip();         /* no IPv6 loopback on this host */
+		return;
 	}
+	assert_non_null(a);
 	h = http_client_new();
 	memset(&r, 0, sizeof(r));
 	snprintf(url, sizeof(url), "http://[::1]:%u/v1/apps/shop/web",
