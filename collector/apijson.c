@@ -27,22 +27,6 @@ apijson_strerror(enum apijson_result r)
 	return "unknown error";
 }
 
-/*
- * The runtime's name.  container.h declares runtime_name() but the
- * collector core defines it; this file keeps its own table so the API
- * does not depend on which object files are linked.
- */
-static const char *
-runtime_str(enum runtime r)
-{
-	switch (r) {
-	case RUNTIME_DOCKER: return "docker";
-	case RUNTIME_MESOS:  return "mesos";
-	case RUNTIME_CGROUP: return "cgroup";
-	}
-	return "unknown";
-}
-
 void
 apijson_rfc3339(char *dst, size_t size, int64_t ns)
 {
@@ -120,7 +104,7 @@ put_meta(struct jsonw *w, const struct container *c)
 	jsonw_kv_str(w, "name", m->name);
 	jsonw_kv_str(w, "image", m->image);
 	jsonw_kv_str(w, "version", m->version);
-	jsonw_kv_str(w, "runtime", runtime_str(m->runtime));
+	jsonw_kv_str(w, "runtime", runtime_name(m->runtime));
 	jsonw_key(w, "marathon_app_id");
 	jsonw_str_or_null(w, m->marathon_app_id);
 	jsonw_key(w, "mesos_task_id");

@@ -31,17 +31,6 @@ struct cmap {
 	size_t    cap;           /* power of two */
 };
 
-const char *
-runtime_name(enum runtime r)
-{
-	switch (r) {
-	case RUNTIME_DOCKER: return "docker";
-	case RUNTIME_MESOS:  return "mesos";
-	case RUNTIME_CGROUP: return "cgroup";
-	}
-	return "unknown";
-}
-
 static uint64_t
 hash_str(const char *s)
 {
