@@ -358,43 +358,6 @@ reload(const struct conf_opt *opts, size_t nopts, int argc, char **argv,
 	log_info("configuration reloaded");
 }
 
-/*
- * The table's keys are config keys with underscores; on the command line
- * "--state-dir" and "--dry-run" are accepted as well: a long option's
- * name (up to '=') gets its hyphens turned into underscores.  The copies
- * are malloc'ed; free_flags() releases them.
- */
-static char **
-hyphen_flags(int argc, char **argv)
-{
-	char **out = calloc((size_t)argc + 1, sizeof(*out));
-	int i;
-
-	if (out == NULL)
-		return argv;
-	for (i = 0; i < argc; i++) {
-		char *p;
-
-		out[i] = argv[i];
-		if (i == 0 || strncmp(argv[i], "--", 2) != 0 ||
-		    argv[i][2] == '\0')
-			continue;
-		if (strcmp(argv[i - 1], "--") == 0)
-			break;
-		out[i] = strdup(argv[i]);
-		if (out[i] == NULL) {
-			out[i] = argv[i];
-			continue;
-		}
-		for (p = out[i] + 2; *p != '\0' && *p != '='; p++)
-			if (*p == '-')
-				*p = '_';
-	}
-	for (; i < argc; i++)
-		out[i] = argv[i];
-	return out;
-}
-
 static int
 run(int argc, char **argv)
 {
@@ -530,28 +493,10 @@ out:
 	return ret;
 }
 
-static void
-free_flags(int argc, char **orig, char **copy)
-{
-	int i;
-
-	if (copy == orig)
-		return;
-	for (i = 0; i < argc; i++)
-		if (copy[i] != orig[i])
-			free(copy[i]);
-	free(copy);
-}
-
 int
 main(int argc, char **argv)
 {
-	char **args;
-	int ret;
-
+	/* conf_parse_args() takes "--state-dir" and "--state_dir" alike. */
 	log_init("hoist-scaler", LOGL_INFO);
-	args = hyphen_flags(argc, argv);
-	ret = run(argc, args);
-	free_flags(argc, argv, args);
-	return ret;
+	return run(argc, argv);
 }
