@@ -129,7 +129,6 @@ static int
 split_line(char *line, char **key, char **value, char *err, size_t errlen)
 {
 	char *p = line, *eq, *k_end, *v;
-	size_t vlen;
 
 	while (*p == ' ' || *p == '\t')
 		p++;
@@ -169,8 +168,6 @@ split_line(char *line, char **key, char **value, char *err, size_t errlen)
 			*c = '\0';
 		str_rtrim(v);
 	}
-	vlen = strlen(v);
-	(void)vlen;
 	*key = p;
 	*value = v;
 	return 1;
