@@ -38,12 +38,12 @@ ALL_LDFLAGS := $(LDSAN) $(LDFLAGS)
 
 # Every .c below these folders goes into one static library, except the
 # files that hold a program's main(): those are named *_main.c.
-LIB_SRC   := $(filter-out %_main.c,$(wildcard common/*.c sinks/*.c collector/*.c scaler/*.c))
+LIB_SRC   := $(filter-out %_main.c,$(wildcard common/*.c sinks/*.c collector/*.c marathon/*.c scaler/*.c deploy/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # A program is built once its main file exists.
 PROGS     := $(if $(wildcard collector/collector_main.c),hoist-collector) \
              $(if $(wildcard scaler/scaler_main.c),hoist-scaler) \
-             $(if $(wildcard scaler/deploy_main.c),hoist-deploy)
+             $(if $(wildcard deploy/deploy_main.c),hoist-deploy)
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*_main.c)
@@ -69,7 +69,7 @@ $(BUILD)/hoist-collector: $(BUILD)/collector/collector_main.o $(BUILD)/libhoist.
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/hoist-scaler: $(BUILD)/scaler/scaler_main.o $(BUILD)/libhoist.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-$(BUILD)/hoist-deploy: $(BUILD)/scaler/deploy_main.o $(BUILD)/libhoist.a
+$(BUILD)/hoist-deploy: $(BUILD)/deploy/deploy_main.o $(BUILD)/libhoist.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libhoist.a
@@ -101,7 +101,7 @@ bench: all $(BENCH_BIN)
 
 check-banned:
 	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|gets|atoi|atol)[[:space:]]*\(' \
-		$$(find common sinks collector scaler tests bench -name '*.[ch]') \
+		$$(find common sinks collector marathon scaler deploy tests bench -name '*.[ch]') \
 		|| { echo "banned string function (see STYLE)"; exit 1; }
 
 # Units in systemd/ name the binary and config paths as @BINDIR@ and

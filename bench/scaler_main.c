@@ -24,7 +24,7 @@
 #include "common/http.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "scaler/marathon.h"
+#include "marathon/marathon.h"
 #include "scaler/policy.h"
 #include "scaler/rest.h"
 #include "scaler/round.h"

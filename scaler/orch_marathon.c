@@ -1,6 +1,6 @@
 /*
  * orch_marathon.c — the orchestrator interface over Marathon's REST API
- * (scaler/marathon.h does the HTTP and the decoding).  Scaling is
+ * (marathon/marathon.h does the HTTP and the decoding).  Scaling is
  * PUT /v2/apps/{id} {"instances": N}, never forced: a deployment holding
  * the app comes back as ORCH_E_LOCKED with its id.
  */
@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "common/util.h"
-#include "scaler/marathon.h"
+#include "marathon/marathon.h"
 #include "scaler/orch.h"
 
 int64_t

@@ -10,7 +10,7 @@
 #include <cJSON.h>
 
 #include "common/util.h"
-#include "scaler/marathon.h"
+#include "marathon/marathon.h"
 #include "scaler/rules.h"
 
 enum field_kind { F_APP_ID, F_INT, F_I64, F_DOUBLE, F_BOOL, F_MODE,

@@ -28,7 +28,7 @@
 #include "common/log.h"
 #include "common/notify.h"
 #include "common/util.h"
-#include "scaler/marathon.h"
+#include "marathon/marathon.h"
 #include "scaler/orch.h"
 #include "scaler/rest.h"
 #include "scaler/round.h"

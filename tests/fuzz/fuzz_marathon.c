@@ -9,8 +9,8 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
  *       -I. -I/usr/include/cjson tests/fuzz/fuzz_marathon.c \
- *       scaler/marathon_decode.c scaler/deploy.c scaler/deploy_conf.c \
- *       scaler/deploy_docker.c common/util.c common/buf.c common/http.c \
+ *       marathon/marathon_decode.c deploy/deploy.c deploy/deploy_conf.c \
+ *       deploy/deploy_docker.c common/util.c common/buf.c common/http.c \
  *       common/log.c -lcjson -lcurl -lm -o build/fuzz_marathon
  *   build/fuzz_marathon -max_total_time=60 -max_len=4096
  */
@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scaler/deploy.h"
-#include "scaler/marathon.h"
+#include "deploy/deploy.h"
+#include "marathon/marathon.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

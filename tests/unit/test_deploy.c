@@ -15,7 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/util.h"
-#include "scaler/deploy.h"
+#include "deploy/deploy.h"
 
 static void
 test_image_parse(void **state)

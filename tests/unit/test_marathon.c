@@ -1,5 +1,5 @@
 /*
- * test_marathon.c — scaler/marathon.{c,h}.
+ * test_marathon.c — marathon/marathon.{c,h}.
  *
  * Part 1 (pure): the decoders against every Marathon fixture in
  * $HOIST_SHARED/fixtures/marathon/ (values asserted, not just "parsed"),
@@ -34,7 +34,7 @@
 
 #include "common/http.h"
 #include "common/util.h"
-#include "scaler/marathon.h"
+#include "marathon/marathon.h"
 
 extern char **environ;
 

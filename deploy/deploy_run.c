@@ -24,8 +24,8 @@
 #include <cjson/cJSON.h>
 
 #include "common/util.h"
-#include "scaler/deploy.h"
-#include "scaler/marathon.h"
+#include "deploy/deploy.h"
+#include "marathon/marathon.h"
 
 struct run {
 	const struct deploy_args *a;

@@ -12,7 +12,7 @@
 
 #include "common/buf.h"
 #include "common/util.h"
-#include "scaler/marathon.h"
+#include "marathon/marathon.h"
 
 static const char *const marathon_errstr[] = {
 	[MARATHON_OK] = "ok",

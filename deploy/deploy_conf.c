@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "scaler/deploy.h"
+#include "deploy/deploy.h"
 
 #define LINE_MAX_BYTES 2048
 

@@ -10,7 +10,7 @@
 #include "common/http.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "scaler/deploy.h"
+#include "deploy/deploy.h"
 
 #define DEFAULT_CONFIG "/etc/hoist/deploy.conf"
 

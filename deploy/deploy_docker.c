@@ -17,7 +17,7 @@
 
 #include "common/http.h"
 #include "common/util.h"
-#include "scaler/deploy.h"
+#include "deploy/deploy.h"
 
 #define DOCKER_URL_MAX 2048
 

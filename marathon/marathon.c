@@ -12,7 +12,7 @@
 #include "common/http.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "scaler/marathon.h"
+#include "marathon/marathon.h"
 
 #define MARATHON_URL_MAX     2048
 #define MARATHON_SECRET_MAX  8192     /* a password or token file */

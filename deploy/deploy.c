@@ -11,7 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/util.h"
-#include "scaler/deploy.h"
+#include "deploy/deploy.h"
 
 static const char *const deploy_exit_strs[] = {
 	[DEPLOY_OK] = "deployed",

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "scaler/marathon.h"
+#include "marathon/marathon.h"
 
 /* Exit codes of hoist-deploy; documented in docs/deploy.md.  Append-only. */
 enum deploy_exit {
