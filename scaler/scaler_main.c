@@ -27,6 +27,7 @@
 #include "common/http.h"
 #include "common/log.h"
 #include "common/notify.h"
+#include "common/secret.h"
 #include "common/util.h"
 #include "marathon/marathon.h"
 #include "scaler/orch.h"
@@ -49,7 +50,6 @@ struct settings {
 	char             state_dir[CONF_STR_MAX];
 	int64_t          interval;
 	int              dry_run;
-	char             api_token_file[CONF_STR_MAX];
 	char             source[CONF_STR_MAX];
 	int64_t          agent_port;
 	char             agent_token_file[CONF_STR_MAX];
@@ -62,6 +62,7 @@ struct settings {
 	int64_t          decisions_max;
 	struct conf_list output;
 	struct sink_options sink;
+	struct httpd_settings api;
 };
 
 #define S(f) offsetof(struct settings, f)
@@ -87,8 +88,6 @@ static const struct conf_opt scaler_opts[] = {
 	  "seconds between evaluation rounds" },
 	{ "dry_run", 0, CONF_BOOL, S(dry_run), 0, 0, "no", NULL,
 	  "decide and record, never scale" },
-	{ "api_token_file", 0, CONF_STR, S(api_token_file), 0, 0, "", "FILE",
-	  "require \"Authorization: Bearer TOKEN\" on /v1 (first line)" },
 	{ "source", 0, CONF_STR, S(source), 0, 0, "agents", "NAME",
 	  "where metrics come from: agents or influxdb" },
 	{ "agent_port", 0, CONF_INT, S(agent_port), 1, 65535, "9108", "PORT",
@@ -124,6 +123,8 @@ build_table(struct conf_opt *opts, size_t max)
 
 	conf_table_append(opts, &n, max, scaler_opts, ARRAY_LEN(scaler_opts),
 	    0);
+	conf_table_append(opts, &n, max, httpd_conf_opts, httpd_conf_nopts,
+	    offsetof(struct settings, api));
 	conf_table_append(opts, &n, max, sink_conf_opts, sink_conf_nopts,
 	    offsetof(struct settings, sink));
 	return n;
@@ -201,7 +202,7 @@ read_secret(const char *path, char *out, size_t outlen, char *err,
 	out[0] = '\0';
 	if (path[0] == '\0')
 		return 0;
-	return rest_read_token(path, out, outlen, err, errlen);
+	return secret_read_buf(path, out, outlen, err, errlen);
 }
 
 static int
@@ -261,7 +262,7 @@ runtime_build(const struct settings *st, struct runtime *rt, char *err,
 		snprintf(err, errlen, "source: %s", e2);
 		goto fail;
 	}
-	if (read_secret(st->api_token_file, rt->token, sizeof(rt->token), e2,
+	if (read_secret(st->api.api_token_file, rt->token, sizeof(rt->token), e2,
 	    sizeof(e2)) != 0) {
 		snprintf(err, errlen, "api_token_file: %s", e2);
 		goto fail;
@@ -342,11 +343,22 @@ reload(const struct conf_opt *opts, size_t nopts, int argc, char **argv,
 		return;
 	}
 	if (strcmp(nst->listen, st->listen) != 0 ||
+	    strcmp(nst->api.api_tls_cert, st->api.api_tls_cert) != 0 ||
+	    strcmp(nst->api.api_tls_key, st->api.api_tls_key) != 0 ||
+	    nst->api.api_max_connections != st->api.api_max_connections ||
+	    nst->api.api_timeout_s != st->api.api_timeout_s ||
 	    strcmp(nst->state_dir, st->state_dir) != 0 ||
 	    nst->decisions_max != st->decisions_max)
-		log_warnx("reload: listen, state_dir and decisions_max take "
-		    "effect at the next restart");
+		log_warnx("reload: listen, api_tls_*, api_max_connections, "
+		    "api_timeout_s, state_dir and decisions_max take effect "
+		    "at the next restart");
 	str_copy(nst->listen, st->listen, sizeof(nst->listen));
+	str_copy(nst->api.api_tls_cert, st->api.api_tls_cert,
+	    sizeof(nst->api.api_tls_cert));
+	str_copy(nst->api.api_tls_key, st->api.api_tls_key,
+	    sizeof(nst->api.api_tls_key));
+	nst->api.api_max_connections = st->api.api_max_connections;
+	nst->api.api_timeout_s = st->api.api_timeout_s;
 	str_copy(nst->state_dir, st->state_dir, sizeof(nst->state_dir));
 	nst->decisions_max = st->decisions_max;
 	runtime_free(rt);
@@ -428,6 +440,10 @@ run(int argc, char **argv)
 	memset(&acfg, 0, sizeof(acfg));
 	acfg.listen = st.listen;
 	acfg.token = rt.token;
+	acfg.tls_cert_file = st.api.api_tls_cert;
+	acfg.tls_key_file = st.api.api_tls_key;
+	acfg.max_connections = (unsigned)st.api.api_max_connections;
+	acfg.timeout_s = (unsigned)st.api.api_timeout_s;
 	acfg.state = state;
 	acfg.decisions = dec;
 	acfg.stats = &stats;

@@ -520,7 +520,8 @@ test_method_not_allowed(void **state)
 		assert_int_equal(raw(f->port, r, (size_t)n, out, sizeof(out)),
 		    405);
 		assert_non_null(strstr(out, "Allow: GET, HEAD\r\n"));
-		assert_non_null(strstr(out, "{\"error\":\"method not allowed\"}"));
+		assert_non_null(strstr(out,
+		    "{\"error\":\"method not allowed\",\"field\":null}"));
 		assert_alive(f);
 	}
 	/* HEAD works, without a body. */
@@ -627,7 +628,8 @@ test_token(void **state)
 	assert_int_equal(raw_get(f->port, "/v1/containers", NULL, out,
 	    sizeof(out)), 401);
 	assert_non_null(strstr(out, "WWW-Authenticate: Bearer realm=\"hoist-collector\"\r\n"));
-	assert_non_null(strstr(out, "{\"error\":\"unauthorized\"}"));
+	assert_non_null(strstr(out,
+	    "{\"error\":\"unauthorized\",\"field\":null}"));
 	assert_int_equal(raw_get(f->port, "/v1/containers",
 	    "Authorization: Bearer nope\r\n", out, sizeof(out)), 401);
 	assert_non_null(strstr(out, "error=\"invalid_token\""));
@@ -828,7 +830,8 @@ test_parse_listen(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		r = api_parse_listen(cases[i].in, &ss, &len, err, sizeof(err));
+		r = httpd_parse_listen(cases[i].in, &ss, &len, err,
+		    sizeof(err));
 		if ((r == 0) != cases[i].ok)
 			fail_msg("%s: got %d", cases[i].in, r);
 		if (!cases[i].ok)

@@ -258,22 +258,6 @@ test_decisions_and_status(void **state)
 	    "\"field\":\"app\"", NULL);
 }
 
-static void
-test_parse_listen(void **state)
-{
-	char ss[128];
-	size_t len;
-
-	(void)state;
-	assert_int_equal(rest_parse_listen("127.0.0.1:8090", ss, &len), 0);
-	assert_int_equal(rest_parse_listen("[::1]:0", ss, &len), 0);
-	assert_int_equal(rest_parse_listen(":8090", ss, &len), 0);
-	assert_int_equal(rest_parse_listen("127.0.0.1", ss, &len), -1);
-	assert_int_equal(rest_parse_listen("127.0.0.1:70000", ss, &len), -1);
-	assert_int_equal(rest_parse_listen("host:80", ss, &len), -1);
-	assert_int_equal(rest_parse_listen("[::1:80", ss, &len), -1);
-}
-
 int
 main(void)
 {
@@ -285,7 +269,6 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_decisions_and_status,
 		    setup, teardown),
-		cmocka_unit_test(test_parse_listen),
 	};
 
 	http_global_init();
