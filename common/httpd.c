@@ -15,7 +15,8 @@
  *                  (httpd_classify and the header checks) runs here, and
  *                  a refused request is answered at once.  A route that
  *                  takes a body gets it collected (capped) over the next
- *                  calls; then the route's handler runs.
+ *                  calls; MHD's last call (the request is whole) runs the
+ *                  route's handler.
  *   completed()    the reply is sent: the request state is freed, the
  *                  connection's clock restarts for its next request.
  *
@@ -455,22 +456,29 @@ first_call(struct httpd *h, struct MHD_Connection *mc, const char *url,
     const char *method, const char *version, struct req *rq)
 {
 	const char *cl;
-	uint64_t n;
+	uint64_t n = 0;
+	int has_body;
 
 	rq->started = 1;
 	check_request(h, mc, url, method, version, rq);
 	if (rq->v.status != 0)
 		return refuse(h, mc, rq);
-	if (!rq->v.route->body)
-		return serve(h, mc, url, method, rq);
 	cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL && parse_u64(cl, &n) == 0 && n > HTTPD_BODY_MAX) {
+	has_body = (cl != NULL && (parse_u64(cl, &n) != 0 || n > 0)) ||
+	    MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+	/* A body where none is taken: answer before reading it (MHD then
+	 * closes the connection).  Otherwise wait for MHD's last call, so
+	 * that the connection stays open for the next request. */
+	if (!rq->v.route->body && has_body)
+		return serve(h, mc, url, method, rq);
+	if (has_body && cl != NULL && n > HTTPD_BODY_MAX) {
 		rq->v.status = 413;
 		rq->v.error = "the body is larger than 65536 bytes";
 		return refuse(h, mc, rq);
 	}
-	return MHD_YES;         /* the body comes in the next calls */
+	return MHD_YES;         /* the body, if any, comes next */
 }
 
 static enum MHD_Result
