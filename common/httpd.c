@@ -533,6 +533,9 @@ unescape(void *cls, struct MHD_Connection *mc, char *s)
 	return httpd_unescape(s);
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
