@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "common/secret.h"
@@ -18,7 +19,54 @@ is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* Refuse a file its group or others may read (or write). */
+/* POSIX ACL xattr layout (linux/posix_acl_xattr.h): a 4-byte version,
+ * then 8-byte entries {u16 tag, u16 perm, u32 id}, little-endian. */
+#define ACL_XATTR      "system.posix_acl_access"
+#define ACL_VERSION    2
+#define ACL_GROUP_OBJ  0x04
+#define ACL_GROUP      0x08
+#define ACL_MASK       0x10
+#define ACL_READ       0x04
+
+static unsigned
+le16(const unsigned char *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+/*
+ * With a POSIX ACL the group bits of st_mode are the ACL's mask, not the
+ * owning group's permission: systemd's credentials (LoadCredential=) are
+ * mode 0400 plus an ACL entry for the service's user, so they look like
+ * 0440.  Returns 1 when the file has an ACL and no group (owning or
+ * named) can read through it, else 0.
+ */
+static int
+acl_groups_cannot_read(int fd)
+{
+	unsigned char acl[512];
+	unsigned mask = 7, grp = 0, tag, perm;
+	ssize_t n = fgetxattr(fd, ACL_XATTR, acl, sizeof(acl));
+	size_t off;
+
+	if (n < 4 || (n - 4) % 8 != 0 || acl[0] != ACL_VERSION)
+		return 0;
+	for (off = 4; off + 8 <= (size_t)n; off += 8) {
+		tag = le16(acl + off);
+		perm = le16(acl + off + 2);
+		if (tag == ACL_MASK)
+			mask = perm;
+		else if (tag == ACL_GROUP_OBJ || tag == ACL_GROUP)
+			grp |= perm;
+	}
+	return (grp & mask & ACL_READ) == 0;
+}
+
+/*
+ * Refuse a file others may use, or its group (or a named group) may
+ * read.  Named users granted by an ACL are fine: that is how systemd
+ * hands a credential to the service's user.
+ */
 static int
 check_mode(int fd, const char *path, char *err, size_t errlen)
 {
@@ -32,7 +80,8 @@ check_mode(int fd, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: not a regular file", path);
 		return -1;
 	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+	if ((st.st_mode & S_IRWXO) || ((st.st_mode & S_IRWXG) &&
+	    !acl_groups_cannot_read(fd))) {
 		snprintf(err, errlen, "%s: mode %04o lets other users read "
 		    "the secret; make it 0600 (chmod 600 %s) and owned by "
 		    "the user hoist runs as", path,

@@ -7,7 +7,9 @@
  * or a comment line after the secret is harmless.  The file must not be
  * readable by its group or by others (mode 0600 or 0400): a secret that
  * every local user can read protects nothing, so such a file is refused
- * with a message that says which mode to use.  Every copy of the secret
+ * with a message that says which mode to use.  A POSIX ACL that grants a
+ * named user (not a group) read access is fine: that is how systemd's
+ * LoadCredential= hands a file to a service.  Every copy of the secret
  * that hoist frees is wiped first (explicit_bzero), on error paths too.
  */
 #ifndef HOIST_SECRET_H

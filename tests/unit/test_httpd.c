@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -324,6 +325,69 @@ put(const char *path, const char *text, size_t len, mode_t mode)
 	assert_int_equal(chmod(path, mode), 0);
 }
 
+/* Set a POSIX ACL: owner rw, one named entry (tag, id) with read, the
+ * owning group nothing, mask read, others nothing.  0, or -1 when the
+ * file system has no ACLs. */
+static int
+set_acl(const char *path, unsigned tag, unsigned id)
+{
+	unsigned char a[4 + 5 * 8];
+	/* The kernel wants the entries sorted by tag. */
+	const unsigned e[5][3] = {
+		{ 0x01, 6, 0xffffffffu },
+		{ tag < 0x04 ? tag : 0x04, tag < 0x04 ? 4 : 0,
+		  tag < 0x04 ? id : 0xffffffffu },
+		{ tag < 0x04 ? 0x04 : tag, tag < 0x04 ? 0 : 4,
+		  tag < 0x04 ? 0xffffffffu : id },
+		{ 0x10, 4, 0xffffffffu }, { 0x20, 0, 0xffffffffu },
+	};
+	size_t i;
+
+	memset(a, 0, sizeof(a));
+	a[0] = 2;
+	for (i = 0; i < 5; i++) {
+		unsigned char *p = a + 4 + i * 8;
+
+		p[0] = (unsigned char)e[i][0];
+		p[2] = (unsigned char)e[i][1];
+		p[4] = (unsigned char)e[i][2];
+		p[5] = (unsigned char)(e[i][2] >> 8);
+		p[6] = (unsigned char)(e[i][2] >> 16);
+		p[7] = (unsigned char)(e[i][2] >> 24);
+	}
+	return setxattr(path, "system.posix_acl_access", a, sizeof(a), 0);
+}
+
+/*
+ * systemd's credentials are 0400 plus an ACL entry for the service user,
+ * which stat shows as 0440: accepted.  An ACL that lets a group read:
+ * refused.
+ */
+static void
+test_secret_acl(const char *path)
+{
+	struct stat st;
+	char err[512];
+	char *s;
+
+	put(path, "tok\n", 4, 0600);
+	if (set_acl(path, 0x02, 65534) != 0) {
+		print_message("no POSIX ACLs on this file system: skipped\n");
+		return;
+	}
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	s = secret_read(path, 0, NULL, err, sizeof(err));
+	if (s == NULL)
+		fail_msg("named-user ACL refused: %s", err);
+	assert_string_equal(s, "tok");
+	secret_free(s);
+	put(path, "tok\n", 4, 0600);
+	assert_int_equal(set_acl(path, 0x08, 65534), 0);
+	assert_null(secret_read(path, 0, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "chmod 600"));
+}
+
 static void
 test_secret_read(void **state)
 {
@@ -374,6 +438,7 @@ test_secret_read(void **state)
 		assert_int_equal(len, strlen(cases[i].want));
 		secret_free(s);
 	}
+	test_secret_acl(path);
 	/* Into a buffer: too long for it is refused, the buffer wiped. */
 	put(path, "0123456789\n", 11, 0600);
 	memset(buf, 'x', sizeof(buf));
