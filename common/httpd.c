@@ -94,14 +94,15 @@ struct httpd {
 const struct conf_opt httpd_conf_opts[] = {
 	{ "api_token_file", 0, CONF_STR, SO(api_token_file), 0, 0, "", "FILE",
 	  "require \"Authorization: Bearer TOKEN\" (TOKEN: the first line of "
-	  "FILE, mode 0600) on every endpoint but /healthz" },
+	  "FILE, mode 0600) on the API, except /healthz (and the scaler's "
+	  "/metrics)" },
 	{ "api_tls_cert", 0, CONF_STR, SO(api_tls_cert), 0, 0, "", "FILE",
 	  "serve the API over HTTPS with this PEM certificate (chain)" },
 	{ "api_tls_key", 0, CONF_STR, SO(api_tls_key), 0, 0, "", "FILE",
 	  "the PEM private key of api_tls_cert (mode 0600)" },
 	{ "api_max_connections", 0, CONF_INT, SO(api_max_connections), 1,
 	  10000, "64", "N", "API connections receiving a request at once; "
-	  "past it the slowest is closed" },
+	  "past it the oldest is closed" },
 	{ "api_timeout_s", 0, CONF_INT, SO(api_timeout_s), 1, 3600, "10",
 	  "SEC", "time a client has to send a whole request (and idle "
 	  "time between requests)" },
