@@ -66,6 +66,7 @@ struct req {
 	size_t     params;       /* query parameters in the raw URI */
 	int        started;      /* handle() has seen the headers */
 	int        too_big;      /* the body went past HTTPD_BODY_MAX */
+	int        hard;         /* refused for its framing: close after */
 	struct buf body;
 	struct httpd_verdict v;
 };
@@ -349,6 +350,7 @@ check_request(struct httpd *h, struct MHD_Connection *mc, const char *url,
 
 	memset(&rq->v, 0, sizeof(rq->v));
 	rq->v.status = 400;
+	rq->hard = 1;           /* framing in doubt: answer, then close */
 	if (rq->uri_end == 0 || (uintptr_t)version != rq->uri_end) {
 		rq->v.error = "NUL byte in the request line";
 		return;
@@ -359,6 +361,7 @@ check_request(struct httpd *h, struct MHD_Connection *mc, const char *url,
 		rq->v.error = "conflicting Content-Length or Transfer-Encoding";
 		return;
 	}
+	rq->hard = 0;
 	if (rq->params > HTTPD_QUERY_PARAMS_MAX) {
 		rq->v.status = 414;
 		rq->v.error = "too many query parameters";
@@ -462,16 +465,21 @@ first_call(struct httpd *h, struct MHD_Connection *mc, const char *url,
 
 	rq->started = 1;
 	check_request(h, mc, url, method, version, rq);
-	if (rq->v.status != 0)
-		return refuse(h, mc, rq);
 	cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	has_body = (cl != NULL && (parse_u64(cl, &n) != 0 || n > 0)) ||
 	    MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
-	/* A body where none is taken: answer before reading it (MHD then
-	 * closes the connection).  Otherwise wait for MHD's last call, so
-	 * that the connection stays open for the next request. */
+	/*
+	 * A refusal with a body, one whose framing is suspect, or a body
+	 * where none is taken: answer before reading the body (MHD then
+	 * closes the connection).  Everything else waits for MHD's last
+	 * call, so that the connection stays open for the next request.
+	 */
+	if (rq->v.status != 0 && (rq->hard || has_body))
+		return refuse(h, mc, rq);
+	if (rq->v.status != 0)
+		return MHD_YES;
 	if (!rq->v.route->body && has_body)
 		return serve(h, mc, url, method, rq);
 	if (has_body && cl != NULL && n > HTTPD_BODY_MAX) {
@@ -501,6 +509,8 @@ handle(void *cls, struct MHD_Connection *mc, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (rq->v.status != 0)
+		return refuse(h, mc, rq);
 	if (rq->too_big) {
 		rq->v.status = 413;
 		rq->v.error = "the body is larger than 65536 bytes";

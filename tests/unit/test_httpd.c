@@ -641,6 +641,12 @@ test_live_token(void **state)
 	    "\r\n"));
 	assert_int_equal(raws(port, "GET /v1/status HTTP/1.1\r\n" HDRS
 	    "Authorization: bearer  one \r\n\r\n", out, sizeof(out)), 200);
+	/* A refused request without a body keeps the connection: a 401,
+	 * then the same client with the token on the same connection. */
+	assert_int_equal(raws(port, "GET /v1/status HTTP/1.1\r\nHost: x\r\n"
+	    "\r\nGET /v1/status HTTP/1.1\r\n" HDRS "Authorization: Bearer "
+	    "one\r\n\r\n", out, sizeof(out)), 401);
+	assert_non_null(strstr(out, "route=3 "));
 	httpd_set_token(h, "two");
 	assert_int_equal(raws(port, "GET /v1/status HTTP/1.1\r\n" HDRS
 	    "Authorization: Bearer one\r\n\r\n", out, sizeof(out)), 401);
