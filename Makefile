@@ -72,7 +72,13 @@ $(BUILD)/hoist-scaler: $(BUILD)/scaler/scaler_main.o $(BUILD)/libhoist.a
 $(BUILD)/hoist-deploy: $(BUILD)/deploy/deploy_main.o $(BUILD)/libhoist.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libhoist.a
+# Every unit test links the helpers in tests/lib/ (the fixture loader).
+# fixture.o gets the absolute path of this tree's tests/fixtures, so a test
+# binary finds its fixtures from any folder (see tests/lib/fixture.h).
+TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
+$(BUILD)/tests/lib/fixture.o: ALL_CFLAGS += -DHOIST_FIXTURES_DIR='"$(CURDIR)/tests/fixtures"'
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_LIB_OBJ) $(BUILD)/libhoist.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
@@ -80,11 +86,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%_main.o $(BUILD)/libhoist.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# Unit tests run from the top folder; fixtures are found through HOIST_SHARED
-# (../shared by default) and tests/fixtures.
-HOIST_SHARED ?= $(abspath ../shared)
-export HOIST_SHARED
-
+# Unit tests read their fixtures from tests/fixtures/ only (tests/lib/fixture.h).
 unit: $(TEST_BIN)
 	@tests/run-unit.sh $(TEST_BIN)
 

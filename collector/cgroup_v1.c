@@ -1,7 +1,7 @@
 /*
  * cgroup_v1.c — the files read per container on a cgroup v1 (or hybrid)
  * host, one parser each.  Relative path: the same under every controller
- * (docker/<id>, mesos/<id>, ...).  Sample formats: ../shared/fixtures/
+ * (docker/<id>, mesos/<id>, ...).  Sample formats: tests/fixtures/
  * cgroup/v1-sample/ and the kernel's cgroup-v1 documentation.
  */
 #include <stddef.h>

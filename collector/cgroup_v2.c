@@ -2,7 +2,7 @@
  * cgroup_v2.c — the files read per container on a unified (cgroup v2)
  * host.  Relative path under the unified mount: system.slice/docker-<id>
  * .scope, docker/<id>, mesos/<id> ...  Formats: the kernel's
- * Documentation/admin-guide/cgroup-v2.rst and ../shared/fixtures/cgroup/
+ * Documentation/admin-guide/cgroup-v2.rst and tests/fixtures/cgroup/
  * v2-sample/.
  */
 #include <stddef.h>

@@ -5,7 +5,7 @@
  * Two halves:
  *  - marathon_decode.c: pure functions.  App id rules, URL building, and
  *    decoders that turn one documented reply body into plain structs
- *    (shapes as in $HOIST_SHARED/fixtures/marathon/).  No I/O.
+ *    (shapes as in tests/fixtures/marathon/).  No I/O.
  *  - marathon.c: the client.  One struct marathon owns one http_client
  *    (keep-alive) and the credentials; it is not thread-safe: one owner.
  *

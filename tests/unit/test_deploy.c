@@ -16,6 +16,7 @@
 
 #include "common/util.h"
 #include "deploy/deploy.h"
+#include "tests/lib/fixture.h"
 
 static void
 test_image_parse(void **state)
@@ -180,15 +181,11 @@ test_render_errors(void **state)
 static void
 test_strip(void **state)
 {
-	const char *shared = getenv("HOIST_SHARED");
-	char path[1024], *text = NULL, *app, *out = NULL;
-	size_t len;
+	char *text, *app, *out = NULL;
 	cJSON *root, *j;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/fixtures/marathon/"
-	    "v2_app_get_with_tasks.json", shared != NULL ? shared : "../shared");
-	assert_int_equal(read_file(path, 1u << 20, &text, &len), 0);
+	text = fixture_read("marathon/v2_app_get_with_tasks.json", NULL);
 	root = cJSON_Parse(text);
 	app = cJSON_PrintUnformatted(cJSON_GetObjectItem(root, "app"));
 	assert_int_equal(deploy_strip_definition(app, strlen(app), &out), 0);

@@ -26,20 +26,18 @@
 #include "common/http.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "tests/lib/fixture.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
+/* tests/fixtures/docker/<name>; the caller frees. */
 static char *
 load_fixture(const char *name, size_t *len)
 {
-	const char *shared = getenv("HOIST_SHARED");
-	char path[1024];
-	char *data = NULL;
+	char rel[512];
 
-	snprintf(path, sizeof(path), "%s/fixtures/docker/%s",
-	    shared ? shared : "../shared", name);
-	assert_int_equal(read_file(path, 1 << 22, &data, len), 0);
-	return data;
+	snprintf(rel, sizeof(rel), "docker/%s", name);
+	return fixture_read(rel, len);
 }
 
 static const char *

@@ -5,7 +5,7 @@
  * element ends at a separator not preceded by a backslash; measurements
  * unescape "\," and "\ "; tag keys, tag values and field keys also "\=";
  * string fields "\"" and "\\".  The reader is first checked against every
- * case of InfluxDB's own parse tests ($HOIST_SHARED/fixtures/influxdb/
+ * case of InfluxDB's own parse tests (tests/fixtures/influxdb/
  * parse_cases_points_test_1x.json), then our builder's output is read
  * back with it.  Then exact bytes: the documentation's special-characters
  * example, number forms, rollbacks.
@@ -25,6 +25,7 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "sinks/lp.h"
+#include "tests/lib/fixture.h"
 
 /* ---- a reader of line protocol, as InfluxDB 1.x parses it ------------ */
 
@@ -178,25 +179,21 @@ lpr_parse(const char *s, size_t len, struct lpr_point *pt)
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/* tests/fixtures/influxdb/<rel>; the caller frees. */
 static char *
-shared_file(const char *rel, size_t *len)
+influx_fixture(const char *rel, size_t *len)
 {
-	const char *shared = getenv("HOIST_SHARED");
-	char path[1024];
-	char *data = NULL;
+	char path[512];
 
-	snprintf(path, sizeof(path), "%s/fixtures/influxdb/%s",
-	    shared ? shared : "../shared", rel);
-	if (read_file(path, 1 << 20, &data, len) != 0)
-		fail_msg("cannot read fixture %s", path);
-	return data;
+	snprintf(path, sizeof(path), "influxdb/%s", rel);
+	return fixture_read(path, len);
 }
 
 static cJSON *
-shared_json(const char *rel)
+influx_json(const char *rel)
 {
 	size_t len;
-	char *s = shared_file(rel, &len);
+	char *s = influx_fixture(rel, &len);
 	cJSON *j = cJSON_Parse(s);
 
 	free(s);
@@ -272,7 +269,7 @@ check_point(const struct lpr_point *pt, const cJSON *c, const char *what)
 static void
 test_reader_matches_influxdb(void **state)
 {
-	cJSON *all = shared_json("parse_cases_points_test_1x.json");
+	cJSON *all = influx_json("parse_cases_points_test_1x.json");
 	const cJSON *c;
 	struct lpr_point pt;
 	int n = 0;
@@ -293,7 +290,7 @@ test_reader_matches_influxdb(void **state)
 static void
 test_build_parse_cases(void **state)
 {
-	cJSON *all = shared_json("parse_cases_points_test_1x.json");
+	cJSON *all = influx_json("parse_cases_points_test_1x.json");
 	const cJSON *c, *it;
 	struct lpr_point pt;
 	struct buf b;
@@ -339,11 +336,11 @@ test_build_parse_cases(void **state)
 static void
 test_doc_special_chars(void **state)
 {
-	cJSON *want = shared_json(
+	cJSON *want = influx_json(
 	    "line_protocol_v1_doc_special_chars.expected.json");
 	const cJSON *it;
 	size_t len;
-	char *lp_text = shared_file("line_protocol_v1_doc_special_chars.lp",
+	char *lp_text = influx_fixture("line_protocol_v1_doc_special_chars.lp",
 	    &len);
 	struct buf b;
 	struct lp p;

@@ -2,7 +2,7 @@
  * test_marathon.c — marathon/marathon.{c,h}.
  *
  * Part 1 (pure): the decoders against every Marathon fixture in
- * $HOIST_SHARED/fixtures/marathon/ (values asserted, not just "parsed"),
+ * tests/fixtures/marathon/ (values asserted, not just "parsed"),
  * hostile JSON, the app id rule and URL building.
  *
  * Part 2 (client): the client against tests/marathon_standin.py, started
@@ -35,24 +35,20 @@
 #include "common/http.h"
 #include "common/util.h"
 #include "marathon/marathon.h"
+#include "tests/lib/fixture.h"
 
 extern char **environ;
 
 /* --- fixture helpers -------------------------------------------------- */
 
+/* tests/fixtures/marathon/<name>; the caller frees. */
 static char *
 fixture(const char *name, size_t *len)
 {
-	const char *shared = getenv("HOIST_SHARED");
-	char path[1024];
-	char *data = NULL;
+	char rel[512];
 
-	if (shared == NULL)
-		shared = "../shared";
-	snprintf(path, sizeof(path), "%s/fixtures/marathon/%s", shared, name);
-	if (read_file(path, 1u << 20, &data, len) != 0)
-		fail_msg("cannot read fixture %s: %s", path, strerror(errno));
-	return data;
+	snprintf(rel, sizeof(rel), "marathon/%s", name);
+	return fixture_read(rel, len);
 }
 
 /* --- part 1: ids and URLs --------------------------------------------- */
