@@ -22,10 +22,8 @@ kill -STOP "$DOCKERD_PID"
 	--listen none --output "file:$OUT" 2>"$DOCKER_TMP/err" &
 CPID=$!
 # sweeps_at_least N: the file holds N sweeps (one hoist_collector line each).
-sweeps_at_least() {
-	[ "$(grep -c '^hoist_collector' "$OUT" 2>/dev/null)" -ge "$1" ]
-}
-sweeps_now() { grep -c '^hoist_collector' "$OUT" 2>/dev/null || echo 0; }
+sweeps_now() { count_lines "$OUT" '^hoist_collector'; }
+sweeps_at_least() { [ "$(sweeps_now)" -ge "$1" ]; }
 # While Docker hangs: 5 sweeps (more than the 1 s Docker timeout each).
 wait_for 30 "5 sweeps while Docker hangs" sweeps_at_least 5 || fail "the sweep stalled while Docker hangs"
 $LPQ "$OUT" container_mem usage container_name="$ID" >/dev/null || fail "no points named by id while Docker hangs"

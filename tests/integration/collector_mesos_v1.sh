@@ -10,6 +10,7 @@ set -u
 top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN="$top/${BUILD:-build}/hoist-collector"
 LPQ="python3 $top/tests/lib/lpq.py"
+. "$top/tests/lib/wait.sh"
 CTRLS="cpu cpuacct memory pids blkio"
 [ -d /sys/fs/cgroup/cpuacct ] || { echo "FAIL: no cgroup v1 cpuacct hierarchy on this host"; exit 1; }
 U=$(cat /proc/sys/kernel/random/uuid)
@@ -37,8 +38,9 @@ cgexec -g "cpu,cpuacct,memory,pids,blkio:/mesos/$U" \
 	env MARATHON_APP_ID=/shop/batch MESOS_TASK_ID=shop_batch.4711 \
 	sh -c 'while :; do :; done' &
 LOOP=$!
-sleep 2
-grep -q "$LOOP" "/sys/fs/cgroup/cpuacct/mesos/$U/cgroup.procs" || fail "the loop is not in the cgroup"
+wait_for 10 "the loop (pid $LOOP) in /mesos/$U" \
+	file_has "/sys/fs/cgroup/cpuacct/mesos/$U/cgroup.procs" "^$LOOP\$" ||
+	fail "the loop is not in the cgroup"
 
 "$BIN" --once --interval 2 --docker none --listen none --output "file:$T/out.lp" 2>"$T/err" || fail "collector exit"
 cat "$T/err"

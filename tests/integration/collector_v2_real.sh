@@ -14,6 +14,7 @@ set -u
 top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN="$top/${BUILD:-build}/hoist-collector"
 LPQ="python3 $top/tests/lib/lpq.py"
+. "$top/tests/lib/wait.sh"
 U2=/sys/fs/cgroup/unified
 [ -f "$U2/cgroup.controllers" ] || { echo "FAIL: no cgroup2 tree at $U2"; exit 1; }
 U=$(cat /proc/sys/kernel/random/uuid)
@@ -33,8 +34,9 @@ fail() { echo "FAIL: $*"; exit 1; }
 mkdir -p "$U2/mesos/$U/leaf" || fail "mkdir"
 sh -c "echo \$\$ > $U2/mesos/$U/leaf/cgroup.procs && exec env MARATHON_APP_ID=/v2/app MESOS_TASK_ID=v2_app.1 sh -c 'while :; do :; done'" &
 LOOP=$!
-sleep 1
-grep -q . "$U2/mesos/$U/leaf/cgroup.procs" || fail "the loop is not in the leaf"
+wait_for 10 "the loop (pid $LOOP) in the leaf" \
+	file_has "$U2/mesos/$U/leaf/cgroup.procs" "^$LOOP\$" ||
+	fail "the loop is not in the leaf"
 "$BIN" --once --interval 2 --docker none --listen none --cgroup-root "$U2" \
 	--output "file:$T/out.lp" 2>"$T/err" || fail "collector exit $?"
 cat "$T/err"

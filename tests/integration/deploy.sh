@@ -16,6 +16,7 @@
 # config gives exit 2.
 : "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${BUILD:=build}"
+. "$HOIST_TOP/tests/lib/wait.sh"
 DEPLOY="$HOIST_TOP/$BUILD/hoist-deploy"
 T=$(mktemp -d /tmp/hoist-deploy-test.XXXXXX)
 SP=""
@@ -34,11 +35,8 @@ bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
 python3 "$HOIST_TOP/tests/marathon_standin.py" --port-file "$T/port" \
 	--user ops --password s3cret --deploy-delay 0.3 >/dev/null 2>"$T/standin.err" &
 SP=$!
-i=0
-while [ ! -s "$T/port" ]; do
-	i=$((i + 1)); [ $i -lt 100 ] || { echo "stand-in did not start"; cat "$T/standin.err"; exit 1; }
-	sleep 0.05
-done
+wait_for 10 "the stand-in's port file" test -s "$T/port" ||
+	{ echo "stand-in did not start"; cat "$T/standin.err"; exit 1; }
 B="http://127.0.0.1:$(cat "$T/port")"
 
 CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -85,8 +85,7 @@ spool_used() { [ "$(segments "$1")" -gt 0 ]; }
 # Sweeps in the file output FILE: one container_cpu cpu-total line per
 # container (3) per sweep.
 sweeps() {
-	_c=$(grep -c '^container_cpu,.*,cpu=cpu-total ' "$1" 2>/dev/null)
-	echo $(( ${_c:-0} / 3 ))
+	echo $(( $(count_lines "$1" '^container_cpu,.*,cpu=cpu-total ') / 3 ))
 }
 sweeps_at_least() { [ "$(sweeps "$1")" -ge "$2" ]; }
 

@@ -25,6 +25,9 @@
 #   file_has FILE ERE             a line of FILE matches ERE
 #   pid_gone PID                  process PID no longer runs (or is a zombie)
 #   port_open PORT [HOST]         a TCP connect to HOST (127.0.0.1) succeeds
+# and a counter for them:
+#   count_lines FILE [ERE]        prints the number of lines (matching ERE);
+#                                 0 for a missing file
 
 : "${WAIT_FOR_INTERVAL:=0.1}"
 
@@ -65,14 +68,19 @@ wait_for() {
 	return 1
 }
 
-lines_at_least() {
-	if [ $# -ge 3 ]; then
-		_la=$(grep -cE -- "$3" "$1" 2>/dev/null)
+count_lines() {
+	if [ $# -ge 2 ]; then
+		_cl=$(grep -cE -- "$2" "$1" 2>/dev/null)
 	else
-		_la=$(wc -l <"$1" 2>/dev/null)
+		_cl=$(wc -l <"$1" 2>/dev/null)
 	fi
-	echo "$1: ${_la:-0} lines${3:+ matching $3}, want >= $2"
-	[ "${_la:-0}" -ge "$2" ]
+	echo "${_cl:-0}"
+}
+
+lines_at_least() {
+	if [ $# -ge 3 ]; then _la=$(count_lines "$1" "$3"); else _la=$(count_lines "$1"); fi
+	echo "$1: $_la lines${3:+ matching $3}, want >= $2"
+	[ "$_la" -ge "$2" ]
 }
 
 file_has() {
