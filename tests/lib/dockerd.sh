@@ -13,6 +13,15 @@
 # dockerd_start installs EXIT and INT/TERM/HUP/PIPE traps that call
 # dockerd_stop; a test that sets its own trap must call dockerd_stop from it.
 
+# wait_for (tests/lib/wait.sh): the tests set HOIST_TOP or top.
+. "${HOIST_TOP:-$top}/tests/lib/wait.sh"
+
+# dockerd answers, or has exited (then the wait ends and the caller says so).
+dockerd_up() {
+	kill -0 "$DOCKERD_PID" 2>/dev/null || { echo "dockerd exited"; return 0; }
+	$DOCKER version
+}
+
 dockerd_start() {
 	DOCKER_TMP=$(mktemp -d /tmp/hoist-dockerd.XXXXXX)
 	DOCKER_SOCK="$DOCKER_TMP/docker.sock"
@@ -24,15 +33,11 @@ dockerd_start() {
 		--containerd-namespace "$ns" --containerd-plugins-namespace "${ns}p" \
 		>"$DOCKER_TMP/dockerd.log" 2>&1 &
 	DOCKERD_PID=$!
-	i=0
-	while ! $DOCKER version >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 120 ] || ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
-			echo "dockerd did not start:"; tail -20 "$DOCKER_TMP/dockerd.log"
-			return 1
-		fi
-		sleep 0.25
-	done
+	if ! wait_for 30 "dockerd to answer on $DOCKER_SOCK" dockerd_up ||
+	    ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
+		echo "dockerd did not start:"; tail -20 "$DOCKER_TMP/dockerd.log"
+		return 1
+	fi
 	trap dockerd_stop EXIT
 	# A signal (Ctrl-C, a closed pipe) must clean up too: dash
 	# runs no EXIT trap when a signal ends it.
@@ -52,10 +57,7 @@ dockerd_stop() {
 	ids=$($DOCKER ps -aq 2>/dev/null)
 	[ -z "$ids" ] || $DOCKER rm -f $ids >/dev/null 2>&1
 	kill "$DOCKERD_PID" 2>/dev/null
-	i=0
-	while kill -0 "$DOCKERD_PID" 2>/dev/null && [ $i -lt 60 ]; do
-		sleep 0.25; i=$((i + 1))
-	done
+	wait_for 15 "dockerd to exit after SIGTERM" pid_gone "$DOCKERD_PID" 2>/dev/null
 	kill -9 "$DOCKERD_PID" 2>/dev/null
 	# containerd-shim processes of this namespace, if any survived.
 	pkill -f "containerd-shim.*-namespace hoist$$" 2>/dev/null
