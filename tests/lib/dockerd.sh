@@ -22,12 +22,48 @@ dockerd_up() {
 	$DOCKER version
 }
 
+# The cgroup v1 hierarchies this process belongs to (/proc/self/cgroup)
+# that are not mounted in its mount namespace, one a line ("hugetlb",
+# "net_cls,net_prio").  Normally none.  They appear when a program in
+# another mount namespace (a systemd in a container or chroot) mounts a
+# controller the host never mounted: the hierarchy then exists for every
+# process, and containerd, which looks each listed controller up in its own
+# mountinfo, fails every stats call ("cannot find cgroup mount destination";
+# `docker stats` shows 0).
+dockerd_unmounted_controllers() {
+	while IFS=: read -r _id _ctrls _path; do
+		case $_ctrls in ''|name=*) continue ;; esac
+		# mountinfo: after " - " come fstype, source and the options.
+		sed -n 's/.* - cgroup [^ ]* //p' /proc/self/mountinfo |
+			tr ',' '\n' | grep -qx -- "${_ctrls%%,*}" || echo "$_ctrls"
+	done </proc/self/cgroup
+}
+
 dockerd_start() {
 	DOCKER_TMP=$(mktemp -d /tmp/hoist-dockerd.XXXXXX)
 	DOCKER_SOCK="$DOCKER_TMP/docker.sock"
 	DOCKER="docker -H unix://$DOCKER_SOCK"
 	ns="hoist$$"
-	dockerd --data-root "$DOCKER_TMP/data" --exec-root "$DOCKER_TMP/exec" \
+	# With such hierarchies (see above), run dockerd in a mount namespace
+	# of its own where they are mounted (under $DOCKER_TMP/cg), so its
+	# stats work; it goes away with dockerd.  Otherwise run it as is.
+	set --
+	for _c in $(dockerd_unmounted_controllers); do set -- "$@" "$_c"; done
+	if [ $# -gt 0 ]; then
+		echo "dockerd.sh: cgroup hierarchies not mounted here: $*;" \
+			"dockerd gets its own mount namespace with them"
+		set -- unshare -m --propagation private sh -c '
+			d=$1; shift
+			while [ "$1" != -- ]; do
+				mkdir -p "$d/$1" && mount -t cgroup -o "$1" cgroup "$d/$1" || exit 1
+				shift
+			done
+			shift
+			exec "$@"' sh "$DOCKER_TMP/cg" "$@" -- dockerd
+	else
+		set -- dockerd
+	fi
+	"$@" --data-root "$DOCKER_TMP/data" --exec-root "$DOCKER_TMP/exec" \
 		--pidfile "$DOCKER_TMP/dockerd.pid" -H "unix://$DOCKER_SOCK" \
 		--iptables=false --ip6tables=false --bridge=none \
 		--containerd-namespace "$ns" --containerd-plugins-namespace "${ns}p" \
