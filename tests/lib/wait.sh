@@ -72,7 +72,7 @@ count_lines() {
 	if [ $# -ge 2 ]; then
 		_cl=$(grep -cE -- "$2" "$1" 2>/dev/null)
 	else
-		_cl=$(wc -l <"$1" 2>/dev/null)
+		_cl=$( { wc -l <"$1"; } 2>/dev/null)
 	fi
 	echo "${_cl:-0}"
 }
