@@ -31,10 +31,12 @@
 
 : "${WAIT_FOR_INTERVAL:=0.1}"
 
-# Milliseconds on the system clock (GNU date; dash does 64-bit arithmetic).
+# Milliseconds on a monotonic clock (the uptime, in 10 ms steps): a step
+# of the wall clock cannot end or stretch a wait.
 wait_now_ms() {
-	_wn=$(date +%s%N)
-	echo $((_wn / 1000000))
+	read -r _wn _ </proc/uptime
+	_wf_frac=${_wn#*.}
+	echo $(( ${_wn%.*} * 1000 + ${_wf_frac#0} * 10 ))
 }
 
 # "12" or "2.5" seconds -> milliseconds.
