@@ -5,14 +5,8 @@
  * deploy_render() (a definition file), deploy_conf_parse() (the config
  * file) and deploy_docker_registry_auth() (a Docker config.json).
  *
- * Not built by `make`; build and run by hand:
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
- *       -I. -I/usr/include/cjson tests/fuzz/fuzz_marathon.c \
- *       marathon/marathon_decode.c deploy/deploy.c deploy/deploy_conf.c \
- *       deploy/deploy_docker.c common/util.c common/buf.c common/http.c \
- *       common/log.c -lcjson -lcurl -lm -o build/fuzz_marathon
- *   build/fuzz_marathon -max_total_time=60 -max_len=4096
+ * Built by `make fuzz` (build-fuzz/fuzz_marathon), run by `make fuzz-smoke`;
+ * the unit run replays tests/fuzz/corpus/marathon/ through it.
  */
 #include <stddef.h>
 #include <stdint.h>
