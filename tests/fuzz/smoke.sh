@@ -16,8 +16,15 @@
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 fail="" total=0
-work=$(mktemp -d) || exit 1
-trap 'rm -rf "$work"' EXIT INT TERM
+# FUZZ_WORK=DIR keeps what the runs found (DIR/<target>/) and their logs
+# (DIR/<target>.log) for a longer campaign; by default both are thrown away.
+if [ -n "${FUZZ_WORK:-}" ]; then
+	work=$FUZZ_WORK
+	mkdir -p "$work" || exit 1
+else
+	work=$(mktemp -d) || exit 1
+	trap 'rm -rf "$work"' EXIT INT TERM
+fi
 
 # Prints the -key=value flags of a target's .options file.
 options() {
@@ -45,12 +52,15 @@ for t in "$@"; do
 	[ -n "$runs" ] || runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n 1)
 	[ -n "$runs" ] || runs=0
 	total=$((total + runs))
+	# Edges covered ("cov:") and features ("ft:") at the end of the run.
+	cov=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -n 1 |
+		sed -n 's/.*cov: \([0-9]*\) ft: \([0-9]*\).*/cov \1, ft \2/p')
 	if [ "$rc" -ne 0 ]; then
 		echo "fuzz-smoke $t: FAILED (exit $rc) after $runs executions; input in $art/"
 		grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -n 20
 		fail="$fail $t"
 	else
-		echo "fuzz-smoke $t: $runs executions in ${FUZZ_SECONDS}s, no crash"
+		echo "fuzz-smoke $t: $runs executions in ${FUZZ_SECONDS}s, ${cov:-cov ?}, no crash"
 	fi
 done
 echo "fuzz-smoke: $total executions, $(($# - $(echo $fail | wc -w))) passed, $(echo $fail | wc -w) failed"
