@@ -8,6 +8,8 @@
 #   make valgrind        unit tests under valgrind (memcheck, leaks are errors)
 #   make bench           benchmarks (see bench/)
 #   make install         PREFIX=/usr/local DESTDIR=
+#   make fuzz            build every libFuzzer harness (clang) in build-fuzz/
+#   make fuzz-smoke      run each harness FUZZ_SECONDS (20) on its corpus
 
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
@@ -26,9 +28,11 @@ ifeq ($(CI),true)
 WARN      += -Werror
 endif
 OPT       ?= -O2 -g
+# gcc leaves float-cast-overflow (a double converted to an integer type
+# that cannot hold it) out of -fsanitize=undefined; clang includes it.
 ifeq ($(SANITIZE),1)
-OPT       := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDSAN     := -fsanitize=address,undefined
+OPT       := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDSAN     := -fsanitize=address,undefined,float-cast-overflow
 BUILD     ?= build-san
 else
 BUILD     ?= build
@@ -46,11 +50,19 @@ PROGS     := $(if $(wildcard collector/collector_main.c),hoist-collector) \
              $(if $(wildcard deploy/deploy_main.c),hoist-deploy)
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Fuzz harnesses: tests/fuzz/fuzz_<target>.c defines LLVMFuzzerTestOneInput;
+# its seeds (and every input that ever crashed) are in
+# tests/fuzz/corpus/<target>/.  The unit run replays each corpus through the
+# harness built with $(CC) and tests/fuzz/replay.c (see docs/fuzzing.md).
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 BENCH_SRC := $(wildcard bench/*_main.c)
 BENCH_BIN := $(BENCH_SRC:bench/%_main.c=$(BUILD)/bench/%)
 
 .SECONDARY:
-.PHONY: all test unit integration valgrind bench install clean check-banned
+.PHONY: all test unit integration valgrind bench install clean check-banned \
+	fuzz fuzz-smoke
 all: $(PROGS:%=$(BUILD)/%) $(PROGS)
 
 # Convenience links in the top folder so ./hoist-collector works after make.
@@ -82,21 +94,57 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_LIB_OBJ) $(BUILD)/libhoist.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
+$(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(BUILD)/libhoist.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(BUILD)/bench/%: $(BUILD)/bench/%_main.o $(BUILD)/libhoist.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Unit tests read their fixtures from tests/fixtures/ only (tests/lib/fixture.h).
-unit: $(TEST_BIN)
-	@tests/run-unit.sh $(TEST_BIN)
+# The fuzz corpora are replayed through every harness built with the
+# ordinary compiler.
+unit: $(TEST_BIN) $(REPLAY_BIN)
+	@tests/run-unit.sh $(TEST_BIN) $(REPLAY_BIN)
 
 integration: all
 	@BUILD=$(BUILD) tests/run-integration.sh
 
 test: unit integration check-banned
 
-valgrind: $(TEST_BIN)
-	@VALGRIND=1 tests/run-unit.sh $(TEST_BIN)
+valgrind: $(TEST_BIN) $(REPLAY_BIN)
+	@VALGRIND=1 tests/run-unit.sh $(TEST_BIN) $(REPLAY_BIN)
+
+# libFuzzer builds: the library again with clang and coverage
+# instrumentation (fuzzer-no-link) in its own folder, each harness linked
+# with libFuzzer's main.  Per-target options (max_len, dict) are in
+# tests/fuzz/fuzz_<target>.options; tests/fuzz/smoke.sh reads them.
+FUZZ_CC    ?= clang-14
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 $(FUZZ_SAN) \
+              -fsanitize=fuzzer-no-link -I. $(PKG_CFLAGS) $(CFLAGS)
+FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BIN   := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/libhoist.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libhoist.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+fuzz: $(FUZZ_BIN)
+
+fuzz-smoke: $(FUZZ_BIN)
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(or $(FUZZ_SECONDS),20) \
+		tests/fuzz/smoke.sh $(FUZZ_TARGETS)
 
 bench: all $(BENCH_BIN)
 	@BUILD=$(BUILD) bench/run.sh
@@ -119,6 +167,9 @@ install: all
 	cp -R grafana/. $(DESTDIR)$(DATADIR)/grafana/
 
 clean:
-	rm -rf build build-san $(PROGS)
+	rm -rf build build-san build-fuzz $(PROGS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+ifneq ($(filter fuzz fuzz-smoke,$(MAKECMDGOALS)),)
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+endif

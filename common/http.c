@@ -97,9 +97,9 @@ on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* Header lines arrive one at a time, with their CRLF. */
-static size_t
-on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+/* Header lines arrive one at a time, with their CRLF (see http.h). */
+size_t
+http_on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct http_response *r = userdata;
 	size_t n = size * nmemb, vlen;
@@ -197,7 +197,7 @@ http_do(struct http_client *c, const struct http_request *req,
 	    req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 3000L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, resp);
 	if (req->unix_socket != NULL)
 		curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, req->unix_socket);

@@ -358,6 +358,11 @@ metrics(struct rest *a, struct reply *rp)
 	    "# TYPE hoist_scaler_metric_fetch_errors_total counter\n"
 	    "hoist_scaler_metric_fetch_errors_total %llu\n",
 	    (unsigned long long)atomic_load(&s->metric_fetch_errors));
+	buf_printf(&b, "# HELP hoist_scaler_metric_invalid_total "
+	    "Task metric figures rejected: not a number from 0 to 1000 %%.\n"
+	    "# TYPE hoist_scaler_metric_invalid_total counter\n"
+	    "hoist_scaler_metric_invalid_total %llu\n",
+	    (unsigned long long)atomic_load(&s->metric_invalid));
 	buf_printf(&b, "# HELP hoist_scaler_api_requests_total REST "
 	    "requests.\n# TYPE hoist_scaler_api_requests_total counter\n"
 	    "hoist_scaler_api_requests_total %llu\n",
