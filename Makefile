@@ -7,13 +7,14 @@
 #   make SANITIZE=1 test the same under ASan+UBSan
 #   make valgrind        unit tests under valgrind (memcheck, leaks are errors)
 #   make bench           benchmarks (see bench/)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (MANDIR=$(PREFIX)/share/man)
 
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 DATADIR   ?= $(PREFIX)/share/hoist
+MANDIR    ?= $(PREFIX)/share/man
 
 CC        ?= cc
 PKGS      := libcurl libmicrohttpd libcjson zlib libsystemd
@@ -115,6 +116,10 @@ install: all
 		chmod 0644 "$(DESTDIR)$(UNITDIR)/$${f#systemd/}" || exit 1; done
 	for f in systemd/*.conf.example; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(SYSCONFDIR)/hoist/ || true; done
 	cp -R grafana/. $(DESTDIR)$(DATADIR)/grafana/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
 	rm -rf build build-san $(PROGS)
