@@ -7,6 +7,8 @@
 #   make SANITIZE=1 test the same under ASan+UBSan
 #   make valgrind        unit tests under valgrind (memcheck, leaks are errors)
 #   make bench           benchmarks (see bench/)
+#   make check-man       man pages: mandoc lint, and in step with the code
+#   make check-docs      no link to a missing document
 #   make install         PREFIX=/usr/local DESTDIR= (MANDIR=$(PREFIX)/share/man)
 
 PREFIX    ?= /usr/local
@@ -51,7 +53,8 @@ BENCH_SRC := $(wildcard bench/*_main.c)
 BENCH_BIN := $(BENCH_SRC:bench/%_main.c=$(BUILD)/bench/%)
 
 .SECONDARY:
-.PHONY: all test unit integration valgrind bench install clean check-banned
+.PHONY: all test unit integration valgrind bench install clean check-banned \
+	check-man check-docs
 all: $(PROGS:%=$(BUILD)/%) $(PROGS)
 
 # Convenience links in the top folder so ./hoist-collector works after make.
@@ -104,6 +107,19 @@ check-banned:
 	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|gets|atoi|atol)[[:space:]]*\(' \
 		$$(find common sinks collector marathon scaler deploy tests bench -name '*.[ch]') \
 		|| { echo "banned string function (see STYLE)"; exit 1; }
+
+# The man pages must lint clean (any mandoc message at warning level or
+# above fails) and must list exactly the options and keys the programs
+# have (man/check-keys.py; see docs/testing.md).
+MAN_PAGES := $(wildcard man/*.1 man/*.5 man/*.8)
+check-man: all
+	mandoc -Tlint -Wwarning $(MAN_PAGES)
+	python3 man/check-keys.py --build $(BUILD)
+
+# No reference to a missing document: docs/*.md named in the sources, and
+# the links (with their anchors) of README.md and docs/.
+check-docs:
+	python3 tests/check_doc_refs.py .
 
 # Units in systemd/ name the binary and config paths as @BINDIR@ and
 # @SYSCONFDIR@; install fills them in.

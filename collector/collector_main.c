@@ -1,8 +1,8 @@
 /*
  * collector_main.c — hoist-collector: the per-host agent.
  *
- *   hoist-collector [-c FILE] [-n] [--once] [--interval SEC] [--output SPEC]...
- *                   [--docker URL] [--cgroup-root DIR] ...
+ *   hoist-collector [-hnv] [-c FILE] [-i SEC] [-l ADDR:PORT] [-o SPEC]...
+ *                   [--once] [--KEY VALUE]...
  *
  * Every flag is also a config-file key (common/conf.h).  Runs until SIGTERM
  * or SIGINT; SIGHUP reopens file outputs (logrotate).  --once takes two
@@ -332,10 +332,15 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		return 2;
 	}
+	if (cli.dump_keys) {
+		conf_dump_keys(opts, nopts, stdout);
+		return 0;
+	}
 	if (cli.help) {
-		conf_usage(opts, nopts, "hoist-collector", "[-c FILE] [-n] "
-		    "[--once] [--interval SEC] [--output SPEC]... [--docker URL] "
-		    "[--cgroup-root DIR] [options]", stdout);
+		/* Mirrors the SYNOPSIS of man/hoist-collector.8. */
+		conf_usage(opts, nopts, "hoist-collector", "[-hnv] [-c FILE] "
+		    "[-i SEC] [-l ADDR:PORT] [-o SPEC]... [--once] "
+		    "[--KEY VALUE]...", stdout);
 		return 0;
 	}
 	log_set_verbosity(LOGL_INFO + cli.verbose);

@@ -214,6 +214,7 @@ out:
 }
 
 #define MAX_LONGOPTS 192
+#define OPT_DUMP_KEYS 999   /* below the table's 1000 + i */
 
 /*
  * "--percpu no" as well as "--percpu=no" and plain "--percpu": after a
@@ -243,7 +244,7 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 	int c, idx;
 
 	memset(cli, 0, sizeof(*cli));
-	if (2 * nopts + 4 > MAX_LONGOPTS) {
+	if (2 * nopts + 5 > MAX_LONGOPTS) {
 		snprintf(err, errlen, "internal: too many options");
 		return -1;
 	}
@@ -276,6 +277,8 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 	lo[k++] = (struct option){ "config", required_argument, NULL, 'c' };
 	lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
 	lo[k++] = (struct option){ "check", no_argument, NULL, 'n' };
+	lo[k++] = (struct option){ "dump-config-keys", no_argument, NULL,
+	    OPT_DUMP_KEYS };
 	lo[k] = (struct option){ NULL, 0, NULL, 0 };
 
 	/* Pass 1: only -c / -n / -h / -v, so the file loads first. */
@@ -287,6 +290,7 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 		case 'n': cli->check_only = 1; break;
 		case 'h': cli->help = 1; break;
 		case 'v': cli->verbose++; break;
+		case OPT_DUMP_KEYS: cli->dump_keys = cli->help = 1; break;
 		case '?':
 			snprintf(err, errlen, "unknown or incomplete option "
 			    "'%.64s' (see --help)", argv[optind - 1]);
@@ -303,7 +307,7 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 		    argv[optind]);
 		return -1;
 	}
-	if (cli->help)
+	if (cli->help || cli->dump_keys)
 		return 0;
 	if (cli->config_path == NULL && default_config != NULL &&
 	    access(default_config, F_OK) == 0)
@@ -390,4 +394,37 @@ conf_table_append(struct conf_opt *dst, size_t *dn, size_t dmax,
 		(*dn)++;
 	}
 	return 0;
+}
+
+static const char *
+type_name(enum conf_type t)
+{
+	switch (t) {
+	case CONF_STR:    return "string";
+	case CONF_INT:    return "integer";
+	case CONF_DOUBLE: return "number";
+	case CONF_BOOL:   return "boolean";
+	case CONF_LIST:   return "list";
+	}
+	return "?";
+}
+
+void
+conf_dump_keys(const struct conf_opt *opts, size_t nopts, void *stream)
+{
+	FILE *f = stream;
+	size_t i;
+
+	for (i = 0; i < nopts; i++) {
+		const struct conf_opt *o = &opts[i];
+		int bounded = o->type == CONF_INT || o->type == CONF_DOUBLE;
+
+		fprintf(f, "%s\t%s\t%s\t", o->name, type_name(o->type),
+		    o->defval != NULL && o->defval[0] != '\0' ? o->defval :
+		    "-");
+		if (bounded)
+			fprintf(f, "%.15g\t%.15g\n", o->min, o->max);
+		else
+			fprintf(f, "-\t-\n");
+	}
 }

@@ -2,8 +2,8 @@
  * scaler_main.c — hoist-scaler: scaling rules over REST, applied to
  * Marathon apps.
  *
- *   hoist-scaler [-c FILE] [-n] --listen ADDR:PORT --marathon URL
- *                --state-dir DIR [--interval SEC] [--dry-run] [options]
+ *   hoist-scaler [-hnv] [-c FILE] [-i SEC] [-l ADDR:PORT] [-m URL]
+ *                [-o SPEC]... [-s DIR] [--dry-run] [--KEY VALUE]...
  *
  * Every flag is also a config-file key (common/conf.h).  Runs until
  * SIGTERM or SIGINT; SIGHUP reloads the configuration (the command line
@@ -382,10 +382,15 @@ run(int argc, char **argv)
 		log_warnx("%s", err);
 		return 2;
 	}
+	if (cli.dump_keys) {
+		conf_dump_keys(opts, nopts, stdout);
+		return 0;
+	}
 	if (cli.help) {
-		conf_usage(opts, nopts, "hoist-scaler", "[-c FILE] [-n] "
-		    "--listen ADDR:PORT --marathon URL --state-dir DIR "
-		    "[--interval SEC] [--dry-run] [options]", stdout);
+		/* Mirrors the SYNOPSIS of man/hoist-scaler.8. */
+		conf_usage(opts, nopts, "hoist-scaler", "[-hnv] [-c FILE] "
+		    "[-i SEC] [-l ADDR:PORT] [-m URL] [-o SPEC]... [-s DIR] "
+		    "[--dry-run] [--KEY VALUE]...", stdout);
 		return 0;
 	}
 	log_set_verbosity(LOGL_INFO + cli.verbose);
