@@ -64,10 +64,10 @@ int  conf_load_file(const struct conf_opt *opts, size_t nopts,
 	void *settings, const char *path, char *err, size_t errlen);
 /*
  * Parse argv (getopt_long, built from the table).  The program-level flags
- * -c FILE, -n, -h, -v and the hidden --dump-config-keys are handled here
- * too and reported through the out-parameters (--dump-config-keys sets
- * both dump_keys and help, so a program that does not know the flag
- * prints its usage and exits instead of running); the file named by -c (or `default_config`
+ * -c FILE, -n, -h, -v and --version are handled here too and reported
+ * through the out-parameters; so is the hidden --dump-config-keys, when it
+ * is the only argument (it sets both dump_keys and help, so a program that
+ * does not know it prints its usage and exits instead of running); the file named by -c (or `default_config`
  * when it exists and no -c is given) is loaded before the other flags are
  * applied.  Returns 0, or -1 with err set (usage error or config error).
  */
