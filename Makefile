@@ -6,10 +6,10 @@
 #   make unit            unit tests only
 #   make SANITIZE=1 test the same under ASan+UBSan
 #   make valgrind        unit tests under valgrind (memcheck, leaks are errors)
-#   make bench           benchmarks (see bench/)
 #   make check-man       man pages: mandoc lint, and in step with the code
 #   make check-docs      no link to a missing document
-#   make install         PREFIX=/usr/local DESTDIR= (MANDIR=$(PREFIX)/share/man)
+#   make bench           benchmarks (see bench/)
+#   make install         PREFIX=/usr/local DESTDIR=
 
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
@@ -53,8 +53,7 @@ BENCH_SRC := $(wildcard bench/*_main.c)
 BENCH_BIN := $(BENCH_SRC:bench/%_main.c=$(BUILD)/bench/%)
 
 .SECONDARY:
-.PHONY: all test unit integration valgrind bench install clean check-banned \
-	check-man check-docs
+.PHONY: all test unit integration valgrind bench install clean check-banned
 all: $(PROGS:%=$(BUILD)/%) $(PROGS)
 
 # Convenience links in the top folder so ./hoist-collector works after make.
@@ -112,6 +111,7 @@ check-banned:
 # above fails) and must list exactly the options and keys the programs
 # have (man/check-keys.py; see docs/testing.md).
 MAN_PAGES := $(wildcard man/*.1 man/*.5 man/*.8)
+.PHONY: check-man check-docs
 check-man: all
 	mandoc -Tlint -Wwarning $(MAN_PAGES)
 	python3 man/check-keys.py --build $(BUILD)
