@@ -452,7 +452,8 @@ type_name(enum conf_type t)
 }
 
 void
-conf_dump_keys(const struct conf_opt *opts, size_t nopts, void *stream)
+conf_dump_keys(const struct conf_opt *opts, size_t nopts, const char *scope,
+    void *stream)
 {
 	FILE *f = stream;
 	size_t i;
@@ -465,8 +466,11 @@ conf_dump_keys(const struct conf_opt *opts, size_t nopts, void *stream)
 		    o->defval != NULL && o->defval[0] != '\0' ? o->defval :
 		    "-");
 		if (bounded)
-			fprintf(f, "%.15g\t%.15g\n", o->min, o->max);
+			fprintf(f, "%.15g\t%.15g", o->min, o->max);
 		else
-			fprintf(f, "-\t-\n");
+			fprintf(f, "-\t-");
+		if (scope != NULL)
+			fprintf(f, "\t%s", scope);
+		fputc('\n', f);
 	}
 }

@@ -94,10 +94,13 @@ void conf_usage(const struct conf_opt *opts, size_t nopts,
 /*
  * Print every key of the table, one line each, tab-separated:
  * "name type default min max" (type: string, integer, number, boolean,
- * list; "-" for no default and for the bounds of a type without any).
- * The hidden flag --dump-config-keys prints this, so that `make
- * check-man` can hold the man pages to the code (man/check-keys.sh).
+ * list; "-" for no default and for the bounds of a type without any),
+ * followed by a sixth field `scope` when it is not NULL (e.g. "section"
+ * for the keys of a config file's sections).  The hidden flag
+ * --dump-config-keys prints this, so that `make check-man` can hold the
+ * man pages to the code (man/check-keys.py).
  */
-void conf_dump_keys(const struct conf_opt *opts, size_t nopts, void *stream);
+void conf_dump_keys(const struct conf_opt *opts, size_t nopts,
+	const char *scope, void *stream);
 
 #endif

@@ -7,13 +7,15 @@ For each program it compares what the code has with what the pages say,
 both ways, and prints one line per difference naming the key or flag,
 the program and the page:
 
-  keys   The configuration keys the program declares: for hoist-collector
-         and hoist-scaler the conf_opt table, printed by the hidden flag
-         --dump-config-keys ("name<TAB>type<TAB>default<TAB>min<TAB>max");
-         for hoist-deploy the same flag when the program knows it, else the
-         keys deploy/deploy_conf.c compares (strcmp(k, "KEY")).
+  keys   The configuration keys the program declares: its conf_opt
+         tables, printed by the hidden flag --dump-config-keys
+         ("name<TAB>type<TAB>default<TAB>min<TAB>max[<TAB>scope]"; a key
+         with a scope, e.g. "section", belongs to "PROGRAM[scope]"); for
+         hoist-deploy, while it has no table, the keys
+         deploy/deploy_conf.c compares (strcmp(k, "KEY")).
          Each must be an ".It Cm KEY" item of man/hoist.conf.5 inside a
-         list marked ".\\" check-keys: PROGRAM ..." for that program, and
+         list marked ".\\" check-keys: PROGRAM ..." (or PROGRAM[scope])
+         for that program, and
          must appear in the program's own page (as ".It Fl -KEY" or
          ".It Cm KEY"); and the other way round.  When the table gives the
          type, range and default, the line after ".It Cm KEY" in
@@ -67,28 +69,33 @@ def run(argv):
     return p.stdout.decode("utf-8", "replace"), p.returncode
 
 
-def dump_keys(binary):
-    """{key: (type, default, min, max)} from --dump-config-keys, or None."""
+def dump_keys(binary, prog):
+    """{scope: {key: (type, default, min, max)}} from --dump-config-keys,
+    or None.  The scope is the program ("hoist-deploy"), or for keys
+    printed with a sixth field the program and that field
+    ("hoist-deploy[section]"), as the check-keys markers name them."""
     out, _ = run([binary, "--dump-config-keys"])
     if out is None:
         return None
     keys = {}
     for line in out.splitlines():
         f = line.split("\t")
-        if len(f) == 5:
-            keys[f[0]] = tuple(f[1:])
+        if len(f) in (5, 6):
+            scope = prog if len(f) == 5 else "%s[%s]" % (prog, f[5])
+            keys.setdefault(scope, {})[f[0]] = tuple(f[1:5])
     return keys or None
 
 
-def deploy_source_keys(top):
-    """hoist-deploy's keys as deploy/deploy_conf.c compares them."""
+def deploy_source_keys(top, prog):
+    """hoist-deploy's keys as deploy/deploy_conf.c compares them (before it
+    has a conf_opt table): names only."""
     path = os.path.join(top, "deploy", "deploy_conf.c")
     try:
         text = open(path, encoding="utf-8").read()
     except OSError:
         return None
     keys = re.findall(r'strcmp\(\s*k\s*,\s*"([a-z0-9_]+)"\s*\)', text)
-    return {k: None for k in keys} or None
+    return {prog: {k: None for k in keys}} if keys else None
 
 
 def help_text(binary):
@@ -190,9 +197,9 @@ def check_program(top, build, conf_keys, prog, page, has_table):
     if not os.access(binary, os.X_OK):
         err("%s: %s is not built (run make first)" % (prog, binary))
         return
-    keys = dump_keys(binary)
+    keys = dump_keys(binary, prog)
     if keys is None and not has_table:
-        keys = deploy_source_keys(top)
+        keys = deploy_source_keys(top, prog)
     text = read_page(top, page)
     fl, cm = page_items(text)
     if keys is None:
@@ -200,33 +207,37 @@ def check_program(top, build, conf_keys, prog, page, has_table):
             "printed none: does its main() handle cli.dump_keys?)"
             % (prog, binary))
     else:
-        check_keys(prog, page, has_table, keys, conf_keys.get(prog, {}),
-                   fl, cm)
+        scopes = set(keys) | set(s for s in conf_keys
+                                 if s == prog or s.startswith(prog + "["))
+        for scope in sorted(scopes):
+            check_keys(prog, scope, page, keys.get(scope, {}),
+                       conf_keys.get(scope, {}), fl, cm)
+        every = set(k for scope in keys.values() for k in scope)
+        for k in sorted(cm - every):
+            err("%s: man/%s documents key '%s', which the code does not "
+                "have" % (prog, page, k))
     check_flags(top, prog, page, binary, fl)
 
 
-def check_keys(prog, page, has_table, keys, documented, fl, cm):
-    """Keys of the code against hoist.conf(5) and the program's page."""
+def check_keys(prog, scope, page, keys, documented, fl, cm):
+    """Keys of one scope of the code against hoist.conf(5) and the
+    program's page."""
     for k in sorted(keys):
         if k not in documented:
             err("%s: key '%s' is in the code but not in man/%s (the "
-                "'check-keys: %s' list)" % (prog, k, CONF_PAGE, prog))
+                "'check-keys: %s' list)" % (prog, k, CONF_PAGE, scope))
         elif keys[k] is not None:
             want = expected_line(*keys[k])
             if documented[k] != want:
                 err("%s: key '%s': man/%s says '%s', the code says '%s'"
-                    % (prog, k, CONF_PAGE, documented[k], want))
+                    % (scope, k, CONF_PAGE, documented[k], want))
         if norm("--" + k) not in fl and k not in cm:
             err("%s: key '%s' is in the code but not in man/%s (want "
                 "'.It Fl -%s' or '.It Cm %s')" % (prog, k, page,
                                                   k.replace("_", "-"), k))
     for k in sorted(set(documented) - set(keys)):
-        err("%s: man/%s documents key '%s', which the code does not have"
-            % (prog, CONF_PAGE, k))
-    for k in sorted(cm - set(keys)):
-        if not has_table:
-            err("%s: man/%s documents key '%s', which the code does not have"
-                % (prog, page, k))
+        err("%s: man/%s documents key '%s' (the 'check-keys: %s' list), "
+            "which the code does not have" % (prog, CONF_PAGE, k, scope))
 
 
 def check_flags(top, prog, page, binary, fl):
