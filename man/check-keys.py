@@ -20,7 +20,8 @@ the program and the page:
          ".It Cm KEY"); and the other way round.  When the table gives the
          type, range and default, the line after ".It Cm KEY" in
          hoist.conf(5) must state them ("Integer from 1 to 3600; default
-         30.", "Boolean; default no.", "String; no default.", ...).
+         30.", "Boolean; default no.", "String; no default.", ...; a
+         remark in parentheses may precede the final period).
   flags  Every option the program's --help lists must be an ".It Fl" item
          of its page, and every ".It Fl" option of the page must be in
          --help (--version excepted: the pages name it before every build
@@ -192,6 +193,16 @@ def expected_line(kind, default, lo, hi):
     return "%s; %s." % (head, "default %s" % d if d is not None else "no default")
 
 
+def line_states(line, want):
+    """Does the line after ".It Cm KEY" state `want` ("Integer from 1 to
+    3600; default 30.")?  A parenthesised remark may come before the final
+    period: "String; default . (the current folder)."."""
+    if line == want:
+        return True
+    head = want[:-1]
+    return line.startswith(head + " (") and line.endswith(").")
+
+
 def check_program(top, build, conf_keys, prog, page, has_table):
     binary = os.path.join(top, build, prog)
     if not os.access(binary, os.X_OK):
@@ -228,7 +239,7 @@ def check_keys(prog, scope, page, keys, documented, fl, cm):
                 "'check-keys: %s' list)" % (prog, k, CONF_PAGE, scope))
         elif keys[k] is not None:
             want = expected_line(*keys[k])
-            if documented[k] != want:
+            if not line_states(documented[k], want):
                 err("%s: key '%s': man/%s says '%s', the code says '%s'"
                     % (scope, k, CONF_PAGE, documented[k], want))
         if norm("--" + k) not in fl and k not in cm:
