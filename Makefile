@@ -6,6 +6,8 @@
 #   make unit            unit tests only
 #   make SANITIZE=1 test the same under ASan+UBSan
 #   make valgrind        unit tests under valgrind (memcheck, leaks are errors)
+#   make check-man       man pages: mandoc lint, and in step with the code
+#   make check-docs      no link to a missing document
 #   make bench           benchmarks (see bench/)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make fuzz            build every libFuzzer harness (clang) in build-fuzz/
@@ -16,6 +18,7 @@ BINDIR    ?= $(PREFIX)/bin
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 DATADIR   ?= $(PREFIX)/share/hoist
+MANDIR    ?= $(PREFIX)/share/man
 
 CC        ?= cc
 PKGS      := libcurl libmicrohttpd libcjson zlib libsystemd
@@ -154,6 +157,20 @@ check-banned:
 		$$(find common sinks collector marathon scaler deploy tests bench -name '*.[ch]') \
 		|| { echo "banned string function (see STYLE)"; exit 1; }
 
+# The man pages must lint clean (any mandoc message at warning level or
+# above fails) and must list exactly the options and keys the programs
+# have (man/check-keys.py; see docs/testing.md).
+MAN_PAGES := $(wildcard man/*.1 man/*.5 man/*.8)
+.PHONY: check-man check-docs
+check-man: all
+	mandoc -Tlint -Wwarning $(MAN_PAGES)
+	python3 man/check-keys.py --build $(BUILD)
+
+# No reference to a missing document: docs/*.md named in the sources, and
+# the links (with their anchors) of README.md and docs/.
+check-docs:
+	python3 tests/check_doc_refs.py .
+
 # Units in systemd/ name the binary and config paths as @BINDIR@ and
 # @SYSCONFDIR@; install fills them in.
 install: all
@@ -165,6 +182,10 @@ install: all
 		chmod 0644 "$(DESTDIR)$(UNITDIR)/$${f#systemd/}" || exit 1; done
 	for f in systemd/*.conf.example; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(SYSCONFDIR)/hoist/ || true; done
 	cp -R grafana/. $(DESTDIR)$(DATADIR)/grafana/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
 	rm -rf build build-san build-fuzz $(PROGS)

@@ -1,7 +1,7 @@
 /*
  * apijson.h — the JSON bodies of the collector's HTTP API, rendered from
  * the container table into a struct buf.  The shapes are documented field
- * by field in docs/api.md; this is the one place that writes them.
+ * by field in docs/api-collector.md; this is the one place that writes them.
  *
  * Conventions of every body:
  *   - A raw figure the sample does not have (its `have` bit is clear) is

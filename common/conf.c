@@ -365,6 +365,11 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 	static struct cli_table t;    /* getopt keeps pointers into it */
 
 	memset(cli, 0, sizeof(*cli));
+	/* The hidden flag for man/check-keys.py; alone on the line. */
+	if (argc == 2 && strcmp(argv[1], "--dump-config-keys") == 0) {
+		cli->dump_keys = cli->help = 1;
+		return 0;
+	}
 	if (cli_table_build(&t, opts, nopts) != 0) {
 		snprintf(err, errlen, "internal: too many options");
 		return -1;
@@ -431,4 +436,41 @@ conf_table_append(struct conf_opt *dst, size_t *dn, size_t dmax,
 		(*dn)++;
 	}
 	return 0;
+}
+
+static const char *
+type_name(enum conf_type t)
+{
+	switch (t) {
+	case CONF_STR:    return "string";
+	case CONF_INT:    return "integer";
+	case CONF_DOUBLE: return "number";
+	case CONF_BOOL:   return "boolean";
+	case CONF_LIST:   return "list";
+	}
+	return "?";
+}
+
+void
+conf_dump_keys(const struct conf_opt *opts, size_t nopts, const char *scope,
+    void *stream)
+{
+	FILE *f = stream;
+	size_t i;
+
+	for (i = 0; i < nopts; i++) {
+		const struct conf_opt *o = &opts[i];
+		int bounded = o->type == CONF_INT || o->type == CONF_DOUBLE;
+
+		fprintf(f, "%s\t%s\t%s\t", o->name, type_name(o->type),
+		    o->defval != NULL && o->defval[0] != '\0' ? o->defval :
+		    "-");
+		if (bounded)
+			fprintf(f, "%.15g\t%.15g", o->min, o->max);
+		else
+			fprintf(f, "-\t-");
+		if (scope != NULL)
+			fprintf(f, "\t%s", scope);
+		fputc('\n', f);
+	}
 }

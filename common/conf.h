@@ -65,7 +65,9 @@ int  conf_load_file(const struct conf_opt *opts, size_t nopts,
 /*
  * Parse argv (getopt_long, built from the table).  The program-level flags
  * -c FILE, -n, -h, -v and --version are handled here too and reported
- * through the out-parameters; the file named by -c (or `default_config`
+ * through the out-parameters; so is the hidden --dump-config-keys, when it
+ * is the only argument (it sets both dump_keys and help, so a program that
+ * does not know it prints its usage and exits instead of running); the file named by -c (or `default_config`
  * when it exists and no -c is given) is loaded before the other flags are
  * applied.  Returns 0, or -1 with err set (usage error or config error).
  */
@@ -74,6 +76,7 @@ struct conf_cli {
 	int         check_only;    /* -n */
 	int         help;          /* -h / --help */
 	int         verbose;       /* count of -v */
+	int         dump_keys;     /* --dump-config-keys (hidden) */
 };
 int  conf_parse_args(const struct conf_opt *opts, size_t nopts,
 	void *settings, int argc, char **argv, const char *default_config,
@@ -88,5 +91,16 @@ int  conf_table_append(struct conf_opt *dst, size_t *dn, size_t dmax,
 /* Print the usage text generated from the table. */
 void conf_usage(const struct conf_opt *opts, size_t nopts,
 	const char *progname, const char *synopsis, void *stream);
+/*
+ * Print every key of the table, one line each, tab-separated:
+ * "name type default min max" (type: string, integer, number, boolean,
+ * list; "-" for no default and for the bounds of a type without any),
+ * followed by a sixth field `scope` when it is not NULL (e.g. "section"
+ * for the keys of a config file's sections).  The hidden flag
+ * --dump-config-keys prints this, so that `make check-man` can hold the
+ * man pages to the code (man/check-keys.py).
+ */
+void conf_dump_keys(const struct conf_opt *opts, size_t nopts,
+	const char *scope, void *stream);
 
 #endif

@@ -42,6 +42,8 @@ startup_begin(const struct startup *s, void *settings, size_t size,
 		log_warnx("%s", err);
 		return STARTUP_EXIT_USAGE;
 	}
+	if (cli->dump_keys)
+		return startup_dump_keys(s);
 	if (cli->help) {
 		conf_usage(s->opts, s->nopts, s->progname, s->synopsis, stdout);
 		return 0;
@@ -50,6 +52,13 @@ startup_begin(const struct startup *s, void *settings, size_t size,
 	if (http_global_init() != 0)
 		fatalx("libcurl initialisation failed");
 	return -1;
+}
+
+int
+startup_dump_keys(const struct startup *s)
+{
+	conf_dump_keys(s->opts, s->nopts, NULL, stdout);
+	return 0;
 }
 
 int

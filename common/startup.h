@@ -53,6 +53,9 @@ int  startup_load(const struct startup *s, void *settings, size_t size,
 int  startup_begin(const struct startup *s, void *settings, size_t size,
 	char *hostname, size_t hostlen, int argc, char **argv,
 	struct conf_cli *cli);
+/* --dump-config-keys: print the program's keys (conf_dump_keys()) on
+ * stdout; returns 0, the exit code. */
+int  startup_dump_keys(const struct startup *s);
 /* Log a configuration error as "FILE: message" (or just the message when
  * no file was read); returns STARTUP_EXIT_USAGE. */
 int  startup_config_error(const struct conf_cli *cli, const char *err);

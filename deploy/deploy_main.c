@@ -1,5 +1,6 @@
 /*
- * deploy_main.c — the hoist-deploy command line.  See docs/deploy.md.
+ * deploy_main.c — the hoist-deploy command line.  See docs/deploy.md;
+ * the usage text mirrors the SYNOPSIS of man/hoist-deploy.1.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -78,6 +79,7 @@ usage(FILE *f)
 "  --rollback-on-failure  on a timeout, put the previous version back\n"
 "  --force                deploy even if a deployment is in progress\n"
 "  --json                 print a JSON summary on stdout\n"
+"  -h, --help             this text\n"
 "\n"
 "Exit: 0 deployed, 2 bad input, 3 refused confirmation, 4 deployment in\n"
 "progress, 5 Marathon error, 6 timeout, 7 rolled back, 8 image/registry\n"
