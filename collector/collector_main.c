@@ -463,9 +463,10 @@ main(int argc, char **argv)
 {
 	static struct agent ag;       /* large: off the stack */
 	struct conf_opt opts[OPTS_MAX];
-	struct startup su = { "hoist-collector", "[-c FILE] [-n] [--once] "
-	    "[--interval SEC] [--output SPEC]... [--docker URL] "
-	    "[--cgroup-root DIR] [options]", DEFAULT_CONFIG, opts, 0 };
+	struct startup su = { .progname = "hoist-collector",
+	    .synopsis = "[-c FILE] [-n] [--once] [--interval SEC] "
+	    "[--output SPEC]... [--docker URL] [--cgroup-root DIR] [options]",
+	    .default_config = DEFAULT_CONFIG, .opts = opts };
 	struct conf_cli cli;
 	char err[1024];
 	long flush_ms = 0;

@@ -60,11 +60,13 @@ deploy_name_valid(const char *name)
 {
 	size_t i;
 
-	if (name == NULL || !is_lower_alnum((unsigned char)name[0]))
+	if (name == NULL || !(is_lower_alnum((unsigned char)name[0]) ||
+	    (name[0] >= 'A' && name[0] <= 'Z') || name[0] == '_'))
 		return 0;
 	for (i = 0; name[i] != '\0'; i++) {
 		int c = (unsigned char)name[i];
-		if (!is_lower_alnum(c) && c != '-' && c != '_')
+		if (!is_lower_alnum(c) && !(c >= 'A' && c <= 'Z') && c != '-' &&
+		    c != '_' && c != '.')
 			return 0;
 	}
 	return i < DEPLOY_NAME_MAX;

@@ -464,9 +464,10 @@ main(int argc, char **argv)
 {
 	static struct daemon d;       /* large: off the stack */
 	struct conf_opt opts[OPTS_MAX];
-	struct startup su = { "hoist-scaler", "[-c FILE] [-n] "
-	    "--listen ADDR:PORT --marathon URL --state-dir DIR "
-	    "[--interval SEC] [--dry-run] [options]", DEFAULT_CONFIG, opts, 0 };
+	struct startup su = { .progname = "hoist-scaler",
+	    .synopsis = "[-c FILE] [-n] --listen ADDR:PORT --marathon URL "
+	    "--state-dir DIR [--interval SEC] [--dry-run] [options]",
+	    .default_config = DEFAULT_CONFIG, .opts = opts };
 	struct conf_cli cli;
 	sigset_t set;
 	char err[1024];
