@@ -11,7 +11,8 @@
  *    clock, no globals: tested with tables of cases.
  *
  *  - docker.c: a cache of container_meta by Docker id, filled by a
- *    background thread that owns the only HTTP client.  The sweep calls
+ *    background thread that owns the only Docker API client
+ *    (common/docker_api.c, shared with hoist-deploy).  The sweep calls
  *    docker_lookup() and docker_find_mesos(), which never wait on Docker:
  *    they copy out what is cached under one mutex (held for a copy, never
  *    for I/O) and queue unknown ids for the thread.  Each container is
