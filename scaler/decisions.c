@@ -8,6 +8,7 @@
 
 #include <cJSON.h>
 
+#include "common/rfc3339.h"
 #include "common/util.h"
 #include "scaler/decisions.h"
 #include "sinks/lp.h"
@@ -167,14 +168,11 @@ void *
 decisions_to_cjson(const struct policy_decision *dec)
 {
 	cJSON *o = cJSON_CreateObject();
-	char ts[32];
-	struct tm tm;
-	time_t t = (time_t)dec->time_s;
+	char ts[RFC3339_MAX];
 
 	if (o == NULL)
 		return NULL;
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rfc3339_format(ts, sizeof(ts), dec->time_s * 1000000000, 0);
 	cJSON_AddStringToObject(o, "time", ts);
 	cJSON_AddNumberToObject(o, "time_s", (double)dec->time_s);
 	cJSON_AddStringToObject(o, "app_id", dec->app_id);

@@ -11,7 +11,8 @@
  *       -I. -I/usr/include/cjson tests/fuzz/fuzz_marathon.c \
  *       marathon/marathon_decode.c deploy/deploy.c deploy/deploy_conf.c \
  *       deploy/deploy_docker.c common/util.c common/buf.c common/http.c \
- *       common/log.c -lcjson -lcurl -lm -o build/fuzz_marathon
+ *       common/log.c common/conf.c common/docker_api.c \
+ *       -lcjson -lcurl -lm -o build/fuzz_marathon
  *   build/fuzz_marathon -max_total_time=60 -max_len=4096
  */
 #include <stddef.h>
