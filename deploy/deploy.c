@@ -196,11 +196,12 @@ check_id(cJSON *root, const char *file, char app_id[MARATHON_ID_MAX],
 		snprintf(err, errlen, "%s: /id: must be a string", file);
 		return -1;
 	}
-	if (!marathon_id_valid(id->valuestring, why, sizeof(why))) {
+	if (marathon_id_normalize(id->valuestring, app_id, MARATHON_ID_MAX, why,
+	    sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: /id: %s", file, why);
 		return -1;
 	}
-	return marathon_id_canonical(id->valuestring, app_id, MARATHON_ID_MAX);
+	return 0;
 }
 
 static int
