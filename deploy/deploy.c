@@ -146,23 +146,6 @@ deploy_image_parse(const char *ref, struct deploy_image *out, char *err,
 
 /* --- the definition ------------------------------------------------------ */
 
-/* Line and column (1-based) of byte `off` in text. */
-static void
-line_col(const char *text, size_t off, long *line, long *col)
-{
-	size_t i;
-
-	*line = 1;
-	*col = 1;
-	for (i = 0; i < off; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else
-			(*col)++;
-	}
-}
-
 static cJSON *
 object_at(cJSON *parent, const char *key, const char *file, const char *path,
     char *err, size_t errlen)
@@ -240,13 +223,13 @@ deploy_render(const char *file, const char *text, size_t len,
 	}
 	root = cJSON_ParseWithOpts(text, &end, 1);
 	if (root == NULL) {
-		long line, col;
+		unsigned line, col;
 		const char *at = cJSON_GetErrorPtr();
 		size_t off = at != NULL && at >= text && at <= text + len ?
 		    (size_t)(at - text) : len;
 
-		line_col(text, off, &line, &col);
-		snprintf(err, errlen, "%s: line %ld, column %ld: not valid JSON",
+		text_line_col(text, off, &line, &col);
+		snprintf(err, errlen, "%s: line %u, column %u: not valid JSON",
 		    file, line, col);
 		goto out;
 	}

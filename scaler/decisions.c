@@ -2,6 +2,7 @@
  * decisions.c — see decisions.h.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -59,20 +60,8 @@ decisions_capacity(const struct decisions *d)
 static long
 find_last(const struct decisions *d, const char *app_id)
 {
-	size_t lo = 0, hi = d->nlast;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(d->last[mid].app_id, app_id);
-
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -(long)lo - 1;
+	return str_bsearch(d->last, d->nlast, sizeof(d->last[0]),
+	    offsetof(struct policy_decision, app_id), app_id);
 }
 
 static void

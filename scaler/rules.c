@@ -414,23 +414,6 @@ rules_from_cjson(const void *json, const char *path_app_id, struct rule *r,
 	return rules_validate(r, err);
 }
 
-/* Line and column (1-based) of byte `off` in text. */
-static void
-position(const char *text, size_t off, unsigned *line, unsigned *col)
-{
-	size_t i;
-
-	*line = 1;
-	*col = 1;
-	for (i = 0; i < off; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else
-			(*col)++;
-	}
-}
-
 int
 rules_from_json(const char *text, size_t len, const char *path_app_id,
     struct rule *r, struct rules_error *err)
@@ -451,7 +434,7 @@ rules_from_json(const char *text, size_t len, const char *path_app_id,
 
 		if (off > len)
 			off = len;
-		position(text, off, &line, &col);
+		text_line_col(text, off, &line, &col);
 		snprintf(err->error, sizeof(err->error), "invalid JSON at "
 		    "line %u column %u (byte %zu)", line, col, off);
 		err->field[0] = '\0';
