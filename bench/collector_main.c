@@ -226,13 +226,15 @@ spawn_collector(const struct bench *b, const char *output, const char *flag,
 	_exit(127);
 }
 
-/* Raise *max to the "KEY: N kB" value of line, in MB. */
+/* Raise *max to the value of a "KEY: N kB" line, in MB. */
 static void
-peak_kb(const char *line, const char *fmt, double *max)
+peak_kb(const char *line, const char *key, double *max)
 {
+	size_t n = strlen(key);
 	long kb;
 
-	if (sscanf(line, fmt, &kb) == 1 && kb / 1024.0 > *max)
+	if (strncmp(line, key, n) == 0 && line[n] == ':' &&
+	    sscanf(line + n + 1, "%ld kB", &kb) == 1 && kb / 1024.0 > *max)
 		*max = kb / 1024.0;
 }
 
@@ -248,17 +250,17 @@ sample_memory(struct bench *b, pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if ((f = fopen(path, "re")) != NULL) {
 		while (fgets(line, sizeof(line), f) != NULL) {
-			peak_kb(line, "VmHWM: %ld kB", &b->rss_mb);
-			peak_kb(line, "VmRSS: %ld kB", &b->rss_mb);
-			peak_kb(line, "RssAnon: %ld kB", &b->anon_mb);
-			peak_kb(line, "RssFile: %ld kB", &b->file_mb);
+			peak_kb(line, "VmHWM", &b->rss_mb);
+			peak_kb(line, "VmRSS", &b->rss_mb);
+			peak_kb(line, "RssAnon", &b->anon_mb);
+			peak_kb(line, "RssFile", &b->file_mb);
 		}
 		fclose(f);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
 	if ((f = fopen(path, "re")) != NULL) {
 		while (fgets(line, sizeof(line), f) != NULL)
-			peak_kb(line, "Pss_File: %ld kB", &b->pss_file_mb);
+			peak_kb(line, "Pss_File", &b->pss_file_mb);
 		fclose(f);
 	}
 }

@@ -1,6 +1,7 @@
 /*
  * docker_api.c — see docker_api.h.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,15 +120,27 @@ docker_api_call(struct docker_api *a, const char *method, const char *path,
 	return http_do(a->http, &req, resp);
 }
 
-/* 0, or -1 with resp saying why when snprintf() did not fit. */
-static int
-path_fits(int n, struct http_response *resp)
+/* docker_api_call() on a path made from fmt; HTTP_E_OTHER (resp says
+ * why) when it does not fit DOCKER_API_PATH_MAX. */
+static enum http_result __attribute__((format(printf, 6, 7)))
+call_path(struct docker_api *a, const char *method, const char *header,
+    const struct docker_api_limits *lim, struct http_response *resp,
+    const char *fmt, ...)
 {
-	if (n >= 0 && (size_t)n < DOCKER_API_PATH_MAX)
-		return 0;
-	resp->status = 0;
-	str_copy(resp->error, "request path too long", sizeof(resp->error));
-	return -1;
+	char path[DOCKER_API_PATH_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		resp->status = 0;
+		str_copy(resp->error, "request path too long",
+		    sizeof(resp->error));
+		return HTTP_E_OTHER;
+	}
+	return docker_api_call(a, method, path, header, lim, resp);
 }
 
 enum http_result
@@ -142,24 +155,14 @@ enum http_result
 docker_api_inspect(struct docker_api *a, const char *id,
     const struct docker_api_limits *lim, struct http_response *resp)
 {
-	char path[DOCKER_API_PATH_MAX];
-
-	if (path_fits(snprintf(path, sizeof(path), "/containers/%s/json", id),
-	    resp) != 0)
-		return HTTP_E_OTHER;
-	return docker_api_call(a, "GET", path, NULL, lim, resp);
+	return call_path(a, "GET", NULL, lim, resp, "/containers/%s/json", id);
 }
 
 enum http_result
 docker_api_image_inspect(struct docker_api *a, const char *ref,
     const struct docker_api_limits *lim, struct http_response *resp)
 {
-	char path[DOCKER_API_PATH_MAX];
-
-	if (path_fits(snprintf(path, sizeof(path), "/images/%s/json", ref),
-	    resp) != 0)
-		return HTTP_E_OTHER;
-	return docker_api_call(a, "GET", path, NULL, lim, resp);
+	return call_path(a, "GET", NULL, lim, resp, "/images/%s/json", ref);
 }
 
 enum http_result
@@ -167,12 +170,8 @@ docker_api_tag(struct docker_api *a, const char *src, const char *repo,
     const char *tag, const struct docker_api_limits *lim,
     struct http_response *resp)
 {
-	char path[DOCKER_API_PATH_MAX];
-
-	if (path_fits(snprintf(path, sizeof(path), "/images/%s/tag?repo=%s&"
-	    "tag=%s", src, repo, tag), resp) != 0)
-		return HTTP_E_OTHER;
-	return docker_api_call(a, "POST", path, NULL, lim, resp);
+	return call_path(a, "POST", NULL, lim, resp,
+	    "/images/%s/tag?repo=%s&tag=%s", src, repo, tag);
 }
 
 enum http_result
@@ -180,24 +179,16 @@ docker_api_push(struct docker_api *a, const char *repo, const char *tag,
     const char *auth_header, const struct docker_api_limits *lim,
     struct http_response *resp)
 {
-	char path[DOCKER_API_PATH_MAX];
-
-	if (path_fits(snprintf(path, sizeof(path), "/images/%s/push?tag=%s",
-	    repo, tag), resp) != 0)
-		return HTTP_E_OTHER;
-	return docker_api_call(a, "POST", path, auth_header, lim, resp);
+	return call_path(a, "POST", auth_header, lim, resp,
+	    "/images/%s/push?tag=%s", repo, tag);
 }
 
 enum http_result
 docker_api_remove(struct docker_api *a, const char *ref,
     const struct docker_api_limits *lim, struct http_response *resp)
 {
-	char path[DOCKER_API_PATH_MAX];
-
-	if (path_fits(snprintf(path, sizeof(path), "/images/%s?noprune=1",
-	    ref), resp) != 0)
-		return HTTP_E_OTHER;
-	return docker_api_call(a, "DELETE", path, NULL, lim, resp);
+	return call_path(a, "DELETE", NULL, lim, resp, "/images/%s?noprune=1",
+	    ref);
 }
 
 void
