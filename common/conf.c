@@ -173,38 +173,37 @@ split_line(char *line, char **key, char **value, char *err, size_t errlen)
 	return 1;
 }
 
+/* Blanks off both ends, in place. */
+static char *
+trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return str_rtrim(s);
+}
+
 /*
  * "[dc1 prod]" (blanks around allowed, a " #" comment after it too):
- * open the section through sec.  Returns 0 with *base and *sopts set, or
- * -1 with msg.
+ * open the section through sec.  Returns 0 with *base set, or -1 with
+ * msg.
  */
 static int
 open_section(const struct conf_sections *sec, void *settings, char *line,
     void **base, char *msg, size_t msglen)
 {
-	char *p = line, *close;
+	char *p = trim(line), *close = strchr(p, ']'), *after;
 
-	while (*p == ' ' || *p == '\t')
-		p++;
-	close = strchr(p, ']');
 	if (close == NULL) {
 		snprintf(msg, msglen, "a section header is \"[NAME]\"");
 		return -1;
 	}
 	*close = '\0';
-	close++;
-	while (*close == ' ' || *close == '\t')
-		close++;
-	str_rtrim(close);
-	if (*close != '\0' && *close != '#') {
+	after = trim(close + 1);
+	if (*after != '\0' && *after != '#') {
 		snprintf(msg, msglen, "text after the section header");
 		return -1;
 	}
-	p++;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	str_rtrim(p);
-	*base = sec->open(settings, p, msg, msglen);
+	*base = sec->open(settings, trim(p + 1), msg, msglen);
 	return *base != NULL ? 0 : -1;
 }
 
