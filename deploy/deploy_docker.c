@@ -117,13 +117,83 @@ normalize_registry(const char *in, char *out, size_t outlen)
 		str_copy(out, "docker.io", outlen);
 }
 
+/* The credentials of one registry, as found in a config.json. */
+struct creds {
+	const char *user, *pass;   /* borrowed: from the JSON or from plain */
+	char       *plain;         /* owned: decoded "user:password" */
+};
+
+/*
+ * Find `want`'s entry in auths: "auth" (base64 of user:password), else
+ * "username" and "password".  No entry leaves c empty.  -1 with err for
+ * an "auth" that does not decode.
+ */
+static int
+find_creds(const cJSON *root, const char *want, struct creds *c, char *err,
+    size_t errlen)
+{
+	const cJSON *entry, *a, *u, *p;
+	char have[DEPLOY_REF_MAX], *colon;
+
+	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(root,
+	    "auths")) {
+		normalize_registry(entry->string != NULL ? entry->string : "",
+		    have, sizeof(have));
+		if (strcmp(have, want) != 0 || !cJSON_IsObject(entry))
+			continue;
+		a = cJSON_GetObjectItemCaseSensitive(entry, "auth");
+		u = cJSON_GetObjectItemCaseSensitive(entry, "username");
+		p = cJSON_GetObjectItemCaseSensitive(entry, "password");
+		if (cJSON_IsString(a) && a->valuestring[0] != '\0') {
+			c->plain = b64_decode(a->valuestring);
+			colon = c->plain != NULL ? strchr(c->plain, ':') : NULL;
+			if (colon == NULL) {
+				snprintf(err, errlen, "Docker config: auths.%s.auth "
+				    "is not base64 of user:password", entry->string);
+				return -1;
+			}
+			*colon = '\0';
+			c->user = c->plain;
+			c->pass = colon + 1;
+		} else if (cJSON_IsString(u) && cJSON_IsString(p)) {
+			c->user = u->valuestring;
+			c->pass = p->valuestring;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* base64url of {"username","password","serveraddress"} (or "{}"). */
+static char *
+encode_auth(const struct creds *c, const char *server)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *js, *out = NULL;
+
+	if (o == NULL || (c->user != NULL && (cJSON_AddStringToObject(o,
+	    "username", c->user) == NULL || cJSON_AddStringToObject(o,
+	    "password", c->pass) == NULL || cJSON_AddStringToObject(o,
+	    "serveraddress", server) == NULL)))
+		goto out;
+	js = cJSON_PrintUnformatted(o);
+	if (js == NULL)
+		goto out;
+	out = b64_encode((const unsigned char *)js, strlen(js), 1);
+	explicit_bzero(js, strlen(js));
+	free(js);
+out:
+	cJSON_Delete(o);
+	return out;
+}
+
 int
 deploy_docker_registry_auth(const char *config_text, const char *registry,
     char **out, char *err, size_t errlen)
 {
-	cJSON *root = NULL, *auths, *entry, *auth_json = NULL;
-	char want[DEPLOY_REF_MAX], have[DEPLOY_REF_MAX], *plain = NULL, *js;
-	const char *user = NULL, *pass = NULL;
+	struct creds c = { NULL, NULL, NULL };
+	char want[DEPLOY_REF_MAX];
+	cJSON *root = NULL;
 	int rc = -1;
 
 	*out = NULL;
@@ -135,63 +205,19 @@ deploy_docker_registry_auth(const char *config_text, const char *registry,
 			goto out;
 		}
 	}
-	auths = cJSON_GetObjectItemCaseSensitive(root, "auths");
-	cJSON_ArrayForEach(entry, auths) {
-		const cJSON *a, *u, *p;
-
-		normalize_registry(entry->string != NULL ? entry->string : "",
-		    have, sizeof(have));
-		if (strcmp(have, want) != 0 || !cJSON_IsObject(entry))
-			continue;
-		a = cJSON_GetObjectItemCaseSensitive(entry, "auth");
-		u = cJSON_GetObjectItemCaseSensitive(entry, "username");
-		p = cJSON_GetObjectItemCaseSensitive(entry, "password");
-		if (cJSON_IsString(a) && a->valuestring[0] != '\0') {
-			char *colon;
-
-			plain = b64_decode(a->valuestring);
-			colon = plain != NULL ? strchr(plain, ':') : NULL;
-			if (colon == NULL) {
-				snprintf(err, errlen, "Docker config: auths.%s.auth "
-				    "is not base64 of user:password", entry->string);
-				goto out;
-			}
-			*colon = '\0';
-			user = plain;
-			pass = colon + 1;
-		} else if (cJSON_IsString(u) && cJSON_IsString(p)) {
-			user = u->valuestring;
-			pass = p->valuestring;
-		}
-		break;
+	if (find_creds(root, want, &c, err, errlen) != 0)
+		goto out;
+	if ((*out = encode_auth(&c, want)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
 	}
-	auth_json = cJSON_CreateObject();
-	if (auth_json == NULL)
-		goto nomem;
-	if (user != NULL && (cJSON_AddStringToObject(auth_json, "username",
-	    user) == NULL || cJSON_AddStringToObject(auth_json, "password",
-	    pass) == NULL || cJSON_AddStringToObject(auth_json, "serveraddress",
-	    want) == NULL))
-		goto nomem;
-	js = cJSON_PrintUnformatted(auth_json);
-	if (js == NULL)
-		goto nomem;
-	*out = b64_encode((const unsigned char *)js, strlen(js), 1);
-	explicit_bzero(js, strlen(js));
-	free(js);
-	if (*out == NULL)
-		goto nomem;
 	rc = 0;
-	goto out;
-nomem:
-	snprintf(err, errlen, "out of memory");
 out:
-	if (plain != NULL) {
-		explicit_bzero(plain, strlen(plain) + (pass != NULL ?
-		    strlen(pass) + 1 : 0));
-		free(plain);
+	if (c.plain != NULL) {
+		explicit_bzero(c.plain, strlen(c.plain) + (c.pass != NULL ?
+		    strlen(c.pass) + 1 : 0));
+		free(c.plain);
 	}
-	cJSON_Delete(auth_json);
 	cJSON_Delete(root);
 	return rc;
 }
