@@ -20,13 +20,22 @@ UNITDIR   ?= $(PREFIX)/lib/systemd/system
 DATADIR   ?= $(PREFIX)/share/hoist
 MANDIR    ?= $(PREFIX)/share/man
 
-CC        ?= cc
-PKGS      := libcurl libmicrohttpd libcjson zlib libsystemd
+# CC is not set here: GNU make has a default (cc), and `make CC=clang` or
+# CC=clang in the environment replaces it ("CC ?= cc" would do nothing).
+# Both gcc and clang build warning-free with CI=true (-Werror).
+# What each program links (pkg-config names; -l flags after them).
+COLLECTOR_PKGS := libcurl libmicrohttpd libcjson zlib libsystemd
+COLLECTOR_LIBS := -lcgroup -lm -lpthread
+SCALER_PKGS    := libcurl libmicrohttpd libcjson zlib libsystemd
+SCALER_LIBS    := -lm -lpthread
+DEPLOY_PKGS    := libcurl libcjson
+DEPLOY_LIBS    := -lm
+PKGS      := $(sort $(COLLECTOR_PKGS) $(SCALER_PKGS) $(DEPLOY_PKGS))
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS)) -lcgroup -lm -lpthread
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-             -Wformat=2 -Wno-format-nonliteral -Wvla -Wpointer-arith
+             -Wformat=2 -Wvla -Wpointer-arith
 ifeq ($(CI),true)
 WARN      += -Werror
 endif
@@ -41,11 +50,28 @@ else
 BUILD     ?= build
 endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -I. $(PKG_CFLAGS) $(CFLAGS)
-ALL_LDFLAGS := $(LDSAN) $(LDFLAGS)
+# --as-needed: a shared library none of a program's objects uses is not
+# recorded as needed, whatever the list says.
+ALL_LDFLAGS := $(LDSAN) -Wl,--as-needed $(LDFLAGS)
 
-# Every .c below these folders goes into one static library, except the
-# files that hold a program's main(): those are named *_main.c.
-LIB_SRC   := $(filter-out %_main.c,$(wildcard common/*.c sinks/*.c collector/*.c marathon/*.c scaler/*.c deploy/*.c))
+# One static library per folder (every .c except the *_main.c files that
+# hold a program's main()); a program links the folders it uses, so
+# hoist-deploy carries no libcgroup, libmicrohttpd or libsystemd.
+.DEFAULT_GOAL := all
+FOLDERS   := common sinks collector marathon scaler deploy
+define folder_lib
+$(1)_OBJ := $$(patsubst %.c,$$(BUILD)/%.o,$$(filter-out %_main.c,$$(wildcard $(1)/*.c)))
+$$(BUILD)/lib$(1).a: $$($(1)_OBJ)
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach f,$(FOLDERS),$(eval $(call folder_lib,$(f))))
+COLLECTOR_A := $(patsubst %,$(BUILD)/lib%.a,collector sinks common)
+SCALER_A    := $(patsubst %,$(BUILD)/lib%.a,scaler marathon sinks common)
+DEPLOY_A    := $(patsubst %,$(BUILD)/lib%.a,deploy marathon common)
+
+# Tests and benchmarks link everything (libhoist.a: every folder).
+LIB_SRC   := $(filter-out %_main.c,$(wildcard $(FOLDERS:%=%/*.c)))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # A program is built once its main file exists.
 PROGS     := $(if $(wildcard collector/collector_main.c),hoist-collector) \
@@ -80,12 +106,12 @@ $(BUILD)/libhoist.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/hoist-collector: $(BUILD)/collector/collector_main.o $(BUILD)/libhoist.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-$(BUILD)/hoist-scaler: $(BUILD)/scaler/scaler_main.o $(BUILD)/libhoist.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-$(BUILD)/hoist-deploy: $(BUILD)/deploy/deploy_main.o $(BUILD)/libhoist.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/hoist-collector: $(BUILD)/collector/collector_main.o $(COLLECTOR_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(COLLECTOR_PKGS)) $(COLLECTOR_LIBS)
+$(BUILD)/hoist-scaler: $(BUILD)/scaler/scaler_main.o $(SCALER_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(SCALER_PKGS)) $(SCALER_LIBS)
+$(BUILD)/hoist-deploy: $(BUILD)/deploy/deploy_main.o $(DEPLOY_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(DEPLOY_PKGS)) $(DEPLOY_LIBS)
 
 # Every unit test links the helpers in tests/lib/ (the fixture loader).
 # fixture.o gets the absolute path of this tree's tests/fixtures, so a test
@@ -188,7 +214,7 @@ install: all
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -rf build build-san build-fuzz $(PROGS)
+	rm -rf build build-san build-fuzz build-clang $(PROGS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 ifneq ($(filter fuzz fuzz-smoke,$(MAKECMDGOALS)),)

@@ -68,7 +68,4 @@ enum apijson_result apijson_health(const struct container_table *t,
 	int *http_status);
 /* {"error": msg} */
 enum apijson_result apijson_error(struct buf *out, const char *msg);
-/* "2026-11-26T05:07:04.123Z" into dst (at least 32 bytes). */
-void apijson_rfc3339(char *dst, size_t size, int64_t realtime_ns);
-
 #endif

@@ -464,9 +464,10 @@ main(int argc, char **argv)
 	static struct agent ag;       /* large: off the stack */
 	struct conf_opt opts[OPTS_MAX];
 	/* The usage line mirrors the SYNOPSIS of man/hoist-collector.8. */
-	struct startup su = { "hoist-collector", "[-hnv] [-c FILE] [-i SEC] "
+	struct startup su = { .progname = "hoist-collector",
+	    .synopsis = "[-hnv] [-c FILE] [-i SEC] "
 	    "[-l ADDR:PORT] [-o SPEC]... [--once] [--KEY VALUE]...",
-	    DEFAULT_CONFIG, opts, 0 };
+	    .default_config = DEFAULT_CONFIG, .opts = opts };
 	struct conf_cli cli;
 	char err[1024];
 	long flush_ms = 0;

@@ -465,9 +465,11 @@ main(int argc, char **argv)
 	static struct daemon d;       /* large: off the stack */
 	struct conf_opt opts[OPTS_MAX];
 	/* The usage line mirrors the SYNOPSIS of man/hoist-scaler.8. */
-	struct startup su = { "hoist-scaler", "[-hnv] [-c FILE] [-i SEC] "
+	struct startup su = { .progname = "hoist-scaler",
+	    .synopsis = "[-hnv] [-c FILE] [-i SEC] "
 	    "[-l ADDR:PORT] [-m URL] [-o SPEC]... [-s DIR] [--dry-run] "
-	    "[--KEY VALUE]...", DEFAULT_CONFIG, opts, 0 };
+	    "[--KEY VALUE]...",
+	    .default_config = DEFAULT_CONFIG, .opts = opts };
 	struct conf_cli cli;
 	sigset_t set;
 	char err[1024];

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,20 +53,8 @@ state_strerror(enum state_result r)
 static long
 find(const struct state *st, const char *app_id)
 {
-	size_t lo = 0, hi = st->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(st->e[mid].rule.app_id, app_id);
-
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -(long)lo - 1;
+	return str_bsearch(st->e, st->n, sizeof(st->e[0]),
+	    offsetof(struct entry, rule.app_id), app_id);
 }
 
 static int
