@@ -4,7 +4,7 @@
  * (docker_decode_inspect, with every label kept) and of GET
  * /containers/json (docker_decode_list), plus the pieces of them parsed
  * on their own: an image reference (docker_split_image), an RFC 3339 time
- * (docker_parse_time) and the --docker-labels list (docker_labels_parse).
+ * (rfc3339_parse, common/rfc3339.c) and the --docker-labels list (docker_labels_parse).
  *
  * Input: a JSON body; the same bytes, as a string, go to the small
  * parsers.  Checked: a decoded inspection deep-copies and frees cleanly,
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "collector/docker.h"
+#include "common/rfc3339.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -72,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	list(text, size);
 	docker_split_image(text, image, sizeof(image), version,
 	    sizeof(version));
-	(void)docker_parse_time(text, &ns);
+	(void)rfc3339_parse(text, &ns);
 	if (docker_labels_parse(text, &labels, err, sizeof(err)) ==
 	    DOCKER_OK)
 		(void)docker_labels_match(&labels, "MARATHON_APP_ID");

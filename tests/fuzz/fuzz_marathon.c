@@ -4,7 +4,7 @@
  * (app, apps, deployments, deployment result, versions, error bodies),
  * deploy_render() (a definition file), deploy_conf_parse() (the config
  * file) and deploy_docker_registry_auth() (a Docker config.json); and
- * the scaler's reading of a task's startedAt (orch_marathon_parse_time).
+ * the scaler's reading of a task's startedAt (rfc3339_parse, common/rfc3339.c).
  *
  * Built by `make fuzz` (build-fuzz/fuzz_marathon), run by `make fuzz-smoke`;
  * the unit run replays tests/fuzz/corpus/marathon/ through it.
@@ -16,7 +16,7 @@
 
 #include "deploy/deploy.h"
 #include "marathon/marathon.h"
-#include "scaler/orch.h"
+#include "common/rfc3339.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,6 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct deploy_conf *conf;
 	char *out;
 	size_t n;
+	int64_t ns;
 
 	if (text == NULL)
 		return 0;
@@ -40,9 +41,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (marathon_decode_app(text, size, &app, err, sizeof(err)) ==
 	    MARATHON_OK)
 		for (n = 0; n < app.n_tasks; n++)
-			(void)orch_marathon_parse_time(app.tasks[n].started_at);
+			(void)rfc3339_parse(app.tasks[n].started_at, &ns);
 	marathon_app_free(&app);
-	(void)orch_marathon_parse_time(text);
+	(void)rfc3339_parse(text, &ns);
 	if (marathon_decode_apps(text, size, &apps, &n, err, sizeof(err)) ==
 	    MARATHON_OK)
 		marathon_apps_free(apps, n);
