@@ -10,8 +10,9 @@
  *     GET /healthz              {"status": "ok"}; 503 when sweeps stopped
  *
  * HEAD is accepted wherever GET is.  The bodies are written by
- * apijson.c and prom.c; docs/api.md documents them.  With a token file,
- * every path but /healthz needs "Authorization: Bearer <token>".
+ * apijson.c and prom.c; docs/api-collector.md documents them.  With a
+ * token file, every path but /healthz needs "Authorization: Bearer
+ * <token>".
  *
  * Listen, token, TLS, limits and error bodies are the core's
  * (common/httpd.h, docs/http-api.md).
