@@ -200,11 +200,26 @@ class Slowloris:
         self.p.join()
 
 
+CONNECT_MS = []     # how long each measured connect() took
+
+
 def healthz_ms():
+    """GET /healthz on a new connection: (status, total ms)."""
     t0 = time.monotonic()
     try:
-        st, _, _ = req("GET", b"/healthz", auth=False)
-    except OSError:
+        s = connect()
+        CONNECT_MS.append((time.monotonic() - t0) * 1000)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        out = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            out += d
+        s.close()
+        st = int(out.split(b" ")[1]) if out.startswith(b"HTTP/1.") else 0
+    except (OSError, ValueError, IndexError):
         st = 0
     return st, (time.monotonic() - t0) * 1000
 
@@ -219,6 +234,7 @@ def check_slowloris():
     # that slow clients lock out fails every one.
     for window in range(3):
         lat = []
+        del CONNECT_MS[:]
         for _ in range(30):
             st, ms = healthz_ms()
             lat.append(ms if st == 200 else 1e9)
@@ -227,8 +243,10 @@ def check_slowloris():
             time.sleep(0.1)
         lat.sort()
         good = lat[-1] <= 100
-        print("     window %d: /healthz median %.1f ms, max %.1f ms"
-              % (window + 1, lat[len(lat) // 2], lat[-1]), flush=True)
+        print("     window %d: /healthz median %.1f ms, max %.1f ms "
+              "(of which connect() at most %.1f ms)"
+              % (window + 1, lat[len(lat) // 2], lat[-1],
+                 max(CONNECT_MS or [0])), flush=True)
         if good:
             break
     ok(good, "with %d slow clients (%d closed by the server), /healthz "
