@@ -603,10 +603,20 @@ test_live_requests(void **state)
 		    n == 64 ? 200 : 414);
 	}
 	free(req);
-	/* The body cap: declared, and sent in chunks. */
+	/* The body cap: far over it, refused before any body is sent; a
+	 * little over, read and refused (so that the client, still sending,
+	 * gets the 413 rather than a reset); sent in chunks. */
 	assert_int_equal(raws(port, "POST /v1/rules HTTP/1.1\r\n" HDRS
-	    "Content-Length: 65537\r\n\r\n", out, sizeof(out)), 413);
+	    "Content-Length: 1048577\r\n\r\n", out, sizeof(out)), 413);
 	n = 70000;
+	big = malloc(n + 256);
+	assert_non_null(big);
+	i = (size_t)snprintf(big, 256, "POST /v1/rules HTTP/1.1\r\n" HDRS
+	    "Content-Length: %zu\r\n\r\n", n);
+	memset(big + i, 'a', n);
+	assert_int_equal(rawn(port, big, i + n, out, sizeof(out)), 413);
+	assert_non_null(strstr(out, "larger than 65536"));
+	free(big);
 	big = malloc(n + 256);
 	assert_non_null(big);
 	i = (size_t)snprintf(big, 256, "POST /v1/rules HTTP/1.1\r\n" HDRS
