@@ -596,6 +596,14 @@ test_proc_stat(void **state)
 	    -1);
 	assert_int_equal(cgp_proc_stat(L("cpu  18446744073709551616 0 0 0 0 0 0\n"),
 	    100, &total, &ncpu), -1);
+	/* Sums that would wrap instead of counting (issue 9). */
+	assert_int_equal(cgp_proc_stat(L("cpu  18446744073709551615 1 0 0 0 0 "
+	    "0\n"), 100, &total, &ncpu), -1);
+	assert_int_equal(cgp_proc_stat(L("cpu  184467440737095517 0 0 0 0 0 "
+	    "0\n"), 100, &total, &ncpu), -1);
+	assert_int_equal(cgp_proc_stat(L("cpu  18446744073 0 0 0 0 0 0\n"), 100,
+	    &total, &ncpu), 0);
+	assert_true(total == 184467440730000000ULL);
 }
 
 int

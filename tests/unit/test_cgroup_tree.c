@@ -554,7 +554,7 @@ copy_teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static void
+static void __attribute__((format(printf, 1, 2)))
 rm_rf(const char *fmt, ...)
 {
 	char path[512], cmd[600];

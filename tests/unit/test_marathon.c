@@ -121,7 +121,7 @@ test_app_url(void **state)
 		  "https://dcos.example/service/marathon/v2/apps/a/versions" },
 		{ "http://m", "/a", "?force=true", "http://m/v2/apps/a?force=true" },
 	};
-	char out[512], small[20], canon[64];
+	char out[512], small[20], canon[64], err[256];
 	size_t i;
 
 	(void)state;
@@ -139,6 +139,20 @@ test_app_url(void **state)
 	assert_int_equal(marathon_id_canonical("/a/b", canon, sizeof(canon)), 0);
 	assert_string_equal(canon, "/a/b");
 	assert_int_equal(marathon_id_canonical("/a/b", canon, 4), -1);
+	/* One normalizer for rules, REST paths and deploy: a trailing '/'
+	 * is dropped, everything else must be a valid id. */
+	assert_int_equal(marathon_id_canonical("/a/b/", canon, sizeof(canon)),
+	    0);
+	assert_string_equal(canon, "/a/b");
+	assert_int_equal(marathon_id_canonical("a/", canon, sizeof(canon)), 0);
+	assert_string_equal(canon, "/a");
+	assert_int_equal(marathon_id_canonical("/a//", canon, sizeof(canon)),
+	    -1);
+	assert_int_equal(marathon_id_canonical("//", canon, sizeof(canon)), -1);
+	assert_int_equal(marathon_id_canonical("/", canon, sizeof(canon)), -1);
+	assert_int_equal(marathon_id_normalize("/a/B", canon, sizeof(canon),
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "segment 'B'"));
 }
 
 /* --- part 1: fixtures --------------------------------------------------- */

@@ -90,12 +90,15 @@ write_file(const char *path, const char *text)
 	fclose(fp);
 }
 
-static void
-open_sink(struct fx *f, const char *fmt)
+static void __attribute__((format(printf, 2, 3)))
+open_sink(struct fx *f, const char *fmt, ...)
 {
 	char spec[512], err[256] = "";
+	va_list ap;
 
-	snprintf(spec, sizeof(spec), fmt, f->sv.port);
+	va_start(ap, fmt);
+	vsnprintf(spec, sizeof(spec), fmt, ap);
+	va_end(ap);
 	f->s = sink_open(spec, &f->o, err, sizeof(err));
 	if (f->s == NULL)
 		fail_msg("sink_open %s: %s", spec, err);
@@ -130,7 +133,7 @@ test_v2_exact(void **state)
 	snprintf(path, sizeof(path), "%s/token", f->tmp);
 	write_file(path, "s3cr3t-T0ken==\n");
 	str_copy(f->o.influxdb2_token_file, path, CONF_STR_MAX);
-	open_sink(f, "influxdb2:http://127.0.0.1:%d/my-org/my bucket");
+	open_sink(f, "influxdb2:http://127.0.0.1:%d/my-org/my bucket", f->sv.port);
 	assert_int_equal(sink_write(f->s, two_points, strlen(two_points)), 0);
 	assert_int_equal(sink_flush(f->s, 5000), 0);
 	assert_int_equal(standin_count(&f->sv), 1);
@@ -170,7 +173,7 @@ test_v1_exact(void **state)
 	str_copy(f->o.influxdb_user, "writer", CONF_STR_MAX);
 	str_copy(f->o.influxdb_rp, "two weeks", CONF_STR_MAX);
 	f->o.influxdb_create_db = 1;
-	open_sink(f, "influxdb:http://127.0.0.1:%d/hoist");
+	open_sink(f, "influxdb:http://127.0.0.1:%d/hoist", f->sv.port);
 	assert_int_equal(sink_write(f->s, two_points, strlen(two_points)), 0);
 	assert_int_equal(sink_flush(f->s, 5000), 0);
 	assert_int_equal(standin_count(&f->sv), 2);
@@ -263,7 +266,7 @@ test_gzip_body(void **state)
 		assert_int_equal(buf_printf(&lines, "m,host=a,ct=c%d v=%di "
 		    "%lld\n", i % 10, i, 1700000000000000000LL + i), 0);
 	f->o.gzip = 1;
-	open_sink(f, "influxdb:http://127.0.0.1:%d/db");
+	open_sink(f, "influxdb:http://127.0.0.1:%d/db", f->sv.port);
 	assert_int_equal(sink_write(f->s, lines.data, lines.len), 0);
 	assert_int_equal(sink_flush(f->s, 5000), 0);
 	assert_int_equal(standin_count(&f->sv), 1);
@@ -304,7 +307,7 @@ test_413_halving(void **state)
 	int i;
 
 	start(f, reply_413_over_2);
-	open_sink(f, "influxdb:http://127.0.0.1:%d/db");
+	open_sink(f, "influxdb:http://127.0.0.1:%d/db", f->sv.port);
 	assert_int_equal(sink_write(f->s, lines, strlen(lines)), 0);
 	assert_int_equal(sink_flush(f->s, 5000), 0);
 	assert_int_equal(standin_count(&f->sv), 7);
@@ -342,7 +345,7 @@ test_413_single_line(void **state)
 	struct sink_stats st;
 
 	start(f, reply_413);
-	open_sink(f, "influxdb:http://127.0.0.1:%d/db");
+	open_sink(f, "influxdb:http://127.0.0.1:%d/db", f->sv.port);
 	assert_int_equal(sink_write(f->s, "a v=1i 1\nb v=2i 2\n", 18), 0);
 	assert_int_equal(sink_flush(f->s, 5000), 0);
 	assert_int_equal(standin_count(&f->sv), 3);
@@ -385,7 +388,7 @@ test_retry_after(void **state)
 	double d;
 
 	start(f, reply_429_then_ok);
-	open_sink(f, "influxdb:http://127.0.0.1:%d/db");
+	open_sink(f, "influxdb:http://127.0.0.1:%d/db", f->sv.port);
 	assert_int_equal(sink_write(f->s, "m v=1i 1\n", 9), 0);
 	wait_requests(f, 2, 5000);
 	assert_int_equal(standin_count(&f->sv), 2);
@@ -430,7 +433,7 @@ test_partial_and_rejected(void **state)
 	struct sink_stats st;
 
 	start(f, reply_partial);
-	open_sink(f, "influxdb:http://127.0.0.1:%d/db");
+	open_sink(f, "influxdb:http://127.0.0.1:%d/db", f->sv.port);
 	assert_int_equal(sink_write(f->s, "m v=1i 1\nm time=2i 2\nm v=3i 3\n",
 	    30), 0);
 	assert_int_equal(sink_flush(f->s, 5000), 0);
@@ -446,7 +449,7 @@ test_partial_and_rejected(void **state)
 	f->sv_started = 0;
 
 	start(f, reply_bad);
-	open_sink(f, "influxdb:http://127.0.0.1:%d/db");
+	open_sink(f, "influxdb:http://127.0.0.1:%d/db", f->sv.port);
 	assert_int_equal(sink_write(f->s, "m v=1i 1\nm v=2i x\n", 18), 0);
 	assert_int_equal(sink_flush(f->s, 5000), 0);
 	usleep(300000);
@@ -482,7 +485,7 @@ test_outage_spool(void **state)
 	start(f, reply_401_twice);
 	snprintf(f->o.spool_dir, CONF_STR_MAX, "%s/spool", f->tmp);
 	f->o.flush_interval_ms = 50;
-	open_sink(f, "influxdb:http://127.0.0.1:%d/db");
+	open_sink(f, "influxdb:http://127.0.0.1:%d/db", f->sv.port);
 	assert_int_equal(sink_write(f->s, "m v=1i 1\n", 9), 0);
 	wait_requests(f, 1, 2000);
 	/* While it backs off, more lines come: they go to the spool. */
@@ -614,7 +617,7 @@ test_write_never_blocks(void **state)
 	start(f, reply_slow);
 	f->o.flush_interval_ms = 10;
 	f->o.queue_max_bytes = 2000;
-	open_sink(f, "influxdb:http://127.0.0.1:%d/db");
+	open_sink(f, "influxdb:http://127.0.0.1:%d/db", f->sv.port);
 	assert_int_equal(sink_write(f->s, "m v=0i 0\n", 9), 0);
 	wait_requests(f, 1, 2000);
 	assert_int_equal(standin_count(&f->sv), 1);
