@@ -61,7 +61,7 @@ test_sections(void **state)
 {
 	static const char text[] =
 	    "# top\n"
-	    "str = \"a # b\"\n"
+	    "str = \"a # b\"   # a comment after the quotes\n"
 	    "n = 7   # comment\n"
 	    "[ one ]  # trailing comment\n"
 	    "url = http://one\n"
@@ -102,6 +102,10 @@ test_errors(void **state)
 		{ 1, "[a b]\n", "t.conf:1: bad section [a b]" },
 		{ 1, "[one\n", "t.conf:1: a section header is \"[NAME]\"" },
 		{ 1, "[one] x\n", "t.conf:1: text after the section header" },
+		{ 0, "str = \"a\" b\n", "t.conf:1: text after the quoted "
+		  "value" },
+		{ 0, "str = \"a\nb\"\n", "t.conf:1: unterminated quoted "
+		  "value" },
 		{ 0, "n = 11\n", "t.conf:1: bad value '11' for n: want an integer "
 		  "from 1 to 10" },
 		{ 0, "x\n", "t.conf:1: expected 'key = value'" },
