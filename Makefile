@@ -5,6 +5,7 @@
 #                        cgroups, influxdb); needs root for the integration part
 #   make unit            unit tests only
 #   make SANITIZE=1 test the same under ASan+UBSan
+#   make SANITIZE=thread unit   the same under ThreadSanitizer (build-tsan/)
 #   make valgrind        unit tests under valgrind (memcheck, leaks are errors)
 #   make bench           benchmarks (see bench/)
 #   make install         PREFIX=/usr/local DESTDIR=
@@ -30,6 +31,13 @@ ifeq ($(SANITIZE),1)
 OPT       := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN     := -fsanitize=address,undefined
 BUILD     ?= build-san
+else ifeq ($(SANITIZE),thread)
+# ThreadSanitizer: data races between the daemons' threads (main loop,
+# API thread, sink threads).  Its own build folder: TSan objects do not
+# mix with the others.
+OPT       := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+LDSAN     := -fsanitize=thread
+BUILD     ?= build-tsan
 else
 BUILD     ?= build
 endif
@@ -117,6 +125,6 @@ install: all
 	cp -R grafana/. $(DESTDIR)$(DATADIR)/grafana/
 
 clean:
-	rm -rf build build-san $(PROGS)
+	rm -rf build build-san build-tsan $(PROGS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

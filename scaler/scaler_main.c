@@ -32,6 +32,7 @@
 #include "scaler/orch.h"
 #include "scaler/rest.h"
 #include "scaler/round.h"
+#include "scaler/sched.h"
 #include "scaler/source.h"
 #include "sinks/sink.h"
 
@@ -305,15 +306,11 @@ static void
 apply(const struct settings *st, struct runtime *rt, struct round_ctx *rc,
     struct scaler_stats *stats)
 {
-	size_t i;
-
 	rc->orch = &rt->orch;
 	rc->source = rt->source;
 	rc->dry_run = st->dry_run;
 	rc->interval_s = st->interval;
-	rc->nsinks = rt->nsinks;
-	for (i = 0; i < rt->nsinks; i++)
-		rc->sinks[i] = rt->sinks[i];
+	round_set_sinks(rc, rt->sinks, rt->nsinks);
 	atomic_store(&stats->interval_s, st->interval);
 	atomic_store(&stats->dry_run, st->dry_run);
 }
@@ -375,7 +372,8 @@ run(int argc, char **argv)
 	char err[1024];
 	size_t nopts = build_table(opts, OPTS_MAX);
 	int ret = 1, stop = 0;
-	int64_t next, wd_ns;
+	struct sched sch;
+	int64_t wd_ns;
 
 	if (load_settings(opts, nopts, argc, argv, &st, &cli, err,
 	    sizeof(err)) != 0) {
@@ -449,23 +447,22 @@ run(int argc, char **argv)
 	if (notify_ready() < 0)
 		log_warn("sd_notify READY");
 	wd_ns = (int64_t)notify_watchdog_interval_ns();
-	next = now_realtime_ns() / 1000000000LL;
+	/* Rounds are spaced on the monotonic clock (sched.h). */
+	sched_init(&sch, &sched_system_clock, st.interval);
 	while (!stop) {
-		int64_t now = now_realtime_ns() / 1000000000LL;
-		int64_t wait_ns;
+		int64_t now, wait_ns;
 		struct timespec ts;
 		siginfo_t si;
 		int sig;
 
 		notify_watchdog();
-		if (now >= next) {
+		if (sched_due(&sch, &now, &wait_ns)) {
 			round_run(&rc, now);
-			next = now + st.interval;
-			atomic_store(&stats.next_round_s, next);
+			atomic_store(&stats.next_round_s,
+			    sched_next_wall_s(&sch));
 			continue;
 		}
 		/* Wake at least every half WatchdogSec for the keep-alive. */
-		wait_ns = (next - now) * 1000000000LL;
 		if (wd_ns > 0 && wait_ns > wd_ns)
 			wait_ns = wd_ns;
 		ts.tv_sec = (time_t)(wait_ns / 1000000000LL);
@@ -474,6 +471,7 @@ run(int argc, char **argv)
 		if (sig == SIGHUP) {
 			reload(opts, nopts, argc, argv, &st, &rt, &rc, rest,
 			    &stats);
+			sched_set_interval(&sch, st.interval);
 		} else if (sig == SIGTERM || sig == SIGINT) {
 			log_info("signal %d: exiting", sig);
 			notify_stopping();

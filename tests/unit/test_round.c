@@ -251,6 +251,68 @@ test_error_backoff(void **state)
 	assert_int_equal(atomic_load(&f->stats.orchestrator_errors), 2);
 }
 
+/* A sink that takes the lines (refuse == 0) or refuses them, counting
+ * like the real ones: accepted points as written, refused as dropped. */
+struct fake_sink {
+	struct sink s;
+	int         refuse;
+	int         writes;
+};
+
+static int
+fs_write(struct sink *s, const char *lines, size_t len)
+{
+	struct fake_sink *f = (struct fake_sink *)s;
+	uint64_t n = sink_count_lines(lines, len);
+
+	f->writes++;
+	if (f->refuse) {
+		s->stats.points_dropped += n;
+		return -1;
+	}
+	s->stats.points_written += n;
+	return 0;
+}
+
+static const struct sink_ops fake_sink_ops = {
+	.name = "fake", .write = fs_write,
+};
+
+/* Issue 9 §3: a decision point an output refuses is counted, not lost
+ * silently; the outputs' own counters reach the stats, and survive the
+ * outputs being replaced (SIGHUP). */
+static void
+test_output_refused(void **state)
+{
+	struct fx *f = *state;
+	struct fake_sink good = { .s = { .ops = &fake_sink_ops } };
+	struct fake_sink bad = { .s = { .ops = &fake_sink_ops }, .refuse = 1 };
+	struct fake_sink fresh = { .s = { .ops = &fake_sink_ops } };
+	struct sink *both[2] = { &good.s, &bad.s }, *fresh_p = &fresh.s;
+
+	str_copy(bad.s.spec, "file:/nonexistent/x.lp", sizeof(bad.s.spec));
+	round_set_sinks(&f->rc, both, 2);
+	round_run(&f->rc, 1000);
+	assert_int_equal(good.writes, 1);
+	assert_int_equal(bad.writes, 1);
+	assert_int_equal(atomic_load(&f->stats.output_refused), 1);
+	assert_int_equal(atomic_load(&f->stats.output_points_written), 1);
+	assert_int_equal(atomic_load(&f->stats.output_points_dropped), 1);
+	assert_int_equal(atomic_load(&f->stats.decision_points_lost), 1);
+	assert_int_equal(atomic_load(&f->stats.decision_encode_errors), 0);
+	assert_int_equal(atomic_load(&f->stats.outputs), 2);
+	/* Outputs replaced (a reload opens new ones): the totals keep
+	 * what the old ones counted. */
+	round_set_sinks(&f->rc, &fresh_p, 1);
+	round_run(&f->rc, 1010);
+	assert_int_equal(bad.writes, 1);
+	assert_int_equal(fresh.writes, 1);
+	assert_int_equal(atomic_load(&f->stats.output_points_written), 2);
+	assert_int_equal(atomic_load(&f->stats.output_points_dropped), 1);
+	assert_int_equal(atomic_load(&f->stats.decision_points_lost), 1);
+	assert_int_equal(atomic_load(&f->stats.outputs), 1);
+}
+
 int
 main(void)
 {
@@ -261,6 +323,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_backoff, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_output_refused, setup,
 		    teardown),
 	};
 
