@@ -39,7 +39,7 @@ apijson_rfc3339(char *dst, size_t size, int64_t ns)
 	s = (time_t)(ns / 1000000000);
 	ms = (ns % 1000000000) / 1000000;
 	if (gmtime_r(&s, &tm) == NULL) {
-		str_copy(dst, "1970-01-01T00:00:00.000Z", size);
+		str_copy_trunc(dst, "1970-01-01T00:00:00.000Z", size);
 		return;
 	}
 	snprintf(dst, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",

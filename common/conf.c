@@ -40,7 +40,7 @@ set_value(const struct conf_opt *o, void *settings, const char *value,
 			    "(max %d bytes)", o->name, CONF_STR_MAX - 1);
 			return -1;
 		}
-		str_copy(base, value, CONF_STR_MAX);
+		str_copy_trunc(base, value, CONF_STR_MAX); /* checked */
 		return 0;
 	case CONF_INT:
 		if (parse_i64(value, &iv) != 0 || (double)iv < o->min ||
@@ -82,7 +82,7 @@ set_value(const struct conf_opt *o, void *settings, const char *value,
 			    o->name);
 			return -1;
 		}
-		str_copy(l->v[l->n++], value, CONF_STR_MAX);
+		str_copy_trunc(l->v[l->n++], value, CONF_STR_MAX); /* checked */
 		return 0;
 	}
 	snprintf(err, errlen, "internal: bad type for %s", o->name);
@@ -258,7 +258,7 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 		if (strchr(opts[i].name, '_') != NULL &&
 		    strlen(opts[i].name) < sizeof(dashed[0])) {
 			char *d = dashed[i];
-			str_copy(d, opts[i].name, sizeof(dashed[0]));
+			str_copy_trunc(d, opts[i].name, sizeof(dashed[0]));
 			for (; *d != '\0'; d++)
 				if (*d == '_')
 					*d = '-';

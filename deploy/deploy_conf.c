@@ -83,7 +83,8 @@ set_confirm(struct deploy_conf *c, char *v)
 	    w = strtok_r(NULL, " \t,", &save)) {
 		if (!deploy_name_valid(w) || c->n_confirm >= DEPLOY_ENVS_MAX)
 			return -1;
-		str_copy(c->confirm[c->n_confirm++], w, DEPLOY_NAME_MAX);
+		/* deploy_name_valid(): shorter than DEPLOY_NAME_MAX. */
+		str_copy_trunc(c->confirm[c->n_confirm++], w, DEPLOY_NAME_MAX);
 	}
 	return 0;
 }
@@ -156,9 +157,16 @@ open_section(struct deploy_conf *c, char *line, const char *file, long ln,
 		    DEPLOY_CONF_MAX);
 		return -1;
 	}
-	t = &c->targets[c->n_targets++];
-	str_copy(t->dc, dc, sizeof(t->dc));
-	str_copy(t->env, env, sizeof(t->env));
+	t = &c->targets[c->n_targets];
+	if (str_copy(t->dc, dc, sizeof(t->dc)) >= sizeof(t->dc) ||
+	    str_copy(t->env, env, sizeof(t->env)) >= sizeof(t->env)) {
+		snprintf(err, errlen, "%s:%ld: section [%.64s %.64s]: names "
+		    "are at most %zu bytes", file, ln, dc, env,
+		    sizeof(t->dc) - 1);
+		memset(t, 0, sizeof(*t));
+		return -1;
+	}
+	c->n_targets++;
 	return 0;
 }
 

@@ -116,7 +116,7 @@ normalize_registry(const char *in, char *out, size_t outlen)
 	out[n] = '\0';
 	if (strcmp(out, "index.docker.io") == 0 ||
 	    strcmp(out, "registry-1.docker.io") == 0)
-		str_copy(out, "docker.io", outlen);
+		str_copy_trunc(out, "docker.io", outlen);
 }
 
 int
@@ -303,8 +303,13 @@ push_stream_ok(const char *body, size_t len, char *digest, size_t dlen,
 		}
 		aux = cJSON_GetObjectItemCaseSensitive(j, "aux");
 		dg = cJSON_GetObjectItemCaseSensitive(aux, "Digest");
-		if (cJSON_IsString(dg))
-			str_copy(digest, dg->valuestring, dlen);
+		if (cJSON_IsString(dg) && str_copy(digest, dg->valuestring,
+		    dlen) >= dlen) {
+			snprintf(err, errlen, "push: digest over %zu bytes",
+			    dlen - 1);
+			cJSON_Delete(j);
+			return -1;
+		}
 		cJSON_Delete(j);
 		p = nl + 1;
 	}

@@ -156,7 +156,7 @@ one_rule(struct rest *a, struct reply *rp, const char *method,
 		reply_error(rp, MHD_HTTP_BAD_REQUEST, "app_id", "too long");
 		return;
 	}
-	str_copy(app, id, sizeof(app));
+	str_copy_trunc(app, id, sizeof(app));
 	if (rules_normalize_app_id(app, sizeof(app)) != 0) {
 		reply_error(rp, MHD_HTTP_BAD_REQUEST, "app_id", "'%s' is not "
 		    "a Marathon app id", id);
@@ -322,7 +322,7 @@ decisions_list(struct rest *a, struct reply *rp,
 			reply_error(rp, MHD_HTTP_BAD_REQUEST, "app", "too long");
 			return;
 		}
-		str_copy(id, app, sizeof(id));
+		str_copy_trunc(id, app, sizeof(id));
 		if (rules_normalize_app_id(id, sizeof(id)) != 0) {
 			reply_error(rp, MHD_HTTP_BAD_REQUEST, "app", "'%s' is "
 			    "not a Marathon app id", app);
@@ -475,10 +475,16 @@ out:
 void
 rest_set_token(struct rest *a, const char *token)
 {
+	if (token != NULL && strlen(token) >= sizeof(a->token)) {
+		/* A cut token would let a prefix in: keep the old one. */
+		log_warnx("api token over %zu bytes; keeping the old one",
+		    sizeof(a->token) - 1);
+		return;
+	}
 	pthread_mutex_lock(&a->token_mu);
 	explicit_bzero(a->token, sizeof(a->token));
 	if (token != NULL)
-		str_copy(a->token, token, sizeof(a->token));
+		str_copy_trunc(a->token, token, sizeof(a->token));
 	pthread_mutex_unlock(&a->token_mu);
 }
 
@@ -652,7 +658,7 @@ rest_parse_listen(const char *s, void *ssv, size_t *sslen)
 	memcpy(host, hs, (size_t)(he - hs));
 	host[he - hs] = '\0';
 	if (host[0] == '\0')
-		str_copy(host, "0.0.0.0", sizeof(host));
+		str_copy_trunc(host, "0.0.0.0", sizeof(host));
 	if (s[0] != '[') {
 		struct sockaddr_in *in = (struct sockaddr_in *)(void *)ss;
 
@@ -694,7 +700,7 @@ rest_read_token(const char *path, char *out, size_t outlen, char *err,
 		free(text);
 		return -1;
 	}
-	str_copy(out, text, outlen);
+	str_copy_trunc(out, text, outlen);
 	explicit_bzero(text, len);
 	free(text);
 	return 0;
@@ -714,6 +720,11 @@ rest_start(const struct rest_config *cfg, char *err, size_t errlen)
 		    "ADDR:PORT or [V6ADDR]:PORT)", cfg->listen);
 		return NULL;
 	}
+	if (cfg->token != NULL && strlen(cfg->token) >= REST_TOKEN_MAX) {
+		snprintf(err, errlen, "api token over %d bytes",
+		    REST_TOKEN_MAX - 1);
+		return NULL;
+	}
 	a = calloc(1, sizeof(*a));
 	if (a == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -722,7 +733,7 @@ rest_start(const struct rest_config *cfg, char *err, size_t errlen)
 	a->cfg = *cfg;
 	pthread_mutex_init(&a->token_mu, NULL);
 	if (cfg->token != NULL)
-		str_copy(a->token, cfg->token, sizeof(a->token));
+		str_copy_trunc(a->token, cfg->token, sizeof(a->token));
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handler, a,

@@ -56,9 +56,12 @@ backoff_fail(struct round_ctx *c, const char *app_id, int64_t now)
 			c->backoff = nb;
 			c->capbackoff = ncap;
 		}
-		b = &c->backoff[c->nbackoff++];
+		b = &c->backoff[c->nbackoff];
 		memset(b, 0, sizeof(*b));
-		str_copy(b->app_id, app_id, sizeof(b->app_id));
+		if (str_copy(b->app_id, app_id, sizeof(b->app_id)) >=
+		    sizeof(b->app_id))
+			return;   /* cannot be (rules' ids fit): no backoff */
+		c->nbackoff++;
 	}
 	b->failures++;
 	gap = c->interval_s > 0 ? c->interval_s : 1;
@@ -92,7 +95,7 @@ error_decision(struct round_ctx *c, const struct rule *r, int64_t now,
     struct policy_decision *d)
 {
 	d->time_s = now;
-	str_copy(d->app_id, r->app_id, sizeof(d->app_id));
+	STR_COPY_ARRAY(d->app_id, r->app_id);
 	d->action = POLICY_ERROR;
 	if (st->status > 0)
 		set_reason(d, "%s %s: HTTP %ld "
@@ -162,7 +165,7 @@ act(struct round_ctx *c, const struct rule *r, struct policy_history *h,
 
 	atomic_fetch_add(&c->stats->scale_requests, 1);
 	res = orch_scale(c->orch, r->app_id, d->desired, &st);
-	str_copy(why, d->reason, sizeof(why));
+	str_copy_trunc(why, d->reason, sizeof(why));
 	if (res == ORCH_OK) {
 		policy_record_scale(h, now, d->current, d->desired);
 		backoff_clear(c, r->app_id);
@@ -228,7 +231,7 @@ round_evaluate(struct round_ctx *c, const struct rule *r, int64_t now,
 	}
 	if (gather(c, r, &app, &pt) != 0) {
 		d->time_s = now;
-		str_copy(d->app_id, r->app_id, sizeof(d->app_id));
+		STR_COPY_ARRAY(d->app_id, r->app_id);
 		d->action = POLICY_ERROR;
 		set_reason(d, "out of memory");
 		goto out;
@@ -237,8 +240,7 @@ round_evaluate(struct round_ctx *c, const struct rule *r, int64_t now,
 	in.instances = app.instances;
 	in.running = app.running;
 	in.deploying = app.ndeployments > 0;
-	str_copy(in.deployment_id, app.deployment_id,
-	    sizeof(in.deployment_id));
+	STR_COPY_ARRAY(in.deployment_id, app.deployment_id);
 	in.tasks = pt;
 	in.ntasks = app.ntasks;
 	in.dry_run = c->dry_run;

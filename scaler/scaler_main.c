@@ -297,7 +297,7 @@ load_settings(const struct conf_opt *opts, size_t nopts, int argc,
 		return -1;
 	if (st->sink.hostname[0] == '\0' && gethostname(st->sink.hostname,
 	    sizeof(st->sink.hostname) - 1) != 0)
-		str_copy(st->sink.hostname, "localhost",
+		str_copy_trunc(st->sink.hostname, "localhost",
 		    sizeof(st->sink.hostname));
 	return 0;
 }
@@ -343,8 +343,8 @@ reload(const struct conf_opt *opts, size_t nopts, int argc, char **argv,
 	    nst->decisions_max != st->decisions_max)
 		log_warnx("reload: listen, state_dir and decisions_max take "
 		    "effect at the next restart");
-	str_copy(nst->listen, st->listen, sizeof(nst->listen));
-	str_copy(nst->state_dir, st->state_dir, sizeof(nst->state_dir));
+	STR_COPY_ARRAY(nst->listen, st->listen);
+	STR_COPY_ARRAY(nst->state_dir, st->state_dir);
 	nst->decisions_max = st->decisions_max;
 	runtime_free(rt);
 	*rt = nrt;

@@ -215,8 +215,16 @@ source_new(const struct source_options *o, char *err, size_t errlen)
 			free(s);
 			return NULL;
 		}
-		str_copy(s->influx_url, o->influx_url, sizeof(s->influx_url));
-		str_copy(s->influx_db, o->influx_db, sizeof(s->influx_db));
+		if (str_copy(s->influx_url, o->influx_url,
+		    sizeof(s->influx_url)) >= sizeof(s->influx_url) ||
+		    str_copy(s->influx_db, o->influx_db,
+		    sizeof(s->influx_db)) >= sizeof(s->influx_db)) {
+			snprintf(err, errlen, "source influxdb: URL over %zu "
+			    "or database name over %zu bytes",
+			    sizeof(s->influx_url) - 1, sizeof(s->influx_db) - 1);
+			free(s);
+			return NULL;
+		}
 		if (o->influx_user != NULL && o->influx_user[0] != '\0')
 			snprintf(s->userpwd, sizeof(s->userpwd), "%s:%s",
 			    o->influx_user, o->influx_password ?
@@ -390,7 +398,7 @@ fetch_agents(struct source *s, const char *app_id,
 
 		if (xfer_ok(&x[j], e1, sizeof(e1)) != 0) {
 			if (failed++ == 0)
-				str_copy(err, e1, errlen);
+				str_copy_trunc(err, e1, errlen);
 			buf_free(&x[j].body);
 			continue;
 		}

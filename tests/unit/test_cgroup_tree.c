@@ -521,7 +521,7 @@ copy_setup(void **state)
 	char cmd[256];
 
 	(void)state;
-	str_copy(tmp_root, "/tmp/hoist-cgtree-XXXXXX", sizeof(tmp_root));
+	str_copy_trunc(tmp_root, "/tmp/hoist-cgtree-XXXXXX", sizeof(tmp_root));
 	if (mkdtemp(tmp_root) == NULL)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "cp -R " TREES "/v1 " TREES "/v2 %s/",

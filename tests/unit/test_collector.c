@@ -161,7 +161,7 @@ test_sweep_vanished(void **state)
 	size_t i;
 
 	(void)state;
-	str_copy(tmp, "/tmp/hoist-coll-XXXXXX", sizeof(tmp));
+	str_copy_trunc(tmp, "/tmp/hoist-coll-XXXXXX", sizeof(tmp));
 	assert_non_null(mkdtemp(tmp));
 	snprintf(cmd, sizeof(cmd), "cp -R " TREES "/v1 %s/", tmp);
 	assert_int_equal(system(cmd), 0);

@@ -36,14 +36,14 @@ f_get(void *ctx, const char *app_id, struct orch_app *out,
 	f->get_calls++;
 	if (f->get_res != ORCH_OK) {
 		st->status = f->status;
-		str_copy(st->message, "Unauthorized", sizeof(st->message));
+		str_copy_trunc(st->message, "Unauthorized", sizeof(st->message));
 		return f->get_res;
 	}
 	out->instances = f->instances;
 	out->running = f->running;
 	out->ndeployments = f->deploying;
 	if (f->deploying)
-		str_copy(out->deployment_id, "dep-1",
+		str_copy_trunc(out->deployment_id, "dep-1",
 		    sizeof(out->deployment_id));
 	return ORCH_OK;
 }
@@ -58,11 +58,11 @@ f_scale(void *ctx, const char *app_id, int n, struct orch_status *st)
 	f->last_n = n;
 	if (f->scale_res == ORCH_E_LOCKED) {
 		st->status = 409;
-		str_copy(st->deployment_id, "5cd987cd",
+		str_copy_trunc(st->deployment_id, "5cd987cd",
 		    sizeof(st->deployment_id));
 		return ORCH_E_LOCKED;
 	}
-	str_copy(st->deployment_id, "dep-new", sizeof(st->deployment_id));
+	str_copy_trunc(st->deployment_id, "dep-new", sizeof(st->deployment_id));
 	f->instances = n;
 	f->running = n;
 	return f->scale_res;
@@ -290,7 +290,7 @@ test_output_refused(void **state)
 	struct fake_sink fresh = { .s = { .ops = &fake_sink_ops } };
 	struct sink *both[2] = { &good.s, &bad.s }, *fresh_p = &fresh.s;
 
-	str_copy(bad.s.spec, "file:/nonexistent/x.lp", sizeof(bad.s.spec));
+	str_copy_trunc(bad.s.spec, "file:/nonexistent/x.lp", sizeof(bad.s.spec));
 	round_set_sinks(&f->rc, both, 2);
 	round_run(&f->rc, 1000);
 	assert_int_equal(good.writes, 1);

@@ -130,8 +130,8 @@ agent(void *cls, struct MHD_Connection *c, const char *url,
 	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "Authorization");
 
-	str_copy(last_url, url, sizeof(last_url));
-	str_copy(last_auth, a ? a : "", sizeof(last_auth));
+	str_copy_trunc(last_url, url, sizeof(last_url));
+	str_copy_trunc(last_auth, a ? a : "", sizeof(last_auth));
 	r = MHD_create_response_from_buffer(strlen(AGENT_BODY),
 	    (void *)(uintptr_t)AGENT_BODY, MHD_RESPMEM_PERSISTENT);
 	ret = MHD_queue_response(c, 200, r);
