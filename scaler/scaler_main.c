@@ -156,7 +156,7 @@ runtime_free(struct runtime *rt)
 static int
 check_settings(const struct settings *st, char *err, size_t errlen)
 {
-	enum source_kind k;
+	char kinds[128];
 
 	if (st->marathon[0] == '\0') {
 		snprintf(err, errlen, "marathon: a URL is required");
@@ -178,14 +178,11 @@ check_settings(const struct settings *st, char *err, size_t errlen)
 		    "exclude each other");
 		return -1;
 	}
-	if (source_kind_parse(st->source, &k) != 0) {
-		snprintf(err, errlen, "source: '%.64s' is not agents or influxdb",
-		    st->source);
-		return -1;
-	}
-	if (k == SOURCE_INFLUXDB && st->source_influxdb_url[0] == '\0') {
-		snprintf(err, errlen, "source influxdb needs "
-		    "source_influxdb_url");
+	/* What a kind needs (influxdb: a URL) its init checks. */
+	if (source_ops_find(st->source) == NULL) {
+		source_kinds(kinds, sizeof(kinds));
+		snprintf(err, errlen, "source: '%.64s' is not one of %s",
+		    st->source, kinds);
 		return -1;
 	}
 	if (st->output.n > ROUND_SINKS_MAX) {
@@ -247,7 +244,7 @@ runtime_build(const struct settings *st, struct runtime *rt, char *err,
 	}
 	memset(&so, 0, sizeof(so));
 	so.agent_token = atok;
-	source_kind_parse(st->source, &so.kind);
+	so.kind = st->source;
 	so.agent_port = (int)st->agent_port;
 	so.timeout_ms = (long)st->agent_timeout_ms;
 	so.influx_url = st->source_influxdb_url;

@@ -145,7 +145,7 @@ test_source_influx_too_long(void **state)
 	memset(db, 'd', sizeof(db) - 1);
 	db[sizeof(db) - 1] = '\0';
 	memset(&o, 0, sizeof(o));
-	o.kind = SOURCE_INFLUXDB;
+	o.kind = "influxdb";
 	o.influx_url = "http://127.0.0.1:8086";
 	o.influx_db = db;
 	assert_null(source_new(&o, err, sizeof(err)));

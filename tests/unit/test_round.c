@@ -87,7 +87,7 @@ static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct source_options so = { .kind = SOURCE_AGENTS };
+	struct source_options so = { .kind = "agents" };
 	struct rule r;
 	struct rules_error re;
 	char err[256];
