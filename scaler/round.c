@@ -293,8 +293,7 @@ observe_sinks(struct round_ctx *c, int64_t mono_s)
 	}
 	total = c->sink_base;
 	sink_stats_add(&total, &c->sink_last);
-	lost = c->encode_errors * (c->nsinks > 0 ? c->nsinks : 1) +
-	    total.points_dropped;
+	lost = c->encode_lost + total.points_dropped;
 	atomic_store(&st->decision_encode_errors, c->encode_errors);
 	atomic_store(&st->output_refused, c->refused);
 	atomic_store(&st->output_points_written, total.points_written);
@@ -353,6 +352,7 @@ round_run(struct round_ctx *c, int64_t now)
 			continue;
 		}
 		c->encode_errors++;
+		c->encode_lost += c->nsinks;   /* one point per output */
 		complain(&c->lost_complain, mono_s, "%s: decision record not "
 		    "encoded (%zu bytes of line protocol this round); lost",
 		    d.app_id, lp.len);

@@ -51,7 +51,7 @@ struct round_ctx {
 	 * sink_base what outputs replaced by round_set_sinks() had said.
 	 */
 	struct complain      lost_complain;
-	uint64_t             encode_errors, refused;
+	uint64_t             encode_errors, encode_lost, refused;
 	uint64_t             lost_seen;
 	struct sink_stats    sink_base, sink_last;
 };
