@@ -318,7 +318,7 @@ decode_field(const struct field *f, const cJSON *v, struct rule *r,
     struct rules_error *err)
 {
 	char *p = (char *)r + f->offset;
-	double d;
+	double d = 0;   /* set by want_*(); gcc -O1 (TSan) cannot tell */
 
 	switch (f->kind) {
 	case F_APP_ID:
