@@ -54,6 +54,8 @@ struct round_ctx {
 	uint64_t             encode_errors, encode_lost, refused;
 	uint64_t             lost_seen;
 	struct sink_stats    sink_base, sink_last;
+	/* Rejected metric figures, logged with backoff (zero-initialise). */
+	struct complain      invalid_log;
 };
 
 struct round_backoff {

@@ -221,6 +221,9 @@ source_fetch(struct source *s, const char *app_id, struct source_task *tasks,
 	for (i = 0; i < n; i++) {
 		tasks[i].has_cpu = tasks[i].has_mem = 0;
 		tasks[i].cpu = tasks[i].mem = 0;
+		tasks[i].invalid = 0;
+		tasks[i].invalid_field = NULL;
+		tasks[i].invalid_value = 0;
 	}
 	if (n == 0)
 		return 0;

@@ -10,19 +10,8 @@
 #include <cJSON.h>
 
 #include "common/util.h"
+#include "scaler/policy.h"
 #include "scaler/source_impl.h"
-
-static int
-get_pct(const cJSON *o, const char *key, double *out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
-	    v->valuedouble < 0)
-		return 0;
-	*out = v->valuedouble;
-	return 1;
-}
 
 int
 source_decode_agent(const char *body, size_t len, struct source_task *tasks,
@@ -48,8 +37,12 @@ source_decode_agent(const char *body, size_t len, struct source_task *tasks,
 		st = find_task(tasks, n, id->valuestring);
 		if (st == NULL)
 			continue;
-		st->has_cpu = get_pct(t, "cpu_percent_of_limit", &st->cpu);
-		st->has_mem = get_pct(t, "mem_percent_of_limit", &st->mem);
+		st->has_cpu = take_pct(st, "cpu_percent_of_limit",
+		    cJSON_GetObjectItemCaseSensitive(t,
+		    "cpu_percent_of_limit"), &st->cpu);
+		st->has_mem = take_pct(st, "mem_percent_of_limit",
+		    cJSON_GetObjectItemCaseSensitive(t,
+		    "mem_percent_of_limit"), &st->mem);
 		matched++;
 	}
 out:

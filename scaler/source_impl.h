@@ -7,11 +7,14 @@
 #ifndef HOIST_SOURCE_IMPL_H
 #define HOIST_SOURCE_IMPL_H
 
+#include <math.h>
 #include <string.h>
 
+#include <cJSON.h>
 #include <curl/curl.h>
 
 #include "common/buf.h"
+#include "scaler/policy.h"
 #include "scaler/source.h"
 
 struct source {
@@ -55,6 +58,31 @@ find_task(struct source_task *tasks, size_t n, const char *id)
 		if (strcmp(tasks[i].task->id, id) == 0)
 			return &tasks[i];
 	return NULL;
+}
+
+/*
+ * One percentage figure of task st from JSON value v (named `field` for
+ * the log).  Returns 1 with *out set for a number inside [0,
+ * POLICY_PCT_MAX]; 0 for null or absent (no figure); 0 for anything else,
+ * which is also counted in st->invalid (see source.h): a huge figure once
+ * reached the policy's double-to-int conversion.
+ */
+static inline int
+take_pct(struct source_task *st, const char *field, const cJSON *v,
+    double *out)
+{
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+	    v->valuedouble <= POLICY_PCT_MAX) {
+		*out = v->valuedouble;
+		return 1;
+	}
+	if (st->invalid++ == 0) {
+		st->invalid_field = field;
+		st->invalid_value = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+	}
+	return 0;
 }
 
 #endif

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "common/util.h"
+#include "scaler/policy.h"
 #include "scaler/source_impl.h"
 
 /* s->priv: where to ask. */
@@ -52,6 +53,8 @@ source_decode_influx(const char *body, size_t len,
 			matched = -1;
 			goto out;
 		}
+		if (which != 0 && which != 1)
+			continue;	/* we sent two statements */
 		series = cJSON_GetObjectItemCaseSensitive(res, "series");
 		cJSON_ArrayForEach(s, series) {
 			const cJSON *id = cJSON_GetObjectItemCaseSensitive(
@@ -62,19 +65,19 @@ source_decode_influx(const char *body, size_t len,
 			const cJSON *v = cJSON_GetArrayItem(row, 1);
 			struct source_task *st;
 
-			if (!cJSON_IsString(id) || !cJSON_IsNumber(v) ||
-			    !isfinite(v->valuedouble))
+			if (!cJSON_IsString(id))
 				continue;
 			st = find_task(tasks, n, id->valuestring);
 			if (st == NULL)
 				continue;
-			if (which == 0) {
+			if (which == 0 && take_pct(st, "container_cpu "
+			    "mean(usage_percent_of_limit)", v, &st->cpu))
 				st->has_cpu = 1;
-				st->cpu = v->valuedouble;
-			} else {
+			else if (which == 1 && take_pct(st, "container_mem "
+			    "mean(usage_percent)", v, &st->mem))
 				st->has_mem = 1;
-				st->mem = v->valuedouble;
-			}
+			else
+				continue;
 			matched++;
 		}
 	}

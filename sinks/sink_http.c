@@ -225,7 +225,8 @@ account(struct http_sink *h, const struct sink_verdict *v, uint64_t points,
 	if (status > 0)
 		snprintf(code, sizeof(code), " (HTTP %ld)", status);
 	if (v->action == SINK_ACT_RETRY)
-		str_copy_trunc(what, "keeping the data, will retry", sizeof(what));
+		str_copy_trunc(what, "keeping the data, will retry",
+		    sizeof(what));
 	else
 		snprintf(what, sizeof(what), "%llu of %llu points dropped%s",
 		    (unsigned long long)dropped, (unsigned long long)points,

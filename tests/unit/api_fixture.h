@@ -52,8 +52,10 @@ fix_task(const char *id, const char *name, const char *app,
 	    sizeof(c->meta.image));
 	str_copy_trunc(c->meta.version, "1.4.2", sizeof(c->meta.version));
 	c->meta.runtime = RUNTIME_DOCKER;
-	str_copy_trunc(c->meta.marathon_app_id, app, sizeof(c->meta.marathon_app_id));
-	str_copy_trunc(c->meta.mesos_task_id, task, sizeof(c->meta.mesos_task_id));
+	str_copy_trunc(c->meta.marathon_app_id, app,
+	    sizeof(c->meta.marathon_app_id));
+	str_copy_trunc(c->meta.mesos_task_id, task,
+	    sizeof(c->meta.mesos_task_id));
 	str_copy_trunc(c->meta.state, "running", sizeof(c->meta.state));
 	c->meta.pid = 4242;
 	c->meta.started_ns = FIX_SWEEP_NS - 3600LL * 1000000000LL;
@@ -118,7 +120,8 @@ fix_plain(void)
 	eth = &c->cur.net.ifs[1];
 	str_copy_trunc(eth->name, "eth1", sizeof(eth->name));
 	eth->rx_bytes = 5; eth->tx_bytes = 7;
-	str_copy_trunc(c->cur.net.total.name, "total", sizeof(c->cur.net.total.name));
+	str_copy_trunc(c->cur.net.total.name, "total",
+	    sizeof(c->cur.net.total.name));
 	c->cur.net.total.rx_bytes = 1005;
 	c->cur.net.total.tx_bytes = 2007;
 	c->cur.blkio.ndev = 1;

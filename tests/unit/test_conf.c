@@ -1,171 +1,135 @@
 /*
- * test_conf.c — values from the outside that would be wrong if cut
- * (issue 9 §3): an over-long URL in a config file or on the command line,
- * an over-long output spec, an over-long cgroup root, InfluxDB source URL
- * or database are clear errors, never a silently shorter value.
+ * test_conf.c — common/conf: the one config grammar, with and without
+ * sections (hoist-deploy's [DC ENV]; the daemons have none).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
-#include "collector/cgroup.h"
 #include "common/conf.h"
 #include "common/util.h"
-#include "scaler/source.h"
-#include "sinks/sink.h"
+
+struct sect {
+	char name[64];
+	char url[CONF_STR_MAX];
+};
 
 struct settings {
-	char             url[CONF_STR_MAX];
-	struct conf_list output;
+	char        str[CONF_STR_MAX];
+	int64_t     n;
+	int         flag;
+	struct sect s[4];
+	int         ns;
 };
 
+#define O(f) offsetof(struct settings, f)
 static const struct conf_opt opts[] = {
-	{ "url", 0, CONF_STR, offsetof(struct settings, url), 0, 0, "",
-	  "URL", "a URL" },
-	{ "output", 0, CONF_LIST, offsetof(struct settings, output), 0, 0,
-	  NULL, "SPEC", "outputs" },
+	{ "str", 0, CONF_STR, O(str), 0, 0, "def", NULL, NULL },
+	{ "n", 0, CONF_INT, O(n), 1, 10, "5", NULL, NULL },
+	{ "flag", 0, CONF_BOOL, O(flag), 0, 0, "no", NULL, NULL },
+};
+static const struct conf_opt sect_opts[] = {
+	{ "url", 0, CONF_STR, offsetof(struct sect, url), 0, 0, NULL, NULL,
+	  NULL },
 };
 
-/* A string of n bytes: "http://h/" then 'a's. */
-static char *
-long_url(size_t n)
+static void *
+open_sect(void *settings, const char *header, char *msg, size_t msglen)
 {
-	char *s = malloc(n + 1);
+	struct settings *st = settings;
 
-	assert_non_null(s);
-	memset(s, 'a', n);
-	memcpy(s, "http://h/", 9);
-	s[n] = '\0';
-	return s;
-}
-
-static void
-test_conf_str_too_long(void **state)
-{
-	struct settings st;
-	char err[256], *fits = long_url(CONF_STR_MAX - 1);
-	char *over = long_url(CONF_STR_MAX);
-
-	(void)state;
-	memset(&st, 0, sizeof(st));
-	assert_int_equal(conf_set(opts, 2, &st, "url", fits, err,
-	    sizeof(err)), 0);
-	assert_string_equal(st.url, fits);
-	assert_int_equal(conf_set(opts, 2, &st, "url", over, err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "too long"));
-	assert_int_equal(conf_set(opts, 2, &st, "output", over, err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "too long"));
-	assert_int_equal(st.output.n, 0);
-	free(fits);
-	free(over);
-}
-
-/* The same through a config file: the error names the file and line. */
-static void
-test_conf_file_too_long(void **state)
-{
-	char path[] = "/tmp/hoist-test-conf.XXXXXX", err[512];
-	char *over = long_url(CONF_STR_MAX + 100);
-	struct settings st;
-	FILE *f;
-	int fd;
-
-	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	fprintf(f, "# a comment\nurl = %s\n", over);
-	fclose(f);
-	memset(&st, 0, sizeof(st));
-	assert_int_equal(conf_load_file(opts, 2, &st, path, err,
-	    sizeof(err)), -1);
-	print_message("%s\n", err);
-	assert_non_null(strstr(err, path));
-	assert_string_equal(st.url, "");
-	unlink(path);
-	free(over);
-}
-
-/* An output spec longer than a sink keeps is refused, not cut. */
-static void
-test_sink_spec_too_long(void **state)
-{
-	struct sink_options so;
-	struct sink s;
-	char err[256], spec[sizeof(s.spec) + 16];
-	struct sink *k;
-
-	(void)state;
-	memset(&so, 0, sizeof(so));
-	memset(spec, 'a', sizeof(spec) - 1);
-	spec[sizeof(spec) - 1] = '\0';
-	memcpy(spec, "file:/tmp/", 10);
-	k = sink_open(spec, &so, err, sizeof(err));
-	assert_null(k);
-	assert_non_null(strstr(err, "too long"));
-}
-
-static void
-test_cgroup_root_too_long(void **state)
-{
-	struct cg_layout_info li;
-	char root[CG_PATH_MAX + 64], err[256];
-	size_t n = 0;
-
-	(void)state;
-	/* A real directory reached through a path over CG_PATH_MAX: "/tmp"
-	 * followed by many "/." components. */
-	n = (size_t)snprintf(root, sizeof(root), "/tmp");
-	while (n + 2 < sizeof(root) - 1) {
-		memcpy(root + n, "/.", 2);
-		n += 2;
+	if (strchr(header, ' ') != NULL || st->ns >= 4) {
+		snprintf(msg, msglen, "bad section [%s]", header);
+		return NULL;
 	}
-	root[n] = '\0';
-	assert_int_equal(cgroup_detect(root, &li, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "longer than"));
+	str_copy_trunc(st->s[st->ns].name, header, sizeof(st->s[0].name));
+	return &st->s[st->ns++];
+}
+
+static const struct conf_sections sections = {
+	.opts = sect_opts, .nopts = ARRAY_LEN(sect_opts), .open = open_sect,
+};
+
+static void
+test_sections(void **state)
+{
+	static const char text[] =
+	    "# top\n"
+	    "str = \"a # b\"\n"
+	    "n = 7   # comment\n"
+	    "[ one ]  # trailing comment\n"
+	    "url = http://one\n"
+	    "\n"
+	    "[two]\n"
+	    "url = http://two\n";
+	static struct settings st;
+	char err[512];
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(conf_defaults(opts, ARRAY_LEN(opts), &st, err,
+	    sizeof(err)), 0);
+	assert_int_equal(conf_load_text(opts, ARRAY_LEN(opts), &sections, &st,
+	    "t.conf", text, err, sizeof(err)), 0);
+	assert_string_equal(st.str, "a # b");
+	assert_int_equal(st.n, 7);
+	assert_int_equal(st.ns, 2);
+	assert_string_equal(st.s[0].name, "one");
+	assert_string_equal(st.s[0].url, "http://one");
+	assert_string_equal(st.s[1].name, "two");
+	assert_string_equal(st.s[1].url, "http://two");
 }
 
 static void
-test_source_influx_too_long(void **state)
+test_errors(void **state)
 {
-	struct source_options o;
-	char err[256], db[300], *url = long_url(2000);
+	static const struct {
+		int         with_sections;
+		const char *text, *want;
+	} cases[] = {
+		/* The daemons' files have no sections: '[' is an error. */
+		{ 0, "[one]\n", "t.conf:1: expected 'key = value'" },
+		{ 1, "[one]\nstr = x\n", "t.conf:2: unknown key 'str' (in a "
+		  "section)" },
+		{ 1, "url = x\n", "t.conf:1: unknown key 'url' (before any "
+		  "section)" },
+		{ 1, "[a b]\n", "t.conf:1: bad section [a b]" },
+		{ 1, "[one\n", "t.conf:1: a section header is \"[NAME]\"" },
+		{ 1, "[one] x\n", "t.conf:1: text after the section header" },
+		{ 0, "n = 11\n", "t.conf:1: bad value '11' for n: want an integer "
+		  "from 1 to 10" },
+		{ 0, "x\n", "t.conf:1: expected 'key = value'" },
+	};
+	static struct settings st;
+	char err[512];
+	size_t i;
 
 	(void)state;
-	memset(db, 'd', sizeof(db) - 1);
-	db[sizeof(db) - 1] = '\0';
-	memset(&o, 0, sizeof(o));
-	o.kind = "influxdb";
-	o.influx_url = "http://127.0.0.1:8086";
-	o.influx_db = db;
-	assert_null(source_new(&o, err, sizeof(err)));
-	assert_non_null(strstr(err, "bytes"));
-	o.influx_db = "hoist";
-	o.influx_url = url;
-	assert_null(source_new(&o, err, sizeof(err)));
-	assert_non_null(strstr(err, "bytes"));
-	free(url);
+	for (i = 0; i < ARRAY_LEN(cases); i++) {
+		memset(&st, 0, sizeof(st));
+		err[0] = '\0';
+		print_message("case %zu\n", i);
+		assert_int_equal(conf_load_text(opts, ARRAY_LEN(opts),
+		    cases[i].with_sections ? &sections : NULL, &st, "t.conf",
+		    cases[i].text, err, sizeof(err)), -1);
+		assert_string_equal(err, cases[i].want);
+	}
+	/* Empty text is an empty file. */
+	assert_int_equal(conf_load_text(opts, ARRAY_LEN(opts), NULL, &st,
+	    "t.conf", "", err, sizeof(err)), 0);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_conf_str_too_long),
-		cmocka_unit_test(test_conf_file_too_long),
-		cmocka_unit_test(test_sink_spec_too_long),
-		cmocka_unit_test(test_cgroup_root_too_long),
-		cmocka_unit_test(test_source_influx_too_long),
+		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

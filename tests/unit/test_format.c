@@ -295,7 +295,8 @@ test_tags_hostile(void **state)
 	str_copy_trunc(m.name, "web 1,evil=x", sizeof(m.name));
 	str_copy_trunc(m.image, "reg:5000/img", sizeof(m.image));
 	str_copy_trunc(m.version, "\\", sizeof(m.version));
-	str_copy_trunc(m.marathon_app_id, "/group/app one", sizeof(m.marathon_app_id));
+	str_copy_trunc(m.marathon_app_id, "/group/app one",
+	    sizeof(m.marathon_app_id));
 	str_copy_trunc(m.mesos_task_id, "app.1=2", sizeof(m.mesos_task_id));
 	m.runtime = RUNTIME_MESOS;
 	m.nlabels = 3;
