@@ -29,21 +29,21 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 COLL=$!
 URL="http://127.0.0.1:$PORT"
 
+. "$top/tests/lib/wait.sh"
 errors() {
 	curl -fsS "$URL/metrics" 2>/dev/null |
 		sed -n 's/^hoist_collector_errors_total{kind="output"} \([0-9]*\)$/\1/p'
 }
-# Read while the sweeps write, until 20 refused writes were counted.
-i=0 n=""
-while :; do
-	n=$(errors)
-	[ -n "$n" ] && [ "$n" -ge 20 ] && break
+# Read /metrics and /healthz while the sweeps write (the API thread reads
+# the counters the main thread bumps), until 20 refusals were counted.
+counted_20() {
 	curl -fsS "$URL/healthz" >/dev/null 2>&1
-	i=$((i + 1))
-	[ $i -lt 300 ] || fail "errors_total{kind=\"output\"} stayed at '${n}' after $i reads"
-	sleep 0.05
-done
-echo "ok: refused writes counted: $n (after $i reads)"
+	n=$(errors)
+	[ -n "$n" ] && [ "$n" -ge 20 ]
+}
+WAIT_FOR_INTERVAL=0.05 wait_for 30 "20 refused writes in errors_total{kind=\"output\"}" counted_20 ||
+	fail "errors_total{kind=\"output\"} at '$(errors)'"
+echo "ok: refused writes counted: $(errors)"
 grep -q "No space left on device" "$T/err" || fail "the refusals were not logged"
 echo "ok: refusals logged"
 kill -TERM "$COLL"; wait "$COLL"; rc=$?; COLL=""

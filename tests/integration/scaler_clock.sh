@@ -30,19 +30,12 @@ ok() { echo "ok: $*"; }
 
 [ -e "$FT_LIB" ] || { echo "FAIL: $FT_LIB missing (Debian package libfaketime)"; exit 1; }
 
-# poll SECONDS CMD...: run CMD every 0.1 s until it succeeds; 1 on timeout.
-poll() {
-	_end=$(($(date +%s) + $1)); shift
-	while ! "$@"; do
-		[ "$(date +%s)" -lt "$_end" ] || return 1
-		sleep 0.1
-	done
-}
+. "$HOIST_TOP/tests/lib/wait.sh"
 
 python3 "$HOIST_TOP/tests/marathon_standin.py" --port 0 \
 	--port-file "$T/mport" >"$T/standin.log" 2>&1 &
 MPID=$!
-poll 10 test -s "$T/mport" || { echo "stand-in did not start"; cat "$T/standin.log"; exit 1; }
+wait_for 10 "the stand-in's port file" test -s "$T/mport" || { echo "stand-in did not start"; cat "$T/standin.log"; exit 1; }
 MURL="http://127.0.0.1:$(cat "$T/mport")"
 
 echo "+0" >"$T/faketime"
@@ -52,7 +45,7 @@ FAKETIME_NO_CACHE=1 DONT_FAKE_MONOTONIC=1 \
 	--interval 1 >"$T/scaler.log" 2>&1 &
 SPID=$!
 port() { PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/scaler.log" | head -1); [ -n "$PORT" ]; }
-poll 10 port || { echo "scaler did not start"; cat "$T/scaler.log"; exit 1; }
+wait_for 10 "the scaler's port in its log" port || { echo "scaler did not start"; cat "$T/scaler.log"; exit 1; }
 API="http://127.0.0.1:$PORT"
 
 rounds() {
@@ -64,18 +57,18 @@ next_eval() {
 		'import json,sys; print(int(json.load(sys.stdin)["next_evaluation_s"]))'
 }
 
-poll 10 rounds_at_least 2 || fail "no rounds before the step: $(rounds)"
+wait_for 10 "two rounds" rounds_at_least 2 || fail "no rounds before the step: $(rounds)"
 r0=$(rounds)
 
 # Step the wall clock back an hour.
 echo "-1h" >"$T/faketime"
 stepped() { n=$(next_eval) && [ "$n" -lt $(($(date +%s) - 3000)) ]; }
-if poll 10 stepped; then
+if wait_for 10 "the scaler's clock an hour back" stepped; then
 	ok "the scaler's wall clock stepped back an hour (next_evaluation_s $(next_eval), now $(date +%s))"
 else
 	fail "the faked clock did not step (next_evaluation_s $(next_eval), now $(date +%s))"
 fi
-if poll 10 rounds_at_least $((r0 + 4)); then
+if wait_for 10 "4 more rounds after the step back" rounds_at_least $((r0 + 4)); then
 	ok "rounds go on after the step back: $r0 -> $(rounds)"
 else
 	fail "rounds stalled after the step back: $r0 -> $(rounds)"
@@ -85,7 +78,7 @@ fi
 r1=$(rounds)
 echo "+1h" >"$T/faketime"
 ahead() { n=$(next_eval) && [ "$n" -gt $(($(date +%s) + 3000)) ]; }
-poll 10 ahead || fail "the faked clock did not step forward"
+wait_for 10 "the scaler's clock an hour ahead" ahead || fail "the faked clock did not step forward"
 r2=$(rounds)
 sleep 2     # a window to count rounds in, not a wait for an event
 r3=$(rounds)
