@@ -5,6 +5,7 @@
 #                        cgroups, influxdb); needs root for the integration part
 #   make unit            unit tests only
 #   make SANITIZE=1 test the same under ASan+UBSan
+#   make SANITIZE=thread unit   the same under ThreadSanitizer (build-tsan/)
 #   make valgrind        unit tests under valgrind (memcheck, leaks are errors)
 #   make check-man       man pages: mandoc lint, and in step with the code
 #   make check-docs      no link to a missing document
@@ -46,6 +47,13 @@ ifeq ($(SANITIZE),1)
 OPT       := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN     := -fsanitize=address,undefined,float-cast-overflow
 BUILD     ?= build-san
+else ifeq ($(SANITIZE),thread)
+# ThreadSanitizer: data races between the daemons' threads (main loop,
+# API thread, sink threads).  Its own build folder: TSan objects do not
+# mix with the others.
+OPT       := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+LDSAN     := -fsanitize=thread
+BUILD     ?= build-tsan
 else
 BUILD     ?= build
 endif
@@ -215,7 +223,7 @@ install: all
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -rf build build-san build-fuzz build-clang $(PROGS)
+	rm -rf build build-san build-tsan build-fuzz build-clang $(PROGS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 ifneq ($(filter fuzz fuzz-smoke,$(MAKECMDGOALS)),)

@@ -114,7 +114,7 @@ normalize_registry(const char *in, char *out, size_t outlen)
 	out[n] = '\0';
 	if (strcmp(out, "index.docker.io") == 0 ||
 	    strcmp(out, "registry-1.docker.io") == 0)
-		str_copy(out, "docker.io", outlen);
+		str_copy_trunc(out, "docker.io", outlen);
 }
 
 /* The credentials of one registry, as found in a config.json. */
@@ -294,8 +294,13 @@ deploy_docker_push_ok(const char *body, size_t len, char *digest,
 		}
 		aux = cJSON_GetObjectItemCaseSensitive(j, "aux");
 		dg = cJSON_GetObjectItemCaseSensitive(aux, "Digest");
-		if (cJSON_IsString(dg))
-			str_copy(digest, dg->valuestring, dlen);
+		if (cJSON_IsString(dg) && str_copy(digest, dg->valuestring,
+		    dlen) >= dlen) {
+			snprintf(err, errlen, "push: digest over %zu bytes",
+			    dlen - 1);
+			cJSON_Delete(j);
+			return -1;
+		}
 		cJSON_Delete(j);
 		p = nl + 1;
 	}

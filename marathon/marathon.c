@@ -231,7 +231,7 @@ app_url(struct marathon *m, const char *id, const char *suffix, char *out,
 	char why[MARATHON_MESSAGE_MAX];
 
 	if (!marathon_id_valid(id, why, sizeof(why))) {
-		str_copy(st->message, why, sizeof(st->message));
+		str_copy_trunc(st->message, why, sizeof(st->message));
 		return MARATHON_E_BAD_ID;
 	}
 	if (marathon_app_url(m->url, id, suffix, out, outlen) != 0) {

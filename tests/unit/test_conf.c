@@ -48,7 +48,7 @@ open_sect(void *settings, const char *header, char *msg, size_t msglen)
 		snprintf(msg, msglen, "bad section [%s]", header);
 		return NULL;
 	}
-	str_copy(st->s[st->ns].name, header, sizeof(st->s[0].name));
+	str_copy_trunc(st->s[st->ns].name, header, sizeof(st->s[0].name));
 	return &st->s[st->ns++];
 }
 
