@@ -121,10 +121,11 @@ $(BUILD)/hoist-scaler: $(BUILD)/scaler/scaler_main.o $(SCALER_A)
 $(BUILD)/hoist-deploy: $(BUILD)/deploy/deploy_main.o $(DEPLOY_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(DEPLOY_PKGS)) $(DEPLOY_LIBS)
 
-# Every unit test links the helpers in tests/lib/ (the fixture loader).
-# fixture.o gets the absolute path of this tree's tests/fixtures, so a test
-# binary finds its fixtures from any folder (see tests/lib/fixture.h).
-TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
+# Every unit test links the test helpers named here (not every .c in
+# tests/lib/: some are programs of their own).  fixture.o gets the absolute
+# path of this tree's tests/fixtures, so a test binary finds its fixtures
+# from any folder (see tests/lib/fixture.h).
+TEST_LIB_OBJ := $(BUILD)/tests/lib/fixture.o
 $(BUILD)/tests/lib/fixture.o: ALL_CFLAGS += -DHOIST_FIXTURES_DIR='"$(CURDIR)/tests/fixtures"'
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_LIB_OBJ) $(BUILD)/libhoist.a

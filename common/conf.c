@@ -152,9 +152,16 @@ split_line(char *line, char **key, char **value, char *err, size_t errlen)
 	while (*v == ' ' || *v == '\t')
 		v++;
 	if (*v == '"') {
-		char *close = strchr(v + 1, '"');
+		char *close = strchr(v + 1, '"'), *after;
 		if (close == NULL) {
 			snprintf(err, errlen, "unterminated quoted value");
+			return -1;
+		}
+		/* After the closing quote: blanks and a comment only. */
+		for (after = close + 1; *after == ' ' || *after == '\t';)
+			after++;
+		if (*after != '\0' && *after != '#') {
+			snprintf(err, errlen, "text after the quoted value");
 			return -1;
 		}
 		*close = '\0';

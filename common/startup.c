@@ -58,6 +58,9 @@ int
 startup_dump_keys(const struct startup *s)
 {
 	conf_dump_keys(s->opts, s->nopts, NULL, stdout);
+	if (s->sections != NULL)
+		conf_dump_keys(s->sections->opts, s->sections->nopts,
+		    "section", stdout);
 	return 0;
 }
 
