@@ -705,7 +705,8 @@ httpd_start(const struct httpd_options *o, char *err, size_t errlen)
 		return NULL;
 	}
 	h->o = *o;
-	str_copy(h->name, o->name != NULL ? o->name : "httpd", sizeof(h->name));
+	str_copy_trunc(h->name, o->name != NULL ? o->name : "httpd",
+	    sizeof(h->name));
 	snprintf(h->realm, sizeof(h->realm), "Bearer realm=\"%s\"", h->name);
 	snprintf(h->realm_invalid, sizeof(h->realm_invalid),
 	    "Bearer realm=\"%s\", error=\"invalid_token\"", h->name);

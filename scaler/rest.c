@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +141,7 @@ one_rule(struct rest *a, struct httpd_reply *rp, unsigned method,
 		reply_error(rp, 400, "app_id", "too long");
 		return;
 	}
-	str_copy(app, id, sizeof(app));
+	str_copy_trunc(app, id, sizeof(app));
 	if (rules_normalize_app_id(app, sizeof(app)) != 0) {
 		reply_error(rp, 400, "app_id", "'%s' is not a Marathon app "
 		    "id", id);
@@ -182,6 +183,31 @@ one_rule(struct rest *a, struct httpd_reply *rp, unsigned method,
 	reply_error(rp, 405, NULL, "method not allowed");
 }
 
+/* "outputs": where the decision records went (see stats.h). */
+static void
+put_outputs(struct scaler_stats *s, cJSON *o)
+{
+	cJSON *e = cJSON_AddObjectToObject(o, "outputs");
+
+	if (e == NULL)
+		return;
+	cJSON_AddNumberToObject(e, "count", (double)atomic_load(&s->outputs));
+	cJSON_AddNumberToObject(e, "decision_points_lost",
+	    (double)atomic_load(&s->decision_points_lost));
+	cJSON_AddNumberToObject(e, "decision_encode_errors",
+	    (double)atomic_load(&s->decision_encode_errors));
+	cJSON_AddNumberToObject(e, "refused",
+	    (double)atomic_load(&s->output_refused));
+	cJSON_AddNumberToObject(e, "points_written",
+	    (double)atomic_load(&s->output_points_written));
+	cJSON_AddNumberToObject(e, "points_dropped",
+	    (double)atomic_load(&s->output_points_dropped));
+	cJSON_AddNumberToObject(e, "points_spooled",
+	    (double)atomic_load(&s->output_points_spooled));
+	cJSON_AddNumberToObject(e, "write_errors",
+	    (double)atomic_load(&s->output_write_errors));
+}
+
 static void
 status(struct rest *a, struct httpd_reply *rp)
 {
@@ -198,6 +224,7 @@ status(struct rest *a, struct httpd_reply *rp)
 	rfc3339_format(ts, sizeof(ts), next * 1000000000, 0);
 	cJSON_AddStringToObject(o, "next_evaluation", ts);
 	cJSON_AddNumberToObject(o, "next_evaluation_s", (double)next);
+	put_outputs(a->cfg.stats, o);
 	arr = cJSON_AddArrayToObject(o, "apps");
 	for (i = 0; arr != NULL && i < n; i++) {
 		struct policy_decision d;
@@ -266,7 +293,7 @@ decisions_list(struct rest *a, struct httpd_reply *rp,
 			reply_error(rp, 400, "app", "too long");
 			return;
 		}
-		str_copy(id, app, sizeof(id));
+		str_copy_trunc(id, app, sizeof(id));
 		if (rules_normalize_app_id(id, sizeof(id)) != 0) {
 			reply_error(rp, 400, "app", "'%s' is "
 			    "not a Marathon app id", app);
@@ -287,6 +314,46 @@ decisions_list(struct rest *a, struct httpd_reply *rp,
 		cJSON_AddItemToArray(arr, decisions_to_cjson(&out[i]));
 	free(out);
 	reply_json(rp, 200, o);
+}
+
+/* The decision records' way to the outputs (see stats.h): one counter
+ * each, named hoist_scaler_<name>_total. */
+static void
+put_output_metrics(struct scaler_stats *s, struct buf *b)
+{
+	static const struct {
+		const char *name, *help;
+		size_t      off;
+	} m[] = {
+	{ "decision_points_lost", "Decision points lost for good (not "
+	  "encoded, refused or dropped by an output).",
+	  offsetof(struct scaler_stats, decision_points_lost) },
+	{ "decision_encode_errors", "Decision records that could not be "
+	  "encoded as line protocol.",
+	  offsetof(struct scaler_stats, decision_encode_errors) },
+	{ "output_refused", "Writes of a round's decision points that an "
+	  "output refused.", offsetof(struct scaler_stats, output_refused) },
+	{ "output_points_written", "Decision points the outputs delivered.",
+	  offsetof(struct scaler_stats, output_points_written) },
+	{ "output_points_dropped", "Decision points the outputs dropped.",
+	  offsetof(struct scaler_stats, output_points_dropped) },
+	{ "output_points_spooled", "Decision points the outputs spooled to "
+	  "disk.", offsetof(struct scaler_stats, output_points_spooled) },
+	{ "output_write_errors", "Failed deliveries by the outputs.",
+	  offsetof(struct scaler_stats, output_write_errors) },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(m); i++) {
+		atomic_uint_fast64_t *v = (atomic_uint_fast64_t *)(void *)
+		    ((char *)s + m[i].off);
+
+		buf_printf(b, "# HELP hoist_scaler_%s_total %s\n"
+		    "# TYPE hoist_scaler_%s_total counter\n"
+		    "hoist_scaler_%s_total %llu\n", m[i].name, m[i].help,
+		    m[i].name, m[i].name,
+		    (unsigned long long)atomic_load(v));
+	}
 }
 
 static void
@@ -334,6 +401,7 @@ metrics(struct rest *a, struct httpd_reply *rp)
 	    "# TYPE hoist_scaler_metric_invalid_total counter\n"
 	    "hoist_scaler_metric_invalid_total %llu\n",
 	    (unsigned long long)atomic_load(&s->metric_invalid));
+	put_output_metrics(s, &b);
 	buf_printf(&b, "# HELP hoist_scaler_api_requests_total REST "
 	    "requests.\n# TYPE hoist_scaler_api_requests_total counter\n"
 	    "hoist_scaler_api_requests_total %llu\n",

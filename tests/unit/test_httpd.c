@@ -141,7 +141,7 @@ test_unescape_and_path(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		str_copy(buf, cases[i].in, sizeof(buf));
+		str_copy_trunc(buf, cases[i].in, sizeof(buf));
 		n = httpd_unescape(buf);
 		assert_int_equal(n, strlen(cases[i].out));
 		assert_string_equal(buf, cases[i].out);
