@@ -429,7 +429,7 @@ daemon_loop(struct daemon *d, const struct startup *su, int argc,
 
 		notify_watchdog();
 		if (sched_due(&sch, &now, &wait_ns)) {
-			round_run(&d->rc, now);
+			round_run(&d->rc, now, now_mono_ns() / 1000000000LL);
 			atomic_store(&d->stats.next_round_s,
 			    sched_next_wall_s(&sch));
 			continue;
