@@ -9,6 +9,10 @@
 #   make bench           benchmarks (see bench/)
 #   make install         PREFIX=/usr/local DESTDIR=
 
+# The release, in one place: every program's --version prints it and
+# debian/changelog must carry the same number (make check-version).
+VERSION   := 0.9.0
+
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
@@ -33,7 +37,7 @@ BUILD     ?= build-san
 else
 BUILD     ?= build
 endif
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -I. $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DHOIST_VERSION='"$(VERSION)"' $(WARN) $(OPT) -I. $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(LDSAN) $(LDFLAGS)
 
 # Every .c below these folders goes into one static library, except the
@@ -50,7 +54,8 @@ BENCH_SRC := $(wildcard bench/*_main.c)
 BENCH_BIN := $(BENCH_SRC:bench/%_main.c=$(BUILD)/bench/%)
 
 .SECONDARY:
-.PHONY: all test unit integration valgrind bench install clean check-banned
+.PHONY: all test unit integration valgrind bench install clean check-banned \
+	check-version
 all: $(PROGS:%=$(BUILD)/%) $(PROGS)
 
 # Convenience links in the top folder so ./hoist-collector works after make.
@@ -64,6 +69,10 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libhoist.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+# The mains print $(VERSION): rebuild them when the Makefile changes it.
+$(BUILD)/collector/collector_main.o $(BUILD)/scaler/scaler_main.o \
+$(BUILD)/deploy/deploy_main.o: Makefile
 
 $(BUILD)/hoist-collector: $(BUILD)/collector/collector_main.o $(BUILD)/libhoist.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -91,7 +100,18 @@ unit: $(TEST_BIN)
 integration: all
 	@BUILD=$(BUILD) tests/run-integration.sh
 
-test: unit integration check-banned
+test: unit integration check-banned check-version
+
+# debian/changelog's version must be $(VERSION) (a native package: no
+# Debian revision), so the .deb and --version never disagree.
+check-version: all
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null || \
+		sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog); \
+	[ "$$v" = "$(VERSION)" ] || \
+		{ echo "debian/changelog says '$$v', Makefile VERSION is $(VERSION)"; exit 1; }
+	@for p in $(PROGS); do out=$$($(BUILD)/$$p --version); \
+		[ "$$out" = "$$p $(VERSION)" ] || \
+		{ echo "$$p --version printed '$$out', expected '$$p $(VERSION)'"; exit 1; }; done
 
 valgrind: $(TEST_BIN)
 	@VALGRIND=1 tests/run-unit.sh $(TEST_BIN)

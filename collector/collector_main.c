@@ -24,6 +24,7 @@
 #include "common/conf.h"
 #include "common/http.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "common/notify.h"
 #include "common/util.h"
 #include "sinks/sink.h"
@@ -331,6 +332,10 @@ main(int argc, char **argv)
 	    err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return 2;
+	}
+	if (cli.version) {
+		fputs(VERSION_LINE("hoist-collector"), stdout);
+		return 0;
 	}
 	if (cli.help) {
 		conf_usage(opts, nopts, "hoist-collector", "[-c FILE] [-n] "

@@ -243,7 +243,7 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 	int c, idx;
 
 	memset(cli, 0, sizeof(*cli));
-	if (2 * nopts + 4 > MAX_LONGOPTS) {
+	if (2 * nopts + 5 > MAX_LONGOPTS) {
 		snprintf(err, errlen, "internal: too many options");
 		return -1;
 	}
@@ -276,9 +276,10 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 	lo[k++] = (struct option){ "config", required_argument, NULL, 'c' };
 	lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
 	lo[k++] = (struct option){ "check", no_argument, NULL, 'n' };
+	lo[k++] = (struct option){ "version", no_argument, NULL, 'V' };
 	lo[k] = (struct option){ NULL, 0, NULL, 0 };
 
-	/* Pass 1: only -c / -n / -h / -v, so the file loads first. */
+	/* Pass 1: only -c / -n / -h / -v / --version, so the file loads first. */
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shorts, lo, &idx)) != -1) {
@@ -286,6 +287,7 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 		case 'c': cli->config_path = optarg; break;
 		case 'n': cli->check_only = 1; break;
 		case 'h': cli->help = 1; break;
+		case 'V': cli->version = 1; break;
 		case 'v': cli->verbose++; break;
 		case '?':
 			snprintf(err, errlen, "unknown or incomplete option "
@@ -303,7 +305,7 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 		    argv[optind]);
 		return -1;
 	}
-	if (cli->help)
+	if (cli->help || cli->version)
 		return 0;
 	if (cli->config_path == NULL && default_config != NULL &&
 	    access(default_config, F_OK) == 0)
@@ -355,6 +357,7 @@ conf_usage(const struct conf_opt *opts, size_t nopts, const char *progname,
 	fprintf(f, "  -n, --check              check the configuration and exit\n");
 	fprintf(f, "  -v                       more log output (repeat for debug)\n");
 	fprintf(f, "  -h, --help               this text\n");
+	fprintf(f, "      --version            print the version and exit\n");
 	for (i = 0; i < nopts; i++) {
 		const struct conf_opt *o = &opts[i];
 		const char *arg = o->argname ? o->argname : "VALUE";

@@ -73,6 +73,7 @@ struct conf_cli {
 	const char *config_path;   /* NULL when none was loaded */
 	int         check_only;    /* -n */
 	int         help;          /* -h / --help */
+	int         version;       /* --version */
 	int         verbose;       /* count of -v */
 };
 int  conf_parse_args(const struct conf_opt *opts, size_t nopts,

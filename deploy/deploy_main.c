@@ -10,6 +10,7 @@
 #include "common/http.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "common/version.h"
 #include "deploy/deploy.h"
 
 #define DEFAULT_CONFIG "/etc/hoist/deploy.conf"
@@ -18,7 +19,7 @@ enum {
 	OPT_IMAGE = 256, OPT_RELEASE, OPT_ENV, OPT_DC, OPT_DEPLOY_DIR,
 	OPT_CONFIG, OPT_MARATHON, OPT_DOCKER, OPT_DOCKER_CONFIG, OPT_RETAG,
 	OPT_YES, OPT_DRY_RUN, OPT_TIMEOUT, OPT_INTERVAL, OPT_ROLLBACK,
-	OPT_FORCE, OPT_JSON,
+	OPT_FORCE, OPT_JSON, OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +41,7 @@ static const struct option long_opts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -51,7 +53,7 @@ usage(FILE *f)
 "           [--deploy-dir DIR] [--config FILE] [--marathon URL] [--retag]\n"
 "           [--docker SOCKET] [--docker-config FILE] [--yes] [--dry-run]\n"
 "           [--timeout SEC] [--interval SEC] [--rollback-on-failure] [--force]\n"
-"           [--json]\n"
+"           [--json] | --version\n"
 "\n"
 "Deploy DIR/ENV-deploy.json to the Marathon of (DC, ENV) with\n"
 "container.docker.image set to REPO:VERSION, and follow it to its end.\n"
@@ -78,6 +80,7 @@ usage(FILE *f)
 "  --rollback-on-failure  on a timeout, put the previous version back\n"
 "  --force                deploy even if a deployment is in progress\n"
 "  --json                 print a JSON summary on stdout\n"
+"  --version              print the version and exit\n"
 "\n"
 "Exit: 0 deployed, 2 bad input, 3 refused confirmation, 4 deployment in\n"
 "progress, 5 Marathon error, 6 timeout, 7 rolled back, 8 image/registry\n"
@@ -133,6 +136,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			fputs(VERSION_LINE("hoist-deploy"), stdout);
 			return 0;
 		default:
 			usage(stderr);

@@ -26,6 +26,7 @@
 #include "common/conf.h"
 #include "common/http.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "common/notify.h"
 #include "common/util.h"
 #include "marathon/marathon.h"
@@ -381,6 +382,10 @@ run(int argc, char **argv)
 	    sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return 2;
+	}
+	if (cli.version) {
+		fputs(VERSION_LINE("hoist-scaler"), stdout);
+		return 0;
 	}
 	if (cli.help) {
 		conf_usage(opts, nopts, "hoist-scaler", "[-c FILE] [-n] "
