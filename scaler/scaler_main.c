@@ -417,6 +417,7 @@ run(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	notify_wedge_hook();
 
 	memset(&stats, 0, sizeof(stats));
 	memset(&rc, 0, sizeof(rc));
