@@ -8,6 +8,7 @@
 #   make valgrind        unit tests under valgrind (memcheck, leaks are errors)
 #   make bench           benchmarks (see bench/)
 #   make install         PREFIX=/usr/local DESTDIR=
+#   make deb             Debian packages in build-deb/ (docs/packaging.md)
 
 # The release, in one place: every program's --version prints it and
 # debian/changelog must carry the same number (make check-version).
@@ -37,7 +38,8 @@ BUILD     ?= build-san
 else
 BUILD     ?= build
 endif
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DHOIST_VERSION='"$(VERSION)"' $(WARN) $(OPT) -I. $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DHOIST_VERSION='"$(VERSION)"' $(WARN) $(OPT) -I. $(PKG_CFLAGS) \
+             $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(LDSAN) $(LDFLAGS)
 
 # Every .c below these folders goes into one static library, except the
@@ -55,7 +57,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%_main.c=$(BUILD)/bench/%)
 
 .SECONDARY:
 .PHONY: all test unit integration valgrind bench install clean check-banned \
-	check-version
+	check-version deb
 all: $(PROGS:%=$(BUILD)/%) $(PROGS)
 
 # Convenience links in the top folder so ./hoist-collector works after make.
@@ -136,7 +138,21 @@ install: all
 	for f in systemd/*.conf.example; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(SYSCONFDIR)/hoist/ || true; done
 	cp -R grafana/. $(DESTDIR)$(DATADIR)/grafana/
 
+# Debian packages, built by dpkg-buildpackage in a clean copy of the tree
+# (the files git tracks, plus new ones not ignored, as they are in the
+# worktree now) under $(DEB_OUT)/src; the .debs land in $(DEB_OUT)/ and
+# lintian must find no error in them.
+DEB_OUT   ?= build-deb
+deb: check-version
+	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/src
+	git ls-files -co --exclude-standard | while IFS= read -r f; do \
+		[ -e "$$f" ] && printf '%s\n' "$$f"; done | \
+		tar -c --verbatim-files-from -T - -f - | tar -x -C $(DEB_OUT)/src
+	cd $(DEB_OUT)/src && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error --tag-display-limit 0 $(DEB_OUT)/*.changes
+	@ls $(DEB_OUT)/*.deb
+
 clean:
-	rm -rf build build-san $(PROGS)
+	rm -rf build build-san build-deb $(PROGS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
