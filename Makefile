@@ -139,15 +139,21 @@ install: all
 	cp -R grafana/. $(DESTDIR)$(DATADIR)/grafana/
 
 # Debian packages, built by dpkg-buildpackage in a clean copy of the tree
-# (the files git tracks, plus new ones not ignored, as they are in the
-# worktree now) under $(DEB_OUT)/src; the .debs land in $(DEB_OUT)/ and
-# lintian must find no error in them.
+# under $(DEB_OUT)/src: in a git checkout the files git tracks plus new
+# ones it does not ignore, as they are in the worktree now; elsewhere
+# everything but the build folders.  The .debs land in $(DEB_OUT)/ and
+# lintian must find no error in them (docs/packaging.md).
 DEB_OUT   ?= build-deb
 deb: check-version
 	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/src
-	git ls-files -co --exclude-standard | while IFS= read -r f; do \
-		[ -e "$$f" ] && printf '%s\n' "$$f"; done | \
-		tar -c --verbatim-files-from -T - -f - | tar -x -C $(DEB_OUT)/src
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -co --exclude-standard | while IFS= read -r f; do \
+			[ -e "$$f" ] && printf '%s\n' "$$f"; done | \
+			tar -c --verbatim-files-from -T - -f -; \
+	else \
+		tar -c --exclude=./build --exclude=./build-san \
+			--exclude=./$(DEB_OUT) --exclude='./hoist-*' -f - .; \
+	fi | tar -x -C $(DEB_OUT)/src
 	cd $(DEB_OUT)/src && dpkg-buildpackage -us -uc -b
 	lintian --fail-on error --tag-display-limit 0 $(DEB_OUT)/*.changes
 	@ls $(DEB_OUT)/*.deb
