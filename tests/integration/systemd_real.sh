@@ -21,6 +21,8 @@
 # info lines at 6; a wedged main loop (SIGUSR2 test hook, common/notify.h)
 # is killed and restarted by systemd after WatchdogSec=; `systemctl stop`
 # exits 0 within TimeoutStopSec=; `systemd-analyze security` exposure.
+# Reinstalling the package restarts the running collector and keeps the
+# edited conffile.
 # hoist-scaler: the same against the Marathon stand-in, with the state in
 # StateDirectory= (kept across a SIGKILL restart) and the API token and the
 # Marathon password handed over as credentials.
@@ -101,7 +103,18 @@ fi
 VERSION=$(sed -n 's/^VERSION *:= *//p' "$top/Makefile")
 [ -n "$VERSION" ] || fail "no VERSION in the Makefile"
 DEBS=${HOIST_DEBS:-$top/build-deb}
-if ! ls "$DEBS/hoist-collector_${VERSION}_"*.deb >/dev/null 2>&1; then
+# build-deb/ is rebuilt when a file of the tree is newer than its .changes
+# (never when HOIST_DEBS names other packages).
+stale() {
+	[ -z "${HOIST_DEBS:-}" ] || return 1
+	ch=$(ls "$DEBS/hoist_${VERSION}_"*.changes 2>/dev/null | head -1)
+	[ -n "$ch" ] || return 0
+	git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1 || return 1
+	newer=$(cd "$top" && git ls-files -co --exclude-standard | while IFS= read -r f; do
+		[ "$f" -nt "$ch" ] && echo "$f"; done | head -1)
+	[ -n "$newer" ] && echo "$newer is newer than $ch"
+}
+if ! ls "$DEBS/hoist-collector_${VERSION}_"*.deb >/dev/null 2>&1 || stale; then
 	command -v dpkg-buildpackage >/dev/null ||
 		unavailable "no .debs in $DEBS and dpkg-buildpackage is not installed"
 	echo "building the packages (make deb)"
@@ -382,6 +395,17 @@ ok "every sweep of hoist-probe in the file output is in InfluxDB exactly once"
 sd systemctl start hoist-collector || fail "start again"
 journal_levels hoist-collector hoist-collector
 ok "hoist-collector journal: warning lines at PRIORITY 4, info at 6"
+
+# Reinstalling (an upgrade to the same version) restarts a running daemon
+# (postinst try-restart) and keeps the edited conffile.
+pid2=$(prop hoist-collector MainPID)
+sd sh -c 'dpkg -i /tmp/debs/hoist-collector_*.deb' >"$T/dpkg.log" 2>&1 ||
+	{ cat "$T/dpkg.log"; fail "dpkg -i again"; }
+new_pid() { p=$(prop hoist-collector MainPID); [ "$p" != "$pid2" ] && [ "$p" != 0 ] &&
+	[ "$(prop hoist-collector SubState)" = running ]; }
+wait_for 30 "the collector restarted by the upgrade" new_pid || fail "upgrade did not restart it"
+sd grep -q "^listen = 127.0.0.1:$CAPI\$" /etc/hoist/collector.conf || fail "upgrade replaced the edited conffile"
+ok "upgrade: running collector restarted ($pid2 → $(prop hoist-collector MainPID)), edited conffile kept"
 
 # --- hoist-scaler -----------------------------------------------------------
 python3 "$top/tests/marathon_standin.py" --port 0 --port-file "$T/mport" \

@@ -34,12 +34,24 @@ systemd_image_tar() {
 	SYSTEMD_TAR="$HOIST_TEST_CACHE/systemd-$SYSTEMD_SUITE-$arch-$key.tar"
 	SYSTEMD_KEY=$key
 	[ -s "$SYSTEMD_TAR" ] && return 0
+	mkdir -p "$HOIST_TEST_CACHE" || return 1
+	# One debootstrap at a time: a second test waits for the first and
+	# then finds the tarball.
+	exec 9>"$HOIST_TEST_CACHE/.lock" || return 1
+	flock 9 || return 1
+	if [ -s "$SYSTEMD_TAR" ]; then exec 9>&-; return 0; fi
+	systemd_image_debootstrap
+	rc=$?
+	exec 9>&-
+	return $rc
+}
+
+systemd_image_debootstrap() {
 	command -v debootstrap >/dev/null ||
 		{ echo "systemd_image: debootstrap is not installed (./bootstrap deps test)"; return 1; }
 	mirror=$(systemd_image_mirror)
 	[ -n "$mirror" ] ||
 		{ echo "systemd_image: no apt source for $SYSTEMD_SUITE (apt-get indextargets)"; return 1; }
-	mkdir -p "$HOIST_TEST_CACHE" || return 1
 	root=$(mktemp -d "$HOIST_TEST_CACHE/root.XXXXXX") || return 1
 	echo "systemd_image: debootstrap $SYSTEMD_SUITE from $mirror (cached as $SYSTEMD_TAR)"
 	if ! debootstrap --variant=minbase --include="$SYSTEMD_PKGS" \
