@@ -173,42 +173,141 @@ split_line(char *line, char **key, char **value, char *err, size_t errlen)
 	return 1;
 }
 
-int
-conf_load_file(const struct conf_opt *opts, size_t nopts, void *settings,
-    const char *path, char *err, size_t errlen)
+/* Blanks off both ends, in place. */
+static char *
+trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return str_rtrim(s);
+}
+
+/*
+ * "[dc1 prod]" (blanks around allowed, a " #" comment after it too):
+ * open the section through sec.  Returns 0 with *base set, or -1 with
+ * msg.
+ */
+static int
+open_section(const struct conf_sections *sec, void *settings, char *line,
+    void **base, char *msg, size_t msglen)
+{
+	char *p = trim(line), *close = strchr(p, ']'), *after;
+
+	if (close == NULL) {
+		snprintf(msg, msglen, "a section header is \"[NAME]\"");
+		return -1;
+	}
+	*close = '\0';
+	after = trim(close + 1);
+	if (*after != '\0' && *after != '#') {
+		snprintf(msg, msglen, "text after the section header");
+		return -1;
+	}
+	*base = sec->open(settings, trim(p + 1), msg, msglen);
+	return *base != NULL ? 0 : -1;
+}
+
+static int
+is_section_line(const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return *line == '[';
+}
+
+/* The loader behind conf_load_file() and conf_load_text(); `name` is
+ * what error messages call the input. */
+static int
+load_stream(const struct conf_opt *opts, size_t nopts,
+    const struct conf_sections *sec, void *settings, FILE *f,
+    const char *name, char *err, size_t errlen)
 {
 	char line[CONF_STR_MAX + 256], msg[512], *key, *value;
+	const struct conf_opt *cur = opts;
+	size_t ncur = nopts;
+	void *base = settings;
 	unsigned lineno = 0;
+	int r;
+
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line too long", name,
+			    lineno);
+			return -1;
+		}
+		if (sec != NULL && is_section_line(line)) {
+			if (open_section(sec, settings, line, &base, msg,
+			    sizeof(msg)) != 0) {
+				snprintf(err, errlen, "%s:%u: %s", name,
+				    lineno, msg);
+				return -1;
+			}
+			cur = sec->opts;
+			ncur = sec->nopts;
+			continue;
+		}
+		r = split_line(line, &key, &value, msg, sizeof(msg));
+		if (r == 0)
+			continue;
+		if (r < 0 || conf_set(cur, ncur, base, key, value, msg,
+		    sizeof(msg)) != 0) {
+			snprintf(err, errlen, "%s:%u: %s%s", name, lineno, msg,
+			    r > 0 && sec != NULL && find_opt(cur, ncur, key) ==
+			    NULL ? (cur == opts ? " (before any section)" :
+			    " (in a section)") : "");
+			return -1;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_load_file_sections(const struct conf_opt *opts, size_t nopts,
+    const struct conf_sections *sec, void *settings, const char *path,
+    char *err, size_t errlen)
+{
 	FILE *f;
-	int r, ret = -1;
+	int ret;
 
 	f = fopen(path, "re");
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			snprintf(err, errlen, "%s:%u: line too long", path,
-			    lineno);
-			goto out;
-		}
-		r = split_line(line, &key, &value, msg, sizeof(msg));
-		if (r == 0)
-			continue;
-		if (r < 0 || conf_set(opts, nopts, settings, key, value, msg,
-		    sizeof(msg)) != 0) {
-			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
-			goto out;
-		}
+	ret = load_stream(opts, nopts, sec, settings, f, path, err, errlen);
+	fclose(f);
+	return ret;
+}
+
+int
+conf_load_file(const struct conf_opt *opts, size_t nopts, void *settings,
+    const char *path, char *err, size_t errlen)
+{
+	return conf_load_file_sections(opts, nopts, NULL, settings, path, err,
+	    errlen);
+}
+
+int
+conf_load_text(const struct conf_opt *opts, size_t nopts,
+    const struct conf_sections *sec, void *settings, const char *name,
+    const char *text, char *err, size_t errlen)
+{
+	FILE *f;
+	int ret;
+
+	if (text[0] == '\0')
+		return 0;       /* fmemopen() refuses a zero size */
+	f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -1;
 	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		goto out;
-	}
-	ret = 0;
-out:
+	ret = load_stream(opts, nopts, sec, settings, f, name, err, errlen);
 	fclose(f);
 	return ret;
 }
@@ -230,59 +329,71 @@ take_bool_word(int argc, char **argv)
 	return "yes";
 }
 
-int
-conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
-    int argc, char **argv, const char *default_config, struct conf_cli *cli,
-    char *err, size_t errlen)
-{
-	static char dashed[MAX_LONGOPTS / 2][64];
+/* The getopt_long() tables built from a conf_opt table. */
+struct cli_table {
 	struct option lo[MAX_LONGOPTS];
-	char shorts[128] = "c:nhv", msg[512];
-	unsigned char list_from_cli[MAX_LONGOPTS] = { 0 };
-	size_t i, k = 0, sl = strlen(shorts);
-	int c, idx;
+	char          shorts[128];
+	char          dashed[MAX_LONGOPTS / 2][64];  /* "cgroup-root" ... */
+};
 
-	memset(cli, 0, sizeof(*cli));
-	if (2 * nopts + 5 > MAX_LONGOPTS) {
-		snprintf(err, errlen, "internal: too many options");
+/*
+ * Every key is a long option (val 1000 + index), also with '-' for '_'
+ * ("cgroup_root" is also accepted as --cgroup-root); short options from
+ * the table after the program-level "c:nhv".  Returns 0 or -1.
+ */
+static int
+cli_table_build(struct cli_table *t, const struct conf_opt *opts,
+    size_t nopts)
+{
+	size_t i, k = 0, sl;
+
+	if (2 * nopts + 5 > MAX_LONGOPTS)
 		return -1;
-	}
+	str_copy(t->shorts, "c:nhv", sizeof(t->shorts));
+	sl = strlen(t->shorts);
 	for (i = 0; i < nopts; i++) {
-		lo[k].name = opts[i].name;
-		lo[k].has_arg = opts[i].type == CONF_BOOL ? optional_argument
-		    : required_argument;
-		lo[k].flag = NULL;
-		lo[k].val = 1000 + (int)i;
+		t->lo[k].name = opts[i].name;
+		t->lo[k].has_arg = opts[i].type == CONF_BOOL ?
+		    optional_argument : required_argument;
+		t->lo[k].flag = NULL;
+		t->lo[k].val = 1000 + (int)i;
 		k++;
-		/* "cgroup_root" is also accepted as --cgroup-root. */
 		if (strchr(opts[i].name, '_') != NULL &&
-		    strlen(opts[i].name) < sizeof(dashed[0])) {
-			char *d = dashed[i];
-			str_copy(d, opts[i].name, sizeof(dashed[0]));
+		    strlen(opts[i].name) < sizeof(t->dashed[0])) {
+			char *d = t->dashed[i];
+			str_copy(d, opts[i].name, sizeof(t->dashed[0]));
 			for (; *d != '\0'; d++)
 				if (*d == '_')
 					*d = '-';
-			lo[k] = lo[k - 1];
-			lo[k].name = dashed[i];
+			t->lo[k] = t->lo[k - 1];
+			t->lo[k].name = t->dashed[i];
 			k++;
 		}
-		if (opts[i].shortopt != 0 && sl + 3 < sizeof(shorts)) {
-			shorts[sl++] = (char)opts[i].shortopt;
+		if (opts[i].shortopt != 0 && sl + 3 < sizeof(t->shorts)) {
+			t->shorts[sl++] = (char)opts[i].shortopt;
 			if (opts[i].type != CONF_BOOL)
-				shorts[sl++] = ':';
-			shorts[sl] = '\0';
+				t->shorts[sl++] = ':';
+			t->shorts[sl] = '\0';
 		}
 	}
-	lo[k++] = (struct option){ "config", required_argument, NULL, 'c' };
-	lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
-	lo[k++] = (struct option){ "check", no_argument, NULL, 'n' };
-	lo[k++] = (struct option){ "version", no_argument, NULL, 'V' };
-	lo[k] = (struct option){ NULL, 0, NULL, 0 };
+	t->lo[k++] = (struct option){ "config", required_argument, NULL, 'c' };
+	t->lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
+	t->lo[k++] = (struct option){ "check", no_argument, NULL, 'n' };
+	t->lo[k++] = (struct option){ "version", no_argument, NULL, 'V' };
+	t->lo[k] = (struct option){ NULL, 0, NULL, 0 };
+	return 0;
+}
 
-	/* Pass 1: only -c / -n / -h / -v / --version, so the file loads first. */
+/* Pass 1: only -c / -n / -h / -v / --version, so the file loads first. */
+static int
+cli_pass_program(const struct cli_table *t, const struct conf_opt *opts,
+    int argc, char **argv, struct conf_cli *cli, char *err, size_t errlen)
+{
+	int c, idx;
+
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, shorts, lo, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, t->shorts, t->lo, &idx)) != -1) {
 		switch (c) {
 		case 'c': cli->config_path = optarg; break;
 		case 'n': cli->check_only = 1; break;
@@ -305,18 +416,22 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 		    argv[optind]);
 		return -1;
 	}
-	if (cli->help || cli->version)
-		return 0;
-	if (cli->config_path == NULL && default_config != NULL &&
-	    access(default_config, F_OK) == 0)
-		cli->config_path = default_config;
-	if (cli->config_path != NULL && conf_load_file(opts, nopts, settings,
-	    cli->config_path, err, errlen) != 0)
-		return -1;
+	return 0;
+}
 
-	/* Pass 2: every other flag overrides the file. */
+/* Pass 2: every other flag overrides the file. */
+static int
+cli_pass_settings(const struct cli_table *t, const struct conf_opt *opts,
+    size_t nopts, void *settings, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	unsigned char list_from_cli[MAX_LONGOPTS] = { 0 };
+	char msg[512];
+	size_t i;
+	int c, idx;
+
 	optind = 1;
-	while ((c = getopt_long(argc, argv, shorts, lo, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, t->shorts, t->lo, &idx)) != -1) {
 		const struct conf_opt *o = NULL;
 		const char *val = optarg;
 
@@ -330,8 +445,7 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 			continue;
 		if (o->type == CONF_BOOL && val == NULL)
 			val = take_bool_word(argc, argv);
-		if (o->type == CONF_LIST &&
-		    !list_from_cli[o - opts]) {
+		if (o->type == CONF_LIST && !list_from_cli[o - opts]) {
 			list_from_cli[o - opts] = 1;
 			((struct conf_list *)(void *)((char *)settings +
 			    o->offset))->n = 0;
@@ -342,6 +456,47 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 		}
 	}
 	return 0;
+}
+
+int
+conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
+    int argc, char **argv, const char *default_config, struct conf_cli *cli,
+    char *err, size_t errlen)
+{
+	return conf_parse_args_sections(opts, nopts, NULL, settings, argc,
+	    argv, default_config, cli, err, errlen);
+}
+
+int
+conf_parse_args_sections(const struct conf_opt *opts, size_t nopts,
+    const struct conf_sections *sec, void *settings, int argc, char **argv,
+    const char *default_config, struct conf_cli *cli, char *err,
+    size_t errlen)
+{
+	static struct cli_table t;    /* getopt keeps pointers into it */
+
+	memset(cli, 0, sizeof(*cli));
+	/* The hidden flag for man/check-keys.py; alone on the line. */
+	if (argc == 2 && strcmp(argv[1], "--dump-config-keys") == 0) {
+		cli->dump_keys = cli->help = 1;
+		return 0;
+	}
+	if (cli_table_build(&t, opts, nopts) != 0) {
+		snprintf(err, errlen, "internal: too many options");
+		return -1;
+	}
+	if (cli_pass_program(&t, opts, argc, argv, cli, err, errlen) != 0)
+		return -1;
+	if (cli->help || cli->version)
+		return 0;
+	if (cli->config_path == NULL && default_config != NULL &&
+	    access(default_config, F_OK) == 0)
+		cli->config_path = default_config;
+	if (cli->config_path != NULL && conf_load_file_sections(opts, nopts,
+	    sec, settings, cli->config_path, err, errlen) != 0)
+		return -1;
+	return cli_pass_settings(&t, opts, nopts, settings, argc, argv, err,
+	    errlen);
 }
 
 void
@@ -393,4 +548,41 @@ conf_table_append(struct conf_opt *dst, size_t *dn, size_t dmax,
 		(*dn)++;
 	}
 	return 0;
+}
+
+static const char *
+type_name(enum conf_type t)
+{
+	switch (t) {
+	case CONF_STR:    return "string";
+	case CONF_INT:    return "integer";
+	case CONF_DOUBLE: return "number";
+	case CONF_BOOL:   return "boolean";
+	case CONF_LIST:   return "list";
+	}
+	return "?";
+}
+
+void
+conf_dump_keys(const struct conf_opt *opts, size_t nopts, const char *scope,
+    void *stream)
+{
+	FILE *f = stream;
+	size_t i;
+
+	for (i = 0; i < nopts; i++) {
+		const struct conf_opt *o = &opts[i];
+		int bounded = o->type == CONF_INT || o->type == CONF_DOUBLE;
+
+		fprintf(f, "%s\t%s\t%s\t", o->name, type_name(o->type),
+		    o->defval != NULL && o->defval[0] != '\0' ? o->defval :
+		    "-");
+		if (bounded)
+			fprintf(f, "%.15g\t%.15g", o->min, o->max);
+		else
+			fprintf(f, "-\t-");
+		if (scope != NULL)
+			fprintf(f, "\t%s", scope);
+		fputc('\n', f);
+	}
 }

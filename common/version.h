@@ -14,7 +14,4 @@
 #error "HOIST_VERSION is not defined: build through the Makefile (VERSION=)"
 #endif
 
-/* The line --version prints: "hoist-collector 0.9.0". */
-#define VERSION_LINE(prog) prog " " HOIST_VERSION "\n"
-
 #endif
