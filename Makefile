@@ -250,7 +250,7 @@ deb: check-version
 			--exclude=./$(DEB_OUT) --exclude='./hoist-*' -f - .; \
 	fi | tar -x -C $(DEB_OUT)/src
 	cd $(DEB_OUT)/src && dpkg-buildpackage -us -uc -b
-	lintian --fail-on error --tag-display-limit 0 $(DEB_OUT)/*.changes
+	lintian --fail-on error,warning --tag-display-limit 0 $(DEB_OUT)/*.changes
 	@ls $(DEB_OUT)/*.deb
 
 clean:

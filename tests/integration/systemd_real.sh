@@ -215,6 +215,10 @@ for p in hoist-collector hoist-scaler hoist-deploy; do
 		fail "$p: package $v, --version '$out', Makefile $VERSION"
 done
 ok "--version = package version = $VERSION"
+for m in man8/hoist-collector.8 man8/hoist-scaler.8 man1/hoist-deploy.1 man5/hoist.conf.5; do
+	sd test -f "/usr/share/man/$m.gz" || fail "/usr/share/man/$m.gz not installed"
+done
+ok "manual pages installed"
 
 # unit_unchanged PKG: no file of PKG differs from the package, except the
 # conffiles the test wrote.
