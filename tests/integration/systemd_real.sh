@@ -39,7 +39,7 @@ SDC= MPID=
 
 cleanup() {
 	if [ "${KEEP:-0}" = 1 ]; then
-		echo "KEEP=1: left running: dockerd $DOCKER_SOCK, container $SDC, influxd $INFLUX_URL, $T"
+		echo "KEEP=1: left running: dockerd ${DOCKER_SOCK:-}, container $SDC, influxd ${INFLUX_URL:-}, $T"
 		return
 	fi
 	[ -n "$MPID" ] && kill "$MPID" 2>/dev/null && wait "$MPID" 2>/dev/null
@@ -81,23 +81,7 @@ done
 . "$top/tests/lib/dockerd.sh"
 . "$top/tests/lib/influxd.sh"
 . "$top/tests/lib/systemd_image.sh"
-if [ -f "$top/tests/lib/wait.sh" ]; then
-	. "$top/tests/lib/wait.sh"
-else
-	# wait_for TIMEOUT_S DESCRIPTION CMD...: the interface of
-	# tests/lib/wait.sh, for a tree that does not have it yet.
-	wait_for() {
-		_end=$(($(date +%s) + $1)) _what=$2
-		shift 2
-		while ! "$@" >/dev/null 2>&1; do
-			if [ "$(date +%s)" -ge "$_end" ]; then
-				echo "wait_for: gave up waiting for $_what" >&2
-				return 1
-			fi
-			sleep 0.2
-		done
-	}
-fi
+. "$top/tests/lib/wait.sh"
 
 # --- the packages --------------------------------------------------------
 VERSION=$(sed -n 's/^VERSION *:= *//p' "$top/Makefile")
