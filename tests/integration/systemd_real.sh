@@ -235,8 +235,8 @@ for b in bad[:5]:
 sys.exit(0 if ok else 1)
 PY
 }
-# stop_unit UNIT: `systemctl stop` → the main process exits with status 0
-# (not killed by the signal), within TimeoutStopSec=.  An inactive unit is
+# stop_unit UNIT: `systemctl stop` → STOPPING=1, and the main process exits
+# with status 0 (not killed by the signal), within TimeoutStopSec=.  An inactive unit is
 # unloaded at once, so `systemctl show` no longer has its exit status:
 # systemd's own log line says it ("Main process exited, code=exited,
 # status=0/SUCCESS"), at debug level when the exit was clean.
@@ -253,8 +253,11 @@ stop_unit() {
 	sd systemd-analyze log-level info
 	wait_for 10 "$1: exit status 0 in the journal" exited_0 "$1" ||
 		fail "$1 stop: $(sd journalctl -u "$1" -o cat --no-pager | grep 'Main process exited' | tail -1)"
+	# The daemon said STOPPING=1 (logged by systemd at debug level too).
+	sd journalctl -u "$1" -o cat --no-pager | grep -q 'Got notification message from PID [0-9]* (STOPPING=1)' ||
+		fail "$1: no STOPPING=1 notification seen"
 	[ "$ms" -lt 20000 ] || fail "$1 took $ms ms to stop (TimeoutStopSec=$limit)"
-	ok "$1: systemctl stop → exit 0 in $ms ms (TimeoutStopSec=$limit)"
+	ok "$1: systemctl stop → STOPPING=1, exit 0 in $ms ms (TimeoutStopSec=$limit)"
 }
 watchdog_advances() {
 	w=$(prop "$1" WatchdogTimestampMonotonic)
