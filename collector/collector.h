@@ -57,6 +57,9 @@ struct collector {
 	struct discovered      *fresh;
 	size_t                  nfresh, capfresh;
 	uint64_t                sweep_no;
+	/* Counted during a sweep by the sweeping thread alone, added to
+	 * table.health under table.lock at its end (the API reads that). */
+	uint64_t                net_errors;
 	void                  (*flush)(void *arg, struct buf *out);
 	void                   *flush_arg;     /* borrowed */
 	size_t                  flush_bytes;
