@@ -5,7 +5,8 @@
 # a container on the test's private dockerd: a Debian bookworm minbase root
 # with systemd and the packages' runtime libraries (tests/lib/
 # systemd_image.sh; debootstrap once, then cached).  The .debs of `make
-# deb` (build-deb/, built here when missing) are installed with dpkg -i and
+# deb` (build-deb/, built here when missing or older than the tree;
+# HOIST_DEBS=DIR names others) are installed with dpkg -i and
 # the shipped units run unchanged (`dpkg --verify` proves it); only the
 # files an operator writes are written: /etc/hoist/*.conf, the secret files
 # and, for the scaler, the LoadCredential= drop-in its unit asks for.
@@ -31,7 +32,8 @@
 #
 # The test does not skip silently: without Docker, debootstrap or a
 # reachable mirror it fails naming the reason, unless
-# HOIST_SKIP_SYSTEMD_REAL=1 says to skip it.
+# HOIST_SKIP_SYSTEMD_REAL=1 says to skip it.  KEEP=1 leaves the dockerd,
+# the systemd container and influxd running after the test, to look inside.
 set -u
 top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 T=$(mktemp -d /tmp/hoist-sdreal.XXXXXX)
