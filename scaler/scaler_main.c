@@ -366,6 +366,7 @@ block_signals(sigset_t *set)
 	sigaddset(set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	notify_wedge_hook();
 }
 
 /* State, decisions and the REST API; 0 or -1 (logged). */
