@@ -1,0 +1,92 @@
+#!/bin/sh
+# A mount that hangs must not stall the sweep (issue 11).
+#
+# Builds tests/lib/fuse_statfs.c (libfuse3), mounts it, and runs
+# hoist-collector every 0.2 s with host metrics on that mount and /.
+# Once the FUSE mount shows up in the disk points, the test freezes the
+# FUSE daemon (SIGSTOP: every statfs on the mount now blocks, as on an NFS
+# mount whose server died) and checks, from the hoist_collector points'
+# timestamps, that sweeps keep their cadence (no gap longer than the
+# interval + host_disk_timeout_ms + slack), that the hung mount is
+# reported once and left out while / is still measured, and that the
+# figures come back once the daemon runs again (SIGCONT).  Then SIGTERM
+# ends the collector cleanly although a thread may still be blocked.
+set -u
+top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BIN="$top/${BUILD:-build}/hoist-collector"
+LPQ="python3 $top/tests/lib/lpq.py"
+T=$(mktemp -d /tmp/hoist-hang.XXXXXX)
+FPID= CPID=
+cleanup() {
+	[ -n "$FPID" ] && kill -CONT "$FPID" 2>/dev/null
+	[ -n "$CPID" ] && kill -9 "$CPID" 2>/dev/null
+	fusermount3 -u "$T/mnt" 2>/dev/null
+	[ -n "$FPID" ] && kill "$FPID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+fail() { echo "FAIL: $*"; [ -f "$T/c.err" ] && tail -20 "$T/c.err"; exit 1; }
+# wait_for SECONDS WHAT CMD...: poll CMD every 0.1 s until it succeeds.
+wait_for() {
+	secs=$1 what=$2
+	shift 2
+	n=$((secs * 10))
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	fail "timed out after ${secs}s waiting for $what"
+}
+
+command -v fusermount3 >/dev/null || fail "fusermount3 missing (package fuse3)"
+pkg-config --exists fuse3 || fail "libfuse3-dev missing (./bootstrap installs it)"
+cc -Wall -o "$T/fuse_statfs" "$top/tests/lib/fuse_statfs.c" \
+	$(pkg-config --cflags --libs fuse3) || fail "cannot build the FUSE filesystem"
+mkdir "$T/mnt"
+"$T/fuse_statfs" -f "$T/mnt" 2>"$T/fuse.err" &
+FPID=$!
+wait_for 10 "the FUSE mount" grep -q " $T/mnt " /proc/self/mountinfo
+
+"$BIN" --docker none --listen none --cgroup-root "$top/tests/fixtures/cgroup/v1" \
+	--interval 0.2 --host-disk-timeout-ms 100 --host-disk-mounts "$T/mnt,/" \
+	--output "file:$T/out.lp" >"$T/c.out" 2>"$T/c.err" &
+CPID=$!
+has_mnt() { $LPQ "$T/out.lp" disk total "path=$T/mnt" --since "${1:-0}"; }
+wait_for 10 "a disk point of the FUSE mount" has_mnt
+[ "$(has_mnt | tail -1)" = 4096000 ] || fail "FUSE mount total: $(has_mnt | tail -1)"
+
+kill -STOP "$FPID"
+frozen=$(date +%s%N)
+# Frozen for 3 s: the collector must keep sweeping every 0.2 s.
+wait_for 10 "the hang being reported" grep -q "statvfs($T/mnt) did not answer within 100 ms" "$T/c.err"
+sleep 3
+thawing=$(date +%s%N)
+kill -CONT "$FPID"
+sweeps=$($LPQ "$T/out.lp" hoist_collector sweeps --since "$frozen" --until "$thawing" | wc -l)
+[ "$sweeps" -ge 10 ] || fail "only $sweeps sweeps in the 3 s the mount hung (want >= 10 at 0.2 s)"
+# The longest gap between two sweeps while frozen: interval + timeout + slack.
+grep '^hoist_collector,' "$T/out.lp" | awk -v a="$frozen" -v b="$thawing" '
+	{ ts = $NF; if (ts >= a && ts <= b) { if (prev) { g = ts - prev; if (g > max) max = g } prev = ts } }
+	END { printf "%d\n", max / 1000000 }' >"$T/gap"
+gap=$(cat "$T/gap")
+[ "$gap" -le 700 ] || fail "a sweep gap of $gap ms while the mount hung"
+n=$(grep -c "did not answer" "$T/c.err")
+[ "$n" = 1 ] || fail "the hang reported $n times (want once)"
+$LPQ "$T/out.lp" disk total path=/ --since "$((frozen + 1000000000))" --until "$thawing" >/dev/null ||
+	fail "/ not measured while the FUSE mount hung"
+n=$($LPQ "$T/out.lp" disk total "path=$T/mnt" --since "$((frozen + 1000000000))" \
+	--until "$thawing" | wc -l)
+[ "$n" = 0 ] || fail "the hung mount still reported $n times while frozen"
+# Thawed: it answers again and is measured again.
+wait_for 10 "the FUSE mount measured again" has_mnt "$(date +%s%N)"
+wait_for 5 "the recovery line" grep -q "hung mount answered again" "$T/c.err"
+errs=$($LPQ "$T/out.lp" hoist_collector errors_host --last-sweep)
+[ "$errs" -ge 1 ] || fail "errors_host $errs: the hang was not counted"
+
+kill -TERM "$CPID"
+wait "$CPID"; rc=$?
+CPID=
+[ $rc = 0 ] || fail "collector exit $rc after SIGTERM"
+echo "ok: $sweeps sweeps in 3 s with the mount hung, longest gap $gap ms"
