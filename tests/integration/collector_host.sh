@@ -232,17 +232,8 @@ until curl -sf --noproxy '*' "http://127.0.0.1:$port/metrics" >"$T/metrics" &&
 	[ $n -lt 100 ] || fail "no node_cpu_seconds_total on /metrics"
 done
 kill "$CPID"; wait "$CPID"; CPID=
-# promtool parses it (exit 1 would be a format error); its lint (exit 3)
-# may only flag node_exporter's own names, which node_exporter's output
-# gets flagged for too: node_memory_* keep /proc/meminfo's CamelCase, and
-# node_entropy_available_bits counts bits.  Anything else fails.
-promtool check metrics <"$T/metrics" >"$T/promtool.out" 2>&1; rc=$?
-case $rc in 0|3) ;; *) fail "promtool exit $rc: $(cat "$T/promtool.out")" ;; esac
-grep -v -e "^node_memory_[A-Za-z_]* metric names should be written in 'snake_case' not 'camelCase'\$" \
-	-e '^node_entropy_available_bits use base unit "bytes" instead of "bits"$' \
-	"$T/promtool.out" >"$T/promtool.left"
-[ -s "$T/promtool.left" ] && fail "promtool: $(cat "$T/promtool.left")"
-[ $rc = 0 ] || echo "promtool lint notes only on node_exporter's own names: $(wc -l <"$T/promtool.out")"
+. "$top/tests/lib/promtool_check.sh"
+promtool_check "$T/metrics" || fail "promtool rejects /metrics"
 for m in node_memory_MemAvailable_bytes node_memory_MemTotal_bytes node_load1 \
     node_boot_time_seconds node_context_switches_total node_procs_running \
     'node_filesystem_avail_bytes{device="' 'node_filesystem_size_bytes{' \
