@@ -22,9 +22,9 @@
 #include "collector/collector.h"
 #include "collector/docker.h"
 #include "common/conf.h"
-#include "common/http.h"
 #include "common/log.h"
 #include "common/notify.h"
+#include "common/startup.h"
 #include "common/util.h"
 #include "sinks/sink.h"
 #include "sinks/sink_status.h"
@@ -323,176 +323,160 @@ write_sweep(struct collector *c, struct outputs *o, struct buf *out,
 	write_out(c, o, out);
 }
 
-int
-main(int argc, char **argv)
-{
-	struct conf_opt opts[OPTS_MAX];
-	struct collector_options co;
-	struct docker_options dopt;
-	struct settings st;
-	struct conf_cli cli;
-	struct collector c;
-	struct outputs outs;
+/* Everything main() builds; torn down once, in agent_free(). */
+struct agent {
+	struct settings  st;
+	enum schema      schema;
+	struct outputs   outs;
 	struct chunk_ctx chunk;
-	struct docker *docker = NULL;
-	struct api_options ao;
-	struct api *api = NULL;
-	struct buf out;
-	enum schema schema;
-	char err[1024];
-	size_t nopts = build_table(opts, OPTS_MAX);
-	int64_t next, period_ns, wd_ns;
-	int i, r;
+	struct docker   *docker;      /* owned; NULL when off */
+	struct collector c;
+	int              c_ready;     /* collector_init() succeeded */
+	struct api      *api;         /* owned; NULL when off */
+	struct buf       out;
+};
 
-	log_init("hoist-collector", LOGL_INFO);
-	/*
-	 * glibc raises its mmap threshold to the size of the biggest mmapped
-	 * block freed so far, after which blocks that size come from the
-	 * heap and stay there when freed.  An API reply is such a block (2 MB
-	 * of /metrics at 1000 containers): one scrape kept it resident for
-	 * good.  A fixed threshold keeps big blocks mmapped, so free() gives
-	 * them back.
-	 */
-	mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
-	memset(&st, 0, sizeof(st));
-	if (conf_defaults(opts, nopts, &st, err, sizeof(err)) != 0)
-		fatalx("defaults: %s", err);
-	if (conf_parse_args(opts, nopts, &st, argc, argv, DEFAULT_CONFIG, &cli,
-	    err, sizeof(err)) != 0) {
-		log_warnx("%s", err);
-		return 2;
-	}
-	if (cli.help) {
-		conf_usage(opts, nopts, "hoist-collector", "[-c FILE] [-n] "
-		    "[--once] [--interval SEC] [--output SPEC]... [--docker URL] "
-		    "[--cgroup-root DIR] [options]", stdout);
+/* The Docker metadata client, unless docker = none.  0 or -1 with err. */
+static int
+agent_docker(struct agent *ag, char *err, size_t errlen)
+{
+	struct docker_options dopt;
+
+	if (docker_url_disabled(ag->st.docker))
 		return 0;
-	}
-	log_set_verbosity(LOGL_INFO + cli.verbose);
-	if (check_settings(&st, &schema, err, sizeof(err)) != 0) {
-		log_warnx("%s%s%s", cli.config_path ? cli.config_path : "",
-		    cli.config_path ? ": " : "", err);
-		return 2;
-	}
-	if (st.sink.hostname[0] == '\0' &&
-	    gethostname(st.sink.hostname, sizeof(st.sink.hostname) - 1) != 0)
-		str_copy(st.sink.hostname, "localhost", sizeof(st.sink.hostname));
-	if (http_global_init() != 0)
-		fatalx("libcurl initialisation failed");
-	if (open_outputs(&st, &outs, err, sizeof(err)) != 0) {
-		log_warnx("%s", err);
-		close_outputs(&outs, 0);
-		return 2;
-	}
-	if (cli.check_only) {
-		close_outputs(&outs, 0);
-		printf("configuration OK\n");
-		http_global_cleanup();
-		return 0;
-	}
+	docker_options_init(&dopt);
+	dopt.timeout_ms = (long)ag->st.docker_timeout_ms;
+	dopt.refresh_ms = (long)ag->st.docker_refresh_s * 1000;
+	dopt.label_include = ag->st.label_include;
+	ag->docker = docker_new(ag->st.docker, &dopt, err, errlen);
+	return ag->docker != NULL ? 0 : -1;
+}
+
+/* The host metrics' options; the strings are borrowed from st. */
+static void
+host_options_from(const struct settings *st, struct host_options *h)
+{
+	h->proc_root = "/proc";
+	h->disk_ignore_fs = st->host_disk_ignore_fs;
+	h->disk_mounts = st->host_disk_mounts;
+	h->net_interfaces = st->host_net_interfaces;
+	h->diskio_devices = st->host_diskio_devices;
+	h->disk_timeout_ms = (long)st->host_disk_timeout_ms;
+	h->processes_interval_s = (long)st->host_processes_interval_s;
+}
+
+/* The collector proper, wired to the outputs.  0 or -1 with err. */
+static int
+agent_collector(struct agent *ag, char *err, size_t errlen)
+{
+	const struct settings *st = &ag->st;
+	struct collector_options co;
+	int i;
 
 	memset(&co, 0, sizeof(co));
-	co.cgroup_root = st.cgroup_root;
-	co.hostname = st.sink.hostname;
-	co.schema = schema;
-	co.percpu = st.percpu;
-	co.fd_budget = (long)st.max_open_files;
-	for (i = 0; i < st.cgroup_prefix.n && i < DISCOVER_PREFIX_MAX; i++)
-		co.disc.prefixes[co.disc.nprefixes++] = st.cgroup_prefix.v[i];
+	co.cgroup_root = st->cgroup_root;
+	co.hostname = st->sink.hostname;
+	co.schema = ag->schema;
+	co.percpu = st->percpu;
+	co.fd_budget = (long)st->max_open_files;
+	for (i = 0; i < st->cgroup_prefix.n && i < DISCOVER_PREFIX_MAX; i++)
+		co.disc.prefixes[co.disc.nprefixes++] = st->cgroup_prefix.v[i];
 	co.docker_refresh_sweeps = 30;
-	co.host_metrics = st.host_metrics;
-	co.host.proc_root = "/proc";
-	co.host.disk_ignore_fs = st.host_disk_ignore_fs;
-	co.host.disk_mounts = st.host_disk_mounts;
-	co.host.net_interfaces = st.host_net_interfaces;
-	co.host.diskio_devices = st.host_diskio_devices;
-	co.host.disk_timeout_ms = (long)st.host_disk_timeout_ms;
-	co.host.processes_interval_s = (long)st.host_processes_interval_s;
-	chunk.c = &c;
-	chunk.o = &outs;
+	co.host_metrics = st->host_metrics;
+	host_options_from(st, &co.host);
+	ag->chunk.c = &ag->c;
+	ag->chunk.o = &ag->outs;
 	co.flush = write_chunk;
-	co.flush_arg = &chunk;
+	co.flush_arg = &ag->chunk;
 	co.flush_bytes = SWEEP_CHUNK;
+	if (collector_init(&ag->c, &co, ag->docker, err, errlen) != 0)
+		return -1;
+	ag->c_ready = 1;
+	return 0;
+}
 
-	if (!docker_url_disabled(st.docker)) {
-		docker_options_init(&dopt);
-		dopt.timeout_ms = (long)st.docker_timeout_ms;
-		dopt.refresh_ms = (long)st.docker_refresh_s * 1000;
-		dopt.label_include = st.label_include;
-		docker = docker_new(st.docker, &dopt, err, sizeof(err));
-		if (docker == NULL) {
-			log_warnx("docker: %s", err);
-			close_outputs(&outs, 0);
-			return 2;
-		}
-	}
-	if (collector_init(&c, &co, docker, err, sizeof(err)) != 0) {
-		log_warnx("%s", err);
-		docker_free(docker);
-		close_outputs(&outs, 0);
-		return 1;
-	}
+/* The HTTP API, unless it is off or this is a --once run. */
+static int
+agent_api(struct agent *ag, char *err, size_t errlen)
+{
+	const struct settings *st = &ag->st;
+	struct api_options ao;
+
 	memset(&ao, 0, sizeof(ao));
-	ao.listen = st.listen;
-	ao.token_file = st.api_token_file;
-	ao.interval_s = st.interval;
-	ao.max_connections = (unsigned)st.api_max_connections;
-	ao.timeout_s = (unsigned)st.api_timeout_s;
-	if (api_enabled(&ao) && !st.once) {
-		api = api_start(&c.table, &ao, err, sizeof(err));
-		if (api == NULL) {
-			log_warnx("api: %s", err);
-			collector_free(&c);
-			docker_free(docker);
-			close_outputs(&outs, 0);
-			return 1;
-		}
-		log_info("api listening on %s (port %u)", st.listen,
-		    api_port(api));
-	}
-	install_signals();
-	buf_init(&out, SWEEP_BUF_MAX);
-	period_ns = (int64_t)(st.interval * 1e9);
+	ao.listen = st->listen;
+	ao.token_file = st->api_token_file;
+	ao.interval_s = st->interval;
+	ao.max_connections = (unsigned)st->api_max_connections;
+	ao.timeout_s = (unsigned)st->api_timeout_s;
+	if (!api_enabled(&ao) || st->once)
+		return 0;
+	ag->api = api_start(&ag->c.table, &ao, err, errlen);
+	if (ag->api == NULL)
+		return -1;
+	log_info("api listening on %s (port %u)", st->listen,
+	    api_port(ag->api));
+	return 0;
+}
 
-	if (st.once) {
-		collector_sweep(&c, now_realtime_ns(), NULL);
-		sleep_until(now_mono_ns() + period_ns);
-		if (!got_stop) {
-			int64_t ts = now_realtime_ns();
-			r = collector_sweep(&c, ts, &out);
-			write_sweep(&c, &outs, &out, st.sink.hostname,
-			    st.self_metrics, ts);
-		}
-		goto done;
+/* --once: two samples --interval apart, one sweep written. */
+static void
+agent_once(struct agent *ag)
+{
+	int64_t ts;
+
+	collector_sweep(&ag->c, now_realtime_ns(), NULL);
+	sleep_until(now_mono_ns() + (int64_t)(ag->st.interval * 1e9));
+	if (got_stop)
+		return;
+	ts = now_realtime_ns();
+	collector_sweep(&ag->c, ts, &ag->out);
+	write_sweep(&ag->c, &ag->outs, &ag->out, ag->st.sink.hostname,
+	    ag->st.self_metrics, ts);
+}
+
+/* One sweep of the main loop, written to the outputs. */
+static void
+agent_sweep(struct agent *ag)
+{
+	struct collector *c = &ag->c;
+	int64_t ts = now_realtime_ns();
+	int i;
+
+	if (got_hup) {
+		got_hup = 0;
+		for (i = 0; i < ag->outs.n; i++)
+			sink_reopen(ag->outs.s[i]);
 	}
-	next = now_mono_ns();
-	wd_ns = (int64_t)notify_watchdog_interval_ns();
+	buf_reset(&ag->out);
+	if (collector_sweep(c, ts, &ag->out) < 0)
+		log_warnx("sweep: line protocol over %u MB; the "
+		    "containers past it were left out this sweep",
+		    SWEEP_BUF_MAX >> 20);
+	sum_sink_stats(c, &ag->outs);
+	write_sweep(c, &ag->outs, &ag->out, ag->st.sink.hostname,
+	    ag->st.self_metrics, ts);
+	if (c->table.sweeps == 1) {
+		/* First sweep done and the API listening: ready. */
+		if (notify_ready() < 0)
+			log_warn("sd_notify READY");
+	}
+	notify_status("%llu containers, last sweep %.1f ms",
+	    (unsigned long long)c->table.health.containers,
+	    c->table.health.last_sweep_ms);
+}
+
+/* Sweep every --interval until SIGTERM/SIGINT or max_sweeps. */
+static void
+agent_loop(struct agent *ag)
+{
+	int64_t period_ns = (int64_t)(ag->st.interval * 1e9);
+	int64_t next = now_mono_ns();
+	int64_t wd_ns = (int64_t)notify_watchdog_interval_ns();
+
 	while (!got_stop) {
-		int64_t ts = now_realtime_ns();
-
-		if (got_hup) {
-			got_hup = 0;
-			for (i = 0; i < outs.n; i++)
-				sink_reopen(outs.s[i]);
-		}
-		buf_reset(&out);
-		r = collector_sweep(&c, ts, &out);
-		if (r < 0)
-			log_warnx("sweep: line protocol over %u MB; the "
-			    "containers past it were left out this sweep",
-			    SWEEP_BUF_MAX >> 20);
-		sum_sink_stats(&c, &outs);
-		write_sweep(&c, &outs, &out, st.sink.hostname,
-		    st.self_metrics, ts);
-		if (c.table.sweeps == 1) {
-			/* First sweep done and the API listening: ready. */
-			if (notify_ready() < 0)
-				log_warn("sd_notify READY");
-		}
-		notify_status("%llu containers, last sweep %.1f ms",
-		    (unsigned long long)c.table.health.containers,
-		    c.table.health.last_sweep_ms);
-		if (st.max_sweeps > 0 && c.table.sweeps >= (uint64_t)st.max_sweeps)
+		agent_sweep(ag);
+		if (ag->st.max_sweeps > 0 &&
+		    ag->c.table.sweeps >= (uint64_t)ag->st.max_sweeps)
 			break;
 		next += period_ns;
 		if (next < now_mono_ns())
@@ -505,13 +489,84 @@ main(int argc, char **argv)
 		}
 	}
 	notify_stopping();
-done:
+}
+
+/* Tear down whatever was built; outputs get flush_ms to deliver. */
+static void
+agent_free(struct agent *ag, long flush_ms)
+{
+	api_stop(ag->api);
+	close_outputs(&ag->outs, flush_ms);
+	if (ag->c_ready)
+		collector_free(&ag->c);
+	docker_free(ag->docker);
+	buf_free(&ag->out);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct agent ag;       /* large: off the stack */
+	struct conf_opt opts[OPTS_MAX];
+	struct startup su = { "hoist-collector", "[-c FILE] [-n] [--once] "
+	    "[--interval SEC] [--output SPEC]... [--docker URL] "
+	    "[--cgroup-root DIR] [options]", DEFAULT_CONFIG, opts, 0 };
+	struct conf_cli cli;
+	char err[1024];
+	long flush_ms = 0;
+	int ret;
+
+	/*
+	 * glibc raises its mmap threshold to the size of the biggest mmapped
+	 * block freed so far, after which blocks that size come from the
+	 * heap and stay there when freed.  An API reply is such a block (2 MB
+	 * of /metrics at 1000 containers): one scrape kept it resident for
+	 * good.  A fixed threshold keeps big blocks mmapped, so free() gives
+	 * them back.
+	 */
+	mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+	su.nopts = build_table(opts, OPTS_MAX);
+	ret = startup_begin(&su, &ag.st, sizeof(ag.st), ag.st.sink.hostname,
+	    sizeof(ag.st.sink.hostname), argc, argv, &cli);
+	if (ret >= 0)
+		return ret;
+	buf_init(&ag.out, SWEEP_BUF_MAX);
+	ret = STARTUP_EXIT_USAGE;
+	if (check_settings(&ag.st, &ag.schema, err, sizeof(err)) != 0) {
+		ret = startup_config_error(&cli, err);
+		goto out;
+	}
+	if (open_outputs(&ag.st, &ag.outs, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	if (cli.check_only) {
+		ret = startup_check_ok();
+		goto out;
+	}
+	if (agent_docker(&ag, err, sizeof(err)) != 0) {
+		log_warnx("docker: %s", err);
+		goto out;
+	}
+	ret = 1;
+	if (agent_collector(&ag, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	if (agent_api(&ag, err, sizeof(err)) != 0) {
+		log_warnx("api: %s", err);
+		goto out;
+	}
+	install_signals();
+	if (ag.st.once)
+		agent_once(&ag);
+	else
+		agent_loop(&ag);
 	log_info("stopping");
-	api_stop(api);
-	close_outputs(&outs, (long)st.shutdown_flush_ms);
-	collector_free(&c);
-	docker_free(docker);
-	buf_free(&out);
-	http_global_cleanup();
-	return 0;
+	flush_ms = (long)ag.st.shutdown_flush_ms;
+	ret = 0;
+out:
+	agent_free(&ag, flush_ms);
+	startup_end();
+	return ret;
 }

@@ -230,58 +230,70 @@ take_bool_word(int argc, char **argv)
 	return "yes";
 }
 
-int
-conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
-    int argc, char **argv, const char *default_config, struct conf_cli *cli,
-    char *err, size_t errlen)
-{
-	static char dashed[MAX_LONGOPTS / 2][64];
+/* The getopt_long() tables built from a conf_opt table. */
+struct cli_table {
 	struct option lo[MAX_LONGOPTS];
-	char shorts[128] = "c:nhv", msg[512];
-	unsigned char list_from_cli[MAX_LONGOPTS] = { 0 };
-	size_t i, k = 0, sl = strlen(shorts);
-	int c, idx;
+	char          shorts[128];
+	char          dashed[MAX_LONGOPTS / 2][64];  /* "cgroup-root" ... */
+};
 
-	memset(cli, 0, sizeof(*cli));
-	if (2 * nopts + 4 > MAX_LONGOPTS) {
-		snprintf(err, errlen, "internal: too many options");
+/*
+ * Every key is a long option (val 1000 + index), also with '-' for '_'
+ * ("cgroup_root" is also accepted as --cgroup-root); short options from
+ * the table after the program-level "c:nhv".  Returns 0 or -1.
+ */
+static int
+cli_table_build(struct cli_table *t, const struct conf_opt *opts,
+    size_t nopts)
+{
+	size_t i, k = 0, sl;
+
+	if (2 * nopts + 4 > MAX_LONGOPTS)
 		return -1;
-	}
+	str_copy(t->shorts, "c:nhv", sizeof(t->shorts));
+	sl = strlen(t->shorts);
 	for (i = 0; i < nopts; i++) {
-		lo[k].name = opts[i].name;
-		lo[k].has_arg = opts[i].type == CONF_BOOL ? optional_argument
-		    : required_argument;
-		lo[k].flag = NULL;
-		lo[k].val = 1000 + (int)i;
+		t->lo[k].name = opts[i].name;
+		t->lo[k].has_arg = opts[i].type == CONF_BOOL ?
+		    optional_argument : required_argument;
+		t->lo[k].flag = NULL;
+		t->lo[k].val = 1000 + (int)i;
 		k++;
-		/* "cgroup_root" is also accepted as --cgroup-root. */
 		if (strchr(opts[i].name, '_') != NULL &&
-		    strlen(opts[i].name) < sizeof(dashed[0])) {
-			char *d = dashed[i];
-			str_copy(d, opts[i].name, sizeof(dashed[0]));
+		    strlen(opts[i].name) < sizeof(t->dashed[0])) {
+			char *d = t->dashed[i];
+			str_copy(d, opts[i].name, sizeof(t->dashed[0]));
 			for (; *d != '\0'; d++)
 				if (*d == '_')
 					*d = '-';
-			lo[k] = lo[k - 1];
-			lo[k].name = dashed[i];
+			t->lo[k] = t->lo[k - 1];
+			t->lo[k].name = t->dashed[i];
 			k++;
 		}
-		if (opts[i].shortopt != 0 && sl + 3 < sizeof(shorts)) {
-			shorts[sl++] = (char)opts[i].shortopt;
+		if (opts[i].shortopt != 0 && sl + 3 < sizeof(t->shorts)) {
+			t->shorts[sl++] = (char)opts[i].shortopt;
 			if (opts[i].type != CONF_BOOL)
-				shorts[sl++] = ':';
-			shorts[sl] = '\0';
+				t->shorts[sl++] = ':';
+			t->shorts[sl] = '\0';
 		}
 	}
-	lo[k++] = (struct option){ "config", required_argument, NULL, 'c' };
-	lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
-	lo[k++] = (struct option){ "check", no_argument, NULL, 'n' };
-	lo[k] = (struct option){ NULL, 0, NULL, 0 };
+	t->lo[k++] = (struct option){ "config", required_argument, NULL, 'c' };
+	t->lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
+	t->lo[k++] = (struct option){ "check", no_argument, NULL, 'n' };
+	t->lo[k] = (struct option){ NULL, 0, NULL, 0 };
+	return 0;
+}
 
-	/* Pass 1: only -c / -n / -h / -v, so the file loads first. */
+/* Pass 1: only -c / -n / -h / -v, so the file loads first. */
+static int
+cli_pass_program(const struct cli_table *t, const struct conf_opt *opts,
+    int argc, char **argv, struct conf_cli *cli, char *err, size_t errlen)
+{
+	int c, idx;
+
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, shorts, lo, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, t->shorts, t->lo, &idx)) != -1) {
 		switch (c) {
 		case 'c': cli->config_path = optarg; break;
 		case 'n': cli->check_only = 1; break;
@@ -303,18 +315,22 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 		    argv[optind]);
 		return -1;
 	}
-	if (cli->help)
-		return 0;
-	if (cli->config_path == NULL && default_config != NULL &&
-	    access(default_config, F_OK) == 0)
-		cli->config_path = default_config;
-	if (cli->config_path != NULL && conf_load_file(opts, nopts, settings,
-	    cli->config_path, err, errlen) != 0)
-		return -1;
+	return 0;
+}
 
-	/* Pass 2: every other flag overrides the file. */
+/* Pass 2: every other flag overrides the file. */
+static int
+cli_pass_settings(const struct cli_table *t, const struct conf_opt *opts,
+    size_t nopts, void *settings, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	unsigned char list_from_cli[MAX_LONGOPTS] = { 0 };
+	char msg[512];
+	size_t i;
+	int c, idx;
+
 	optind = 1;
-	while ((c = getopt_long(argc, argv, shorts, lo, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, t->shorts, t->lo, &idx)) != -1) {
 		const struct conf_opt *o = NULL;
 		const char *val = optarg;
 
@@ -328,8 +344,7 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 			continue;
 		if (o->type == CONF_BOOL && val == NULL)
 			val = take_bool_word(argc, argv);
-		if (o->type == CONF_LIST &&
-		    !list_from_cli[o - opts]) {
+		if (o->type == CONF_LIST && !list_from_cli[o - opts]) {
 			list_from_cli[o - opts] = 1;
 			((struct conf_list *)(void *)((char *)settings +
 			    o->offset))->n = 0;
@@ -340,6 +355,32 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 		}
 	}
 	return 0;
+}
+
+int
+conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
+    int argc, char **argv, const char *default_config, struct conf_cli *cli,
+    char *err, size_t errlen)
+{
+	static struct cli_table t;    /* getopt keeps pointers into it */
+
+	memset(cli, 0, sizeof(*cli));
+	if (cli_table_build(&t, opts, nopts) != 0) {
+		snprintf(err, errlen, "internal: too many options");
+		return -1;
+	}
+	if (cli_pass_program(&t, opts, argc, argv, cli, err, errlen) != 0)
+		return -1;
+	if (cli->help)
+		return 0;
+	if (cli->config_path == NULL && default_config != NULL &&
+	    access(default_config, F_OK) == 0)
+		cli->config_path = default_config;
+	if (cli->config_path != NULL && conf_load_file(opts, nopts, settings,
+	    cli->config_path, err, errlen) != 0)
+		return -1;
+	return cli_pass_settings(&t, opts, nopts, settings, argc, argv, err,
+	    errlen);
 }
 
 void

@@ -24,9 +24,9 @@
 #include <unistd.h>
 
 #include "common/conf.h"
-#include "common/http.h"
 #include "common/log.h"
 #include "common/notify.h"
+#include "common/startup.h"
 #include "common/util.h"
 #include "marathon/marathon.h"
 #include "scaler/orch.h"
@@ -282,25 +282,6 @@ fail:
 	return -1;
 }
 
-/* Parse defaults, file and command line into st; 0 or -1 with err. */
-static int
-load_settings(const struct conf_opt *opts, size_t nopts, int argc,
-    char **argv, struct settings *st, struct conf_cli *cli, char *err,
-    size_t errlen)
-{
-	memset(st, 0, sizeof(*st));
-	if (conf_defaults(opts, nopts, st, err, errlen) != 0)
-		return -1;
-	if (conf_parse_args(opts, nopts, st, argc, argv, DEFAULT_CONFIG, cli,
-	    err, errlen) != 0)
-		return -1;
-	if (st->sink.hostname[0] == '\0' && gethostname(st->sink.hostname,
-	    sizeof(st->sink.hostname) - 1) != 0)
-		str_copy(st->sink.hostname, "localhost",
-		    sizeof(st->sink.hostname));
-	return 0;
-}
-
 static void
 apply(const struct settings *st, struct runtime *rt, struct round_ctx *rc,
     struct scaler_stats *stats)
@@ -320,9 +301,9 @@ apply(const struct settings *st, struct runtime *rt, struct round_ctx *rc,
 
 /* SIGHUP: build everything anew; keep the old on any error. */
 static void
-reload(const struct conf_opt *opts, size_t nopts, int argc, char **argv,
-    struct settings *st, struct runtime *rt, struct round_ctx *rc,
-    struct rest *rest, struct scaler_stats *stats)
+reload(const struct startup *su, int argc, char **argv, struct settings *st,
+    struct runtime *rt, struct round_ctx *rc, struct rest *rest,
+    struct scaler_stats *stats)
 {
 	struct settings *nst = malloc(sizeof(*nst));
 	struct runtime nrt;
@@ -334,7 +315,8 @@ reload(const struct conf_opt *opts, size_t nopts, int argc, char **argv,
 		    "configuration");
 		return;
 	}
-	if (load_settings(opts, nopts, argc, argv, nst, &cli, err,
+	if (startup_load(su, nst, sizeof(*nst), nst->sink.hostname,
+	    sizeof(nst->sink.hostname), argc, argv, &cli, err,
 	    sizeof(err)) != 0 || runtime_build(nst, &nrt, err,
 	    sizeof(err)) != 0) {
 		log_warnx("reload: %s; keeping the old configuration", err);
@@ -358,99 +340,78 @@ reload(const struct conf_opt *opts, size_t nopts, int argc, char **argv,
 	log_info("configuration reloaded");
 }
 
-static int
-run(int argc, char **argv)
-{
-	static struct settings st;     /* large: off the stack */
-	struct conf_opt opts[OPTS_MAX];
-	struct conf_cli cli;
-	struct runtime rt;
-	struct round_ctx rc;
-	struct rest_config acfg;
+/* Everything run() builds after the settings; torn down in daemon_free(). */
+struct daemon {
+	struct settings     st;
+	struct runtime      rt;
+	struct round_ctx    rc;
 	struct scaler_stats stats;
-	struct state *state = NULL;
-	struct decisions *dec = NULL;
-	struct rest *rest = NULL;
-	sigset_t set;
-	char err[1024];
-	size_t nopts = build_table(opts, OPTS_MAX);
-	int ret = 1, stop = 0;
-	int64_t next, wd_ns;
+	struct state       *state;     /* owned */
+	struct decisions   *dec;       /* owned */
+	struct rest        *rest;      /* owned */
+};
 
-	if (load_settings(opts, nopts, argc, argv, &st, &cli, err,
-	    sizeof(err)) != 0) {
-		log_warnx("%s", err);
-		return 2;
-	}
-	if (cli.help) {
-		conf_usage(opts, nopts, "hoist-scaler", "[-c FILE] [-n] "
-		    "--listen ADDR:PORT --marathon URL --state-dir DIR "
-		    "[--interval SEC] [--dry-run] [options]", stdout);
-		return 0;
-	}
-	log_set_verbosity(LOGL_INFO + cli.verbose);
-	if (http_global_init() != 0)
-		fatalx("libcurl initialisation failed");
-	if (runtime_build(&st, &rt, err, sizeof(err)) != 0) {
-		log_warnx("%s%s%s", cli.config_path ? cli.config_path : "",
-		    cli.config_path ? ": " : "", err);
-		http_global_cleanup();
-		return 2;
-	}
-	if (cli.check_only) {
-		runtime_free(&rt);
-		http_global_cleanup();
-		printf("configuration OK\n");
-		return 0;
-	}
-
-	/* Signals are taken synchronously by the main thread only: block
-	 * them before any thread starts so the REST thread never gets one. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+/* Signals are taken synchronously by the main thread only: block them
+ * before any thread starts so the REST thread never gets one. */
+static void
+block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
 
-	memset(&stats, 0, sizeof(stats));
-	memset(&rc, 0, sizeof(rc));
-	state = state_open(st.state_dir, err, sizeof(err));
-	if (state == NULL) {
+/* State, decisions and the REST API; 0 or -1 (logged). */
+static int
+daemon_open(struct daemon *d)
+{
+	struct rest_config acfg;
+	char err[1024];
+
+	d->state = state_open(d->st.state_dir, err, sizeof(err));
+	if (d->state == NULL) {
 		log_warnx("state: %s", err);
-		goto out;
+		return -1;
 	}
-	dec = decisions_new((size_t)st.decisions_max);
-	if (dec == NULL) {
+	d->dec = decisions_new((size_t)d->st.decisions_max);
+	if (d->dec == NULL) {
 		log_warnx("out of memory");
-		goto out;
+		return -1;
 	}
 	memset(&acfg, 0, sizeof(acfg));
-	acfg.listen = st.listen;
-	acfg.token = rt.token;
-	acfg.state = state;
-	acfg.decisions = dec;
-	acfg.stats = &stats;
-	rest = rest_start(&acfg, err, sizeof(err));
-	if (rest == NULL) {
+	acfg.listen = d->st.listen;
+	acfg.token = d->rt.token;
+	acfg.state = d->state;
+	acfg.decisions = d->dec;
+	acfg.stats = &d->stats;
+	d->rest = rest_start(&acfg, err, sizeof(err));
+	if (d->rest == NULL) {
 		log_warnx("%s", err);
-		goto out;
+		return -1;
 	}
-	rc.state = state;
-	rc.decisions = dec;
-	rc.stats = &stats;
-	apply(&st, &rt, &rc, &stats);
+	d->rc.state = d->state;
+	d->rc.decisions = d->dec;
+	d->rc.stats = &d->stats;
+	apply(&d->st, &d->rt, &d->rc, &d->stats);
 	log_info("listening on %s (port %d), %zu rules from %s, marathon %s, "
-	    "every %llds%s", st.listen, rest_port(rest), state_count(state),
-	    st.state_dir, st.marathon, (long long)st.interval,
-	    st.dry_run ? ", dry run" : "");
+	    "every %llds%s", d->st.listen, rest_port(d->rest),
+	    state_count(d->state), d->st.state_dir, d->st.marathon,
+	    (long long)d->st.interval, d->st.dry_run ? ", dry run" : "");
+	return 0;
+}
 
-	/* State loaded and the API listening: ready. */
-	if (notify_ready() < 0)
-		log_warn("sd_notify READY");
-	wd_ns = (int64_t)notify_watchdog_interval_ns();
-	next = now_realtime_ns() / 1000000000LL;
-	while (!stop) {
+/* A round every --interval; SIGHUP reloads; until SIGTERM/SIGINT. */
+static void
+daemon_loop(struct daemon *d, const struct startup *su, int argc,
+    char **argv, const sigset_t *set)
+{
+	int64_t next = now_realtime_ns() / 1000000000LL;
+	int64_t wd_ns = (int64_t)notify_watchdog_interval_ns();
+
+	for (;;) {
 		int64_t now = now_realtime_ns() / 1000000000LL;
 		int64_t wait_ns;
 		struct timespec ts;
@@ -459,9 +420,9 @@ run(int argc, char **argv)
 
 		notify_watchdog();
 		if (now >= next) {
-			round_run(&rc, now);
-			next = now + st.interval;
-			atomic_store(&stats.next_round_s, next);
+			round_run(&d->rc, now);
+			next = now + d->st.interval;
+			atomic_store(&d->stats.next_round_s, next);
 			continue;
 		}
 		/* Wake at least every half WatchdogSec for the keep-alive. */
@@ -470,33 +431,72 @@ run(int argc, char **argv)
 			wait_ns = wd_ns;
 		ts.tv_sec = (time_t)(wait_ns / 1000000000LL);
 		ts.tv_nsec = (long)(wait_ns % 1000000000LL);
-		sig = sigtimedwait(&set, &si, &ts);
+		sig = sigtimedwait(set, &si, &ts);
 		if (sig == SIGHUP) {
-			reload(opts, nopts, argc, argv, &st, &rt, &rc, rest,
-			    &stats);
+			reload(su, argc, argv, &d->st, &d->rt, &d->rc, d->rest,
+			    &d->stats);
 		} else if (sig == SIGTERM || sig == SIGINT) {
 			log_info("signal %d: exiting", sig);
 			notify_stopping();
-			stop = 1;
+			return;
 		}
 	}
-	ret = 0;
-out:
-	rest_stop(rest);
-	if (state != NULL && state_flush(state, err, sizeof(err)) != STATE_OK)
+}
+
+/* Stop the API, save the state, free everything; NULL members are fine. */
+static void
+daemon_free(struct daemon *d)
+{
+	char err[1024];
+
+	rest_stop(d->rest);
+	if (d->state != NULL && state_flush(d->state, err, sizeof(err)) !=
+	    STATE_OK)
 		log_warnx("state not saved: %s", err);
-	state_close(state);
-	decisions_free(dec);
-	round_ctx_free(&rc);
-	runtime_free(&rt);
-	http_global_cleanup();
-	return ret;
+	state_close(d->state);
+	decisions_free(d->dec);
+	round_ctx_free(&d->rc);
+	runtime_free(&d->rt);
 }
 
 int
 main(int argc, char **argv)
 {
+	static struct daemon d;       /* large: off the stack */
+	struct conf_opt opts[OPTS_MAX];
+	struct startup su = { "hoist-scaler", "[-c FILE] [-n] "
+	    "--listen ADDR:PORT --marathon URL --state-dir DIR "
+	    "[--interval SEC] [--dry-run] [options]", DEFAULT_CONFIG, opts, 0 };
+	struct conf_cli cli;
+	sigset_t set;
+	char err[1024];
+	int ret;
+
 	/* conf_parse_args() takes "--state-dir" and "--state_dir" alike. */
-	log_init("hoist-scaler", LOGL_INFO);
-	return run(argc, argv);
+	su.nopts = build_table(opts, OPTS_MAX);
+	ret = startup_begin(&su, &d.st, sizeof(d.st), d.st.sink.hostname,
+	    sizeof(d.st.sink.hostname), argc, argv, &cli);
+	if (ret >= 0)
+		return ret;
+	if (runtime_build(&d.st, &d.rt, err, sizeof(err)) != 0) {
+		ret = startup_config_error(&cli, err);
+		goto out;
+	}
+	if (cli.check_only) {
+		ret = startup_check_ok();
+		goto out;
+	}
+	block_signals(&set);
+	ret = 1;
+	if (daemon_open(&d) != 0)
+		goto out;
+	/* State loaded and the API listening: ready. */
+	if (notify_ready() < 0)
+		log_warn("sd_notify READY");
+	daemon_loop(&d, &su, argc, argv, &set);
+	ret = 0;
+out:
+	daemon_free(&d);
+	startup_end();
+	return ret;
 }
