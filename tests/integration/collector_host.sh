@@ -157,6 +157,16 @@ if bad:
     sys.exit("FAIL: " + ", ".join(bad))
 EOF
 
+# ---- the same measurement names under --schema telegraf, none when off --
+"$BIN" $base --once --interval 0.1 --schema telegraf >"$T/tg.lp" 2>/dev/null || fail "--schema telegraf"
+for m in cpu mem swap system kernel processes disk diskio net; do
+	grep -q "^$m," "$T/tg.lp" || fail "--schema telegraf: no $m point"
+	grep -q "^$m," "$T/once.lp" || fail "--schema hoist: no $m point"
+done
+"$BIN" $base --once --interval 0.1 --host-metrics no >"$T/off.lp" 2>/dev/null || fail "--host-metrics no"
+grep -qE '^(cpu|mem|swap|system|kernel|processes|disk|diskio|net),' "$T/off.lp" &&
+	fail "--host-metrics no still writes host points"
+
 # ---- cpu: one window, three observers, a busy loop on the last CPU ------
 last=$(($(nproc) - 1))
 taskset -c "$last" sh -c 'while :; do :; done' &
