@@ -52,7 +52,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t a, b, threads;
 	char state, *text;
 
-	if (hostp_stat(s, size, &st) == 0) {
+	if (hostp_stat(s, size, &st) == 0 &&
+	    st.total.t[HCPU_IDLE] < UINT64_MAX) {
 		st2 = st;
 		st2.total.t[HCPU_IDLE] += 1;
 		if (hostp_cpu_usage(&st.total, &st2.total, pct) != 0)
