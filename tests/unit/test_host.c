@@ -5,6 +5,7 @@
  * its node_exporter exposition, and a family whose file is broken or
  * missing being skipped and counted while the others are kept.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -226,6 +227,35 @@ test_broken_files(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* The statvfs pool on mounts that answer: figures for /, an error for a
+ * path that does not exist, nothing hung; several rounds on one worker. */
+static void
+test_fs_pool(void **state)
+{
+	struct host_fs_result res[HOST_FS_MAX];
+	char paths[2][HOST_PATH_MAX] = { "/", "/nonexistent/hoist" };
+	struct host_fs_pool *p = host_fs_new();
+	int hung, round;
+
+	(void)state;
+	assert_non_null(p);
+	for (round = 0; round < 3; round++) {
+		assert_int_equal(host_fs_begin(p, paths, 2), 0);
+		assert_int_equal(host_fs_end(p, now_mono_ns() + 5000000000LL, res,
+		    &hung), 1);
+		assert_int_equal(hung, -1);
+		assert_true(res[0].ok);
+		assert_true(res[0].size >= res[0].free && res[0].free >= res[0].avail);
+		assert_true(res[0].files > 0);
+		assert_false(res[1].ok);
+		assert_int_equal(res[1].err, ENOENT);
+	}
+	assert_false(host_fs_is_hung(p, "/"));
+	assert_int_equal(host_fs_reap(p), 0);
+	host_fs_free(p);
+	host_fs_free(NULL);
+}
+
 static void
 test_bad_options(void **state)
 {
@@ -247,6 +277,7 @@ main(void)
 		cmocka_unit_test(test_sample_fixture),
 		cmocka_unit_test(test_format_cpu),
 		cmocka_unit_test(test_broken_files),
+		cmocka_unit_test(test_fs_pool),
 		cmocka_unit_test(test_bad_options),
 	};
 
