@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -123,6 +124,7 @@ worker_new(void)
 	struct worker *w = calloc(1, sizeof(*w));
 	pthread_condattr_t ca;
 	pthread_attr_t attr;
+	sigset_t all, old;
 	size_t stack = WORKER_STACK;
 	int rc;
 
@@ -139,10 +141,15 @@ worker_new(void)
 	if (stack < (size_t)PTHREAD_STACK_MIN)
 		stack = (size_t)PTHREAD_STACK_MIN;
 	pthread_attr_setstacksize(&attr, stack);
+	/* Signals are the main loop's: the worker is born with them all
+	 * blocked, so SIGTERM never lands on a thread stuck in statvfs. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&w->tid, &attr, worker_main, w);
 	pthread_attr_destroy(&attr);
 	if (rc == EINVAL)       /* the libraries' TLS wants a bigger stack */
 		rc = pthread_create(&w->tid, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		worker_destroy(w);
 		return NULL;
