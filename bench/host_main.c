@@ -9,7 +9,7 @@
  *
  * Prints, per round: CPU time of the whole process (every thread, the
  * statvfs worker included) and wall time, for
- *   host             the default: the process scan every 60 s, so not in
+ *   host             the default: the process scan every 300 s, so not in
  *                    these rounds (bar the first)
  *   host+processes   the /proc/<pid>/stat scan every round
  *   processes_scan   the difference: one scan, with the process count
@@ -109,7 +109,7 @@ main(int argc, char **argv)
 		}
 		rounds = (int)v;
 	}
-	if (run(60, rounds, &def) != 0 || run(0, rounds / 4 + 1, &all) != 0)
+	if (run(300, rounds, &def) != 0 || run(0, rounds / 4 + 1, &all) != 0)
 		return 1;
 	read_small("/proc/loadavg", load, sizeof(load));
 	str_rtrim(load);

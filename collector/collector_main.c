@@ -130,7 +130,7 @@ static const struct conf_opt collector_opts[] = {
 	  60000, "200", "MS", "how long a sweep waits for statvfs; a mount "
 	  "slower than that is skipped until it answers" },
 	{ "host_processes_interval_s", 0, CONF_INT,
-	  S(host_processes_interval_s), 0, 86400, "60", "SEC",
+	  S(host_processes_interval_s), 0, 86400, "300", "SEC",
 	  "period of the /proc/<pid>/stat scan behind processes (0: every "
 	  "sweep)" },
 	{ "max_sweeps", 0, CONF_INT, S(max_sweeps), 0, 1e12, "0", "N",
