@@ -256,6 +256,51 @@ test_fs_pool(void **state)
 	host_fs_free(NULL);
 }
 
+/* The mount table's filters: fs types ignored, mount-point globs, and a
+ * later mount on the same point hiding the earlier one. */
+static void
+test_mount_filters(void **state)
+{
+	static const char mi[] =
+	    "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+	    "28 27 0:25 / /dev/shm rw - tmpfs tmpfs rw\n"
+	    "29 27 254:0 / /sys rw - ext4 /dev/vdb rw\n"
+	    "30 27 254:1 / / ro,relatime - xfs /dev/vdc rw\n"
+	    "31 27 0:26 / /nonexistent/hoist rw - ext4 /dev/vdd rw\n";
+	char dir[] = "/tmp/hoist-host-mnt.XXXXXX", path[256], err[256];
+	const struct host_snapshot *s;
+	struct host_options o;
+	struct host *h;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(copy_tree(dir), 0);
+	snprintf(path, sizeof(path), "%s/self/mountinfo", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(mi, f);
+	fclose(f);
+	opts_init(&o, dir);
+	o.disk_mounts = "!/sys*";
+	h = host_new(&o, err, sizeof(err));
+	assert_non_null(h);
+	host_sample(h, now_mono_ns(), NULL, 0);
+	s = host_current(h);
+	assert_true(s->have & (1u << HF_DISK));
+	/* /dev/shm: tmpfs; /sys: excluded by the glob; /nonexistent: statvfs
+	 * fails (not an error of the sample); / twice: the later one. */
+	assert_int_equal(s->nfs, 1);
+	assert_string_equal(s->fs[0].m.path, "/");
+	assert_string_equal(s->fs[0].m.fstype, "xfs");
+	assert_string_equal(s->fs[0].m.device, "/dev/vdc");
+	assert_int_equal(s->fs[0].m.ro, 1);
+	assert_int_equal(host_errors(h), 0);
+	host_free(h);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
 static void
 test_bad_options(void **state)
 {
@@ -278,6 +323,7 @@ main(void)
 		cmocka_unit_test(test_format_cpu),
 		cmocka_unit_test(test_broken_files),
 		cmocka_unit_test(test_fs_pool),
+		cmocka_unit_test(test_mount_filters),
 		cmocka_unit_test(test_bad_options),
 	};
 
