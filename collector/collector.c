@@ -314,12 +314,13 @@ read_host_cpu(struct collector *c, struct sample *s, size_t *len)
 	if (c->procstat_fd < 0)
 		return NULL;
 	n = pread(c->procstat_fd, buf, sizeof(buf), 0);
-	if (n <= 0 || n == (ssize_t)sizeof(buf) || cgp_proc_stat(buf,
-	    (size_t)n, sysconf(_SC_CLK_TCK), &s->host_cpu_ns,
-	    &s->online_cpus) != 0) {
+	if (n <= 0 || cgp_proc_stat(buf, (size_t)n, sysconf(_SC_CLK_TCK),
+	    &s->host_cpu_ns, &s->online_cpus) != 0) {
 		log_warnx("/proc/stat: cannot read the host CPU time");
 		return NULL;
 	}
+	if (n == (ssize_t)sizeof(buf))
+		return NULL;    /* cut: enough for the total, not for the host */
 	*len = (size_t)n;
 	return buf;
 }
