@@ -10,8 +10,9 @@
  *     GET /healthz              {"status": "ok"}; 503 when sweeps stopped
  *
  * HEAD is accepted wherever GET is.  The bodies are written by
- * apijson.c and prom.c; docs/api.md documents them.  With a token file,
- * every path but /healthz needs "Authorization: Bearer <token>".
+ * apijson.c and prom.c; docs/api-collector.md documents them.  With a
+ * token file, every path but /healthz needs "Authorization: Bearer
+ * <token>".
  *
  * Threading: MHD's one internal thread serves every connection.  For each
  * request it takes table->lock, formats the whole reply into a buffer,

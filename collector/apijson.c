@@ -9,6 +9,7 @@
 #include "collector/apijson.h"
 #include "collector/apps.h"
 #include "collector/jsonw.h"
+#include "common/rfc3339.h"
 #include "common/util.h"
 
 static const char *const apijson_errstr[] = {
@@ -25,26 +26,6 @@ apijson_strerror(enum apijson_result r)
 	if ((size_t)r < ARRAY_LEN(apijson_errstr) && apijson_errstr[r] != NULL)
 		return apijson_errstr[r];
 	return "unknown error";
-}
-
-void
-apijson_rfc3339(char *dst, size_t size, int64_t ns)
-{
-	struct tm tm;
-	time_t s;
-	int64_t ms;
-
-	if (ns < 0)
-		ns = 0;
-	s = (time_t)(ns / 1000000000);
-	ms = (ns % 1000000000) / 1000000;
-	if (gmtime_r(&s, &tm) == NULL) {
-		str_copy(dst, "1970-01-01T00:00:00.000Z", size);
-		return;
-	}
-	snprintf(dst, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)ms);
 }
 
 /* Finish: roll back on failure and say why. */
@@ -69,7 +50,7 @@ put_time(struct jsonw *w, const char *key, int64_t ns)
 		jsonw_null(w);
 		return;
 	}
-	apijson_rfc3339(ts, sizeof(ts), ns);
+	rfc3339_format(ts, sizeof(ts), ns, 3);
 	jsonw_str(w, ts);
 }
 

@@ -1,7 +1,7 @@
 /*
  * apijson.h — the JSON bodies of the collector's HTTP API, rendered from
  * the container table into a struct buf.  The shapes are documented field
- * by field in docs/api.md; this is the one place that writes them.
+ * by field in docs/api-collector.md; this is the one place that writes them.
  *
  * Conventions of every body:
  *   - A raw figure the sample does not have (its `have` bit is clear) is
@@ -68,7 +68,4 @@ enum apijson_result apijson_health(const struct container_table *t,
 	int *http_status);
 /* {"error": msg} */
 enum apijson_result apijson_error(struct buf *out, const char *msg);
-/* "2026-11-26T05:07:04.123Z" into dst (at least 32 bytes). */
-void apijson_rfc3339(char *dst, size_t size, int64_t realtime_ns);
-
 #endif

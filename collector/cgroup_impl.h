@@ -49,5 +49,9 @@ void cgroup_finish_memory(struct sample *s);
 
 extern const struct cgroup_ops cgroup_v1_ops;   /* cgroup_v1.c */
 extern const struct cgroup_ops cgroup_v2_ops;   /* cgroup_v2.c */
+/* Each version's file table, so tests/fuzz/fuzz_cgroup.c can feed every
+ * parser without a tree on disk. */
+extern const struct cg_version *const cgroup_v1_version;
+extern const struct cg_version *const cgroup_v2_version;
 
 #endif

@@ -471,8 +471,14 @@ cgp_proc_stat(const char *s, size_t len, long user_hz, uint64_t *total_ns,
 				break;  /* very old kernels: fewer fields */
 			return -1;
 		}
+		if (v > UINT64_MAX - sum)
+			return -1;
 		sum += v;
 	}
+	/* A total past 2^64 ns (585 years of CPU) is no clock: refuse it
+	 * rather than wrap. */
+	if (sum > UINT64_MAX / (uint64_t)(1000000000L / user_hz + 1))
+		return -1;
 	*total_ns = sum * (uint64_t)(1000000000L / user_hz);
 	for (p = nl; p < end && p + 4 < end; ) {
 		p++;

@@ -1,7 +1,7 @@
 /*
  * cgroup_v1.c — the files read per container on a cgroup v1 (or hybrid)
  * host, one parser each.  Relative path: the same under every controller
- * (docker/<id>, mesos/<id>, ...).  Sample formats: ../shared/fixtures/
+ * (docker/<id>, mesos/<id>, ...).  Sample formats: tests/fixtures/
  * cgroup/v1-sample/ and the kernel's cgroup-v1 documentation.
  */
 #include <stddef.h>
@@ -266,6 +266,9 @@ static const struct cg_version v1 = {
 	.begin = cgroup_begin,
 	.finish = v1_finish,
 };
+
+/* The table itself, for the fuzz harness (cgroup_impl.h). */
+const struct cg_version *const cgroup_v1_version = &v1;
 
 static struct cgroup_handle *
 v1_open(const struct cg_layout_info *li, const char *relpath)

@@ -2,7 +2,7 @@
  * cgroup_v2.c — the files read per container on a unified (cgroup v2)
  * host.  Relative path under the unified mount: system.slice/docker-<id>
  * .scope, docker/<id>, mesos/<id> ...  Formats: the kernel's
- * Documentation/admin-guide/cgroup-v2.rst and ../shared/fixtures/cgroup/
+ * Documentation/admin-guide/cgroup-v2.rst and tests/fixtures/cgroup/
  * v2-sample/.
  */
 #include <stddef.h>
@@ -198,6 +198,9 @@ static const struct cg_version v2 = {
 	.begin = cgroup_begin,
 	.finish = cgroup_finish_memory,
 };
+
+/* The table itself, for the fuzz harness (cgroup_impl.h). */
+const struct cg_version *const cgroup_v2_version = &v2;
 
 static struct cgroup_handle *
 v2_open(const struct cg_layout_info *li, const char *relpath)

@@ -1,8 +1,8 @@
 /*
  * collector_main.c — hoist-collector: the per-host agent.
  *
- *   hoist-collector [-c FILE] [-n] [--once] [--interval SEC] [--output SPEC]...
- *                   [--docker URL] [--cgroup-root DIR] ...
+ *   hoist-collector [-hnv] [-c FILE] [-i SEC] [-l ADDR:PORT] [-o SPEC]...
+ *                   [--once] [--KEY VALUE]...
  *
  * Every flag is also a config-file key (common/conf.h).  Runs until SIGTERM
  * or SIGINT; SIGHUP reopens file outputs (logrotate).  --once takes two
@@ -508,9 +508,11 @@ main(int argc, char **argv)
 {
 	static struct agent ag;       /* large: off the stack */
 	struct conf_opt opts[OPTS_MAX];
-	struct startup su = { "hoist-collector", "[-c FILE] [-n] [--once] "
-	    "[--interval SEC] [--output SPEC]... [--docker URL] "
-	    "[--cgroup-root DIR] [options]", DEFAULT_CONFIG, opts, 0 };
+	/* The usage line mirrors the SYNOPSIS of man/hoist-collector.8. */
+	struct startup su = { .progname = "hoist-collector",
+	    .synopsis = "[-hnv] [-c FILE] [-i SEC] "
+	    "[-l ADDR:PORT] [-o SPEC]... [--once] [--KEY VALUE]...",
+	    .default_config = DEFAULT_CONFIG, .opts = opts };
 	struct conf_cli cli;
 	char err[1024];
 	long flush_ms = 0;

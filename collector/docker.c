@@ -22,13 +22,11 @@
 #include <time.h>
 
 #include "collector/docker.h"
-#include "common/http.h"
+#include "common/docker_api.h"
 #include "common/log.h"
 #include "common/util.h"
 
 #define DOCKER_BACKOFF_MIN_MS  500
-#define DOCKER_SOCK_MAX        108     /* sun_path */
-#define DOCKER_BASE_MAX        256
 
 struct entry {
 	char     id[DOCKER_ID_MAX + 1];
@@ -56,13 +54,11 @@ struct docker {
 	struct docker_stats st;
 
 	/* Set by docker_new, read-only afterwards. */
-	char            base[DOCKER_BASE_MAX];   /* "http://localhost" */
-	char            sock[DOCKER_SOCK_MAX];   /* "" for TCP */
 	struct docker_options o;
 	struct docker_labels inc;
 
 	/* Thread only. */
-	struct http_client  *http;
+	struct docker_api   *api;       /* owned */
 	struct http_response resp;
 	struct complain      c_down, c_reply;
 };
@@ -82,41 +78,6 @@ int
 docker_url_disabled(const char *url)
 {
 	return url == NULL || url[0] == '\0' || strcmp(url, "none") == 0;
-}
-
-/* "unix:///path" -> sock "/path", base "http://localhost";
- * "http://h:p[/]" or "tcp://h:p" -> base "http://h:p", sock "". */
-static int
-parse_url(struct docker *d, const char *url, char *err, size_t errlen)
-{
-	size_t n;
-
-	if (strncmp(url, "unix://", 7) == 0) {
-		if (url[7] != '/' ||
-		    str_copy(d->sock, url + 7, sizeof(d->sock)) >=
-		    sizeof(d->sock)) {
-			snprintf(err, errlen, "docker: bad socket path in %s",
-			    url);
-			return -1;
-		}
-		str_copy(d->base, "http://localhost", sizeof(d->base));
-		return 0;
-	}
-	if (strncmp(url, "http://", 7) == 0 || strncmp(url, "tcp://", 6) == 0) {
-		n = (size_t)snprintf(d->base, sizeof(d->base), "http://%s",
-		    url + (url[0] == 't' ? 6 : 7));
-		if (n >= sizeof(d->base) || d->base[7] == '\0' ||
-		    d->base[7] == '/') {
-			snprintf(err, errlen, "docker: bad URL %s", url);
-			return -1;
-		}
-		while (n > 7 && d->base[n - 1] == '/')
-			d->base[--n] = '\0';
-		return 0;
-	}
-	snprintf(err, errlen, "docker: URL must be unix:///path or "
-	    "http://host:port, not %s", url);
-	return -1;
 }
 
 static struct entry *
@@ -213,25 +174,28 @@ count_transport_error(struct docker *d, enum http_result r, int64_t now)
 	d->down_until_ns = now + (int64_t)d->backoff_ms * 1000000;
 }
 
-/* One GET; thread only, d->lock not held. */
+/* What fetch() asks for. */
+enum fetch_what { FETCH_LIST, FETCH_INSPECT };
+
+/* One GET; thread only, d->lock not held.  `path` is for messages. */
 static enum fetch
-fetch(struct docker *d, const char *path, size_t max_body)
+fetch(struct docker *d, enum fetch_what what, const char *id,
+    const char *path)
 {
-	struct http_request req;
+	struct docker_api_limits lim;
 	enum http_result r;
-	char url[DOCKER_BASE_MAX + 128];
 	int64_t now;
 	long status;
 
-	memset(&req, 0, sizeof(req));
-	snprintf(url, sizeof(url), "%s%s", d->base, path);
-	req.url = url;
-	req.unix_socket = d->sock[0] != '\0' ? d->sock : NULL;
-	req.timeout_ms = d->o.timeout_ms;
-	req.connect_timeout_ms = d->o.connect_timeout_ms;
-	req.max_body = max_body;
-	req.headers[0] = "Accept: application/json";
-	r = http_do(d->http, &req, &d->resp);
+	lim.timeout_ms = d->o.timeout_ms;
+	lim.connect_timeout_ms = d->o.connect_timeout_ms;
+	if (what == FETCH_LIST) {
+		lim.max_body = DOCKER_LIST_BODY_MAX;
+		r = docker_api_list(d->api, &lim, &d->resp);
+	} else {
+		lim.max_body = DOCKER_INSPECT_BODY_MAX;
+		r = docker_api_inspect(d->api, id, &lim, &d->resp);
+	}
 	now = now_mono_ns();
 	status = d->resp.status;
 
@@ -242,7 +206,7 @@ fetch(struct docker *d, const char *path, size_t max_body)
 		pthread_mutex_unlock(&d->lock);
 		complain(&d->c_down, now / 1000000000,
 		    "docker: GET %s on %s: %s (%s)", path,
-		    d->sock[0] ? d->sock : d->base, http_strerror(r),
+		    docker_api_where(d->api), http_strerror(r),
 		    d->resp.error);
 		return r == HTTP_E_TIMEOUT || r == HTTP_E_CONNECT ||
 		    r == HTTP_E_PROTOCOL ? FETCH_DOWN : FETCH_FAIL;
@@ -258,7 +222,7 @@ fetch(struct docker *d, const char *path, size_t max_body)
 	pthread_mutex_unlock(&d->lock);
 
 	complain_recovered(&d->c_down, "docker: %s answers again",
-	    d->sock[0] ? d->sock : d->base);
+	    docker_api_where(d->api));
 	if (status == 200)
 		return FETCH_OK;
 	if (status == 404)
@@ -330,7 +294,7 @@ refresh_list(struct docker *d)
 	enum fetch f;
 	size_t n = 0;
 
-	if ((f = fetch(d, path, DOCKER_LIST_BODY_MAX)) != FETCH_OK) {
+	if ((f = fetch(d, FETCH_LIST, NULL, path)) != FETCH_OK) {
 		/* No reply: list again as soon as the backoff allows, so
 		 * names and the Mesos mapping come back quickly. */
 		if (f == FETCH_DOWN) {
@@ -364,7 +328,7 @@ inspect(struct docker *d, const char *id)
 	int64_t now;
 
 	snprintf(path, sizeof(path), "/containers/%s/json", id);
-	f = fetch(d, path, DOCKER_INSPECT_BODY_MAX);
+	f = fetch(d, FETCH_INSPECT, id, path);
 	if (f == FETCH_OK) {
 		m = calloc(1, sizeof(*m));
 		r = m == NULL ? DOCKER_E_NOMEM :
@@ -502,15 +466,12 @@ docker_new(const char *url, const struct docker_options *o, char *err,
 		d->o = *o;
 	else
 		docker_options_init(&d->o);
+	http_response_init(&d->resp);
 	if (docker_labels_parse(o != NULL ? o->label_include : NULL, &d->inc,
-	    err, errlen) != DOCKER_OK || parse_url(d, url, err, errlen) != 0)
+	    err, errlen) != DOCKER_OK ||
+	    (d->api = docker_api_new(url, err, errlen)) == NULL)
 		goto fail;
 	clamp_options(&d->o);
-	http_response_init(&d->resp);
-	if ((d->http = http_client_new()) == NULL) {
-		snprintf(err, errlen, "docker: cannot make an HTTP client");
-		goto fail;
-	}
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -529,7 +490,7 @@ fail:
 			pthread_cond_destroy(&d->wake);
 			pthread_mutex_destroy(&d->lock);
 		}
-		http_client_free(d->http);
+		docker_api_free(d->api);
 		http_response_free(&d->resp);
 		free(d);
 	}
@@ -551,7 +512,7 @@ docker_free(struct docker *d)
 	for (i = 0; i < d->n; i++)
 		entry_free(d->e[i]);
 	free(d->e);
-	http_client_free(d->http);
+	docker_api_free(d->api);
 	http_response_free(&d->resp);
 	pthread_cond_destroy(&d->wake);
 	pthread_mutex_destroy(&d->lock);

@@ -11,7 +11,8 @@
  *    clock, no globals: tested with tables of cases.
  *
  *  - docker.c: a cache of container_meta by Docker id, filled by a
- *    background thread that owns the only HTTP client.  The sweep calls
+ *    background thread that owns the only Docker API client
+ *    (common/docker_api.c, shared with hoist-deploy).  The sweep calls
  *    docker_lookup() and docker_find_mesos(), which never wait on Docker:
  *    they copy out what is cached under one mutex (held for a copy, never
  *    for I/O) and queue unknown ids for the thread.  Each container is
@@ -146,13 +147,6 @@ enum docker_result docker_decode_list(const char *json, size_t len,
  */
 void docker_split_image(const char *ref, char *image, size_t imagelen,
 	char *version, size_t versionlen);
-/*
- * Parse an RFC 3339 time with optional fraction (up to 9 digits used)
- * and "Z" or "+hh:mm"/"-hh:mm": "2015-01-06T15:47:32.072697474Z".
- * Returns 0 and *ns (since the epoch), or -1.  Times before 1970 (Docker's
- * "0001-01-01T00:00:00Z" for a container never started) give 0 and *ns=0.
- */
-int  docker_parse_time(const char *s, int64_t *ns);
 /* Parse "a,b*, c" into patterns (blanks around items dropped, empty items
  * skipped).  NULL or "" gives none.  Error when there are too many
  * patterns or one is too long. */

@@ -12,6 +12,7 @@
 #include <cJSON.h>
 
 #include "collector/docker.h"
+#include "common/rfc3339.h"
 #include "common/util.h"
 
 static const char *const docker_errstr[] = {
@@ -100,89 +101,6 @@ docker_split_image(const char *ref, char *image, size_t imagelen,
 		str_copy(version, at + 1, versionlen);
 	else
 		str_copy(version, "latest", versionlen);
-}
-
-/* Read exactly n digits; returns the value or -1. */
-static int
-digits(const char **sp, int n)
-{
-	int v = 0;
-
-	while (n-- > 0) {
-		if (**sp < '0' || **sp > '9')
-			return -1;
-		v = v * 10 + (**sp - '0');
-		(*sp)++;
-	}
-	return v;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-int
-docker_parse_time(const char *s, int64_t *ns)
-{
-	int Y, M, D, h, m, sec, oh, om, sign, n;
-	int64_t frac = 0, secs;
-
-	*ns = 0;
-	if (s == NULL)
-		return -1;
-	if ((Y = digits(&s, 4)) < 0 || *s++ != '-' ||
-	    (M = digits(&s, 2)) < 0 || *s++ != '-' ||
-	    (D = digits(&s, 2)) < 0 || (*s != 'T' && *s != 't') || !*s++ ||
-	    (h = digits(&s, 2)) < 0 || *s++ != ':' ||
-	    (m = digits(&s, 2)) < 0 || *s++ != ':' ||
-	    (sec = digits(&s, 2)) < 0)
-		return -1;
-	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 ||
-	    sec > 60)
-		return -1;
-	if (*s == '.') {
-		s++;
-		for (n = 0; *s >= '0' && *s <= '9'; s++, n++)
-			if (n < 9)
-				frac = frac * 10 + (*s - '0');
-		if (n == 0)
-			return -1;
-		for (; n < 9; n++)
-			frac *= 10;
-	}
-	secs = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 +
-	    h * 3600 + m * 60 + sec;
-	if (*s == 'Z' || *s == 'z')
-		s++;
-	else if (*s == '+' || *s == '-') {
-		sign = *s++ == '+' ? 1 : -1;
-		if ((oh = digits(&s, 2)) < 0 || *s++ != ':' ||
-		    (om = digits(&s, 2)) < 0 || oh > 23 || om > 59)
-			return -1;
-		secs -= sign * (oh * 3600 + om * 60);
-	} else
-		return -1;
-	if (*s != '\0')
-		return -1;
-	if (secs < 0)
-		return 0;       /* never started: "0001-01-01T00:00:00Z" */
-	/* Year 9999 at most: fits in int64 nanoseconds until 2262. */
-	if (secs > INT64_MAX / 1000000000 - 1)
-		return -1;
-	*ns = secs * 1000000000 + frac;
-	return 0;
 }
 
 enum docker_result
@@ -372,7 +290,7 @@ decode_state(const cJSON *state, struct container_meta *meta)
 	if (cJSON_IsNumber(pid) && pid->valuedouble >= 0 &&
 	    pid->valuedouble <= INT_MAX)
 		meta->pid = (int)pid->valuedouble;
-	if (docker_parse_time(json_str(state, "StartedAt"),
+	if (rfc3339_parse(json_str(state, "StartedAt"),
 	    &meta->started_ns) != 0)
 		meta->started_ns = 0;
 }

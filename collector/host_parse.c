@@ -522,9 +522,12 @@ hostp_uptime(const char *s, size_t len, double *uptime_s)
 
 	*uptime_s = 0;
 	p = skip_blanks(p, nl);
+	/* Range-checked here so that it may become an integer later. */
 	if (scan_decimal(&p, nl, uptime_s) != 0 ||
-	    (p < nl && *p != ' ' && *p != '\t'))
+	    (p < nl && *p != ' ' && *p != '\t') || *uptime_s >= HOST_UPTIME_MAX) {
+		*uptime_s = 0;
 		return -1;
+	}
 	return 0;
 }
 

@@ -164,7 +164,9 @@ struct host_load {
 /* "1.04 0.55 0.25 3/110 17841\n". */
 int hostp_loadavg(const char *s, size_t len, struct host_load *out);
 
-/* "370.12 700.55\n" -> 370.12 (seconds since boot). */
+/* "370.12 700.55\n" -> 370.12 (seconds since boot); at most
+ * HOST_UPTIME_MAX (10^12 s, 31 700 years), so it fits any integer type. */
+#define HOST_UPTIME_MAX 1e12
 int hostp_uptime(const char *s, size_t len, double *uptime_s);
 
 /* ---- /proc/diskstats ---------------------------------------------------- */

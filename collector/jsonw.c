@@ -236,7 +236,8 @@ jsonw_i64(struct jsonw *w, int64_t v)
 size_t
 jsonw_fmt_double(char *dst, size_t size, double v)
 {
-	static const char *const fmts[] = { "%.15g", "%.16g", "%.17g" };
+	/* The shortest of these precisions that reads back as v. */
+	static const int prec[] = { 15, 16, 17 };
 	size_t i;
 	int n = 0;
 
@@ -244,8 +245,8 @@ jsonw_fmt_double(char *dst, size_t size, double v)
 		return (size_t)snprintf(dst, size, "NaN");
 	if (isinf(v))
 		return (size_t)snprintf(dst, size, v > 0 ? "+Inf" : "-Inf");
-	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		n = snprintf(dst, size, fmts[i], v);
+	for (i = 0; i < sizeof(prec) / sizeof(prec[0]); i++) {
+		n = snprintf(dst, size, "%.*g", prec[i], v);
 		if (n < 0 || (size_t)n >= size)
 			break;
 		if (strtod(dst, NULL) == v)

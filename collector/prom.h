@@ -6,7 +6,7 @@
  * (container_cpu_usage_seconds_total, container_memory_working_set_bytes,
  * ...), so existing dashboards and alerts work unchanged; the collector's
  * own health is under hoist_collector_*.  The full list, with types and
- * labels, is in docs/api.md and in the table at the top of prom.c.
+ * labels, is in docs/metrics.md and in the table at the top of prom.c.
  *
  * Every series of a container carries the labels id, name, image and,
  * when known, marathon_app_id and mesos_task_id, plus one

@@ -29,7 +29,8 @@ int   buf_puts(struct buf *b, const char *s);
 int   buf_putc(struct buf *b, char c);
 int   buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int   buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+int   buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Drop the first n bytes (n <= len). */
 void  buf_consume(struct buf *b, size_t n);
 /* Hand the data to the caller (who frees it); b is left empty. */

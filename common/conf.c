@@ -173,42 +173,141 @@ split_line(char *line, char **key, char **value, char *err, size_t errlen)
 	return 1;
 }
 
-int
-conf_load_file(const struct conf_opt *opts, size_t nopts, void *settings,
-    const char *path, char *err, size_t errlen)
+/* Blanks off both ends, in place. */
+static char *
+trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return str_rtrim(s);
+}
+
+/*
+ * "[dc1 prod]" (blanks around allowed, a " #" comment after it too):
+ * open the section through sec.  Returns 0 with *base set, or -1 with
+ * msg.
+ */
+static int
+open_section(const struct conf_sections *sec, void *settings, char *line,
+    void **base, char *msg, size_t msglen)
+{
+	char *p = trim(line), *close = strchr(p, ']'), *after;
+
+	if (close == NULL) {
+		snprintf(msg, msglen, "a section header is \"[NAME]\"");
+		return -1;
+	}
+	*close = '\0';
+	after = trim(close + 1);
+	if (*after != '\0' && *after != '#') {
+		snprintf(msg, msglen, "text after the section header");
+		return -1;
+	}
+	*base = sec->open(settings, trim(p + 1), msg, msglen);
+	return *base != NULL ? 0 : -1;
+}
+
+static int
+is_section_line(const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return *line == '[';
+}
+
+/* The loader behind conf_load_file() and conf_load_text(); `name` is
+ * what error messages call the input. */
+static int
+load_stream(const struct conf_opt *opts, size_t nopts,
+    const struct conf_sections *sec, void *settings, FILE *f,
+    const char *name, char *err, size_t errlen)
 {
 	char line[CONF_STR_MAX + 256], msg[512], *key, *value;
+	const struct conf_opt *cur = opts;
+	size_t ncur = nopts;
+	void *base = settings;
 	unsigned lineno = 0;
+	int r;
+
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line too long", name,
+			    lineno);
+			return -1;
+		}
+		if (sec != NULL && is_section_line(line)) {
+			if (open_section(sec, settings, line, &base, msg,
+			    sizeof(msg)) != 0) {
+				snprintf(err, errlen, "%s:%u: %s", name,
+				    lineno, msg);
+				return -1;
+			}
+			cur = sec->opts;
+			ncur = sec->nopts;
+			continue;
+		}
+		r = split_line(line, &key, &value, msg, sizeof(msg));
+		if (r == 0)
+			continue;
+		if (r < 0 || conf_set(cur, ncur, base, key, value, msg,
+		    sizeof(msg)) != 0) {
+			snprintf(err, errlen, "%s:%u: %s%s", name, lineno, msg,
+			    r > 0 && sec != NULL && find_opt(cur, ncur, key) ==
+			    NULL ? (cur == opts ? " (before any section)" :
+			    " (in a section)") : "");
+			return -1;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_load_file_sections(const struct conf_opt *opts, size_t nopts,
+    const struct conf_sections *sec, void *settings, const char *path,
+    char *err, size_t errlen)
+{
 	FILE *f;
-	int r, ret = -1;
+	int ret;
 
 	f = fopen(path, "re");
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			snprintf(err, errlen, "%s:%u: line too long", path,
-			    lineno);
-			goto out;
-		}
-		r = split_line(line, &key, &value, msg, sizeof(msg));
-		if (r == 0)
-			continue;
-		if (r < 0 || conf_set(opts, nopts, settings, key, value, msg,
-		    sizeof(msg)) != 0) {
-			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
-			goto out;
-		}
+	ret = load_stream(opts, nopts, sec, settings, f, path, err, errlen);
+	fclose(f);
+	return ret;
+}
+
+int
+conf_load_file(const struct conf_opt *opts, size_t nopts, void *settings,
+    const char *path, char *err, size_t errlen)
+{
+	return conf_load_file_sections(opts, nopts, NULL, settings, path, err,
+	    errlen);
+}
+
+int
+conf_load_text(const struct conf_opt *opts, size_t nopts,
+    const struct conf_sections *sec, void *settings, const char *name,
+    const char *text, char *err, size_t errlen)
+{
+	FILE *f;
+	int ret;
+
+	if (text[0] == '\0')
+		return 0;       /* fmemopen() refuses a zero size */
+	f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -1;
 	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		goto out;
-	}
-	ret = 0;
-out:
+	ret = load_stream(opts, nopts, sec, settings, f, name, err, errlen);
 	fclose(f);
 	return ret;
 }
@@ -362,9 +461,24 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
     int argc, char **argv, const char *default_config, struct conf_cli *cli,
     char *err, size_t errlen)
 {
+	return conf_parse_args_sections(opts, nopts, NULL, settings, argc,
+	    argv, default_config, cli, err, errlen);
+}
+
+int
+conf_parse_args_sections(const struct conf_opt *opts, size_t nopts,
+    const struct conf_sections *sec, void *settings, int argc, char **argv,
+    const char *default_config, struct conf_cli *cli, char *err,
+    size_t errlen)
+{
 	static struct cli_table t;    /* getopt keeps pointers into it */
 
 	memset(cli, 0, sizeof(*cli));
+	/* The hidden flag for man/check-keys.py; alone on the line. */
+	if (argc == 2 && strcmp(argv[1], "--dump-config-keys") == 0) {
+		cli->dump_keys = cli->help = 1;
+		return 0;
+	}
 	if (cli_table_build(&t, opts, nopts) != 0) {
 		snprintf(err, errlen, "internal: too many options");
 		return -1;
@@ -376,8 +490,8 @@ conf_parse_args(const struct conf_opt *opts, size_t nopts, void *settings,
 	if (cli->config_path == NULL && default_config != NULL &&
 	    access(default_config, F_OK) == 0)
 		cli->config_path = default_config;
-	if (cli->config_path != NULL && conf_load_file(opts, nopts, settings,
-	    cli->config_path, err, errlen) != 0)
+	if (cli->config_path != NULL && conf_load_file_sections(opts, nopts,
+	    sec, settings, cli->config_path, err, errlen) != 0)
 		return -1;
 	return cli_pass_settings(&t, opts, nopts, settings, argc, argv, err,
 	    errlen);
@@ -431,4 +545,41 @@ conf_table_append(struct conf_opt *dst, size_t *dn, size_t dmax,
 		(*dn)++;
 	}
 	return 0;
+}
+
+static const char *
+type_name(enum conf_type t)
+{
+	switch (t) {
+	case CONF_STR:    return "string";
+	case CONF_INT:    return "integer";
+	case CONF_DOUBLE: return "number";
+	case CONF_BOOL:   return "boolean";
+	case CONF_LIST:   return "list";
+	}
+	return "?";
+}
+
+void
+conf_dump_keys(const struct conf_opt *opts, size_t nopts, const char *scope,
+    void *stream)
+{
+	FILE *f = stream;
+	size_t i;
+
+	for (i = 0; i < nopts; i++) {
+		const struct conf_opt *o = &opts[i];
+		int bounded = o->type == CONF_INT || o->type == CONF_DOUBLE;
+
+		fprintf(f, "%s\t%s\t%s\t", o->name, type_name(o->type),
+		    o->defval != NULL && o->defval[0] != '\0' ? o->defval :
+		    "-");
+		if (bounded)
+			fprintf(f, "%.15g\t%.15g", o->min, o->max);
+		else
+			fprintf(f, "-\t-");
+		if (scope != NULL)
+			fprintf(f, "\t%s", scope);
+		fputc('\n', f);
+	}
 }

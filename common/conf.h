@@ -16,6 +16,11 @@
  * " #" starts a trailing comment.  An unknown key or a bad value is an
  * error that names the file and the line.
  *
+ * A program that passes a struct conf_sections also takes sections: a
+ * line "[NAME ...]" starts one, and the keys after it come from the
+ * section table and go where sections->open() says (hoist-deploy's
+ * "[dc1 prod]").  Without it a "[" line is an error, as before.
+ *
  * Precedence: defaults < config file < command line.  A CONF_LIST given on
  * the command line replaces what the file said.
  */
@@ -52,6 +57,20 @@ struct conf_opt {
 	const char     *help;     /* one line */
 };
 
+/* Sections: see the top of this file.  All members borrowed. */
+struct conf_sections {
+	const struct conf_opt *opts;    /* keys allowed inside a section */
+	size_t                 nopts;
+	/*
+	 * "[dc1 prod]" was read: `header` is the text between the brackets,
+	 * blanks trimmed ("dc1 prod").  Return where the section's keys go
+	 * (offsets of `opts` apply to it; it usually lives inside
+	 * `settings`), or NULL with msg (the loader adds FILE:LINE).
+	 */
+	void *(*open)(void *settings, const char *header, char *msg,
+	    size_t msglen);
+};
+
 /* conf.c */
 /* Apply every option's default to `settings`. */
 int  conf_defaults(const struct conf_opt *opts, size_t nopts, void *settings,
@@ -62,10 +81,20 @@ int  conf_set(const struct conf_opt *opts, size_t nopts, void *settings,
 /* Load a file; on error err reads "FILE:LINE: message". */
 int  conf_load_file(const struct conf_opt *opts, size_t nopts,
 	void *settings, const char *path, char *err, size_t errlen);
+/* The same with sections (sec may be NULL). */
+int  conf_load_file_sections(const struct conf_opt *opts, size_t nopts,
+	const struct conf_sections *sec, void *settings, const char *path,
+	char *err, size_t errlen);
+/* The same from a string; `name` stands for the file in messages. */
+int  conf_load_text(const struct conf_opt *opts, size_t nopts,
+	const struct conf_sections *sec, void *settings, const char *name,
+	const char *text, char *err, size_t errlen);
 /*
  * Parse argv (getopt_long, built from the table).  The program-level flags
  * -c FILE, -n, -h, -v and --version are handled here too and reported
- * through the out-parameters; the file named by -c (or `default_config`
+ * through the out-parameters; so is the hidden --dump-config-keys, when it
+ * is the only argument (it sets both dump_keys and help, so a program that
+ * does not know it prints its usage and exits instead of running); the file named by -c (or `default_config`
  * when it exists and no -c is given) is loaded before the other flags are
  * applied.  Returns 0, or -1 with err set (usage error or config error).
  */
@@ -74,10 +103,16 @@ struct conf_cli {
 	int         check_only;    /* -n */
 	int         help;          /* -h / --help */
 	int         verbose;       /* count of -v */
+	int         dump_keys;     /* --dump-config-keys (hidden) */
 };
 int  conf_parse_args(const struct conf_opt *opts, size_t nopts,
 	void *settings, int argc, char **argv, const char *default_config,
 	struct conf_cli *cli, char *err, size_t errlen);
+/* The same, the config file read with sections (sec may be NULL). */
+int  conf_parse_args_sections(const struct conf_opt *opts, size_t nopts,
+	const struct conf_sections *sec, void *settings, int argc,
+	char **argv, const char *default_config, struct conf_cli *cli,
+	char *err, size_t errlen);
 /*
  * Append src[0..n) to dst (which holds *dn entries, room for dmax), adding
  * base_offset to each entry's offset: lets a program embed another
@@ -88,5 +123,16 @@ int  conf_table_append(struct conf_opt *dst, size_t *dn, size_t dmax,
 /* Print the usage text generated from the table. */
 void conf_usage(const struct conf_opt *opts, size_t nopts,
 	const char *progname, const char *synopsis, void *stream);
+/*
+ * Print every key of the table, one line each, tab-separated:
+ * "name type default min max" (type: string, integer, number, boolean,
+ * list; "-" for no default and for the bounds of a type without any),
+ * followed by a sixth field `scope` when it is not NULL (e.g. "section"
+ * for the keys of a config file's sections).  The hidden flag
+ * --dump-config-keys prints this, so that `make check-man` can hold the
+ * man pages to the code (man/check-keys.py).
+ */
+void conf_dump_keys(const struct conf_opt *opts, size_t nopts,
+	const char *scope, void *stream);
 
 #endif

@@ -97,9 +97,9 @@ on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* Header lines arrive one at a time, with their CRLF. */
-static size_t
-on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+/* Header lines arrive one at a time, with their CRLF (see http.h). */
+size_t
+http_on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct http_response *r = userdata;
 	size_t n = size * nmemb, vlen;
@@ -167,17 +167,74 @@ map_curl(CURLcode cc)
 	}
 }
 
+static void
+set_tls(CURL *e, const struct http_tls *tls)
+{
+	if (tls == NULL)
+		return;
+	if (tls->ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, tls->ca_file);
+	if (tls->cert_file != NULL)
+		curl_easy_setopt(e, CURLOPT_SSLCERT, tls->cert_file);
+	if (tls->key_file != NULL)
+		curl_easy_setopt(e, CURLOPT_SSLKEY, tls->key_file);
+	if (tls->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
+/* The request's header list (caller frees it), or NULL: no memory. */
+static struct curl_slist *
+make_headers(const struct http_request *req)
+{
+	struct curl_slist *hdrs, *tmp;
+	size_t i;
+
+	/* No "Expect: 100-continue" round trip on bodies. */
+	hdrs = curl_slist_append(NULL, "Expect:");
+	for (i = 0; hdrs != NULL && i < HTTP_HEADERS_MAX &&
+	    req->headers[i] != NULL; i++) {
+		tmp = curl_slist_append(hdrs, req->headers[i]);
+		if (tmp == NULL) {
+			curl_slist_free_all(hdrs);
+			return NULL;
+		}
+		hdrs = tmp;
+	}
+	return hdrs;
+}
+
+static void
+set_method(CURL *e, const struct http_request *req)
+{
+	const char *method = req->method ? req->method : "GET";
+
+	if (strcmp(method, "GET") == 0)
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	else if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+		if (req->body != NULL || strcmp(method, "POST") == 0 ||
+		    strcmp(method, "PUT") == 0) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS,
+			    req->body ? req->body : "");
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+			    (curl_off_t)req->body_len);
+		}
+	}
+}
+
 enum http_result
 http_do(struct http_client *c, const struct http_request *req,
     struct http_response *resp)
 {
-	struct curl_slist *hdrs = NULL, *tmp;
+	struct curl_slist *hdrs = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
-	const char *method = req->method ? req->method : "GET";
 	enum http_result res = HTTP_OK;
 	CURL *e = c->easy;
 	CURLcode cc;
-	size_t i;
 
 	buf_reset(&resp->body);
 	resp->body.max = req->max_body ? req->max_body : HTTP_BODY_MAX;
@@ -197,7 +254,7 @@ http_do(struct http_client *c, const struct http_request *req,
 	    req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 3000L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, resp);
 	if (req->unix_socket != NULL)
 		curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, req->unix_socket);
@@ -205,49 +262,13 @@ http_do(struct http_client *c, const struct http_request *req,
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(e, CURLOPT_USERPWD, req->userpwd);
 	}
-	if (req->tls != NULL) {
-		if (req->tls->ca_file != NULL)
-			curl_easy_setopt(e, CURLOPT_CAINFO, req->tls->ca_file);
-		if (req->tls->cert_file != NULL)
-			curl_easy_setopt(e, CURLOPT_SSLCERT,
-			    req->tls->cert_file);
-		if (req->tls->key_file != NULL)
-			curl_easy_setopt(e, CURLOPT_SSLKEY, req->tls->key_file);
-		if (req->tls->insecure) {
-			curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-			curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-		}
-	}
-	/* No "Expect: 100-continue" round trip on bodies. */
-	hdrs = curl_slist_append(NULL, "Expect:");
-	for (i = 0; hdrs != NULL && i < HTTP_HEADERS_MAX &&
-	    req->headers[i] != NULL; i++) {
-		tmp = curl_slist_append(hdrs, req->headers[i]);
-		if (tmp == NULL) {
-			res = HTTP_E_NOMEM;
-			goto out;
-		}
-		hdrs = tmp;
-	}
-	if (hdrs == NULL) {
+	set_tls(e, req->tls);
+	if ((hdrs = make_headers(req)) == NULL) {
 		res = HTTP_E_NOMEM;
 		goto out;
 	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
-	if (strcmp(method, "GET") == 0)
-		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-	else if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-	else {
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-		if (req->body != NULL || strcmp(method, "POST") == 0 ||
-		    strcmp(method, "PUT") == 0) {
-			curl_easy_setopt(e, CURLOPT_POSTFIELDS,
-			    req->body ? req->body : "");
-			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-			    (curl_off_t)req->body_len);
-		}
-	}
+	set_method(e, req);
 	cc = curl_easy_perform(e);
 	res = map_curl(cc);
 	if (res != HTTP_OK) {

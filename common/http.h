@@ -77,5 +77,13 @@ void                http_response_free(struct http_response *r);
 enum http_result    http_do(struct http_client *c,
 	const struct http_request *req, struct http_response *resp);
 const char         *http_strerror(enum http_result r);
+/*
+ * libcurl's header callback: one reply header line (ptr, size * nmemb
+ * bytes with its CRLF, not NUL-terminated) into the struct http_response
+ * at userdata (Retry-After in delta seconds, Content-Type).  Returns the
+ * bytes taken.  Exposed for tests/fuzz/fuzz_sink_status.c.
+ */
+size_t              http_on_header(char *ptr, size_t size, size_t nmemb,
+	void *userdata);
 
 #endif

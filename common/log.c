@@ -50,7 +50,7 @@ level_name(enum log_level lvl)
  * and write it in one call, so lines from several threads never interleave.
  * A message longer than the buffer is cut and ends in "...".
  */
-static void
+static void __attribute__((format(printf, 3, 0)))
 vlog(enum log_level lvl, int errnum, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];

@@ -18,8 +18,8 @@ startup_load(const struct startup *s, void *settings, size_t size,
 	memset(settings, 0, size);
 	if (conf_defaults(s->opts, s->nopts, settings, err, errlen) != 0)
 		return -1;
-	if (conf_parse_args(s->opts, s->nopts, settings, argc, argv,
-	    s->default_config, cli, err, errlen) != 0)
+	if (conf_parse_args_sections(s->opts, s->nopts, s->sections, settings,
+	    argc, argv, s->default_config, cli, err, errlen) != 0)
 		return -1;
 	if (hostname != NULL && hostlen > 1 && hostname[0] == '\0' &&
 	    gethostname(hostname, hostlen - 1) != 0)
@@ -42,14 +42,23 @@ startup_begin(const struct startup *s, void *settings, size_t size,
 		log_warnx("%s", err);
 		return STARTUP_EXIT_USAGE;
 	}
+	if (cli->dump_keys)
+		return startup_dump_keys(s);
 	if (cli->help) {
 		conf_usage(s->opts, s->nopts, s->progname, s->synopsis, stdout);
 		return 0;
 	}
 	log_set_verbosity(LOGL_INFO + cli->verbose);
-	if (http_global_init() != 0)
+	if (startup_http_init() != 0)
 		fatalx("libcurl initialisation failed");
 	return -1;
+}
+
+int
+startup_dump_keys(const struct startup *s)
+{
+	conf_dump_keys(s->opts, s->nopts, NULL, stdout);
+	return 0;
 }
 
 int
@@ -65,6 +74,12 @@ startup_check_ok(void)
 {
 	printf("configuration OK\n");
 	return 0;
+}
+
+int
+startup_http_init(void)
+{
+	return http_global_init() != 0 ? -1 : 0;
 }
 
 void

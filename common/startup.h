@@ -3,9 +3,10 @@
  * defaults, config file and command line (common/conf.h); --help; -v;
  * the host name default; libcurl's global set-up.
  *
- *     static const struct startup su = {
- *         "hoist-collector", "[-c FILE] [-n] ...",
- *         "/etc/hoist/collector.conf", opts, nopts,
+ *     struct startup su = {
+ *         .progname = "hoist-collector", .synopsis = "[-c FILE] [-n] ...",
+ *         .default_config = "/etc/hoist/collector.conf",
+ *         .opts = opts, .nopts = nopts,
  *     };
  *     if ((code = startup_begin(&su, &st, st.sink.hostname,
  *         sizeof(st.sink.hostname), argc, argv, &cli)) >= 0)
@@ -32,6 +33,7 @@ struct startup {
 	const char            *default_config;  /* read if it exists, no -c */
 	const struct conf_opt *opts;
 	size_t                 nopts;
+	const struct conf_sections *sections;  /* NULL: the file has none */
 };
 
 /* startup.c */
@@ -53,11 +55,16 @@ int  startup_load(const struct startup *s, void *settings, size_t size,
 int  startup_begin(const struct startup *s, void *settings, size_t size,
 	char *hostname, size_t hostlen, int argc, char **argv,
 	struct conf_cli *cli);
+/* --dump-config-keys: print the program's keys (conf_dump_keys()) on
+ * stdout; returns 0, the exit code. */
+int  startup_dump_keys(const struct startup *s);
 /* Log a configuration error as "FILE: message" (or just the message when
  * no file was read); returns STARTUP_EXIT_USAGE. */
 int  startup_config_error(const struct conf_cli *cli, const char *err);
 /* Print "configuration OK" for -n; returns 0. */
 int  startup_check_ok(void);
+/* libcurl's global set-up (startup_begin() does it); 0 or -1. */
+int  startup_http_init(void);
 /* Undo startup_begin()'s global set-up. */
 void startup_end(void);
 

@@ -34,5 +34,16 @@ ssize_t  read_small(const char *path, char *buf, size_t size);
 int      const_time_eq(const void *a, size_t alen, const void *b, size_t blen);
 /* Trim trailing blanks and newlines in place; returns s. */
 char    *str_rtrim(char *s);
+/*
+ * Binary search in an array of n elements of `size` bytes sorted by the
+ * NUL-terminated string at `key_offset` in each (strcmp order).  Returns
+ * the index of `key`, or -(insertion point) - 1.  Pure.
+ */
+long     str_bsearch(const void *base, size_t n, size_t size,
+	size_t key_offset, const char *key);
+/* Line and column (1-based; a column counts bytes) of byte `off` of
+ * text, for "line L, column C" in parse errors.  Pure. */
+void     text_line_col(const char *text, size_t off, unsigned *line,
+	unsigned *col);
 
 #endif

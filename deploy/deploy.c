@@ -60,11 +60,13 @@ deploy_name_valid(const char *name)
 {
 	size_t i;
 
-	if (name == NULL || !is_lower_alnum((unsigned char)name[0]))
+	if (name == NULL || !(is_lower_alnum((unsigned char)name[0]) ||
+	    (name[0] >= 'A' && name[0] <= 'Z') || name[0] == '_'))
 		return 0;
 	for (i = 0; name[i] != '\0'; i++) {
 		int c = (unsigned char)name[i];
-		if (!is_lower_alnum(c) && c != '-' && c != '_')
+		if (!is_lower_alnum(c) && !(c >= 'A' && c <= 'Z') && c != '-' &&
+		    c != '_' && c != '.')
 			return 0;
 	}
 	return i < DEPLOY_NAME_MAX;
@@ -144,23 +146,6 @@ deploy_image_parse(const char *ref, struct deploy_image *out, char *err,
 
 /* --- the definition ------------------------------------------------------ */
 
-/* Line and column (1-based) of byte `off` in text. */
-static void
-line_col(const char *text, size_t off, long *line, long *col)
-{
-	size_t i;
-
-	*line = 1;
-	*col = 1;
-	for (i = 0; i < off; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else
-			(*col)++;
-	}
-}
-
 static cJSON *
 object_at(cJSON *parent, const char *key, const char *file, const char *path,
     char *err, size_t errlen)
@@ -194,11 +179,12 @@ check_id(cJSON *root, const char *file, char app_id[MARATHON_ID_MAX],
 		snprintf(err, errlen, "%s: /id: must be a string", file);
 		return -1;
 	}
-	if (!marathon_id_valid(id->valuestring, why, sizeof(why))) {
+	if (marathon_id_normalize(id->valuestring, app_id, MARATHON_ID_MAX, why,
+	    sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: /id: %s", file, why);
 		return -1;
 	}
-	return marathon_id_canonical(id->valuestring, app_id, MARATHON_ID_MAX);
+	return 0;
 }
 
 static int
@@ -237,13 +223,13 @@ deploy_render(const char *file, const char *text, size_t len,
 	}
 	root = cJSON_ParseWithOpts(text, &end, 1);
 	if (root == NULL) {
-		long line, col;
+		unsigned line, col;
 		const char *at = cJSON_GetErrorPtr();
 		size_t off = at != NULL && at >= text && at <= text + len ?
 		    (size_t)(at - text) : len;
 
-		line_col(text, off, &line, &col);
-		snprintf(err, errlen, "%s: line %ld, column %ld: not valid JSON",
+		text_line_col(text, off, &line, &col);
+		snprintf(err, errlen, "%s: line %u, column %u: not valid JSON",
 		    file, line, col);
 		goto out;
 	}

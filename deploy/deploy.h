@@ -4,7 +4,8 @@
  *
  *  - deploy.c         exit codes, image references, the definition check
  *                     and rendering, the progress judgement (all pure)
- *  - deploy_conf.c    the (dc, env) -> Marathon config file (parsing pure)
+ *  - deploy_conf.c    the keys and flags, and the [DC ENV] -> Marathon
+ *                     sections (common/conf.c grammar)
  *  - deploy_docker.c  --retag through the Docker Engine API
  *  - deploy_run.c     the sequence: confirm, retag, check, PUT, follow,
  *                     roll back
@@ -16,6 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "common/conf.h"
 #include "marathon/marathon.h"
 
 /* Exit codes of hoist-deploy; documented in docs/deploy.md.  Append-only. */
@@ -35,7 +37,6 @@ enum deploy_exit {
 #define DEPLOY_TAG_MAX   129   /* Docker: 128 characters */
 #define DEPLOY_PATH_MAX  1024
 #define DEPLOY_CONF_MAX  32    /* (dc, env) sections in one file */
-#define DEPLOY_ENVS_MAX  16    /* environments that need a confirmation */
 #define DEPLOY_NAME_MAX  64    /* a dc or env name */
 #define DEPLOY_DEF_MAX   (1u << 20)  /* an app definition file */
 
@@ -46,25 +47,37 @@ struct deploy_image {
 	char registry[DEPLOY_REF_MAX];  /* "127.0.0.1:5000", "docker.io" */
 };
 
-/* One [dc env] section of the config file. */
+/* One [DC ENV] section of the config file (its keys: deploy_conf.c). */
 struct deploy_target {
 	char dc[DEPLOY_NAME_MAX];
 	char env[DEPLOY_NAME_MAX];
-	char marathon[DEPLOY_PATH_MAX];
-	char user[DEPLOY_NAME_MAX * 2];
-	char password_file[DEPLOY_PATH_MAX];
-	char token_file[DEPLOY_PATH_MAX];
-	char ca_file[DEPLOY_PATH_MAX];
+	char marathon[CONF_STR_MAX];
+	char user[CONF_STR_MAX];
+	char password_file[CONF_STR_MAX];
+	char token_file[CONF_STR_MAX];
+	char ca_file[CONF_STR_MAX];
 };
 
+/*
+ * Everything hoist-deploy reads.  Every key is both a --flag and a
+ * config-file key (common/conf.h); an empty string means "not given".
+ */
 struct deploy_conf {
-	char default_dc[DEPLOY_NAME_MAX];
-	char deploy_dir[DEPLOY_PATH_MAX];
-	char docker[DEPLOY_PATH_MAX];          /* Docker socket path */
-	char docker_config[DEPLOY_PATH_MAX];   /* config.json with registry auth */
-	int  n_confirm;                        /* -1: not set (default "prod") */
-	char confirm[DEPLOY_ENVS_MAX][DEPLOY_NAME_MAX];
-	int  n_targets;
+	char   image[CONF_STR_MAX];        /* REPO[:TAG] */
+	char   release[CONF_STR_MAX];
+	char   env[CONF_STR_MAX];
+	char   dc[CONF_STR_MAX];           /* "": default_dc or the only one */
+	char   default_dc[CONF_STR_MAX];
+	char   deploy_dir[CONF_STR_MAX];   /* default "." */
+	char   marathon[CONF_STR_MAX];     /* overrides the section's URL */
+	char   docker[CONF_STR_MAX];       /* Docker socket path */
+	char   docker_config[CONF_STR_MAX];/* config.json with registry auth */
+	char   confirm[CONF_STR_MAX];      /* env names; default "prod" */
+	int    retag, yes, dry_run, rollback_on_failure, force, json;
+	double timeout;                    /* seconds, default 600 */
+	double interval;                   /* seconds, default 2 */
+	const char *config_path;           /* not a key: the file read, or NULL */
+	int    n_targets;
 	struct deploy_target targets[DEPLOY_CONF_MAX];
 };
 
@@ -88,7 +101,8 @@ int   deploy_image_parse(const char *ref, struct deploy_image *out, char *err,
 	size_t errlen);
 /* A Docker tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
 int   deploy_tag_valid(const char *tag);
-/* An env or dc name: [a-z0-9][a-z0-9_-]*, at most DEPLOY_NAME_MAX-1. */
+/* An env or dc name as a pipeline parameter carries it:
+ * [A-Za-z0-9_][A-Za-z0-9_.-]*, at most DEPLOY_NAME_MAX-1 bytes. */
 int   deploy_name_valid(const char *name);
 /*
  * Check an app definition (the text of FILE) and render it with
@@ -119,27 +133,33 @@ void  deploy_judge(int deployment_listed, const struct marathon_app *app,
 	struct deploy_judgement *j);
 
 /* deploy_conf.c */
+/* The keys (and flags) of hoist-deploy, and its [DC ENV] sections. */
+extern const struct conf_opt deploy_conf_opts[];
+extern const size_t deploy_conf_nopts;
+extern const struct conf_sections deploy_conf_sections;
+/* Clear c and apply every key's default. */
+int   deploy_conf_defaults(struct deploy_conf *c, char *err, size_t errlen);
 /*
- * Parse the config file text (format in docs/deploy.md):
- *
- *     confirm = prod preprod
- *     default_dc = dc1
- *     [dc1 qa]
- *     marathon = http://marathon.qa.dc1:8080
- *     user = deployer
- *     password_file = /etc/hoist/qa.password
- *
- * `c` is cleared first.  -1 with err "FILE:LINE: message" on failure.
+ * What the grammar cannot check: every section complete (marathon URL;
+ * user with password_file; not both basic auth and a token), the names in
+ * default_dc and confirm.  `file` names the config in err.
+ */
+int   deploy_conf_check(const struct deploy_conf *c, const char *file,
+	char *err, size_t errlen);
+/*
+ * Defaults, then the config text (format at the top of deploy_conf.c),
+ * then deploy_conf_check().  -1 with err "FILE:LINE: message" on failure.
  */
 int   deploy_conf_parse(const char *file, const char *text,
 	struct deploy_conf *c, char *err, size_t errlen);
 int   deploy_conf_load(const char *path, struct deploy_conf *c, char *err,
 	size_t errlen);
-/* The section for (dc, env); dc NULL: default_dc, else the only section
- * for env.  NULL with err when none or ambiguous. */
+/* The section for (dc, env); dc NULL or "": default_dc, else the only
+ * section for env.  NULL with err when none or ambiguous.  Names match
+ * exactly (case counts). */
 const struct deploy_target *deploy_conf_find(const struct deploy_conf *c,
 	const char *dc, const char *env, char *err, size_t errlen);
-/* Does env need a confirmation?  (The list, or "prod" when unset.) */
+/* Does env need a confirmation (is it in the confirm list)? */
 int   deploy_conf_needs_confirm(const struct deploy_conf *c, const char *env);
 
 /* deploy_docker.c */
@@ -164,22 +184,13 @@ int   deploy_docker_registry_auth(const char *config_text,
 	const char *registry, char **out, char *err, size_t errlen);
 
 /* deploy_run.c */
-struct deploy_args {
-	const char *image;          /* REPO[:TAG] */
-	const char *release;
-	const char *env;
-	const char *dc;             /* NULL: from the config */
-	const char *deploy_dir;     /* NULL: config, else "." */
-	const char *config;         /* NULL: none */
-	const char *marathon;       /* overrides the config's URL */
-	const char *docker;         /* overrides the config's socket */
-	const char *docker_config;
-	int         retag, yes, dry_run, rollback, force, json;
-	double      timeout_s;      /* default 600 */
-	double      interval_s;     /* poll interval, default 2 */
-};
-/* Run one deployment; returns the exit code.  Human lines go to `log`
- * (stderr), the final summary (text or --json) to `out` (stdout). */
-enum deploy_exit deploy_run(const struct deploy_args *a, FILE *out, FILE *log);
+/*
+ * Run one deployment as `c` says; returns the exit code.  check_only
+ * (-n): check the inputs (flags, section, definition) and send nothing.
+ * Human lines go to `log` (stderr), the final summary (text or json) to
+ * `out` (stdout).  c is borrowed.
+ */
+enum deploy_exit deploy_run(const struct deploy_conf *c, int check_only,
+	FILE *out, FILE *log);
 
 #endif

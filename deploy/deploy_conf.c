@@ -1,10 +1,8 @@
 /*
- * deploy_conf.c — hoist-deploy's config file: which Marathon (and which
- * credentials) serves each (data centre, environment), and which
- * environments need a person's confirmation.
- *
- * Format, one setting per line; '#' starts a comment (outside quotes);
- * a value may be put in double quotes; sections name a dc and an env:
+ * deploy_conf.c — hoist-deploy's settings: every command-line flag is also
+ * a config-file key (common/conf.h, the daemons' grammar), and [DC ENV]
+ * sections map a (data centre, environment) to a Marathon and its
+ * credentials:
  *
  *     confirm = prod preprod          # default: prod
  *     default_dc = dc1
@@ -17,150 +15,120 @@
  *     user = deployer
  *     password_file = /etc/hoist/qa.password
  *
- *     [dc1 prod]
- *     marathon = https://marathon.prod.dc1:8443
+ *     [AA prod]
+ *     marathon = https://marathon.prod.aa:8443
  *     token_file = /etc/hoist/prod.token
  *     ca_file = /etc/hoist/prod-ca.pem
  *
- * An unknown key, a key in the wrong place, a repeated section or a value
- * too long is an error naming the file and line.
+ * Keys before the first section are the flags' keys (image, release, env,
+ * dc, ...); inside a section only the five target keys.  An unknown key,
+ * a bad section header, a repeated section or a value too long is an error
+ * naming the file and line; an incomplete section is an error naming it.
  */
-#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "common/conf.h"
 #include "common/util.h"
 #include "deploy/deploy.h"
 
-#define LINE_MAX_BYTES 2048
+#define C(f) offsetof(struct deploy_conf, f)
+const struct conf_opt deploy_conf_opts[] = {
+	{ "image", 0, CONF_STR, C(image), 0, 0, "", "REPO[:TAG]",
+	  "the tested image (TAG default latest)" },
+	{ "release", 0, CONF_STR, C(release), 0, 0, "", "VERSION",
+	  "the release tag to deploy (REPO:VERSION)" },
+	{ "env", 0, CONF_STR, C(env), 0, 0, "", "ENV",
+	  "environment: reads DIR/ENV-deploy.json" },
+	{ "dc", 0, CONF_STR, C(dc), 0, 0, "", "DC",
+	  "data centre (default: default_dc, or the only one that has ENV)" },
+	{ "default_dc", 0, CONF_STR, C(default_dc), 0, 0, "", "DC",
+	  "the data centre used when --dc is not given" },
+	{ "deploy_dir", 0, CONF_STR, C(deploy_dir), 0, 0, ".", "DIR",
+	  "where the ENV-deploy.json definitions are" },
+	{ "marathon", 0, CONF_STR, C(marathon), 0, 0, "", "URL",
+	  "Marathon URL, overriding the [DC ENV] section's" },
+	{ "retag", 0, CONF_BOOL, C(retag), 0, 0, "no", NULL,
+	  "tag REPO:TAG as REPO:VERSION, push it, drop the local tag" },
+	{ "docker", 0, CONF_STR, C(docker), 0, 0, "/var/run/docker.sock",
+	  "SOCKET", "Docker socket for --retag" },
+	{ "docker_config", 0, CONF_STR, C(docker_config), 0, 0, "", "FILE",
+	  "registry credentials (Docker config.json)" },
+	{ "confirm", 0, CONF_STR, C(confirm), 0, 0, "prod", "ENVS",
+	  "environments that need a confirmation (blank or comma separated; "
+	  "empty: none)" },
+	{ "yes", 0, CONF_BOOL, C(yes), 0, 0, "no", NULL,
+	  "confirmed: needed without a terminal for those environments" },
+	{ "dry_run", 0, CONF_BOOL, C(dry_run), 0, 0, "no", NULL,
+	  "print the definition and the requests; send nothing" },
+	{ "timeout", 0, CONF_DOUBLE, C(timeout), 0.001, 604800, "600", "SEC",
+	  "give up following the deployment after SEC" },
+	{ "interval", 0, CONF_DOUBLE, C(interval), 0.001, 604800, "2", "SEC",
+	  "poll interval" },
+	{ "rollback_on_failure", 0, CONF_BOOL, C(rollback_on_failure), 0, 0,
+	  "no", NULL, "on a timeout, put the previous version back" },
+	{ "force", 0, CONF_BOOL, C(force), 0, 0, "no", NULL,
+	  "deploy even if a deployment is in progress" },
+	{ "json", 0, CONF_BOOL, C(json), 0, 0, "no", NULL,
+	  "print a JSON summary on stdout" },
+};
+const size_t deploy_conf_nopts = ARRAY_LEN(deploy_conf_opts);
+#undef C
 
-static char *
-trim(char *s)
+#define T(f) offsetof(struct deploy_target, f)
+static const struct conf_opt target_opts[] = {
+	{ "marathon", 0, CONF_STR, T(marathon), 0, 0, NULL, "URL",
+	  "Marathon base URL" },
+	{ "user", 0, CONF_STR, T(user), 0, 0, NULL, "USER",
+	  "HTTP basic auth user" },
+	{ "password_file", 0, CONF_STR, T(password_file), 0, 0, NULL, "FILE",
+	  "its password (first line of FILE)" },
+	{ "token_file", 0, CONF_STR, T(token_file), 0, 0, NULL, "FILE",
+	  "DC/OS token sent as \"Authorization: token=...\"" },
+	{ "ca_file", 0, CONF_STR, T(ca_file), 0, 0, NULL, "FILE",
+	  "CA bundle for an https Marathon URL" },
+};
+#undef T
+
+/* "[dc env]": a new target; NULL with msg for a bad or repeated one. */
+static void *
+open_target(void *settings, const char *header, char *msg, size_t msglen)
 {
-	while (*s == ' ' || *s == '\t')
-		s++;
-	return str_rtrim(s);
-}
-
-/* Unquote a value in place, or cut its " #" comment. */
-static int
-value_of(char *v, char **out)
-{
-	char *end;
-
-	v = trim(v);
-	if (*v == '"') {
-		end = strchr(v + 1, '"');
-		if (end == NULL)
-			return -1;
-		*end = '\0';
-		if (trim(end + 1)[0] != '\0' && trim(end + 1)[0] != '#')
-			return -1;
-		*out = v + 1;
-		return 0;
-	}
-	end = strchr(v, '#');
-	if (end != NULL)
-		*end = '\0';
-	*out = trim(v);
-	return 0;
-}
-
-static int
-set_str(char *dst, size_t size, const char *v)
-{
-	return str_copy(dst, v, size) < size ? 0 : -1;
-}
-
-static int
-set_confirm(struct deploy_conf *c, char *v)
-{
-	char *save = NULL, *w;
-
-	c->n_confirm = 0;
-	for (w = strtok_r(v, " \t,", &save); w != NULL;
-	    w = strtok_r(NULL, " \t,", &save)) {
-		if (!deploy_name_valid(w) || c->n_confirm >= DEPLOY_ENVS_MAX)
-			return -1;
-		str_copy(c->confirm[c->n_confirm++], w, DEPLOY_NAME_MAX);
-	}
-	return 0;
-}
-
-static int
-set_global(struct deploy_conf *c, const char *k, char *v)
-{
-	if (strcmp(k, "confirm") == 0)
-		return set_confirm(c, v);
-	if (strcmp(k, "default_dc") == 0)
-		return deploy_name_valid(v) ?
-		    set_str(c->default_dc, sizeof(c->default_dc), v) : -1;
-	if (strcmp(k, "deploy_dir") == 0)
-		return set_str(c->deploy_dir, sizeof(c->deploy_dir), v);
-	if (strcmp(k, "docker") == 0)
-		return set_str(c->docker, sizeof(c->docker), v);
-	if (strcmp(k, "docker_config") == 0)
-		return set_str(c->docker_config, sizeof(c->docker_config), v);
-	return -2;
-}
-
-static int
-set_target(struct deploy_target *t, const char *k, const char *v)
-{
-	if (strcmp(k, "marathon") == 0)
-		return set_str(t->marathon, sizeof(t->marathon), v);
-	if (strcmp(k, "user") == 0)
-		return set_str(t->user, sizeof(t->user), v);
-	if (strcmp(k, "password_file") == 0)
-		return set_str(t->password_file, sizeof(t->password_file), v);
-	if (strcmp(k, "token_file") == 0)
-		return set_str(t->token_file, sizeof(t->token_file), v);
-	if (strcmp(k, "ca_file") == 0)
-		return set_str(t->ca_file, sizeof(t->ca_file), v);
-	return -2;
-}
-
-/* "[dc env]" -> a new target. */
-static int
-open_section(struct deploy_conf *c, char *line, const char *file, long ln,
-    char *err, size_t errlen)
-{
-	char *close = strchr(line, ']'), *dc, *env, *extra, *save = NULL;
+	struct deploy_conf *c = settings;
+	char dc[DEPLOY_NAME_MAX + 1], env[DEPLOY_NAME_MAX + 1], extra[2];
 	struct deploy_target *t;
 	int i;
 
-	if (close == NULL || trim(close + 1)[0] != '\0') {
-		snprintf(err, errlen, "%s:%ld: a section is \"[DC ENV]\"", file, ln);
-		return -1;
-	}
-	*close = '\0';
-	dc = strtok_r(line + 1, " \t", &save);
-	env = strtok_r(NULL, " \t", &save);
-	extra = strtok_r(NULL, " \t", &save);
-	if (dc == NULL || env == NULL || extra != NULL ||
+	if (sscanf(header, "%64s %64s %1s", dc, env, extra) != 2 ||
 	    !deploy_name_valid(dc) || !deploy_name_valid(env)) {
-		snprintf(err, errlen, "%s:%ld: a section is \"[DC ENV]\" with "
-		    "names of lowercase letters, digits, '-' and '_'", file, ln);
-		return -1;
+		snprintf(msg, msglen, "a section is \"[DC ENV]\" with names of "
+		    "letters, digits, '-', '_' and '.'");
+		return NULL;
 	}
 	for (i = 0; i < c->n_targets; i++)
 		if (strcmp(c->targets[i].dc, dc) == 0 &&
 		    strcmp(c->targets[i].env, env) == 0) {
-			snprintf(err, errlen, "%s:%ld: section [%s %s] repeated",
-			    file, ln, dc, env);
-			return -1;
+			snprintf(msg, msglen, "section [%s %s] repeated", dc,
+			    env);
+			return NULL;
 		}
 	if (c->n_targets >= DEPLOY_CONF_MAX) {
-		snprintf(err, errlen, "%s:%ld: more than %d sections", file, ln,
-		    DEPLOY_CONF_MAX);
-		return -1;
+		snprintf(msg, msglen, "more than %d sections", DEPLOY_CONF_MAX);
+		return NULL;
 	}
 	t = &c->targets[c->n_targets++];
+	memset(t, 0, sizeof(*t));
 	str_copy(t->dc, dc, sizeof(t->dc));
 	str_copy(t->env, env, sizeof(t->env));
-	return 0;
+	return t;
 }
+
+const struct conf_sections deploy_conf_sections = {
+	.opts = target_opts,
+	.nopts = ARRAY_LEN(target_opts),
+	.open = open_target,
+};
 
 static int
 check_target(const struct deploy_target *t, const char *file, char *err,
@@ -184,66 +152,59 @@ check_target(const struct deploy_target *t, const char *file, char *err,
 	return 0;
 }
 
+/* Call fn for each name of the confirm list; stops at the first nonzero. */
 static int
-parse_line(struct deploy_conf *c, char *line, const char *file, long ln,
-    char *err, size_t errlen)
+confirm_each(const char *list, int (*fn)(const char *name, const void *arg),
+    const void *arg)
 {
-	char *eq, *key, *val;
-	int rc;
+	char w[DEPLOY_NAME_MAX + 1];
+	size_t n;
+	int r;
 
-	line = trim(line);
-	if (line[0] == '\0' || line[0] == '#')
-		return 0;
-	if (line[0] == '[')
-		return open_section(c, line, file, ln, err, errlen);
-	eq = strchr(line, '=');
-	if (eq == NULL) {
-		snprintf(err, errlen, "%s:%ld: expected \"key = value\"", file, ln);
-		return -1;
+	while (*list != '\0') {
+		list += strspn(list, " \t,");
+		n = strcspn(list, " \t,");
+		if (n == 0)
+			break;
+		if (n >= sizeof(w))
+			return -1;
+		memcpy(w, list, n);
+		w[n] = '\0';
+		if ((r = fn(w, arg)) != 0)
+			return r;
+		list += n;
 	}
-	*eq = '\0';
-	key = trim(line);
-	if (value_of(eq + 1, &val) != 0) {
-		snprintf(err, errlen, "%s:%ld: %s: unterminated quote or text "
-		    "after it", file, ln, key);
-		return -1;
-	}
-	rc = c->n_targets == 0 ? set_global(c, key, val) :
-	    set_target(&c->targets[c->n_targets - 1], key, val);
-	if (rc == -2)
-		snprintf(err, errlen, "%s:%ld: unknown key \"%s\"%s", file, ln, key,
-		    c->n_targets == 0 ? " (before any [DC ENV] section)" :
-		    " in a [DC ENV] section");
-	else if (rc != 0)
-		snprintf(err, errlen, "%s:%ld: bad value for \"%s\"", file, ln, key);
-	return rc == 0 ? 0 : -1;
+	return 0;
+}
+
+static int
+confirm_bad(const char *name, const void *arg)
+{
+	(void)arg;
+	return deploy_name_valid(name) ? 0 : -1;
+}
+
+static int
+confirm_match(const char *name, const void *env)
+{
+	return strcmp(name, env) == 0;
 }
 
 int
-deploy_conf_parse(const char *file, const char *text, struct deploy_conf *c,
-    char *err, size_t errlen)
+deploy_conf_check(const struct deploy_conf *c, const char *file, char *err,
+    size_t errlen)
 {
-	char line[LINE_MAX_BYTES];
-	const char *p = text, *nl;
-	long ln = 0;
-	size_t n;
 	int i;
 
-	memset(c, 0, sizeof(*c));
-	c->n_confirm = -1;
-	while (*p != '\0') {
-		ln++;
-		nl = strchr(p, '\n');
-		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
-		if (n >= sizeof(line)) {
-			snprintf(err, errlen, "%s:%ld: line too long", file, ln);
-			return -1;
-		}
-		memcpy(line, p, n);
-		line[n] = '\0';
-		if (parse_line(c, line, file, ln, err, errlen) != 0)
-			return -1;
-		p += n + (nl != NULL);
+	if (c->default_dc[0] != '\0' && !deploy_name_valid(c->default_dc)) {
+		snprintf(err, errlen, "%s: bad value for default_dc: letters, "
+		    "digits, '-', '_' and '.'", file);
+		return -1;
+	}
+	if (confirm_each(c->confirm, confirm_bad, NULL) != 0) {
+		snprintf(err, errlen, "%s: bad value for confirm: names of "
+		    "letters, digits, '-', '_' and '.'", file);
+		return -1;
 	}
 	for (i = 0; i < c->n_targets; i++)
 		if (check_target(&c->targets[i], file, err, errlen) != 0)
@@ -252,25 +213,33 @@ deploy_conf_parse(const char *file, const char *text, struct deploy_conf *c,
 }
 
 int
+deploy_conf_defaults(struct deploy_conf *c, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	return conf_defaults(deploy_conf_opts, deploy_conf_nopts, c, err,
+	    errlen);
+}
+
+int
+deploy_conf_parse(const char *file, const char *text, struct deploy_conf *c,
+    char *err, size_t errlen)
+{
+	if (deploy_conf_defaults(c, err, errlen) != 0 ||
+	    conf_load_text(deploy_conf_opts, deploy_conf_nopts,
+	    &deploy_conf_sections, c, file, text, err, errlen) != 0)
+		return -1;
+	return deploy_conf_check(c, file, err, errlen);
+}
+
+int
 deploy_conf_load(const char *path, struct deploy_conf *c, char *err,
     size_t errlen)
 {
-	char *text = NULL;
-	size_t len;
-	int rc;
-
-	if (read_file(path, 1u << 20, &text, &len) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (deploy_conf_defaults(c, err, errlen) != 0 ||
+	    conf_load_file_sections(deploy_conf_opts, deploy_conf_nopts,
+	    &deploy_conf_sections, c, path, err, errlen) != 0)
 		return -1;
-	}
-	if (memchr(text, '\0', len) != NULL) {
-		snprintf(err, errlen, "%s: contains a NUL byte", path);
-		free(text);
-		return -1;
-	}
-	rc = deploy_conf_parse(path, text, c, err, errlen);
-	free(text);
-	return rc;
+	return deploy_conf_check(c, path, err, errlen);
 }
 
 const struct deploy_target *
@@ -280,6 +249,8 @@ deploy_conf_find(const struct deploy_conf *c, const char *dc, const char *env,
 	const struct deploy_target *found = NULL;
 	int i, n = 0;
 
+	if (dc != NULL && dc[0] == '\0')
+		dc = NULL;
 	if (dc == NULL && c->default_dc[0] != '\0')
 		dc = c->default_dc;
 	for (i = 0; i < c->n_targets; i++) {
@@ -303,12 +274,5 @@ deploy_conf_find(const struct deploy_conf *c, const char *dc, const char *env,
 int
 deploy_conf_needs_confirm(const struct deploy_conf *c, const char *env)
 {
-	int i;
-
-	if (c->n_confirm < 0)
-		return strcmp(env, "prod") == 0;
-	for (i = 0; i < c->n_confirm; i++)
-		if (strcmp(c->confirm[i], env) == 0)
-			return 1;
-	return 0;
+	return confirm_each(c->confirm, confirm_match, env) == 1;
 }

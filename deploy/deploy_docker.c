@@ -15,11 +15,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "common/http.h"
+#include "common/docker_api.h"
 #include "common/util.h"
 #include "deploy/deploy.h"
-
-#define DOCKER_URL_MAX 2048
 
 /* --- base64 (RFC 4648) ------------------------------------------------ */
 
@@ -119,13 +117,83 @@ normalize_registry(const char *in, char *out, size_t outlen)
 		str_copy(out, "docker.io", outlen);
 }
 
+/* The credentials of one registry, as found in a config.json. */
+struct creds {
+	const char *user, *pass;   /* borrowed: from the JSON or from plain */
+	char       *plain;         /* owned: decoded "user:password" */
+};
+
+/*
+ * Find `want`'s entry in auths: "auth" (base64 of user:password), else
+ * "username" and "password".  No entry leaves c empty.  -1 with err for
+ * an "auth" that does not decode.
+ */
+static int
+find_creds(const cJSON *root, const char *want, struct creds *c, char *err,
+    size_t errlen)
+{
+	const cJSON *entry, *a, *u, *p;
+	char have[DEPLOY_REF_MAX], *colon;
+
+	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(root,
+	    "auths")) {
+		normalize_registry(entry->string != NULL ? entry->string : "",
+		    have, sizeof(have));
+		if (strcmp(have, want) != 0 || !cJSON_IsObject(entry))
+			continue;
+		a = cJSON_GetObjectItemCaseSensitive(entry, "auth");
+		u = cJSON_GetObjectItemCaseSensitive(entry, "username");
+		p = cJSON_GetObjectItemCaseSensitive(entry, "password");
+		if (cJSON_IsString(a) && a->valuestring[0] != '\0') {
+			c->plain = b64_decode(a->valuestring);
+			colon = c->plain != NULL ? strchr(c->plain, ':') : NULL;
+			if (colon == NULL) {
+				snprintf(err, errlen, "Docker config: auths.%s.auth "
+				    "is not base64 of user:password", entry->string);
+				return -1;
+			}
+			*colon = '\0';
+			c->user = c->plain;
+			c->pass = colon + 1;
+		} else if (cJSON_IsString(u) && cJSON_IsString(p)) {
+			c->user = u->valuestring;
+			c->pass = p->valuestring;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* base64url of {"username","password","serveraddress"} (or "{}"). */
+static char *
+encode_auth(const struct creds *c, const char *server)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *js, *out = NULL;
+
+	if (o == NULL || (c->user != NULL && (cJSON_AddStringToObject(o,
+	    "username", c->user) == NULL || cJSON_AddStringToObject(o,
+	    "password", c->pass) == NULL || cJSON_AddStringToObject(o,
+	    "serveraddress", server) == NULL)))
+		goto out;
+	js = cJSON_PrintUnformatted(o);
+	if (js == NULL)
+		goto out;
+	out = b64_encode((const unsigned char *)js, strlen(js), 1);
+	explicit_bzero(js, strlen(js));
+	free(js);
+out:
+	cJSON_Delete(o);
+	return out;
+}
+
 int
 deploy_docker_registry_auth(const char *config_text, const char *registry,
     char **out, char *err, size_t errlen)
 {
-	cJSON *root = NULL, *auths, *entry, *auth_json = NULL;
-	char want[DEPLOY_REF_MAX], have[DEPLOY_REF_MAX], *plain = NULL, *js;
-	const char *user = NULL, *pass = NULL;
+	struct creds c = { NULL, NULL, NULL };
+	char want[DEPLOY_REF_MAX];
+	cJSON *root = NULL;
 	int rc = -1;
 
 	*out = NULL;
@@ -137,137 +205,63 @@ deploy_docker_registry_auth(const char *config_text, const char *registry,
 			goto out;
 		}
 	}
-	auths = cJSON_GetObjectItemCaseSensitive(root, "auths");
-	cJSON_ArrayForEach(entry, auths) {
-		const cJSON *a, *u, *p;
-
-		normalize_registry(entry->string != NULL ? entry->string : "",
-		    have, sizeof(have));
-		if (strcmp(have, want) != 0 || !cJSON_IsObject(entry))
-			continue;
-		a = cJSON_GetObjectItemCaseSensitive(entry, "auth");
-		u = cJSON_GetObjectItemCaseSensitive(entry, "username");
-		p = cJSON_GetObjectItemCaseSensitive(entry, "password");
-		if (cJSON_IsString(a) && a->valuestring[0] != '\0') {
-			char *colon;
-
-			plain = b64_decode(a->valuestring);
-			colon = plain != NULL ? strchr(plain, ':') : NULL;
-			if (colon == NULL) {
-				snprintf(err, errlen, "Docker config: auths.%s.auth "
-				    "is not base64 of user:password", entry->string);
-				goto out;
-			}
-			*colon = '\0';
-			user = plain;
-			pass = colon + 1;
-		} else if (cJSON_IsString(u) && cJSON_IsString(p)) {
-			user = u->valuestring;
-			pass = p->valuestring;
-		}
-		break;
+	if (find_creds(root, want, &c, err, errlen) != 0)
+		goto out;
+	if ((*out = encode_auth(&c, want)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
 	}
-	auth_json = cJSON_CreateObject();
-	if (auth_json == NULL)
-		goto nomem;
-	if (user != NULL && (cJSON_AddStringToObject(auth_json, "username",
-	    user) == NULL || cJSON_AddStringToObject(auth_json, "password",
-	    pass) == NULL || cJSON_AddStringToObject(auth_json, "serveraddress",
-	    want) == NULL))
-		goto nomem;
-	js = cJSON_PrintUnformatted(auth_json);
-	if (js == NULL)
-		goto nomem;
-	*out = b64_encode((const unsigned char *)js, strlen(js), 1);
-	explicit_bzero(js, strlen(js));
-	free(js);
-	if (*out == NULL)
-		goto nomem;
 	rc = 0;
-	goto out;
-nomem:
-	snprintf(err, errlen, "out of memory");
 out:
-	if (plain != NULL) {
-		explicit_bzero(plain, strlen(plain) + (pass != NULL ?
-		    strlen(pass) + 1 : 0));
-		free(plain);
+	if (c.plain != NULL) {
+		explicit_bzero(c.plain, strlen(c.plain) + (c.pass != NULL ?
+		    strlen(c.pass) + 1 : 0));
+		free(c.plain);
 	}
-	cJSON_Delete(auth_json);
 	cJSON_Delete(root);
 	return rc;
 }
 
-/* --- the Engine API ----------------------------------------------------- */
+/* --- the Engine API (common/docker_api.c) ------------------------------- */
 
-struct docker {
-	struct http_client *http;
-	const char *socket;
-	long timeout_ms;
+/* What one retag talks to; all borrowed except api. */
+struct retag {
+	struct docker_api   *api;        /* owned */
+	struct http_response resp;       /* owned */
+	const char          *socket;
+	long                 push_timeout_ms;
+	char                 msg[512];   /* the last Docker error, in words */
 };
 
-/* One exchange; the reply stays in resp.  -1 when no reply came. */
+/* One exchange's transport outcome; -1 with err when no reply came. */
 static int
-docker_call(struct docker *d, const char *method, const char *path,
-    const char *header, long timeout_ms, struct http_response *resp,
+replied(struct retag *t, enum http_result hr, const char *what,
     char *err, size_t errlen)
 {
-	struct http_request req;
-	char url[DOCKER_URL_MAX];
-	enum http_result hr;
-
-	snprintf(url, sizeof(url), "http://docker%s", path);
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.url = url;
-	req.unix_socket = d->socket;
-	req.headers[0] = header;
-	req.timeout_ms = timeout_ms;
-	hr = http_do(d->http, &req, resp);
-	if (hr != HTTP_OK) {
-		snprintf(err, errlen, "Docker at %s: %s %s: %s (%s)", d->socket,
-		    method, path, http_strerror(hr), resp->error);
-		return -1;
+	if (hr == HTTP_OK) {
+		docker_api_message(&t->resp, t->msg, sizeof(t->msg));
+		return 0;
 	}
-	return 0;
-}
-
-/* Docker's error body is {"message": "..."}. */
-static void
-docker_message(const struct http_response *resp, char *out, size_t outlen)
-{
-	cJSON *j = cJSON_ParseWithLength(resp->body.data != NULL ?
-	    resp->body.data : "", resp->body.len);
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
-
-	snprintf(out, outlen, "%ld %s", resp->status, cJSON_IsString(m) ?
-	    m->valuestring : "(no message)");
-	cJSON_Delete(j);
+	snprintf(err, errlen, "Docker at %s: %s: %s (%s)", t->socket, what,
+	    http_strerror(hr), t->resp.error);
+	return -1;
 }
 
 /* 1 present, 0 absent, -1 error. */
 static int
-image_exists(struct docker *d, const char *ref, char *err, size_t errlen)
+image_exists(struct retag *t, const char *ref, char *err, size_t errlen)
 {
-	struct http_response resp;
-	char path[DOCKER_URL_MAX], msg[512];
-	int rc = -1;
+	const struct docker_api_limits lim = { .timeout_ms = 10000 };
 
-	http_response_init(&resp);
-	snprintf(path, sizeof(path), "/images/%s/json", ref);
-	if (docker_call(d, "GET", path, NULL, 10000, &resp, err, errlen) != 0)
-		goto out;
-	if (resp.status == 200)
-		rc = 1;
-	else if (resp.status == 404)
-		rc = 0;
-	else {
-		docker_message(&resp, msg, sizeof(msg));
-		snprintf(err, errlen, "Docker: inspect %s: %s", ref, msg);
-	}
-out:
-	http_response_free(&resp);
-	return rc;
+	if (replied(t, docker_api_image_inspect(t->api, ref, &lim, &t->resp),
+	    "inspect", err, errlen) != 0)
+		return -1;
+	if (t->resp.status == 200)
+		return 1;
+	if (t->resp.status == 404)
+		return 0;
+	snprintf(err, errlen, "Docker: inspect %s: %s", ref, t->msg);
+	return -1;
 }
 
 /*
@@ -312,81 +306,63 @@ push_stream_ok(const char *body, size_t len, char *digest, size_t dlen,
 }
 
 static int
-docker_tag(struct docker *d, const char *src, const struct deploy_image *img,
+retag_tag(struct retag *t, const char *src, const struct deploy_image *img,
     const char *release, char *err, size_t errlen)
 {
-	struct http_response resp;
-	char path[DOCKER_URL_MAX], msg[512];
-	int rc = -1;
+	const struct docker_api_limits lim = { .timeout_ms = 30000 };
 
-	http_response_init(&resp);
-	snprintf(path, sizeof(path), "/images/%s/tag?repo=%s&tag=%s", src,
-	    img->repo, release);
-	if (docker_call(d, "POST", path, NULL, 30000, &resp, err, errlen) != 0)
-		goto out;
-	if (resp.status != 201 && resp.status != 200) {
-		docker_message(&resp, msg, sizeof(msg));
+	if (replied(t, docker_api_tag(t->api, src, img->repo, release, &lim,
+	    &t->resp), "tag", err, errlen) != 0)
+		return -1;
+	if (t->resp.status != 201 && t->resp.status != 200) {
 		snprintf(err, errlen, "Docker: tag %s as %s:%s: %s", src, img->repo,
-		    release, msg);
-		goto out;
+		    release, t->msg);
+		return -1;
 	}
-	rc = 0;
-out:
-	http_response_free(&resp);
-	return rc;
+	return 0;
 }
 
 static int
-docker_push(struct docker *d, const struct deploy_image *img,
+retag_push(struct retag *t, const struct deploy_image *img,
     const char *release, const char *auth_header, char *digest, size_t dlen,
     char *err, size_t errlen)
 {
-	struct http_response resp;
-	char path[DOCKER_URL_MAX], msg[512];
-	int rc = -1;
+	const struct docker_api_limits lim = { .timeout_ms =
+	    t->push_timeout_ms };
+	char msg[512];
 
-	http_response_init(&resp);
-	snprintf(path, sizeof(path), "/images/%s/push?tag=%s", img->repo, release);
-	if (docker_call(d, "POST", path, auth_header, d->timeout_ms, &resp, err,
-	    errlen) != 0)
-		goto out;
-	if (resp.status != 200) {
-		docker_message(&resp, msg, sizeof(msg));
+	if (replied(t, docker_api_push(t->api, img->repo, release, auth_header,
+	    &lim, &t->resp), "push", err, errlen) != 0)
+		return -1;
+	if (t->resp.status != 200) {
 		snprintf(err, errlen, "Docker: push %s:%s: %s", img->repo, release,
-		    msg);
-		goto out;
+		    t->msg);
+		return -1;
 	}
-	if (push_stream_ok(resp.body.data != NULL ? resp.body.data : "",
-	    resp.body.len, digest, dlen, msg, sizeof(msg)) != 0) {
+	if (push_stream_ok(t->resp.body.data != NULL ? t->resp.body.data : "",
+	    t->resp.body.len, digest, dlen, msg, sizeof(msg)) != 0) {
 		snprintf(err, errlen, "Docker: push %s:%s to %s: %s", img->repo,
 		    release, img->registry, msg);
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	http_response_free(&resp);
-	return rc;
+	return 0;
 }
 
 static void
-docker_untag(struct docker *d, const char *ref, FILE *log)
+retag_untag(struct retag *t, const char *ref, FILE *log)
 {
-	struct http_response resp;
-	char path[DOCKER_URL_MAX], err[512], msg[512];
+	const struct docker_api_limits lim = { .timeout_ms = 30000 };
+	char err[512];
 
-	http_response_init(&resp);
-	snprintf(path, sizeof(path), "/images/%s?noprune=1", ref);
-	if (docker_call(d, "DELETE", path, NULL, 30000, &resp, err,
-	    sizeof(err)) != 0)
+	if (replied(t, docker_api_remove(t->api, ref, &lim, &t->resp),
+	    "remove", err, sizeof(err)) != 0)
 		fprintf(log, "hoist-deploy: warning: could not remove local tag "
 		    "%s: %s\n", ref, err);
-	else if (resp.status != 200) {
-		docker_message(&resp, msg, sizeof(msg));
+	else if (t->resp.status != 200)
 		fprintf(log, "hoist-deploy: warning: could not remove local tag "
-		    "%s: %s\n", ref, msg);
-	} else
+		    "%s: %s\n", ref, t->msg);
+	else
 		fprintf(log, "hoist-deploy: removed the local tag %s\n", ref);
-	http_response_free(&resp);
 }
 
 static char *
@@ -421,29 +397,45 @@ registry_auth_header(const struct deploy_docker_opts *o,
 	return hdr;
 }
 
+/* The socket path (or a unix:// / http:// URL) as a docker_api. */
+static struct docker_api *
+open_api(const char *socket, char *err, size_t errlen)
+{
+	char url[DOCKER_API_SOCK_MAX + 16];
+
+	if (socket[0] != '/')
+		return docker_api_new(socket, err, errlen);
+	if ((size_t)snprintf(url, sizeof(url), "unix://%s", socket) >=
+	    sizeof(url)) {
+		snprintf(err, errlen, "Docker socket path too long: %s", socket);
+		return NULL;
+	}
+	return docker_api_new(url, err, errlen);
+}
+
 int
 deploy_docker_retag(const struct deploy_docker_opts *o,
     const struct deploy_image *src, const char *release, FILE *log,
     char *err, size_t errlen)
 {
-	struct docker d = { NULL, o->socket, o->timeout_ms > 0 ? o->timeout_ms :
-	    600000 };
+	struct retag t;
 	char src_ref[DEPLOY_REF_MAX + DEPLOY_TAG_MAX + 1];
 	char dst_ref[DEPLOY_REF_MAX + DEPLOY_TAG_MAX + 1], digest[128];
 	char *auth = NULL;
 	int rc = -1, existed, made_tag = 0;
 
+	memset(&t, 0, sizeof(t));
+	http_response_init(&t.resp);
+	t.socket = o->socket;
+	t.push_timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 600000;
 	snprintf(src_ref, sizeof(src_ref), "%s:%s", src->repo, src->tag);
 	snprintf(dst_ref, sizeof(dst_ref), "%s:%s", src->repo, release);
 	auth = registry_auth_header(o, src, err, errlen);
 	if (auth == NULL)
-		return -1;
-	d.http = http_client_new();
-	if (d.http == NULL) {
-		snprintf(err, errlen, "out of memory");
 		goto out;
-	}
-	switch (image_exists(&d, src_ref, err, errlen)) {
+	if ((t.api = open_api(o->socket, err, errlen)) == NULL)
+		goto out;
+	switch (image_exists(&t, src_ref, err, errlen)) {
 	case 0:
 		snprintf(err, errlen, "source image %s not found in the Docker "
 		    "daemon at %s", src_ref, o->socket);
@@ -451,16 +443,16 @@ deploy_docker_retag(const struct deploy_docker_opts *o,
 	case -1:
 		goto out;
 	}
-	existed = image_exists(&d, dst_ref, err, errlen);
+	existed = image_exists(&t, dst_ref, err, errlen);
 	if (existed < 0)
 		goto out;
 	if (strcmp(src->tag, release) != 0) {
-		if (docker_tag(&d, src_ref, src, release, err, errlen) != 0)
+		if (retag_tag(&t, src_ref, src, release, err, errlen) != 0)
 			goto out;
 		made_tag = !existed;
 		fprintf(log, "hoist-deploy: tagged %s as %s\n", src_ref, dst_ref);
 	}
-	if (docker_push(&d, src, release, auth, digest, sizeof(digest), err,
+	if (retag_push(&t, src, release, auth, digest, sizeof(digest), err,
 	    errlen) != 0)
 		goto out;
 	fprintf(log, "hoist-deploy: pushed %s to %s%s%s\n", dst_ref,
@@ -468,9 +460,12 @@ deploy_docker_retag(const struct deploy_docker_opts *o,
 	rc = 0;
 out:
 	if (made_tag)
-		docker_untag(&d, dst_ref, log);
-	http_client_free(d.http);
-	explicit_bzero(auth, strlen(auth));
-	free(auth);
+		retag_untag(&t, dst_ref, log);
+	docker_api_free(t.api);
+	http_response_free(&t.resp);
+	if (auth != NULL) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
 	return rc;
 }

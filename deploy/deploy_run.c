@@ -28,14 +28,13 @@
 #include "marathon/marathon.h"
 
 struct run {
-	const struct deploy_args *a;
+	const struct deploy_conf *a;   /* borrowed */
 	FILE  *out, *log;
-	struct deploy_conf conf;
 	struct deploy_target target;
 	struct deploy_image img;
 	char   image_ref[DEPLOY_REF_MAX + DEPLOY_TAG_MAX + 1];
 	char   dc[DEPLOY_NAME_MAX];
-	char   file[DEPLOY_PATH_MAX + 64];
+	char   file[CONF_STR_MAX + DEPLOY_NAME_MAX + 16];
 	char   app_id[MARATHON_ID_MAX];
 	char  *definition;             /* rendered JSON, owned */
 	struct marathon *m;
@@ -99,10 +98,11 @@ sleep_s(double s)
 static enum deploy_exit
 check_flags(struct run *r)
 {
-	const struct deploy_args *a = r->a;
+	const struct deploy_conf *a = r->a;
 	char err[512];
+	int n;
 
-	if (a->image == NULL || a->release == NULL || a->env == NULL)
+	if (a->image[0] == '\0' || a->release[0] == '\0' || a->env[0] == '\0')
 		return fail(r, DEPLOY_E_INPUT, "--image, --release and --env are "
 		    "required");
 	if (deploy_image_parse(a->image, &r->img, err, sizeof(err)) != 0)
@@ -112,53 +112,49 @@ check_flags(struct run *r)
 		    "letters, digits, '_', '.' and '-' (at most 128, not starting "
 		    "with '.' or '-')", a->release);
 	if (!deploy_name_valid(a->env))
-		return fail(r, DEPLOY_E_INPUT, "--env '%s': lowercase letters, "
-		    "digits, '-' and '_'", a->env);
-	if (a->dc != NULL && !deploy_name_valid(a->dc))
-		return fail(r, DEPLOY_E_INPUT, "--dc '%s': lowercase letters, "
-		    "digits, '-' and '_'", a->dc);
-	if (!(a->timeout_s > 0) || !(a->interval_s > 0))
+		return fail(r, DEPLOY_E_INPUT, "--env '%s': letters, digits, "
+		    "'-', '_' and '.'", a->env);
+	if (a->dc[0] != '\0' && !deploy_name_valid(a->dc))
+		return fail(r, DEPLOY_E_INPUT, "--dc '%s': letters, digits, "
+		    "'-', '_' and '.'", a->dc);
+	if (!(a->timeout > 0) || !(a->interval > 0))
 		return fail(r, DEPLOY_E_INPUT, "--timeout and --interval must be "
 		    "> 0");
-	snprintf(r->image_ref, sizeof(r->image_ref), "%s:%s", r->img.repo,
+	n = snprintf(r->image_ref, sizeof(r->image_ref), "%s:%s", r->img.repo,
 	    a->release);
+	if (n < 0 || (size_t)n >= sizeof(r->image_ref))
+		return fail(r, DEPLOY_E_INPUT, "--image and --release too long");
 	return DEPLOY_OK;
 }
 
 static enum deploy_exit
 load_target(struct run *r)
 {
-	const struct deploy_args *a = r->a;
+	const struct deploy_conf *a = r->a;
 	const struct deploy_target *t = NULL;
 	char err[1024];
 
-	memset(&r->conf, 0, sizeof(r->conf));
-	r->conf.n_confirm = -1;
-	if (a->config != NULL && deploy_conf_load(a->config, &r->conf, err,
-	    sizeof(err)) != 0)
-		return fail(r, DEPLOY_E_INPUT, "config: %s", err);
-	if (r->conf.n_targets > 0 || a->marathon == NULL) {
-		t = deploy_conf_find(&r->conf, a->dc, a->env, err, sizeof(err));
-		if (t == NULL && a->marathon == NULL)
-			return fail(r, DEPLOY_E_INPUT, "%s%s%s", err,
-			    a->config != NULL ? " " : "", a->config != NULL ?
-			    a->config : "(no --config and no --marathon given)");
+	if (a->n_targets > 0 || a->marathon[0] == '\0') {
+		t = deploy_conf_find(a, a->dc, a->env, err, sizeof(err));
+		if (t == NULL && a->marathon[0] == '\0')
+			return fail(r, DEPLOY_E_INPUT, "%s %s", err,
+			    a->config_path != NULL ? a->config_path :
+			    "(no --config and no --marathon given)");
 	}
 	if (t != NULL)
 		r->target = *t;
-	if (a->marathon != NULL)
+	if (a->marathon[0] != '\0')
 		str_copy(r->target.marathon, a->marathon,
 		    sizeof(r->target.marathon));
-	str_copy(r->dc, a->dc != NULL ? a->dc : t != NULL ? t->dc : "default",
-	    sizeof(r->dc));
+	str_copy(r->dc, a->dc[0] != '\0' ? a->dc : t != NULL ? t->dc :
+	    "default", sizeof(r->dc));
 	return DEPLOY_OK;
 }
 
 static enum deploy_exit
 load_definition(struct run *r)
 {
-	const char *dir = r->a->deploy_dir != NULL ? r->a->deploy_dir :
-	    r->conf.deploy_dir[0] != '\0' ? r->conf.deploy_dir : ".";
+	const char *dir = r->a->deploy_dir[0] != '\0' ? r->a->deploy_dir : ".";
 	char err[1024], *text = NULL;
 	size_t len;
 	int n;
@@ -183,7 +179,7 @@ static void
 dry_run(struct run *r)
 {
 	const char *u = r->target.marathon;
-	char url[DEPLOY_PATH_MAX + MARATHON_ID_MAX + 64];
+	char url[CONF_STR_MAX + MARATHON_ID_MAX + 64];
 
 	(void)marathon_app_url(u, r->app_id, r->a->force ? "?force=true" : NULL,
 	    url, sizeof(url));
@@ -191,7 +187,7 @@ dry_run(struct run *r)
 	fprintf(r->out, "# definition from %s, image %s:\n%s\n", r->file,
 	    r->image_ref, r->definition);
 	fprintf(r->out, "# requests:\n");
-	if (deploy_conf_needs_confirm(&r->conf, r->a->env) && !r->a->yes)
+	if (deploy_conf_needs_confirm(r->a, r->a->env) && !r->a->yes)
 		fprintf(r->out, "#   (ask: Deploy %s to %s on %s (%s)? [y/N])\n",
 		    r->image_ref, r->a->env, r->dc, u);
 	if (r->a->retag) {
@@ -204,9 +200,9 @@ dry_run(struct run *r)
 	fprintf(r->out, "#   GET %s/v2/apps%s\n", u, r->app_id);
 	fprintf(r->out, "#   PUT %s\n", url);
 	fprintf(r->out, "#   GET %s/v2/deployments and GET %s/v2/apps%s every "
-	    "%g s until done or %g s\n", u, u, r->app_id, r->a->interval_s,
-	    r->a->timeout_s);
-	if (r->a->rollback)
+	    "%g s until done or %g s\n", u, u, r->app_id, r->a->interval,
+	    r->a->timeout);
+	if (r->a->rollback_on_failure)
 		fprintf(r->out, "#   on failure: GET %s/v2/apps%s/versions/"
 		    "PREVIOUS, PUT it back with ?force=true\n", u, r->app_id);
 }
@@ -218,7 +214,7 @@ confirm(struct run *r)
 {
 	char answer[32];
 
-	if (!deploy_conf_needs_confirm(&r->conf, r->a->env) || r->a->yes)
+	if (!deploy_conf_needs_confirm(r->a, r->a->env) || r->a->yes)
 		return DEPLOY_OK;
 	if (!isatty(STDIN_FILENO))
 		return fail(r, DEPLOY_E_REFUSED, "%s needs a confirmation and "
@@ -374,7 +370,7 @@ follow(struct run *r)
 	char last[256] = "";
 	/* Counted from the PUT: a person's time at the prompt or a long push
 	 * does not eat into it. */
-	double deadline = elapsed_s(r) + r->a->timeout_s;
+	double deadline = elapsed_s(r) + r->a->timeout;
 
 	for (;;) {
 		struct deploy_judgement j;
@@ -400,11 +396,11 @@ follow(struct run *r)
 				    marathon_strerror(mr), st.message);
 			marathon_app_free(&app);
 		}
-		if (elapsed_s(r) + r->a->interval_s > deadline) {
+		if (elapsed_s(r) + r->a->interval > deadline) {
 			sleep_s(deadline - elapsed_s(r));
 			return 1;
 		}
-		sleep_s(r->a->interval_s);
+		sleep_s(r->a->interval);
 	}
 }
 
@@ -530,15 +526,17 @@ summary(struct run *r, enum deploy_exit code)
 }
 
 static enum deploy_exit
-run_steps(struct run *r)
+run_steps(struct run *r, int check_only)
 {
-	const struct deploy_args *a = r->a;
+	const struct deploy_conf *a = r->a;
 	enum deploy_exit rc;
 
 	if ((rc = check_flags(r)) != DEPLOY_OK ||
 	    (rc = load_target(r)) != DEPLOY_OK ||
 	    (rc = load_definition(r)) != DEPLOY_OK)
 		return rc;
+	if (check_only)
+		return DEPLOY_OK;
 	if (a->dry_run) {
 		if (!a->json)
 			dry_run(r);
@@ -548,13 +546,10 @@ run_steps(struct run *r)
 		return rc;
 	if (a->retag) {
 		struct deploy_docker_opts o = {
-			.socket = a->docker != NULL ? a->docker :
-			    r->conf.docker[0] != '\0' ? r->conf.docker :
-			    "/var/run/docker.sock",
-			.config_json = a->docker_config != NULL ? a->docker_config :
-			    r->conf.docker_config[0] != '\0' ?
-			    r->conf.docker_config : NULL,
-			.timeout_ms = (long)(a->timeout_s * 1000),
+			.socket = a->docker,
+			.config_json = a->docker_config[0] != '\0' ?
+			    a->docker_config : NULL,
+			.timeout_ms = (long)(a->timeout * 1000),
 		};
 		char err[1024];
 
@@ -569,14 +564,15 @@ run_steps(struct run *r)
 	if (follow(r) == 0)
 		return DEPLOY_OK;
 	rc = fail(r, DEPLOY_E_TIMEOUT, "deployment %s of %s not finished after "
-	    "%g s", r->deployment_id, r->app_id, a->timeout_s);
-	if (a->rollback)
+	    "%g s", r->deployment_id, r->app_id, a->timeout);
+	if (a->rollback_on_failure)
 		rc = rollback(r, rc);
 	return rc;
 }
 
 enum deploy_exit
-deploy_run(const struct deploy_args *a, FILE *out, FILE *log)
+deploy_run(const struct deploy_conf *c, int check_only, FILE *out,
+    FILE *log)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	enum deploy_exit rc;
@@ -585,12 +581,13 @@ deploy_run(const struct deploy_args *a, FILE *out, FILE *log)
 		fprintf(log, "hoist-deploy: out of memory\n");
 		return DEPLOY_E_INTERNAL;
 	}
-	r->a = a;
+	r->a = c;
 	r->out = out;
 	r->log = log;
 	r->start_ns = now_mono_ns();
-	rc = run_steps(r);
-	summary(r, rc);
+	rc = run_steps(r, check_only);
+	if (!check_only)
+		summary(r, rc);
 	fflush(out);
 	marathon_free(r->m);
 	free(r->definition);

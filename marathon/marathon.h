@@ -5,7 +5,7 @@
  * Two halves:
  *  - marathon_decode.c: pure functions.  App id rules, URL building, and
  *    decoders that turn one documented reply body into plain structs
- *    (shapes as in $HOIST_SHARED/fixtures/marathon/).  No I/O.
+ *    (shapes as in tests/fixtures/marathon/).  No I/O.
  *  - marathon.c: the client.  One struct marathon owns one http_client
  *    (keep-alive) and the credentials; it is not thread-safe: one owner.
  *
@@ -132,8 +132,15 @@ const char *marathon_strerror(enum marathon_result r);
  * says why.
  */
 int   marathon_id_valid(const char *id, char *err, size_t errlen);
-/* Write "/shop/web" for "shop/web" or "/shop/web".  -1 if invalid or too
- * long for `out`. */
+/*
+ * The one app-id normalizer (the scaler's rules, its REST paths and
+ * hoist-deploy use it): "shop/web", "/shop/web" and "/shop/web/" all
+ * become "/shop/web"; then marathon_id_valid() must hold.  -1 with err
+ * (may be NULL) when invalid or too long for `out`.
+ */
+int   marathon_id_normalize(const char *id, char *out, size_t outlen,
+	char *err, size_t errlen);
+/* marathon_id_normalize() without the message. */
 int   marathon_id_canonical(const char *id, char *out, size_t outlen);
 /*
  * Build base + "/v2/apps" + canonical id + suffix (suffix may be NULL or

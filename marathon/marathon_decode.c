@@ -126,14 +126,40 @@ marathon_id_valid(const char *id, char *err, size_t errlen)
 }
 
 int
+marathon_id_normalize(const char *id, char *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	char tmp[MARATHON_ID_MAX + 1];
+	size_t n;
+	int r;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (id == NULL || strlen(id) + 2 > sizeof(tmp)) {
+		if (err != NULL)
+			snprintf(err, errlen, "app id missing or longer than "
+			    "%d bytes", MARATHON_ID_MAX - 2);
+		return -1;
+	}
+	r = snprintf(tmp, sizeof(tmp), "%s%s", id[0] == '/' ? "" : "/", id);
+	n = r < 0 ? 0 : (size_t)r;
+	if (n > 2 && tmp[n - 1] == '/' && tmp[n - 2] != '/')
+		tmp[--n] = '\0';
+	if (!marathon_id_valid(tmp, err, errlen))
+		return -1;
+	if (n + 1 > outlen) {
+		if (err != NULL)
+			snprintf(err, errlen, "app id '%s' too long", tmp);
+		return -1;
+	}
+	memcpy(out, tmp, n + 1);
+	return 0;
+}
+
+int
 marathon_id_canonical(const char *id, char *out, size_t outlen)
 {
-	int n;
-
-	if (!marathon_id_valid(id, NULL, 0))
-		return -1;
-	n = snprintf(out, outlen, "%s%s", id[0] == '/' ? "" : "/", id);
-	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+	return marathon_id_normalize(id, out, outlen, NULL, 0);
 }
 
 int

@@ -2,12 +2,14 @@
  * decisions.c — see decisions.h.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <cJSON.h>
 
+#include "common/rfc3339.h"
 #include "common/util.h"
 #include "scaler/decisions.h"
 #include "sinks/lp.h"
@@ -58,20 +60,8 @@ decisions_capacity(const struct decisions *d)
 static long
 find_last(const struct decisions *d, const char *app_id)
 {
-	size_t lo = 0, hi = d->nlast;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(d->last[mid].app_id, app_id);
-
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -(long)lo - 1;
+	return str_bsearch(d->last, d->nlast, sizeof(d->last[0]),
+	    offsetof(struct policy_decision, app_id), app_id);
 }
 
 static void
@@ -167,14 +157,11 @@ void *
 decisions_to_cjson(const struct policy_decision *dec)
 {
 	cJSON *o = cJSON_CreateObject();
-	char ts[32];
-	struct tm tm;
-	time_t t = (time_t)dec->time_s;
+	char ts[RFC3339_MAX];
 
 	if (o == NULL)
 		return NULL;
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rfc3339_format(ts, sizeof(ts), dec->time_s * 1000000000, 0);
 	cJSON_AddStringToObject(o, "time", ts);
 	cJSON_AddNumberToObject(o, "time_s", (double)dec->time_s);
 	cJSON_AddStringToObject(o, "app_id", dec->app_id);

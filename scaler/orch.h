@@ -68,8 +68,6 @@ struct orch {
 /* The implementations, one per file. */
 /* orch_marathon.c: ctx is a struct marathon * (marathon/marathon.h). */
 extern const struct orch_ops orch_marathon_ops;
-/* "2014-09-13T00:24:46.959Z" -> unix seconds; -1 when not that form. */
-int64_t orch_marathon_parse_time(const char *s);
 
 /* orch.c */
 enum orch_result orch_get_app(const struct orch *o, const char *app_id,

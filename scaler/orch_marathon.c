@@ -7,31 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
+#include "common/rfc3339.h"
 #include "common/util.h"
 #include "marathon/marathon.h"
 #include "scaler/orch.h"
-
-int64_t
-orch_marathon_parse_time(const char *s)
-{
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (end == NULL)
-		return -1;
-	if (*end == '.') {
-		end++;
-		while (*end >= '0' && *end <= '9')
-			end++;
-	}
-	if (strcmp(end, "Z") != 0)
-		return -1;
-	return (int64_t)timegm(&tm);
-}
 
 static enum orch_result
 map_result(enum marathon_result r)
@@ -93,6 +72,7 @@ m_get_app(void *ctx, const char *app_id, struct orch_app *out,
 	for (i = 0; i < app.n_tasks; i++) {
 		const struct marathon_task *t = &app.tasks[i];
 		struct orch_task *o = &out->tasks[k];
+		int64_t started_ns;
 
 		/* Only running tasks count (old documents have no state). */
 		if (t->state[0] != '\0' && strcmp(t->state, "TASK_RUNNING")
@@ -102,10 +82,9 @@ m_get_app(void *ctx, const char *app_id, struct orch_app *out,
 		str_copy(o->host, t->host, sizeof(o->host));
 		o->healthy = t->health == MARATHON_HEALTH_ALIVE ? 1 :
 		    t->health == MARATHON_HEALTH_FAILING ? 0 : -1;
-		o->started_s = t->started_at[0] ?
-		    orch_marathon_parse_time(t->started_at) : 0;
-		if (o->started_s < 0)
-			o->started_s = 0;
+		/* A time that does not parse counts as unknown (0). */
+		(void)rfc3339_parse(t->started_at, &started_ns);
+		o->started_s = started_ns / 1000000000;
 		k++;
 	}
 	out->ntasks = k;

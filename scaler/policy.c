@@ -5,6 +5,7 @@
  * direction of the change, the highest recommendation of the
  * stabilization window for scale-down, and per-period rate limits.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +63,32 @@ task_counted(const struct rule *r, const struct policy_task *t, int64_t now)
 	return now - t->started_s >= r->warmup_s;
 }
 
+/* A figure is a measurement only inside [0, POLICY_PCT_MAX] (NaN fails). */
+static int
+pct_valid(double v)
+{
+	return v >= 0 && v <= POLICY_PCT_MAX;
+}
+
+/*
+ * ceil(x) as an int, saturated at INT_MIN/INT_MAX: converting a double
+ * outside int's range is undefined behaviour, and a recommendation that
+ * large is clamped to max_instances afterwards anyway.  NaN gives 0
+ * (callers never pass it: every figure was checked by pct_valid()).
+ */
+static int
+ceil_int(double x)
+{
+	x = ceil(x);
+	if (x != x)
+		return 0;
+	if (x >= (double)INT_MAX)
+		return INT_MAX;
+	if (x <= (double)INT_MIN)
+		return INT_MIN;
+	return (int)x;
+}
+
 static void
 aggregate(const struct rule *r, const struct policy_input *in, int64_t now,
     struct agg *cpu, struct agg *mem, int *counted, int *with_metrics)
@@ -82,7 +109,7 @@ aggregate(const struct rule *r, const struct policy_input *in, int64_t now,
 			continue;
 		(*counted)++;
 		if (cpu->enabled) {
-			if (t->has_cpu && isfinite(t->cpu)) {
+			if (t->has_cpu && pct_valid(t->cpu)) {
 				cpu->present++;
 				cpu->sum += t->cpu;
 				any = 1;
@@ -90,7 +117,7 @@ aggregate(const struct rule *r, const struct policy_input *in, int64_t now,
 				cpu->missing++;
 		}
 		if (mem->enabled) {
-			if (t->has_mem && isfinite(t->mem)) {
+			if (t->has_mem && pct_valid(t->mem)) {
 				mem->present++;
 				mem->sum += t->mem;
 				any = 1;
@@ -216,7 +243,7 @@ target_metric(const struct rule *r, double target, const struct agg *a,
 	if (a->missing == 0) {
 		if (fabs(ratio - 1.0) <= r->tolerance + POLICY_EPS)
 			return current;
-		rec = (int)ceil(ratio * a->present);
+		rec = ceil_int(ratio * a->present);
 	} else {
 		/* Missing tasks: idle when growing, at target when
 		 * shrinking, so they push against the change. */
@@ -226,7 +253,7 @@ target_metric(const struct rule *r, double target, const struct agg *a,
 		    (ratio > 1.0) != (new_ratio > 1.0))
 			return current;
 		ratio = new_ratio;
-		rec = (int)ceil(ratio * n);
+		rec = ceil_int(ratio * n);
 	}
 	/* Tasks left out (warmup, unhealthy) must never turn a high ratio
 	 * into a scale-down, nor a low one into a scale-up. */
@@ -294,7 +321,7 @@ rate_limit(const struct rule *r, const struct policy_history *h,
 		start = current - added;
 		if (start < 0)
 			start = 0;
-		lim_pct = (int)ceil(start * (1.0 + r->scale_up_max_percent /
+		lim_pct = ceil_int(start * (1.0 + r->scale_up_max_percent /
 		    100.0));
 		limit = start + r->scale_up_max_instances;
 		if (lim_pct > limit)
@@ -305,7 +332,7 @@ rate_limit(const struct rule *r, const struct policy_history *h,
 	}
 	if (desired < current) {
 		start = current + removed;
-		limit = (int)ceil(start * (1.0 - r->scale_down_max_percent /
+		limit = ceil_int(start * (1.0 - r->scale_down_max_percent /
 		    100.0));
 		if (limit > current)
 			limit = current;

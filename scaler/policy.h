@@ -20,6 +20,13 @@
  * warmup_s ago.  Missing metrics (a counted task that reported nothing)
  * are treated as Kubernetes' HPA treats missing pods: they count as idle
  * (0 %) when deciding to scale up, and they never allow a scale-down.
+ *
+ * A figure outside [0, POLICY_PCT_MAX] percent (or not finite) is not a
+ * measurement: no container uses more than ten times its limit for long,
+ * and such a number from an agent or InfluxDB is a bug or an attack.  It
+ * counts as missing, exactly as if the task had reported nothing (the
+ * metrics source rejects and counts it first; the engine checks again so
+ * it stays safe whatever its caller passes).
  */
 #ifndef HOIST_POLICY_H
 #define HOIST_POLICY_H
@@ -32,6 +39,7 @@
 #define POLICY_REC_MAX     64    /* stabilization history entries */
 #define POLICY_EVENTS_MAX  16    /* remembered scale events (rate limits) */
 #define POLICY_REASON_MAX  256
+#define POLICY_PCT_MAX     1000.0 /* largest valid figure, percent of limit */
 
 /* Append-only; every value has a string in policy_action_str(). */
 enum policy_action {

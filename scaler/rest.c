@@ -18,6 +18,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/rfc3339.h"
 #include "common/util.h"
 #include "scaler/rest.h"
 
@@ -200,16 +201,6 @@ one_rule(struct rest *a, struct reply *rp, const char *method,
 }
 
 static void
-iso_time(int64_t t, char *out, size_t outlen)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void
 status(struct rest *a, struct reply *rp)
 {
 	struct rule *all;
@@ -222,7 +213,7 @@ status(struct rest *a, struct reply *rp)
 	    (double)atomic_load(&a->cfg.stats->interval_s));
 	cJSON_AddBoolToObject(o, "dry_run",
 	    atomic_load(&a->cfg.stats->dry_run));
-	iso_time(next, ts, sizeof(ts));
+	rfc3339_format(ts, sizeof(ts), next * 1000000000, 0);
 	cJSON_AddStringToObject(o, "next_evaluation", ts);
 	cJSON_AddNumberToObject(o, "next_evaluation_s", (double)next);
 	arr = cJSON_AddArrayToObject(o, "apps");
@@ -358,6 +349,11 @@ metrics(struct rest *a, struct reply *rp)
 	    "# TYPE hoist_scaler_metric_fetch_errors_total counter\n"
 	    "hoist_scaler_metric_fetch_errors_total %llu\n",
 	    (unsigned long long)atomic_load(&s->metric_fetch_errors));
+	buf_printf(&b, "# HELP hoist_scaler_metric_invalid_total "
+	    "Task metric figures rejected: not a number from 0 to 1000 %%.\n"
+	    "# TYPE hoist_scaler_metric_invalid_total counter\n"
+	    "hoist_scaler_metric_invalid_total %llu\n",
+	    (unsigned long long)atomic_load(&s->metric_invalid));
 	buf_printf(&b, "# HELP hoist_scaler_api_requests_total REST "
 	    "requests.\n# TYPE hoist_scaler_api_requests_total counter\n"
 	    "hoist_scaler_api_requests_total %llu\n",

@@ -107,10 +107,38 @@ error_decision(struct round_ctx *c, const struct rule *r, int64_t now,
 	backoff_fail(c, r->app_id, now);
 }
 
+/*
+ * Count the figures the source rejected (outside 0..POLICY_PCT_MAX %,
+ * see source.h) and say so, with backoff: the tasks concerned simply
+ * count as without that metric.
+ */
+static void
+note_invalid(struct round_ctx *c, const struct rule *r,
+    const struct source_task *st, size_t n, int64_t now)
+{
+	const struct source_task *first = NULL;
+	uint64_t total = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		total += (uint64_t)st[i].invalid;
+		if (first == NULL && st[i].invalid > 0)
+			first = &st[i];
+	}
+	if (first == NULL)
+		return;
+	atomic_fetch_add(&c->stats->metric_invalid, total);
+	complain(&c->invalid_log, now, "metrics for %s: %llu figure(s) "
+	    "rejected, e.g. task %s: %s = %g (valid: 0 to %g %%); those "
+	    "tasks count as without that metric", r->app_id,
+	    (unsigned long long)total, first->task->id,
+	    first->invalid_field, first->invalid_value, POLICY_PCT_MAX);
+}
+
 /* Put the app's tasks and their figures into policy form. */
 static int
 gather(struct round_ctx *c, const struct rule *r, const struct orch_app *app,
-    struct policy_task **out)
+    int64_t now, struct policy_task **out)
 {
 	struct source_task *st;
 	struct policy_task *pt;
@@ -138,6 +166,7 @@ gather(struct round_ctx *c, const struct rule *r, const struct orch_app *app,
 		log_debug("metrics for %s: %d failed requests: %s", r->app_id,
 		    failed, err);
 	}
+	note_invalid(c, r, st, app->ntasks, now);
 	for (i = 0; i < app->ntasks; i++) {
 		pt[i].started_s = app->tasks[i].started_s;
 		pt[i].healthy = app->tasks[i].healthy;
@@ -226,7 +255,7 @@ round_evaluate(struct round_ctx *c, const struct rule *r, int64_t now,
 		error_decision(c, r, now, "get app", res, &st, d);
 		goto out;
 	}
-	if (gather(c, r, &app, &pt) != 0) {
+	if (gather(c, r, &app, now, &pt) != 0) {
 		d->time_s = now;
 		str_copy(d->app_id, r->app_id, sizeof(d->app_id));
 		d->action = POLICY_ERROR;

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/log.h"
 #include "scaler/decisions.h"
 #include "scaler/orch.h"
 #include "scaler/source.h"
@@ -43,6 +44,8 @@ struct round_ctx {
 	/* Backoff per app after errors (owned; round_ctx_free()). */
 	struct round_backoff *backoff;
 	size_t               nbackoff, capbackoff;
+	/* Rejected metric figures, logged with backoff (zero-initialise). */
+	struct complain      invalid_log;
 };
 
 struct round_backoff {

@@ -96,49 +96,13 @@ fail(struct rules_error *err, const char *field, const char *msg)
 	return -1;
 }
 
-static int
-is_id_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-	    c == '.';
-}
-
 int
 rules_normalize_app_id(char *id, size_t size)
 {
-	char tmp[RULES_APP_ID_MAX], why[256];
-	size_t n, i, seglen = 0;
+	char tmp[RULES_APP_ID_MAX];
 
-	n = strlen(id);
-	if (n == 0 || n + 2 > sizeof(tmp) || n + 2 > size)
-		return -1;
-	if (id[0] == '/')
-		str_copy(tmp, id, sizeof(tmp));
-	else
-		snprintf(tmp, sizeof(tmp), "/%s", id);
-	n = strlen(tmp);
-	if (n > 1 && tmp[n - 1] == '/')
-		tmp[--n] = '\0';
-	if (n < 2)
-		return -1;
-	for (i = 1; i <= n; i++) {
-		if (tmp[i] == '/' || tmp[i] == '\0') {
-			if (seglen == 0)
-				return -1;
-			/* "." and ".." are path tricks, not names. */
-			if ((seglen == 1 && tmp[i - 1] == '.') ||
-			    (seglen == 2 && tmp[i - 1] == '.' &&
-			    tmp[i - 2] == '.'))
-				return -1;
-			seglen = 0;
-			continue;
-		}
-		if (!is_id_char(tmp[i]))
-			return -1;
-		seglen++;
-	}
-	/* And Marathon's own rule (labels start and end alphanumeric). */
-	if (!marathon_id_valid(tmp, why, sizeof(why)))
+	if (marathon_id_normalize(id, tmp, sizeof(tmp), NULL, 0) != 0 ||
+	    strlen(tmp) + 1 > size)
 		return -1;
 	str_copy(id, tmp, size);
 	return 0;
@@ -450,23 +414,6 @@ rules_from_cjson(const void *json, const char *path_app_id, struct rule *r,
 	return rules_validate(r, err);
 }
 
-/* Line and column (1-based) of byte `off` in text. */
-static void
-position(const char *text, size_t off, unsigned *line, unsigned *col)
-{
-	size_t i;
-
-	*line = 1;
-	*col = 1;
-	for (i = 0; i < off; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else
-			(*col)++;
-	}
-}
-
 int
 rules_from_json(const char *text, size_t len, const char *path_app_id,
     struct rule *r, struct rules_error *err)
@@ -487,7 +434,7 @@ rules_from_json(const char *text, size_t len, const char *path_app_id,
 
 		if (off > len)
 			off = len;
-		position(text, off, &line, &col);
+		text_line_col(text, off, &line, &col);
 		snprintf(err->error, sizeof(err->error), "invalid JSON at "
 		    "line %u column %u (byte %zu)", line, col, off);
 		err->field[0] = '\0';

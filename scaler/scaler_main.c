@@ -2,8 +2,8 @@
  * scaler_main.c — hoist-scaler: scaling rules over REST, applied to
  * Marathon apps.
  *
- *   hoist-scaler [-c FILE] [-n] --listen ADDR:PORT --marathon URL
- *                --state-dir DIR [--interval SEC] [--dry-run] [options]
+ *   hoist-scaler [-hnv] [-c FILE] [-i SEC] [-l ADDR:PORT] [-m URL]
+ *                [-o SPEC]... [-s DIR] [--dry-run] [--KEY VALUE]...
  *
  * Every flag is also a config-file key (common/conf.h).  Runs until
  * SIGTERM or SIGINT; SIGHUP reloads the configuration (the command line
@@ -464,9 +464,12 @@ main(int argc, char **argv)
 {
 	static struct daemon d;       /* large: off the stack */
 	struct conf_opt opts[OPTS_MAX];
-	struct startup su = { "hoist-scaler", "[-c FILE] [-n] "
-	    "--listen ADDR:PORT --marathon URL --state-dir DIR "
-	    "[--interval SEC] [--dry-run] [options]", DEFAULT_CONFIG, opts, 0 };
+	/* The usage line mirrors the SYNOPSIS of man/hoist-scaler.8. */
+	struct startup su = { .progname = "hoist-scaler",
+	    .synopsis = "[-hnv] [-c FILE] [-i SEC] "
+	    "[-l ADDR:PORT] [-m URL] [-o SPEC]... [-s DIR] [--dry-run] "
+	    "[--KEY VALUE]...",
+	    .default_config = DEFAULT_CONFIG, .opts = opts };
 	struct conf_cli cli;
 	sigset_t set;
 	char err[1024];

@@ -11,6 +11,7 @@
 
 #include "common/buf.h"
 #include "common/util.h"
+#include "scaler/policy.h"
 #include "scaler/source.h"
 
 struct source {
@@ -47,16 +48,29 @@ find_task(struct source_task *tasks, size_t n, const char *id)
 	return NULL;
 }
 
+/*
+ * One percentage figure of task st from JSON value v (named `field` for
+ * the log).  Returns 1 with *out set for a number inside [0,
+ * POLICY_PCT_MAX]; 0 for null or absent (no figure); 0 for anything else,
+ * which is also counted in st->invalid (see source.h): a huge figure once
+ * reached the policy's double-to-int conversion.
+ */
 static int
-get_pct(const cJSON *o, const char *key, double *out)
+take_pct(struct source_task *st, const char *field, const cJSON *v,
+    double *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
-	    v->valuedouble < 0)
+	if (v == NULL || cJSON_IsNull(v))
 		return 0;
-	*out = v->valuedouble;
-	return 1;
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+	    v->valuedouble <= POLICY_PCT_MAX) {
+		*out = v->valuedouble;
+		return 1;
+	}
+	if (st->invalid++ == 0) {
+		st->invalid_field = field;
+		st->invalid_value = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+	}
+	return 0;
 }
 
 int
@@ -83,8 +97,12 @@ source_decode_agent(const char *body, size_t len, struct source_task *tasks,
 		st = find_task(tasks, n, id->valuestring);
 		if (st == NULL)
 			continue;
-		st->has_cpu = get_pct(t, "cpu_percent_of_limit", &st->cpu);
-		st->has_mem = get_pct(t, "mem_percent_of_limit", &st->mem);
+		st->has_cpu = take_pct(st, "cpu_percent_of_limit",
+		    cJSON_GetObjectItemCaseSensitive(t,
+		    "cpu_percent_of_limit"), &st->cpu);
+		st->has_mem = take_pct(st, "mem_percent_of_limit",
+		    cJSON_GetObjectItemCaseSensitive(t,
+		    "mem_percent_of_limit"), &st->mem);
 		matched++;
 	}
 out:
@@ -125,6 +143,8 @@ source_decode_influx(const char *body, size_t len,
 			matched = -1;
 			goto out;
 		}
+		if (which != 0 && which != 1)
+			continue;	/* we sent two statements */
 		series = cJSON_GetObjectItemCaseSensitive(res, "series");
 		cJSON_ArrayForEach(s, series) {
 			const cJSON *id = cJSON_GetObjectItemCaseSensitive(
@@ -135,19 +155,19 @@ source_decode_influx(const char *body, size_t len,
 			const cJSON *v = cJSON_GetArrayItem(row, 1);
 			struct source_task *st;
 
-			if (!cJSON_IsString(id) || !cJSON_IsNumber(v) ||
-			    !isfinite(v->valuedouble))
+			if (!cJSON_IsString(id))
 				continue;
 			st = find_task(tasks, n, id->valuestring);
 			if (st == NULL)
 				continue;
-			if (which == 0) {
+			if (which == 0 && take_pct(st, "container_cpu "
+			    "mean(usage_percent_of_limit)", v, &st->cpu))
 				st->has_cpu = 1;
-				st->cpu = v->valuedouble;
-			} else {
+			else if (which == 1 && take_pct(st, "container_mem "
+			    "mean(usage_percent)", v, &st->mem))
 				st->has_mem = 1;
-				st->mem = v->valuedouble;
-			}
+			else
+				continue;
 			matched++;
 		}
 	}
@@ -468,6 +488,9 @@ source_fetch(struct source *s, const char *app_id, struct source_task *tasks,
 	for (i = 0; i < n; i++) {
 		tasks[i].has_cpu = tasks[i].has_mem = 0;
 		tasks[i].cpu = tasks[i].mem = 0;
+		tasks[i].invalid = 0;
+		tasks[i].invalid_field = NULL;
+		tasks[i].invalid_value = 0;
 	}
 	if (n == 0)
 		return 0;

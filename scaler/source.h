@@ -44,11 +44,21 @@ struct source_options {
 	long             window_s;        /* influxdb: mean over this window */
 };
 
-/* One task in, its figures out. */
+/*
+ * One task in, its figures out.  A figure that is not a number inside
+ * [0, POLICY_PCT_MAX] percent (policy.h) is rejected: the task is then
+ * without that metric, as if it had reported nothing, and the rejection
+ * is counted in `invalid` with the first one's field and value, for the
+ * caller to log and count (hoist_scaler_metric_invalid_total).  null or
+ * an absent figure is no figure, not an invalid one.
+ */
 struct source_task {
 	const struct orch_task *task;     /* borrowed: id and host */
 	int                     has_cpu, has_mem;
 	double                  cpu, mem; /* percent of the task's limit */
+	int                     invalid;  /* figures rejected */
+	const char             *invalid_field;  /* static string */
+	double                  invalid_value;  /* NaN: not a number */
 };
 
 struct source;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,20 +53,8 @@ state_strerror(enum state_result r)
 static long
 find(const struct state *st, const char *app_id)
 {
-	size_t lo = 0, hi = st->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(st->e[mid].rule.app_id, app_id);
-
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -(long)lo - 1;
+	return str_bsearch(st->e, st->n, sizeof(st->e[0]),
+	    offsetof(struct entry, rule.app_id), app_id);
 }
 
 static int
@@ -243,75 +232,121 @@ out:
 
 /* ---- decoding ---- */
 
-static int
-get_int(const cJSON *o, const char *k, double lo, double hi, double *out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+/*
+ * Every number in the history is range-checked as a double before it
+ * becomes an integer: converting a double outside the target type's range
+ * is undefined behaviour (a record [17001111111111111000, 1] once reached
+ * an (int64_t) cast).  Times are unix seconds in [0, STATE_TIME_MAX].
+ */
+#define STATE_TIME_MAX 1e15
 
-	if (!cJSON_IsNumber(v) || v->valuedouble < lo || v->valuedouble > hi)
+/* A number in [lo, hi] (NaN fails); on error, why names it. */
+static int
+get_num(const cJSON *v, const char *field, double lo, double hi,
+    double *out, char *why, size_t whylen)
+{
+	if (!cJSON_IsNumber(v)) {
+		snprintf(why, whylen, "%s: must be a number", field);
 		return -1;
+	}
+	if (!(v->valuedouble >= lo && v->valuedouble <= hi)) {
+		snprintf(why, whylen, "%s: %g is outside %g to %g", field,
+		    v->valuedouble, lo, hi);
+		return -1;
+	}
 	*out = v->valuedouble;
 	return 0;
 }
 
-/* Decode [[t, n], ...] into up to max pairs. */
 static int
-pairs_from_json(const cJSON *a, int max, int64_t *t, int *v,
-    size_t stride, int *n)
+get_int(const cJSON *o, const char *k, double lo, double hi, double *out,
+    char *why, size_t whylen)
+{
+	char f[64];
+
+	snprintf(f, sizeof(f), ".%s", k);
+	return get_num(cJSON_GetObjectItemCaseSensitive(o, k), f, lo, hi, out,
+	    why, whylen);
+}
+
+/*
+ * Decode [[t, n], ...] (array `name`) into up to max pairs: t a time, n
+ * a count or delta in [-RULES_MAX_INSTANCES - 1, 2 * RULES_MAX_INSTANCES
+ * + 1].
+ */
+static int
+pairs_from_json(const cJSON *a, const char *name, int max, int64_t *t,
+    int *v, size_t stride, int *n, char *why, size_t whylen)
 {
 	const cJSON *p;
+	char f[64];
+	double x, y;
 	int i = 0;
 
-	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > max)
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > max) {
+		snprintf(why, whylen, ".%s: must be an array of at most %d "
+		    "pairs", name, max);
 		return -1;
+	}
 	cJSON_ArrayForEach(p, a) {
-		const cJSON *x = cJSON_GetArrayItem(p, 0);
-		const cJSON *y = cJSON_GetArrayItem(p, 1);
-
-		if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2 ||
-		    !cJSON_IsNumber(x) || !cJSON_IsNumber(y) ||
-		    y->valuedouble < -RULES_MAX_INSTANCES - 1 ||
-		    y->valuedouble > RULES_MAX_INSTANCES * 2 + 1)
+		if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2) {
+			snprintf(why, whylen, ".%s[%d]: must be a pair", name,
+			    i);
 			return -1;
-		*(int64_t *)(void *)((char *)t + i * stride) =
-		    (int64_t)x->valuedouble;
-		*(int *)(void *)((char *)v + i * stride) =
-		    (int)y->valuedouble;
+		}
+		snprintf(f, sizeof(f), ".%s[%d][0]", name, i);
+		if (get_num(cJSON_GetArrayItem(p, 0), f, 0, STATE_TIME_MAX, &x,
+		    why, whylen) != 0)
+			return -1;
+		snprintf(f, sizeof(f), ".%s[%d][1]", name, i);
+		if (get_num(cJSON_GetArrayItem(p, 1), f,
+		    -RULES_MAX_INSTANCES - 1, RULES_MAX_INSTANCES * 2 + 1, &y,
+		    why, whylen) != 0)
+			return -1;
+		*(int64_t *)(void *)((char *)t + i * stride) = (int64_t)x;
+		*(int *)(void *)((char *)v + i * stride) = (int)y;
 		i++;
 	}
 	*n = i;
 	return 0;
 }
 
+/* On error, why names the field below "history" (".recs[2][0]: ...")
+ * and says what is wrong with it. */
 static int
-history_from_json(const cJSON *o, struct policy_history *h)
+history_from_json(const cJSON *o, struct policy_history *h, char *why,
+    size_t whylen)
 {
 	double d;
 
 	memset(h, 0, sizeof(*h));
 	if (o == NULL)
 		return 0;
-	if (!cJSON_IsObject(o))
+	if (!cJSON_IsObject(o)) {
+		snprintf(why, whylen, ": must be an object");
 		return -1;
-	if (get_int(o, "last_up_s", 0, 1e15, &d) != 0)
+	}
+	if (get_int(o, "last_up_s", 0, STATE_TIME_MAX, &d, why, whylen) != 0)
 		return -1;
 	h->last_up_s = (int64_t)d;
-	if (get_int(o, "last_down_s", 0, 1e15, &d) != 0)
+	if (get_int(o, "last_down_s", 0, STATE_TIME_MAX, &d, why,
+	    whylen) != 0)
 		return -1;
 	h->last_down_s = (int64_t)d;
-	if (get_int(o, "streak_dir", -1, 1, &d) != 0)
+	if (get_int(o, "streak_dir", -1, 1, &d, why, whylen) != 0)
 		return -1;
 	h->streak_dir = (int)d;
-	if (get_int(o, "streak_n", 0, 1e9, &d) != 0)
+	if (get_int(o, "streak_n", 0, 1e9, &d, why, whylen) != 0)
 		return -1;
 	h->streak_n = (int)d;
 	if (pairs_from_json(cJSON_GetObjectItemCaseSensitive(o, "recs"),
-	    POLICY_REC_MAX, &h->recs[0].t, &h->recs[0].n,
-	    sizeof(h->recs[0]), &h->nrecs) != 0)
+	    "recs", POLICY_REC_MAX, &h->recs[0].t, &h->recs[0].n,
+	    sizeof(h->recs[0]), &h->nrecs, why, whylen) != 0)
 		return -1;
 	return pairs_from_json(cJSON_GetObjectItemCaseSensitive(o, "events"),
-	    POLICY_EVENTS_MAX, &h->events[0].t, &h->events[0].delta,
-	    sizeof(h->events[0]), &h->nevents);
+	    "events", POLICY_EVENTS_MAX, &h->events[0].t,
+	    &h->events[0].delta, sizeof(h->events[0]), &h->nevents, why,
+	    whylen);
 }
 
 static int
@@ -346,6 +381,7 @@ load(struct state *st, char *err, size_t errlen)
 	cJSON_ArrayForEach(a, apps) {
 		struct rules_error re;
 		struct rule r;
+		char why[256];
 		long at;
 
 		if (rules_from_cjson(cJSON_GetObjectItemCaseSensitive(a,
@@ -367,9 +403,10 @@ load(struct state *st, char *err, size_t errlen)
 			goto out;
 		}
 		if (history_from_json(cJSON_GetObjectItemCaseSensitive(a,
-		    "history"), &st->e[-at - 1].hist) != 0) {
-			snprintf(err, errlen, "%s: apps[%d].history: bad "
-			    "value", st->path, i);
+		    "history"), &st->e[-at - 1].hist, why,
+		    sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s: apps[%d].history%s",
+			    st->path, i, why);
 			goto out;
 		}
 		i++;

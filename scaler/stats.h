@@ -20,6 +20,7 @@ struct scaler_stats {
 	atomic_uint_fast64_t scale_requests;    /* PUTs sent */
 	atomic_uint_fast64_t orchestrator_errors;
 	atomic_uint_fast64_t metric_fetch_errors; /* agents/influxdb failures */
+	atomic_uint_fast64_t metric_invalid;    /* figures outside 0..1000 % */
 	atomic_uint_fast64_t api_requests;
 	atomic_uint_fast64_t api_unauthorized;
 	atomic_uint_fast64_t api_client_errors; /* other 4xx */

@@ -102,6 +102,9 @@ lp_begin(struct lp *p, struct buf *out, const char *measurement)
 	p->out = out;
 	p->line_start = out->len;
 	p->nfields = 0;
+	/* Found by fuzz_lp: such a line is rejected or skipped by InfluxDB
+	 * (lp.h); the point is rolled back instead. */
+	p->unwritable = empty_ident(measurement) || measurement[0] == '#';
 	p->failed = lp_escape_measurement(out, measurement) != 0;
 }
 
@@ -111,6 +114,7 @@ lp_begin_raw(struct lp *p, struct buf *out, const char *prefix, size_t len)
 	p->out = out;
 	p->line_start = out->len;
 	p->nfields = 0;
+	p->unwritable = 0;
 	p->failed = buf_append(out, prefix, len) != 0;
 }
 
@@ -253,7 +257,7 @@ lp_end(struct lp *p, int64_t ts_ns)
 	char num[32];
 	int n;
 
-	if (!p->failed && p->nfields > 0) {
+	if (!p->failed && !p->unwritable && p->nfields > 0) {
 		if (ts_ns >= 0) {
 			char *end = num + sizeof(num), *s;
 			*--end = '\n';

@@ -19,6 +19,9 @@
  * unsigned value above INT64_MAX is written as INT64_MAX.  NaN and
  * infinities have no line-protocol form: such a field is left out.  A
  * point that ends with no field at all is rolled back and not written.
+ * So is a point whose measurement has no line-protocol form: empty once
+ * escaped, or starting with '#' (InfluxDB skips such a line as a comment,
+ * and a backslash before the '#' would stay part of the name).
  *
  * Usage:
  *     struct lp p;
@@ -42,6 +45,7 @@ struct lp {
 	size_t      line_start;   /* where this point began in out */
 	int         nfields;
 	int         failed;       /* the buffer refused an append */
+	int         unwritable;   /* the measurement cannot be written */
 };
 
 /* lp.c */
@@ -60,7 +64,8 @@ void lp_field_b(struct lp *p, const char *key, int v);
 /*
  * Finish the point with a timestamp in ns (ts_ns < 0: none, the server
  * stamps it).  Returns 1 when a line was written, 0 when the point had no
- * field and was rolled back, -1 when the buffer was full (rolled back).
+ * field or no writable measurement and was rolled back, -1 when the
+ * buffer was full (rolled back).
  */
 int  lp_end(struct lp *p, int64_t ts_ns);
 

@@ -222,9 +222,19 @@ scan_dir(struct spool *sp, char *err, size_t errlen)
 		if (end == NULL || end[4] != '\0' || de->d_name[0] < '0' ||
 		    de->d_name[0] > '9')
 			continue;
+		errno = 0;
 		seq = strtoull(de->d_name, &end, 10);
 		if (strcmp(end, ".seg") != 0)
 			continue;
+		if (errno == ERANGE || seq > SPOOL_SEQ_MAX) {
+			/* Not a name rotate() gives: the next segment's
+			 * number would wrap and sort before the old ones. */
+			log_warnx("spool %s: %s: sequence number out of range "
+			    "(max %llu), file ignored", sp->dir, de->d_name,
+			    (unsigned long long)SPOOL_SEQ_MAX);
+			sp->st.corrupt_records++;
+			continue;
+		}
 		snprintf(path, sizeof(path), "%s/%s", sp->dir, de->d_name);
 		if (stat(path, &stb) != 0 || !S_ISREG(stb.st_mode))
 			continue;

@@ -40,6 +40,9 @@
 #define SPOOL_SEGMENT_MAX  (8u << 20)    /* a new segment starts past this */
 #define SPOOL_SEGMENT_MIN  4096u
 #define SPOOL_READ_MAX     (512u << 20)  /* largest segment read back */
+/* Largest segment number taken from a file name: the next one must not
+ * wrap to 0 and sort first (a name beyond it is ignored, counted). */
+#define SPOOL_SEQ_MAX      ((uint64_t)1 << 62)
 
 struct spool_stats {
 	uint64_t bytes;             /* gauge: segment bytes on disk */

@@ -2,7 +2,7 @@
 """A stand-in for Marathon's REST API (v2), for hoist's tests.
 
 No real Marathon can run on a Debian test machine, so this server follows
-the documented API as the payloads in $HOIST_SHARED/fixtures/marathon/ show
+the documented API as the payloads in tests/fixtures/marathon/ show
 it (tests/marathon_standin_check.py checks the shapes against them).
 Python 3 standard library only.  It listens on 127.0.0.1 only.
 

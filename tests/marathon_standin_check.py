@@ -3,7 +3,7 @@
 
 Starts the stand-in on an ephemeral loopback port, drives it through the
 documented exchanges, and compares every reply with the matching fixture in
-$HOIST_SHARED/fixtures/marathon/: the same keys (at every level that the
+tests/fixtures/marathon/: the same keys (at every level that the
 fixture shows), the same fixed messages, the same status codes.  Exits 0
 when everything matches; prints each mismatch otherwise.
 """
@@ -20,9 +20,7 @@ import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED = os.environ.get("HOIST_SHARED",
-                        os.path.join(HERE, "..", "..", "shared"))
-FIX = os.path.join(SHARED, "fixtures", "marathon")
+FIX = os.path.join(HERE, "fixtures", "marathon")
 failures = []
 
 

@@ -3,16 +3,11 @@
  * client and hoist-deploy that parses outside input: the reply decoders
  * (app, apps, deployments, deployment result, versions, error bodies),
  * deploy_render() (a definition file), deploy_conf_parse() (the config
- * file) and deploy_docker_registry_auth() (a Docker config.json).
+ * file) and deploy_docker_registry_auth() (a Docker config.json); and
+ * the scaler's reading of a task's startedAt (rfc3339_parse, common/rfc3339.c).
  *
- * Not built by `make`; build and run by hand:
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
- *       -I. -I/usr/include/cjson tests/fuzz/fuzz_marathon.c \
- *       marathon/marathon_decode.c deploy/deploy.c deploy/deploy_conf.c \
- *       deploy/deploy_docker.c common/util.c common/buf.c common/http.c \
- *       common/log.c -lcjson -lcurl -lm -o build/fuzz_marathon
- *   build/fuzz_marathon -max_total_time=60 -max_len=4096
+ * Built by `make fuzz` (build-fuzz/fuzz_marathon), run by `make fuzz-smoke`;
+ * the unit run replays tests/fuzz/corpus/marathon/ through it.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +16,7 @@
 
 #include "deploy/deploy.h"
 #include "marathon/marathon.h"
+#include "common/rfc3339.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,14 +31,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct deploy_conf *conf;
 	char *out;
 	size_t n;
+	int64_t ns;
 
 	if (text == NULL)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
 
-	(void)marathon_decode_app(text, size, &app, err, sizeof(err));
+	if (marathon_decode_app(text, size, &app, err, sizeof(err)) ==
+	    MARATHON_OK)
+		for (n = 0; n < app.n_tasks; n++)
+			(void)rfc3339_parse(app.tasks[n].started_at, &ns);
 	marathon_app_free(&app);
+	(void)rfc3339_parse(text, &ns);
 	if (marathon_decode_apps(text, size, &apps, &n, err, sizeof(err)) ==
 	    MARATHON_OK)
 		marathon_apps_free(apps, n);

@@ -13,6 +13,7 @@ set -u
 top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN="$top/${BUILD:-build}/hoist-collector"
 CTRLS="cpu cpuacct memory pids blkio"
+. "$top/tests/lib/wait.sh"
 [ -x "$BIN" ] || { echo "FAIL: $BIN not built"; exit 1; }
 [ -d /sys/fs/cgroup/cpuacct ] || { echo "FAIL: no cgroup v1 cpuacct hierarchy on this host"; exit 1; }
 command -v promtool >/dev/null 2>&1 || { echo "FAIL: promtool not installed (Debian: prometheus)"; exit 1; }
@@ -54,13 +55,15 @@ URL="http://127.0.0.1:$PORT"
 AUTH="Authorization: Bearer $TOKEN"
 
 # Wait for three sweeps: the first rates need two samples.
-i=0
-until curl -fsS "$URL/healthz" -o "$T/health.json" 2>/dev/null &&
-	python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["sweeps"] >= 3 else 1)' "$T/health.json"; do
-	i=$((i + 1)); [ $i -lt 50 ] || fail "no healthy API after 10 s"
-	kill -0 "$COLL" 2>/dev/null || fail "collector exited"
-	sleep 0.2
-done
+three_sweeps() {
+	kill -0 "$COLL" 2>/dev/null || { echo "collector exited"; return 0; }
+	curl -fsS "$URL/healthz" -o "$T/health.json" &&
+	python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["sweeps"] >= 3 else 1)' "$T/health.json"
+}
+# 30 s (was 10): an upper bound for start-up and three 1 s sweeps on a
+# loaded machine; an idle one takes about 3 s.
+wait_for 30 "/healthz to report 3 sweeps" three_sweeps || fail "no healthy API"
+kill -0 "$COLL" 2>/dev/null || fail "collector exited"
 grep -q '"status":"ok"' "$T/health.json" || fail "healthz: $(cat "$T/health.json")"
 
 code=$(curl -s -o "$T/401.json" -w '%{http_code}' "$URL/v1/containers")

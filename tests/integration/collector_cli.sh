@@ -9,6 +9,7 @@ top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN="$top/${BUILD:-build}/hoist-collector"
 FIX="$top/tests/fixtures/cgroup"
 LPQ="python3 $top/tests/lib/lpq.py"
+. "$top/tests/lib/wait.sh"
 T=$(mktemp -d /tmp/hoist-cli.XXXXXX)
 trap '[ -n "${CPID:-}" ] && kill -9 "$CPID" 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -50,13 +51,23 @@ grep -q '^container_' "$T/tg.lp" && fail "hoist names in telegraf schema"
 # SIGHUP reopens a file output; SIGTERM ends with exit 0.
 "$BIN" $base --interval 0.2 --cgroup-root "$FIX/v1" --output "file:$T/points.lp" 2>"$T/run.err" &
 CPID=$!
-sleep 1
+# Sweeps in a file: the v1 tree has 3 containers, one container_status each.
+sweeps() { echo $(( $(count_lines "$1" '^container_status') / 3 )); }
+sweeps_at_least() { [ "$(sweeps "$1")" -ge "$2" ]; }
+wait_for 10 "2 sweeps in points.lp" sweeps_at_least "$T/points.lp" 2 ||
+	fail "the collector wrote no sweeps"
 mv "$T/points.lp" "$T/points.lp.1"
 kill -HUP "$CPID"
-sleep 1
-[ -s "$T/points.lp" ] || fail "no new file after SIGHUP"
+wait_for 10 "the reopen logged after SIGHUP" file_has "$T/run.err" reopened ||
+	fail "no reopen log line"
+wait_for 10 "a sweep in the new points.lp" sweeps_at_least "$T/points.lp" 1 ||
+	fail "no new file after SIGHUP"
+# The new file has sweeps, so the reopen is done: two more sweeps must
+# all go to the new file and none to the moved one.
 before=$(wc -l <"$T/points.lp.1")
-sleep 0.5
+wait_for 10 "2 more sweeps in the new points.lp" \
+	sweeps_at_least "$T/points.lp" $(( $(sweeps "$T/points.lp") + 2 )) ||
+	fail "the collector stopped writing after SIGHUP"
 [ "$(wc -l <"$T/points.lp.1")" = "$before" ] || fail "still writing the moved file"
 kill -TERM "$CPID"; wait "$CPID"; rc=$?; CPID=
 [ $rc = 0 ] || fail "SIGTERM: exit $rc"

@@ -11,6 +11,7 @@
 set -u
 top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top/tests/lib/dockerd.sh"
+. "$top/tests/lib/wait.sh"
 BIN="$top/${BUILD:-build}/hoist-collector"
 LPQ="python3 $top/tests/lib/lpq.py"
 fail() { echo "FAIL: $*"; [ -f "${OUT:-}" ] && tail -c 2000 "$OUT"; exit 1; }
@@ -26,34 +27,66 @@ $DOCKER run -d --name busy --network none --cpus 0.5 \
 	--label MARATHON_APP_ID=/shop/web -e MESOS_TASK_ID=shop_web.1234 \
 	hoist-busybox:test sh -c 'while :; do :; done' >/dev/null || fail "run busy"
 $DOCKER run -d --name mem --network none --shm-size 128m \
-	hoist-busybox:test sh -c 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=64 2>/dev/null; sleep 3600' \
+	hoist-busybox:test sh -c 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=64 2>/dev/null; : >/tmp/filled; sleep 3600' \
 	>/dev/null || fail "run mem"
 $DOCKER run -d --name doomed --network none hoist-busybox:test sleep 3600 >/dev/null || fail "run doomed"
-sleep 3
+wait_for 30 "the mem container to hold its 64 MB" $DOCKER exec mem ls /tmp/filled ||
+	fail "mem never filled /dev/shm"
 
 "$BIN" --interval 1 --docker "unix://$DOCKER_SOCK" --output "file:$OUT" --listen none \
 	--label-include 'MARATHON_APP_ID' 2>"$ERR" &
 CPID=$!
-sleep 4
-# Compare over the same ~6 s: docker stats (streaming, one report a
-# second) and the collector's 1 s sweeps, both averaged, so a machine busy
-# with other work shifts both the same way.
-$DOCKER stats --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}}' >"$DOCKER_TMP/stats.txt" 2>&1 &
-SPID=$!
-t0=$(date +%s%N)
-sleep 6
-t1=$(date +%s%N)
-kill "$SPID"; wait "$SPID" 2>/dev/null
+# Rates need two samples: wait for a sweep that has busy's usage_percent.
+wait_for 30 "a sweep with busy's usage_percent" \
+	$LPQ "$OUT" container_cpu usage_percent container_name=busy cpu=cpu-total ||
+	fail "the collector never measured busy"
 # Strip the screen-clearing escapes; the CLI prints each report several
 # times: keep one; drop each container's first report (near 0% while the
 # daemon has no previous sample yet).
-STATS=$(sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$DOCKER_TMP/stats.txt" |
+stats_reports() {
+	sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$DOCKER_TMP/stats.txt" |
 	awk 'NF>=3 && $2 != "--" { k = $1 " " $2 " " $3 " " $4 " " $5;
-		if (k == last[$1]) next; last[$1] = k; if (n[$1]++ >= 1) print }')
+		if (k == last[$1]) next; last[$1] = k; if (n[$1]++ >= 1) print }'
+}
+# busy has >= $1 distinct reports in stats.txt, and mem one (its figure
+# does not change, so its reports are all alike).
+stats_at_least() {
+	echo "busy reports: $(stats_reports | grep -c '^busy '), want $1"
+	[ "$(stats_reports | grep -c '^busy ')" -ge "$1" ] &&
+		sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$DOCKER_TMP/stats.txt" |
+		awk '$1 == "mem" && $2 != "--" { f = 1 } END { exit !f }'
+}
+# The collector has >= $1 sweeps of busy in [t0 + 2 s, now].
+sweeps_in_window() {
+	n=$($LPQ "$OUT" container_cpu usage_percent container_name=busy cpu=cpu-total \
+		--since $((t0 + 2000000000)) 2>/dev/null | wc -l)
+	[ "$n" -ge "$1" ]
+}
+# Compare over the same window: docker stats (streaming, one report a
+# second) and the collector's 1 s sweeps, both averaged, so a machine busy
+# with other work shifts both the same way.  The window ends when both
+# have enough samples (5 reports, 4 sweeps: ~6 s on an idle machine).
+$DOCKER stats --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}}' >"$DOCKER_TMP/stats.txt" 2>&1 &
+SPID=$!
+t0=$(date +%s%N)
+wait_for 60 "5 docker stats reports of busy, one of mem" stats_at_least 5 ||
+	fail "docker stats: $(tail -c 500 "$DOCKER_TMP/stats.txt")"
+wait_for 60 "4 collector sweeps of busy in the window" sweeps_in_window 4 ||
+	fail "the collector stopped sweeping"
+t1=$(date +%s%N)
+kill "$SPID"; wait "$SPID" 2>/dev/null
+STATS=$(stats_reports)
 echo "docker stats (streamed):"; echo "$STATS" | tail -3
 win="--since $((t0 + 2000000000)) --until $t1"
 $DOCKER rm -f doomed >/dev/null
-sleep 3
+# Two sweeps after the removal that no longer list doomed.
+doomed_gone() {
+	! $LPQ "$OUT" container_mem usage container_name=doomed --last-sweep >/dev/null 2>&1 &&
+		[ "$($LPQ "$OUT" hoist_collector sweeps 2>/dev/null | wc -l)" -ge "$1" ]
+}
+n0=$($LPQ "$OUT" hoist_collector sweeps 2>/dev/null | wc -l)
+wait_for 30 "two sweeps without the removed container" doomed_gone $((n0 + 2)) ||
+	fail "doomed still reported after removal"
 kill "$CPID"; wait "$CPID"; rc=$?; CPID=
 [ $rc -eq 0 ] || cat "$ERR"
 [ $rc -eq 0 ] || fail "collector exit status $rc"

@@ -7,6 +7,7 @@
 set -u
 top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top/tests/lib/dockerd.sh"
+. "$top/tests/lib/wait.sh"
 BIN="$top/${BUILD:-build}/hoist-collector"
 LPQ="python3 $top/tests/lib/lpq.py"
 fail() { echo "FAIL: $*"; exit 1; }
@@ -20,15 +21,22 @@ kill -STOP "$DOCKERD_PID"
 "$BIN" --interval 1 --docker "unix://$DOCKER_SOCK" --docker-timeout-ms 1000 \
 	--listen none --output "file:$OUT" 2>"$DOCKER_TMP/err" &
 CPID=$!
-sleep 5
+# sweeps_at_least N: the file holds N sweeps (one hoist_collector line each).
+sweeps_now() { count_lines "$OUT" '^hoist_collector'; }
+sweeps_at_least() { [ "$(sweeps_now)" -ge "$1" ]; }
+# While Docker hangs: 5 sweeps (more than the 1 s Docker timeout each).
+wait_for 30 "5 sweeps while Docker hangs" sweeps_at_least 5 || fail "the sweep stalled while Docker hangs"
 $LPQ "$OUT" container_mem usage container_name="$ID" >/dev/null || fail "no points named by id while Docker hangs"
 kill -CONT "$DOCKERD_PID"
-i=0
-until $LPQ "$OUT" container_mem usage container_name=hangtest --last-sweep >/dev/null; do
-	i=$((i + 1)); [ $i -gt 60 ] && fail "name never filled in after Docker came back"; sleep 0.5
-done
+wait_for 30 "the container's name after Docker came back" \
+	$LPQ "$OUT" container_mem usage container_name=hangtest --last-sweep ||
+	fail "name never filled in after Docker came back"
 kill -STOP "$DOCKERD_PID"
-sleep 5
+# Docker hangs again for 5 sweeps, and for at least 12 in all (the check
+# of the pace below wants that many).
+n=$(( $(sweeps_now) + 5 )); [ $n -ge 12 ] || n=12
+wait_for 30 "$n sweeps, the last 5 while Docker hangs again" sweeps_at_least $n ||
+	fail "the sweep stalled while Docker hangs again"
 kill -CONT "$DOCKERD_PID"
 kill "$CPID"; wait "$CPID"; rc=$?; CPID=
 [ $rc = 0 ] || fail "collector exit $rc"

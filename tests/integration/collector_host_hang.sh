@@ -1,7 +1,7 @@
 #!/bin/sh
 # A mount that hangs must not stall the sweep (issue 11).
 #
-# Builds tests/lib/fuse_statfs.c (libfuse3), mounts it, and runs
+# Builds tests/integration/fuse_statfs.c (libfuse3), mounts it, and runs
 # hoist-collector every 0.2 s with host metrics on that mount and /.
 # Once the FUSE mount shows up in the disk points, the test freezes the
 # FUSE daemon (SIGSTOP: every statfs on the mount now blocks, as on an NFS
@@ -42,7 +42,7 @@ wait_for() {
 
 command -v fusermount3 >/dev/null || fail "fusermount3 missing (package fuse3)"
 pkg-config --exists fuse3 || fail "libfuse3-dev missing (./bootstrap installs it)"
-cc -Wall -o "$T/fuse_statfs" "$top/tests/lib/fuse_statfs.c" \
+cc -Wall -o "$T/fuse_statfs" "$top/tests/integration/fuse_statfs.c" \
 	$(pkg-config --cflags --libs fuse3) || fail "cannot build the FUSE filesystem"
 mkdir "$T/mnt"
 "$T/fuse_statfs" -f "$T/mnt" 2>"$T/fuse.err" &

@@ -5,6 +5,7 @@
 set -u
 top=${HOIST_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top/tests/lib/dockerd.sh"
+. "$top/tests/lib/wait.sh"
 # valgrind needs the plain build (an ASan binary cannot run under it),
 # also when the suite runs with SANITIZE=1.
 make -s -C "$top" SANITIZE= build/hoist-collector >/dev/null || { echo "FAIL: build"; exit 1; }
@@ -21,17 +22,14 @@ valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=defini
 	--listen "127.0.0.1:$PORT" --output "file:$DOCKER_TMP/out.lp" --label-include 'MARATHON*' \
 	2>"$DOCKER_TMP/err" &
 VG=$!
-i=0
-until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do
-	i=$((i + 1)); [ $i -gt 120 ] && fail "API never answered"; sleep 0.25
-done
+# Valgrind is slow: up to 60 s for start-up and for a sweep.
+wait_for 60 "the API under valgrind to answer" curl -sf "http://127.0.0.1:$PORT/healthz" ||
+	fail "API never answered"
 $DOCKER rm -f go >/dev/null
 NEWID=$($DOCKER run -d --name new --network none hoist-busybox:test sleep 3600)
-# Valgrind is slow: wait (up to 60 s) until a sweep has the new container.
-i=0
-until grep -q "container_id=\"$NEWID\"" "$DOCKER_TMP/out.lp" 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 240 ] && fail "new container $NEWID never seen"; sleep 0.25
-done
+wait_for 60 "a sweep with the new container $NEWID" \
+	file_has "$DOCKER_TMP/out.lp" "container_id=\"$NEWID\"" ||
+	fail "new container $NEWID never seen"
 for p in /v1/containers /v1/apps /v1/apps/vg/app /metrics /healthz /nope; do
 	curl -s -o /dev/null "http://127.0.0.1:$PORT$p" || fail "GET $p"
 done

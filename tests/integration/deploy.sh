@@ -16,6 +16,7 @@
 # config gives exit 2.
 : "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${BUILD:=build}"
+. "$HOIST_TOP/tests/lib/wait.sh"
 DEPLOY="$HOIST_TOP/$BUILD/hoist-deploy"
 T=$(mktemp -d /tmp/hoist-deploy-test.XXXXXX)
 SP=""
@@ -34,11 +35,8 @@ bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
 python3 "$HOIST_TOP/tests/marathon_standin.py" --port-file "$T/port" \
 	--user ops --password s3cret --deploy-delay 0.3 >/dev/null 2>"$T/standin.err" &
 SP=$!
-i=0
-while [ ! -s "$T/port" ]; do
-	i=$((i + 1)); [ $i -lt 100 ] || { echo "stand-in did not start"; cat "$T/standin.err"; exit 1; }
-	sleep 0.05
-done
+wait_for 10 "the stand-in's port file" test -s "$T/port" ||
+	{ echo "stand-in did not start"; cat "$T/standin.err"; exit 1; }
 B="http://127.0.0.1:$(cat "$T/port")"
 
 CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -67,6 +65,12 @@ password_file = $T/badpw
 
 [dc3 qa]
 marathon = http://127.0.0.1:$CLOSED
+
+# Names as the deploy-only job's parameters carry them (upper case).
+[AA prod]
+marathon = $B
+user = ops
+password_file = $T/pw
 EOF
 mkdir -p "$T/deploy"
 definition() {  # id instances -> stdout
@@ -272,12 +276,43 @@ printf '[dc1 qa]\nmarathon = %s\nfoo = bar\n' "$B" > "$T/bad.conf"
 "$DEPLOY" --config "$T/bad.conf" --image "$IMG" --release 1 --env qa </dev/null >"$T/out" 2>"$T/err"
 rc=$?
 expect_rc 2 "unknown config key"
-expect_err "$T/bad.conf:3: unknown key \"foo\"" "config error names file and line"
+expect_err "$T/bad.conf:3: unknown key 'foo'" "config error names file and line"
 run --image "$IMG" --release "bad tag!" --env qa
 expect_rc 2 "bad release tag"
 run --image "$IMG" --release 1 --env staging
 expect_rc 2 "environment missing from the config"
 expect_eq "$(count 'True')" 0 "bad input: nothing sent"
+
+# --- data-centre names as pipelines carry them; -n; flags as keys ----------
+clear_log
+run --image "$IMG" --release 7.0 --env prod --dc AA --dry-run
+expect_rc 0 "--dc AA --env prod (section [AA prod]) dry run"
+grep -qF "PUT $B/v2/apps/shop/web" "$T/out" && ok "[AA prod] resolves to its Marathon" || bad "[AA prod] dry run: $(cat "$T/out")"
+run --image "$IMG" --release 7.0 --env prod --dc aa --dry-run
+expect_rc 2 "--dc aa does not match [AA prod] (names match exactly)"
+expect_err "no [aa prod] section" "the missing section is named"
+"$DEPLOY" -n --config "$T/deploy.conf" </dev/null >"$T/out" 2>"$T/err"
+rc=$?
+expect_rc 0 "-n on a good config"
+grep -qx "configuration OK" "$T/out" && ok "-n says configuration OK" || bad "-n output: $(cat "$T/out")"
+"$DEPLOY" -n --config "$T/bad.conf" </dev/null >"$T/out" 2>"$T/err"
+rc=$?
+expect_rc 2 "-n on a bad config"
+"$DEPLOY" -n --config "$T/deploy.conf" --image "$IMG" --release 7.0 --env prod --dc AA </dev/null >"$T/out" 2>"$T/err"
+rc=$?
+expect_rc 0 "-n with a deployment named checks its inputs"
+"$DEPLOY" -n --config "$T/deploy.conf" --image "$IMG" --release 7.0 --env staging </dev/null >"$T/out" 2>"$T/err"
+rc=$?
+expect_rc 2 "-n finds the missing section"
+# Keys after the last section belong to it: put the flags' keys first.
+{ printf 'dry_run = yes\nimage = %s\nrelease = 8.0\nenv = qa\n' "$IMG"; cat "$T/deploy.conf"; } > "$T/keys.conf"
+"$DEPLOY" --config "$T/keys.conf" </dev/null >"$T/out" 2>"$T/err"
+rc=$?
+expect_rc 0 "flags as config keys (dry_run, image, release, env)"
+grep -qF "\"image\":	\"$IMG:8.0\"" "$T/out" && ok "image and release from the file" || bad "keys run output: $(cat "$T/out")"
+"$DEPLOY" --config "$T/keys.conf" --release 8.1 </dev/null >"$T/out" 2>"$T/err"
+grep -qF "\"image\":	\"$IMG:8.1\"" "$T/out" && ok "the command line overrides the file" || bad "override output: $(cat "$T/out")"
+expect_eq "$(count 'True')" 0 "dry runs and -n sent nothing"
 
 echo "deploy: $fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -11,6 +11,7 @@
 # asked anything, and leave no local tag behind.
 : "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${BUILD:=build}"
+. "$HOIST_TOP/tests/lib/wait.sh"
 DEPLOY="$HOIST_TOP/$BUILD/hoist-deploy"
 command -v docker-registry >/dev/null || { echo "docker-registry not installed (apt-get install docker-registry)"; exit 1; }
 . "$HOIST_TOP/tests/lib/dockerd.sh"
@@ -52,24 +53,20 @@ auth:
 EOF
 docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
 RP=$!
-i=0
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$REG/v2/")" = 401 ]; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$RP" 2>/dev/null; then
-		echo "registry did not start"; cat "$T/registry.log"; exit 1
-	fi
-	sleep 0.1
-done
+# The registry answers 401 (it wants a login) once it is up.
+registry_up() {
+	kill -0 "$RP" 2>/dev/null || { echo "registry exited"; return 0; }
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$REG/v2/")" = 401 ]
+}
+wait_for 10 "the registry to answer 401 on /v2/" registry_up && kill -0 "$RP" 2>/dev/null ||
+	{ echo "registry did not start"; cat "$T/registry.log"; exit 1; }
 
 # --- the Marathon stand-in --------------------------------------------------
 python3 "$HOIST_TOP/tests/marathon_standin.py" --port-file "$T/port" \
 	--deploy-delay 0.2 >/dev/null 2>"$T/standin.err" &
 SP=$!
-i=0
-while [ ! -s "$T/port" ]; do
-	i=$((i + 1)); [ $i -lt 100 ] || { echo "stand-in did not start"; exit 1; }
-	sleep 0.05
-done
+wait_for 10 "the stand-in's port file" test -s "$T/port" ||
+	{ echo "stand-in did not start"; exit 1; }
 B="http://127.0.0.1:$(cat "$T/port")"
 
 auth=$(printf 'hoist:pushpw' | base64)

@@ -22,5 +22,5 @@ mesos=$($DOCKER run -d --network none --name "mesos-$uuid" \
 
 HOIST_DOCKER_URL="unix://$DOCKER_SOCK" HOIST_DOCKER_ID="$web" \
 HOIST_DOCKER_MESOS_UUID="$uuid" HOIST_DOCKER_MESOS_ID="$mesos" \
-HOIST_SHARED="${HOIST_SHARED:-$HOIST_TOP/../shared}" \
+HOIST_FIXTURES="$HOIST_TOP/tests/fixtures" \
 	"$bin"

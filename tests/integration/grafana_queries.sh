@@ -11,7 +11,9 @@
 # Where the data comes from (HOIST_GRAFANA_DATA):
 #   collector  a real hoist-collector ($BUILD/hoist-collector) sweeping real
 #              containers of a private dockerd (tests/lib/dockerd.sh) every
-#              second for ~15 s (HOIST_GRAFANA_SECONDS), writing to influxd
+#              second until influxd holds 15 of its sweeps
+#              (HOIST_GRAFANA_SECONDS) and, with the scaler, a decision
+#              other than "none" from it, writing to influxd
 #              through its own InfluxDB output; the containers carry Marathon
 #              app ids (label MARATHON_APP_ID, env MESOS_TASK_ID), CPU,
 #              memory and pids limits, a busy loop, loopback pings and disk
@@ -41,6 +43,7 @@ if [ "$mode" = auto ]; then
 	fi
 fi
 export PYTHONDONTWRITEBYTECODE=1
+. "$top/tests/lib/wait.sh"
 tmp=$(mktemp -d /tmp/hoist-grafana.XXXXXX)
 COLLECTOR_PID= SCALER_PID= STANDIN_PID= MURL=
 
@@ -72,6 +75,22 @@ influx_write() {
 		{ echo "write to influxd failed:"; cat "$tmp/write.out"; return 1; }
 }
 
+# influx_count QUERY: the count a "SELECT count(..)" query returns (0: none).
+influx_count() {
+	n=$(curl -sf --noproxy '*' "$INFLUX_URL/query" --data-urlencode "db=hoist" \
+		--data-urlencode "q=$1" |
+		sed -n 's/.*"values":\[\[[^,]*,\([0-9]*\)\]\].*/\1/p')
+	echo "${n:-0}"
+}
+influx_sweeps_at_least() {
+	[ "$(influx_count 'SELECT count("sweep_duration_ms") FROM "hoist_collector"')" -ge "$1" ]
+}
+# The scaler wrote a decision other than "none" (the dashboards'
+# annotations show those).
+influx_has_action() {
+	[ "$(influx_count "SELECT count(\"desired\") FROM \"hoist_scaling\" WHERE \"action\" != 'none'")" -ge 1 ]
+}
+
 # task_ids APP: the ids of the stand-in's tasks of APP, one a line.
 task_ids() {
 	curl -sf --noproxy '*' "$MURL/v2/apps${1}/tasks" |
@@ -91,9 +110,8 @@ fill_collector() {
 		python3 "$top/tests/marathon_standin.py" --port 0 --port-file "$tmp/mport" \
 			>"$tmp/standin.log" 2>&1 &
 		STANDIN_PID=$!
-		i=0
-		while [ ! -s "$tmp/mport" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-		[ -s "$tmp/mport" ] || { echo "Marathon stand-in did not start"; return 1; }
+		wait_for 10 "the stand-in's port file" test -s "$tmp/mport" ||
+			{ echo "Marathon stand-in did not start"; return 1; }
 		MURL="http://127.0.0.1:$(cat "$tmp/mport")"
 		for a in /shop/web:2 /shop/api:1; do
 			curl -sf --noproxy '*' -X POST "$MURL/_standin/seed" -d \
@@ -133,11 +151,18 @@ fill_collector() {
 	COLLECTOR_PID=$!
 	secs=${HOIST_GRAFANA_SECONDS:-15}
 	if [ -n "$MURL" ]; then
-		sleep 3
+		# The scaler reads the collector's numbers from influxd: start
+		# it once 3 sweeps are there.
+		wait_for 60 "3 collector sweeps in influxd" influx_sweeps_at_least 3 ||
+			{ echo "no sweeps reached influxd:"; tail -20 "$tmp/collector.log"; return 1; }
 		start_scaler || return 1
-		secs=$((secs - 3))
+		wait_for 60 "a scaler decision other than none in influxd" influx_has_action ||
+			{ echo "no scaler decision in influxd:"; tail -20 "$tmp/scaler.log"; return 1; }
 	fi
-	sleep "$secs"
+	# Enough data for every panel: $secs sweeps (one a second; the bound
+	# of 4 s a sweep is for a loaded machine).
+	wait_for $((secs * 4)) "$secs collector sweeps in influxd" influx_sweeps_at_least "$secs" ||
+		{ echo "the collector did not deliver $secs sweeps:"; tail -20 "$tmp/collector.log"; return 1; }
 	kill -0 "$COLLECTOR_PID" 2>/dev/null ||
 		{ echo "hoist-collector died:"; tail -20 "$tmp/collector.log"; return 1; }
 	if [ -n "$SCALER_PID" ]; then
@@ -179,12 +204,10 @@ start_scaler() {
 		--flush_interval_ms 200 --spool_dir "$tmp/scaler-spool" \
 		>"$tmp/scaler.log" 2>&1 &
 	SCALER_PID=$!
-	i=0 sport=
-	while [ -z "$sport" ] && [ $i -lt 100 ]; do
-		sleep 0.1; i=$((i + 1))
-		sport=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$tmp/scaler.log" | head -1)
-	done
-	[ -n "$sport" ] || { echo "hoist-scaler did not start:"; tail -20 "$tmp/scaler.log"; return 1; }
+	# The scaler logs its API port once it listens ("... (port N)").
+	wait_for 10 "the scaler to log its API port" file_has "$tmp/scaler.log" '\(port [0-9]+\)' ||
+		{ echo "hoist-scaler did not start:"; tail -20 "$tmp/scaler.log"; return 1; }
+	sport=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$tmp/scaler.log" | head -1)
 	for r in \
 	    'shop/web {"min_instances":1,"max_instances":4,"mode":"threshold","cpu":{"above":40,"below":1},"trigger":"any","step":1,"confirm_cycles":1,"warmup_s":0}' \
 	    'shop/api {"min_instances":1,"max_instances":3,"mode":"threshold","cpu":{"above":0.5,"below":0.1},"trigger":"any","step":1,"confirm_cycles":1,"warmup_s":0,"dry_run":true}'; do

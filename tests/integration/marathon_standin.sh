@@ -1,9 +1,7 @@
 #!/bin/sh
 # The Marathon stand-in (tests/marathon_standin.py) against the documented
-# payloads in $HOIST_SHARED/fixtures/marathon: same keys, messages and
+# payloads in tests/fixtures/marathon: same keys, messages and
 # statuses for every exchange the fixtures show.  The checker starts and
 # stops its own stand-in on an ephemeral loopback port.
 : "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${HOIST_SHARED:=$HOIST_TOP/../shared}"
-export HOIST_SHARED
 exec timeout 120 python3 "$HOIST_TOP/tests/marathon_standin_check.py"

@@ -22,6 +22,7 @@ SPID="" MPID="" CPID=""
 [ -x "$SCALER" ] && [ -x "$COLLECTOR" ] || { echo "FAIL: binaries not built"; exit 1; }
 
 . "$HOIST_TOP/tests/lib/dockerd.sh"
+. "$HOIST_TOP/tests/lib/wait.sh"
 cleanup() {
 	for p in $SPID $CPID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	if [ -n "$MPID" ]; then
@@ -51,9 +52,7 @@ python3 "$HOIST_TOP/tests/marathon_standin.py" --port 0 --port-file "$T/mport" \
 	--docker-sock "$DOCKER_SOCK" --default-image hoist-busybox:test \
 	--deploy-delay 0.5 >"$T/standin.log" 2>&1 &
 MPID=$!
-i=0
-while [ ! -s "$T/mport" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$T/mport" ] || fail "stand-in did not start"
+wait_for 10 "the stand-in's port file" test -s "$T/mport" || fail "stand-in did not start"
 MURL="http://127.0.0.1:$(cat "$T/mport")"
 
 CPORT=$(freeport)
@@ -61,7 +60,8 @@ CPORT=$(freeport)
 	--output "file:$T/collector.lp" >"$T/collector.log" 2>&1 &
 CPID=$!
 
-# Busy for 25 s from its start, then idle: every new instance too.
+# Busy for 25 s from its start, then idle: every new instance too.  (The
+# 25 s are the load under test, not a wait.)
 BUSY='yes >/dev/null & sleep 25; kill $!; exec sleep 3600'
 python3 - "$MURL" "$BUSY" <<'EOF' || fail "seeding apps"
 import json, sys, urllib.request
@@ -82,10 +82,7 @@ SPORT=$(freeport)
 	>"$T/scaler.log" 2>&1 &
 SPID=$!
 API="http://127.0.0.1:$SPORT"
-i=0
-until curl -fs "$API/healthz" >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 50 ] || fail "scaler did not start"; sleep 0.1
-done
+wait_for 10 "the scaler's /healthz" curl -fs "$API/healthz" || fail "scaler did not start"
 put_rule() {
 	code=$(curl -s -o "$T/out" -w '%{http_code}' -X PUT --data-binary "$2" "$API/v1/rules$1")
 	[ "$code" = 201 ] || fail "rule $1: $code $(cat "$T/out")"
@@ -106,13 +103,27 @@ print(" ".join(str(json.loads(r["body"])["instances"]) for r in json.load(sys.st
 ' "$1"
 }
 
-# --- Case 1: up while busy
-i=0
-while [ $i -lt 60 ]; do
+# PUTs of /e2e/busy (in $p) include a scale-up to 2 or 3.
+scaled_up() {
 	p=$(puts /e2e/busy)
-	case " $p " in *" 2 "*|*" 3 "*) break;; esac
-	sleep 1; i=$((i + 1))
-done
+	case " $p " in *" 2 "*|*" 3 "*) return 0;; esac
+	return 1
+}
+# PUTs of /e2e/busy (in $p) end with a scale-down to 1.
+scaled_down() {
+	p=$(puts /e2e/busy)
+	case "$p" in *" 1") return 0;; esac
+	return 1
+}
+held_put() { [ -n "$(puts /e2e/held)" ]; }
+# The stand-in runs $1 containers of /e2e/busy (count in $n).
+busy_containers() {
+	n=$($DOCKER ps --format '{{.Label "MESOS_TASK_ID"}}' | grep -c '^e2e_busy\.')
+	[ "$n" = "$1" ]
+}
+
+# --- Case 1: up while busy (the containers burn CPU for 25 s)
+wait_for 60 "a scale-up PUT for /e2e/busy" scaled_up
 echo "PUTs for /e2e/busy while busy: $p"
 case " $p " in *" 2 "*|*" 3 "*) ;; *) fail "no scale-up while busy";; esac
 curl -s "$API/v1/decisions?app=/e2e/busy&limit=200" >"$T/dec.json"
@@ -125,18 +136,13 @@ grep -q '"action":"deferred","reason":"deployment [0-9a-f-]* in progress"' "$T/h
 [ -z "$(puts /e2e/held)" ] || fail "PUT sent for a locked app: $(puts /e2e/held)"
 echo "held app deferred, no PUT"
 curl -s -X POST "$MURL/_standin/finish" >/dev/null
-i=0
-while [ $i -lt 20 ] && [ -z "$(puts /e2e/held)" ]; do sleep 0.5; i=$((i + 1)); done
+wait_for 10 "a PUT for /e2e/held after its deployment" held_put
 [ "$(puts /e2e/held)" = 3 ] || fail "after the deployment: PUTs '$(puts /e2e/held)', want 3"
 echo "after the deployment finished: PUT instances=3"
 
-# --- Case 1: back down to 1 once idle and past stabilization
-i=0
-while [ $i -lt 90 ]; do
-	p=$(puts /e2e/busy)
-	case "$p" in *" 1") break;; esac
-	sleep 1; i=$((i + 1))
-done
+# --- Case 1: back down to 1 once idle and past stabilization (the rest
+# of the 25 s busy time + the 8 s window + cooldowns: 90 s is ample)
+wait_for 90 "a scale-down PUT to 1 for /e2e/busy" scaled_down
 echo "PUTs for /e2e/busy: $p"
 case "$p" in *" 1") ;; *) fail "never scaled back down to 1";; esac
 curl -s "$API/v1/decisions?app=/e2e/busy&limit=500" >"$T/dec.json"
@@ -156,12 +162,7 @@ print("first up: %d -> %d at cpu %.1f%%; last down: %d -> 1 at cpu %.1f%%; %d he
       % (u["current"], u["desired"], u["cpu"], last["current"], last["cpu"], len(held)))
 EOF
 # The stand-in removes the surplus container when the deployment ends.
-i=0
-while [ $i -lt 40 ]; do
-	n=$($DOCKER ps --format '{{.Label "MESOS_TASK_ID"}}' | grep -c '^e2e_busy\.')
-	[ "$n" = 1 ] && break
-	sleep 0.25; i=$((i + 1))
-done
+wait_for 10 "one container of /e2e/busy" busy_containers 1
 [ "$n" = 1 ] || fail "containers of /e2e/busy: $n, want 1"
 echo "scaler_e2e: ok"
 exit 0

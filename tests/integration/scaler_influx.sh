@@ -18,6 +18,7 @@ SPID="" MPID=""
 command -v influxd >/dev/null 2>&1 || { echo "FAIL: influxd not installed (Debian: influxdb)"; exit 1; }
 
 . "$HOIST_TOP/tests/lib/influxd.sh"
+. "$HOIST_TOP/tests/lib/wait.sh"
 cleanup() {
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
 	[ -n "$MPID" ] && kill "$MPID" 2>/dev/null && wait "$MPID" 2>/dev/null
@@ -37,9 +38,7 @@ curl -sf -XPOST "$INFLUX_URL/query" --data-urlencode "q=CREATE DATABASE hoist" >
 python3 "$HOIST_TOP/tests/marathon_standin.py" --port 0 --port-file "$T/mport" \
 	>"$T/standin.log" 2>&1 &
 MPID=$!
-i=0
-while [ ! -s "$T/mport" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$T/mport" ] || fail "stand-in did not start"
+wait_for 10 "the stand-in's port file" test -s "$T/mport" || fail "stand-in did not start"
 MURL="http://127.0.0.1:$(cat "$T/mport")"
 for app in /shop/web /shop/idle; do
 	curl -sf -X POST -d "{\"app\": {\"id\": \"$app\", \"instances\": 2, \"cmd\": \"x\"}}" \
@@ -70,13 +69,10 @@ EOF
 	--source-window-s 60 --output "influxdb:$INFLUX_URL/hoist" --flush-interval-ms 100 \
 	-v >"$T/scaler.log" 2>&1 &
 SPID=$!
-i=0
-while [ -z "${PORT:-}" ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/scaler.log" | head -1)
-	i=$((i + 1))
-done
-[ -n "${PORT:-}" ] || fail "scaler did not start"
+# The scaler logs its API port once it listens ("... (port N)").
+wait_for 10 "the scaler to log its API port" file_has "$T/scaler.log" '\(port [0-9]+\)' ||
+	fail "scaler did not start"
+PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/scaler.log" | head -1)
 API="http://127.0.0.1:$PORT"
 for app in shop/web shop/idle; do
 	code=$(curl -s -o "$T/out" -w '%{http_code}' -X PUT "$API/v1/rules/$app" --data-binary \
@@ -84,12 +80,11 @@ for app in shop/web shop/idle; do
 	[ "$code" = 201 ] || fail "rule $app: $code $(cat "$T/out")"
 done
 
-i=0
-while [ $i -lt 50 ]; do
-	curl -s "$API/v1/decisions?app=/shop/web&limit=50" >"$T/web.json"
-	grep -q '"action":"scale"' "$T/web.json" && break
-	sleep 0.2; i=$((i + 1))
-done
+web_scaled() {
+	curl -s "$API/v1/decisions?app=/shop/web&limit=50" >"$T/web.json" &&
+		grep -q '"action":"scale"' "$T/web.json"
+}
+wait_for 10 "a scale decision for /shop/web" web_scaled
 python3 - "$T/web.json" <<'EOF' || fail "web decision: $(cat "$T/web.json")"
 import json, sys
 d = [x for x in json.load(open(sys.argv[1]))["decisions"] if x["action"] == "scale"][-1]
@@ -107,13 +102,12 @@ curl -s "$API/v1/decisions?app=/shop/idle&limit=1" >"$T/idle.json"
 grep -q '"action":"none","reason":"no metrics' "$T/idle.json" || fail "idle: $(cat "$T/idle.json")"
 
 # The decision records reached InfluxDB.
-i=0
-while [ $i -lt 30 ]; do
+scale_recorded() {
 	n=$(influxd_query "SELECT count(\"desired\") FROM hoist_scaling WHERE \"action\" = 'scale' AND app_id = '/shop/web'" |
 		python3 -c 'import json,sys; r=json.load(sys.stdin)["results"][0]; print(r["series"][0]["values"][0][1] if "series" in r else 0)')
-	[ "$n" -ge 1 ] 2>/dev/null && break
-	sleep 0.2; i=$((i + 1))
-done
-[ "${n:-0}" -ge 1 ] 2>/dev/null || fail "no hoist_scaling point in InfluxDB"
+	[ "$n" -ge 1 ] 2>/dev/null
+}
+wait_for 10 "the scale decision record in InfluxDB" scale_recorded ||
+	fail "no hoist_scaling point in InfluxDB"
 echo "scaler_influx: ok"
 exit 0

@@ -12,6 +12,7 @@
 set -u
 : "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${BUILD:=build}"
+. "$HOIST_TOP/tests/lib/wait.sh"
 BIN="$HOIST_TOP/$BUILD/hoist-scaler"
 T=$(mktemp -d /tmp/hoist-scaler-rest.XXXXXX)
 SPID="" MPID=""
@@ -31,9 +32,8 @@ ok() { echo "ok: $*"; }
 python3 "$HOIST_TOP/tests/marathon_standin.py" --port 0 \
 	--port-file "$T/mport" --user ops --password pw >"$T/standin.log" 2>&1 &
 MPID=$!
-i=0
-while [ ! -s "$T/mport" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$T/mport" ] || { echo "stand-in did not start"; cat "$T/standin.log"; exit 1; }
+wait_for 10 "the stand-in's port file" test -s "$T/mport" ||
+	{ echo "stand-in did not start"; cat "$T/standin.log"; exit 1; }
 MURL="http://127.0.0.1:$(cat "$T/mport")"
 seed() {
 	curl -sf -X POST -d "$1" "$MURL/_standin/seed" >/dev/null ||
@@ -60,14 +60,10 @@ start_scaler() {    # $1 = state dir, $2 = log; sets SPID and PORT
 	"$BIN" -c "$T/scaler.conf" --listen 127.0.0.1:0 --state-dir "$1" \
 		>"$2" 2>&1 &
 	SPID=$!
-	PORT=""
-	i=0
-	while [ -z "$PORT" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$2" | head -1)
-		i=$((i + 1))
-	done
-	[ -n "$PORT" ] || { echo "scaler did not start"; cat "$2"; exit 1; }
+	# The scaler logs its API port once it listens ("... (port N)").
+	wait_for 10 "the scaler to log its API port" file_has "$2" '\(port [0-9]+\)' ||
+		{ echo "scaler did not start"; cat "$2"; exit 1; }
+	PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$2" | head -1)
 	API="http://127.0.0.1:$PORT"
 }
 stop_scaler() {
@@ -183,13 +179,15 @@ expect "405" PATCH /v1/rules/shop/web "{}" 405 'not allowed'
 expect "404 endpoint" GET /v1/nope "" 404 'no such endpoint'
 expect "get nested" GET /v1/rules/shop/web "" 200 '"min_instances":3'
 
+# decisions_have ERE [QUERY]: the decisions of /shop/web (or QUERY) in
+# $T/out match ERE.
+decisions_have() {
+	req GET "/v1/decisions?${2:-app=/shop/web&limit=50}"
+	grep -qE -- "$1" "$T/out"
+}
+
 # --- decisions: /shop/web goes 2 -> 3 through Marathon; /shop/locked waits
-i=0
-while [ $i -lt 50 ]; do
-	req GET '/v1/decisions?app=/shop/web&limit=50'
-	grep -q '"action":"scale"' "$T/out" && break
-	sleep 0.2; i=$((i + 1))
-done
+wait_for 10 "a scale decision for /shop/web" decisions_have '"action":"scale"'
 grep -q '"action":"scale","reason":"2 instances outside \[3, 5\]' "$T/out" &&
 	ok "scale decision recorded" || fail "no scale decision: $(cat "$T/out")"
 curl -s "$MURL/_standin/requests" >"$T/reqs"
@@ -225,12 +223,7 @@ curl -sf -X POST -d '{"status": 503, "count": 1, "method": "PUT", "path": "/v2/a
 	"$MURL/_standin/fail" >/dev/null || fail "inject 503"
 expect "raise min to 4" PUT /v1/rules/shop/web \
 	'{"min_instances":4,"max_instances":5,"cpu":{"above":80,"below":20}}' 200 '"min_instances":4'
-i=0
-while [ $i -lt 50 ]; do
-	req GET '/v1/decisions?app=/shop/web&limit=50'
-	grep -q '"desired":4,"running":4' "$T/out" && break
-	sleep 0.2; i=$((i + 1))
-done
+wait_for 10 "/shop/web running 4 instances" decisions_have '"desired":4,"running":4'
 grep -q '"action":"error","reason":"marathon scale: HTTP 503 (server error): try later"' "$T/out" &&
 	ok "Marathon 503 is an error decision" || fail "503: $(cat "$T/out")"
 grep -q '"current":4,"desired":4,"running":4' "$T/out" &&
@@ -247,7 +240,8 @@ rc=$?
 cp "$T/scaler.conf" "$T/good.conf"
 echo 'interval = banana' >>"$T/scaler.conf"
 kill -HUP "$SPID"
-sleep 0.5
+wait_for 10 "the scaler to reject the reload" \
+	file_has "$T/scaler1.log" 'keeping the old configuration'
 cp "$T/good.conf" "$T/scaler.conf"
 grep -q 'keeping the old configuration' "$T/scaler1.log" &&
 	kill -0 "$SPID" 2>/dev/null && ok "bad reload kept the old config" ||
@@ -275,12 +269,7 @@ rc=$?
 sed -i "s|marathon_password_file = .*|marathon_password_file = $T/badpw|" "$T/scaler.conf"
 start_scaler "$T/state2" "$T/scaler3.log"
 expect "rule for 401 case" PUT /v1/rules/shop/web "{$C,\"min_instances\":1,\"max_instances\":5}" 201 '/shop/web'
-i=0
-while [ $i -lt 30 ]; do
-	req GET '/v1/decisions?app=/shop/web'
-	grep -q '"action":"error"' "$T/out" && break
-	sleep 0.2; i=$((i + 1))
-done
+wait_for 10 "an error decision for /shop/web" decisions_have '"action":"error"' 'app=/shop/web'
 grep -q 'HTTP 401 (not authorized): Invalid username or password.' "$T/out" &&
 	ok "Marathon 401 is an error decision" || fail "401: $(cat "$T/out")"
 stop_scaler

@@ -4,18 +4,22 @@
 #
 # The collector sweeps a fixture cgroup v2 tree of 3 containers every
 # second, with two outputs: file (synchronous: the record of every sweep)
-# and influxdb (queued, spooled).  Part 1 stops InfluxDB for 8 s in the
+# and influxdb (queued, spooled).  Part 1 stops InfluxDB for 8 sweeps in the
 # middle of a run; part 2 also kills the collector with kill -9 during the
 # outage and starts it again after InfluxDB is back.  Each time, every
 # (timestamp, container) of the container_cpu (cpu-total) points in the file must
 # be in InfluxDB exactly once (count per timestamp = 3), the spool must
 # have been used and be empty at the end, and (part 1) the sweep must
 # have kept its 1 s pace while InfluxDB was down.
+# Every wait is for an event (tests/lib/wait.sh): sweeps in the file,
+# points in InfluxDB, spool segments on disk; the outage is measured in
+# sweeps the collector made while InfluxDB was down.
 set -u
 : "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${BUILD:=build}"
 COLLECTOR="$HOIST_TOP/$BUILD/hoist-collector"
 . "$HOIST_TOP/tests/lib/influxd.sh"
+. "$HOIST_TOP/tests/lib/wait.sh"
 
 T=$(mktemp -d /tmp/hoist-sinkit.XXXXXX)
 CPID=
@@ -75,15 +79,52 @@ segments() {
 	find "$1" -name '*.seg' 2>/dev/null | wc -l
 }
 
-# Wait until the spool in $1 is empty (up to 60 s: the backoff may
-# have grown to 8-16 s during the outage).
+spool_empty() { [ "$(segments "$1")" -eq 0 ]; }
+spool_used() { [ "$(segments "$1")" -gt 0 ]; }
+
+# Sweeps in the file output FILE: one container_cpu cpu-total line per
+# container (3) per sweep.
+sweeps() {
+	echo $(( $(count_lines "$1" '^container_cpu,.*,cpu=cpu-total ') / 3 ))
+}
+sweeps_at_least() { [ "$(sweeps "$1")" -ge "$2" ]; }
+
+# cpu-total points of database DB in InfluxDB (0 before the first write).
+influx_points() {
+	INFLUX_DB=$1 influxd_query "SELECT count(usage_total) FROM container_cpu WHERE cpu = 'cpu-total'" |
+		python3 -c 'import json,sys
+r = json.load(sys.stdin)["results"][0]
+print(r["series"][0]["values"][0][1] if "series" in r else 0)' 2>/dev/null || echo 0
+}
+influx_points_at_least() { [ "$(influx_points "$1")" -ge "$2" ]; }
+
+# Wait until the spool in $1 is empty.  60 s: after an outage of ~8 s the
+# sink's retry backoff may have grown to 8-16 s before its next try.
 wait_spool_empty() {
-	i=0
-	while [ "$(segments "$1")" -ne 0 ]; do
-		i=$((i + 1))
-		[ $i -le 240 ] || fail "spool $1 did not drain: $(ls -lR "$1")"
-		sleep 0.25
-	done
+	wait_for 60 "spool $1 to drain" spool_empty "$1" ||
+		fail "spool $1 did not drain: $(ls -lR "$1")"
+}
+
+# run_sweeps FILE DB N: wait until N more sweeps are in FILE and InfluxDB
+# has every point the file had when the wait ended (the sink delivers).
+run_sweeps() {
+	_n=$(( $(sweeps "$1") + $3 ))
+	wait_for 60 "$3 more sweeps in $1" sweeps_at_least "$1" "$_n" ||
+		fail "the collector stopped sweeping"
+	_p=$(( _n * 3 ))
+	wait_for 30 "$_p cpu-total points in InfluxDB database $2" \
+		influx_points_at_least "$2" "$_p" || fail "InfluxDB lags behind the file"
+}
+
+# outage FILE SPOOL N: with InfluxDB down, wait for N sweeps (the outage
+# under test is N sweeps long, about N s at --interval 1) and for the
+# spool to hold a segment.
+outage() {
+	_n=$(( $(sweeps "$1") + $3 ))
+	wait_for 60 "$3 sweeps during the outage" sweeps_at_least "$1" "$_n" ||
+		fail "the collector stopped sweeping while InfluxDB was down"
+	wait_for 30 "a spool segment in $2" spool_used "$2" ||
+		fail "nothing spooled during the outage"
 }
 
 # check DB FILE MAXGAP: the comparison described at the top.
@@ -123,33 +164,31 @@ sys.exit(0 if ok else 1)
 PY
 }
 
-echo "part 1: InfluxDB stopped for 8 s"
+echo "part 1: InfluxDB stopped for 8 sweeps"
 start_collector hoist "$T/spool1" "$T/points1.lp"
-sleep 6
+run_sweeps "$T/points1.lp" hoist 5
 influxd_halt
-sleep 8
-[ "$(segments "$T/spool1")" -gt 0 ] || fail "nothing spooled during the outage"
+outage "$T/points1.lp" "$T/spool1" 8
 influxd_start || fail "influxd did not restart"
 wait_spool_empty "$T/spool1"
-sleep 3
+run_sweeps "$T/points1.lp" hoist 3
 stop_collector
 check hoist "$T/points1.lp" 1.6
 
 echo "part 2: collector killed with kill -9 during the outage"
 start_collector hoist2 "$T/spool2" "$T/points2.lp"
-sleep 5
+run_sweeps "$T/points2.lp" hoist2 5
 influxd_halt
-sleep 4
+outage "$T/points2.lp" "$T/spool2" 4
 kill -9 "$CPID"
 wait "$CPID" 2>/dev/null
 CPID=
 n=$(segments "$T/spool2")
 [ "$n" -gt 0 ] || fail "no spool segments after kill -9"
-sleep 2
 influxd_start || fail "influxd did not restart"
 start_collector hoist2 "$T/spool2" "$T/points2.lp"
 wait_spool_empty "$T/spool2"
-sleep 3
+run_sweeps "$T/points2.lp" hoist2 3
 stop_collector
 check hoist2 "$T/points2.lp" 0
 grep -q "replaying them first" "$T/collector.log" ||

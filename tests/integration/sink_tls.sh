@@ -7,6 +7,7 @@
 set -u
 : "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${BUILD:=build}"
+. "$HOIST_TOP/tests/lib/wait.sh"
 COLLECTOR="$HOIST_TOP/$BUILD/hoist-collector"
 
 T=$(mktemp -d /tmp/hoist-tlsit.XXXXXX)
@@ -66,11 +67,8 @@ open(t + "/port", "w").write(str(srv.server_address[1]))
 srv.serve_forever()
 PY
 SPID=$!
-i=0
-while [ ! -s "$T/port" ]; do
-	i=$((i + 1)); [ $i -le 100 ] || fail "TLS stand-in did not start"
-	sleep 0.1
-done
+wait_for 10 "the TLS stand-in's port file" test -s "$T/port" ||
+	fail "TLS stand-in did not start"
 URL="https://127.0.0.1:$(cat "$T/port")/tlsdb"
 
 # run NAME [flags...]: one sweep (--once) to the stand-in.

@@ -3,7 +3,8 @@
 #
 # 1. `make install DESTDIR=<tmp>` with PREFIX=/usr/local (the default) and
 #    PREFIX=/usr lays out the binaries, both units (with @BINDIR@ and
-#    @SYSCONFDIR@ filled in), the example configs and the Grafana files,
+#    @SYSCONFDIR@ filled in), the example configs, the Grafana files and
+#    the man pages,
 #    byte-identical to the sources where nothing is substituted.
 # 2. `systemd-analyze verify` passes on both units, with no warning at all
 #    (verify exits 0 on unknown keys and bad values, so its output must be
@@ -65,6 +66,11 @@ check_layout() {
 	    dashboards/containers.json dashboards/apps.json; do
 		cmp -s "$top/grafana/$g" "$d$datadir/grafana/$g" ||
 			fail "$datadir/grafana/$g missing or differs"
+	done
+	mandir=${datadir%/hoist}/man
+	for m in hoist-deploy.1 hoist.conf.5 hoist-collector.8 hoist-scaler.8; do
+		cmp -s "$top/man/$m" "$d$mandir/man${m##*.}/$m" ||
+			fail "$mandir/man${m##*.}/$m missing or differs"
 	done
 }
 

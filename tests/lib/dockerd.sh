@@ -13,26 +13,67 @@
 # dockerd_start installs EXIT and INT/TERM/HUP/PIPE traps that call
 # dockerd_stop; a test that sets its own trap must call dockerd_stop from it.
 
+# wait_for (tests/lib/wait.sh): the tests set HOIST_TOP or top.
+. "${HOIST_TOP:-$top}/tests/lib/wait.sh"
+
+# dockerd answers, or has exited (then the wait ends and the caller says so).
+dockerd_up() {
+	kill -0 "$DOCKERD_PID" 2>/dev/null || { echo "dockerd exited"; return 0; }
+	$DOCKER version
+}
+
+# The cgroup v1 hierarchies this process belongs to (/proc/self/cgroup)
+# that are not mounted in its mount namespace, one a line ("hugetlb",
+# "net_cls,net_prio").  Normally none.  They appear when a program in
+# another mount namespace (a systemd in a container or chroot) mounts a
+# controller the host never mounted: the hierarchy then exists for every
+# process, and containerd, which looks each listed controller up in its own
+# mountinfo, fails every stats call ("cannot find cgroup mount destination";
+# `docker stats` shows 0).
+dockerd_unmounted_controllers() {
+	while IFS=: read -r _id _ctrls _path; do
+		case $_ctrls in ''|name=*) continue ;; esac
+		# mountinfo: after " - " come fstype, source and the options.
+		sed -n 's/.* - cgroup [^ ]* //p' /proc/self/mountinfo |
+			tr ',' '\n' | grep -qx -- "${_ctrls%%,*}" || echo "$_ctrls"
+	done </proc/self/cgroup
+}
+
 dockerd_start() {
 	DOCKER_TMP=$(mktemp -d /tmp/hoist-dockerd.XXXXXX)
 	DOCKER_SOCK="$DOCKER_TMP/docker.sock"
 	DOCKER="docker -H unix://$DOCKER_SOCK"
 	ns="hoist$$"
-	dockerd --data-root "$DOCKER_TMP/data" --exec-root "$DOCKER_TMP/exec" \
+	# With such hierarchies (see above), run dockerd in a mount namespace
+	# of its own where they are mounted (under $DOCKER_TMP/cg), so its
+	# stats work; it goes away with dockerd.  Otherwise run it as is.
+	set --
+	for _c in $(dockerd_unmounted_controllers); do set -- "$@" "$_c"; done
+	if [ $# -gt 0 ]; then
+		echo "dockerd.sh: cgroup hierarchies not mounted here: $*;" \
+			"dockerd gets its own mount namespace with them"
+		set -- unshare -m --propagation private sh -c '
+			d=$1; shift
+			while [ "$1" != -- ]; do
+				mkdir -p "$d/$1" && mount -t cgroup -o "$1" cgroup "$d/$1" || exit 1
+				shift
+			done
+			shift
+			exec "$@"' sh "$DOCKER_TMP/cg" "$@" -- dockerd
+	else
+		set -- dockerd
+	fi
+	"$@" --data-root "$DOCKER_TMP/data" --exec-root "$DOCKER_TMP/exec" \
 		--pidfile "$DOCKER_TMP/dockerd.pid" -H "unix://$DOCKER_SOCK" \
 		--iptables=false --ip6tables=false --bridge=none \
 		--containerd-namespace "$ns" --containerd-plugins-namespace "${ns}p" \
 		>"$DOCKER_TMP/dockerd.log" 2>&1 &
 	DOCKERD_PID=$!
-	i=0
-	while ! $DOCKER version >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 120 ] || ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
-			echo "dockerd did not start:"; tail -20 "$DOCKER_TMP/dockerd.log"
-			return 1
-		fi
-		sleep 0.25
-	done
+	if ! wait_for 30 "dockerd to answer on $DOCKER_SOCK" dockerd_up ||
+	    ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
+		echo "dockerd did not start:"; tail -20 "$DOCKER_TMP/dockerd.log"
+		return 1
+	fi
 	trap dockerd_stop EXIT
 	# A signal (Ctrl-C, a closed pipe) must clean up too: dash
 	# runs no EXIT trap when a signal ends it.
@@ -52,10 +93,7 @@ dockerd_stop() {
 	ids=$($DOCKER ps -aq 2>/dev/null)
 	[ -z "$ids" ] || $DOCKER rm -f $ids >/dev/null 2>&1
 	kill "$DOCKERD_PID" 2>/dev/null
-	i=0
-	while kill -0 "$DOCKERD_PID" 2>/dev/null && [ $i -lt 60 ]; do
-		sleep 0.25; i=$((i + 1))
-	done
+	wait_for 15 "dockerd to exit after SIGTERM" pid_gone "$DOCKERD_PID" 2>/dev/null
 	kill -9 "$DOCKERD_PID" 2>/dev/null
 	# containerd-shim processes of this namespace, if any survived.
 	pkill -f "containerd-shim.*-namespace hoist$$" 2>/dev/null

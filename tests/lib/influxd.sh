@@ -15,6 +15,14 @@
 # influxd_start installs EXIT and INT/TERM/HUP/PIPE traps that call
 # influxd_stop; a test that sets its own trap must call influxd_stop from it.
 : "${INFLUX_DB:=hoist}"
+# wait_for (tests/lib/wait.sh): the tests set HOIST_TOP or top.
+. "${HOIST_TOP:-$top}/tests/lib/wait.sh"
+
+# influxd answers /ping, or has exited (the wait ends, the caller says so).
+influxd_up() {
+	kill -0 "$INFLUXD_PID" 2>/dev/null || { echo "influxd exited"; return 0; }
+	curl -sf -o /dev/null "$INFLUX_URL/ping"
+}
 
 # A free TCP port on 127.0.0.1 (the kernel's choice; freed at once).
 influxd_free_port() {
@@ -67,15 +75,11 @@ influxd_start() {
 	fi
 	influxd -config "$INFLUX_TMP/influxdb.conf" >>"$INFLUX_TMP/influxd.log" 2>&1 &
 	INFLUXD_PID=$!
-	i=0
-	while ! curl -sf -o /dev/null "$INFLUX_URL/ping"; do
-		i=$((i + 1))
-		if [ $i -gt 120 ] || ! kill -0 "$INFLUXD_PID" 2>/dev/null; then
-			echo "influxd did not start:"; tail -20 "$INFLUX_TMP/influxd.log"
-			return 1
-		fi
-		sleep 0.25
-	done
+	if ! wait_for 30 "influxd to answer $INFLUX_URL/ping" influxd_up ||
+	    ! kill -0 "$INFLUXD_PID" 2>/dev/null; then
+		echo "influxd did not start:"; tail -20 "$INFLUX_TMP/influxd.log"
+		return 1
+	fi
 }
 
 # Stop the server (SIGTERM, then SIGKILL after 15 s); the data stays.
@@ -83,10 +87,7 @@ influxd_start() {
 influxd_halt() {
 	[ -n "${INFLUXD_PID:-}" ] || return 0
 	kill "$INFLUXD_PID" 2>/dev/null || true
-	i=0
-	while kill -0 "$INFLUXD_PID" 2>/dev/null && [ $i -lt 60 ]; do
-		sleep 0.25; i=$((i + 1))
-	done
+	wait_for 15 "influxd to exit after SIGTERM" pid_gone "$INFLUXD_PID" 2>/dev/null || true
 	kill -9 "$INFLUXD_PID" 2>/dev/null || true
 	wait "$INFLUXD_PID" 2>/dev/null || true
 	INFLUXD_PID=

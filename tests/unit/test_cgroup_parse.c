@@ -1,6 +1,6 @@
 /*
  * test_cgroup_parse.c — collector/cgroup_parse: every cgp_* parser, table
- * driven, against the captured samples in $HOIST_SHARED/fixtures/cgroup/
+ * driven, against the captured samples in tests/fixtures/cgroup/
  * and hostile input: "max", empty input, garbage, numbers that do not fit
  * in 64 bits, negative numbers, unknown keys, truncated lines.
  */
@@ -15,22 +15,19 @@
 
 #include "collector/cgroup_parse.h"
 #include "common/util.h"
+#include "tests/lib/fixture.h"
 
 /* A literal and its length, for the (buf, len) parsers. */
 #define L(s) s, sizeof(s) - 1
 
+/* tests/fixtures/cgroup/<rel>; the caller frees. */
 static char *
-shared_file(const char *rel, size_t *len)
+cgroup_fixture(const char *rel, size_t *len)
 {
-	const char *shared = getenv("HOIST_SHARED");
-	char path[1024];
-	char *data = NULL;
+	char path[512];
 
-	snprintf(path, sizeof(path), "%s/fixtures/cgroup/%s",
-	    shared ? shared : "../shared", rel);
-	if (read_file(path, 1 << 20, &data, len) != 0)
-		fail_msg("cannot read fixture %s", path);
-	return data;
+	snprintf(path, sizeof(path), "cgroup/%s", rel);
+	return fixture_read(path, len);
 }
 
 /* ---- cgp_u64 / cgp_i64 ------------------------------------------------ */
@@ -146,7 +143,7 @@ test_flat_memory_stat_sample(void **state)
 	struct flat3 f = { 0, 0, 0 };
 	uint64_t found = 99;
 	size_t len;
-	char *s = shared_file("v1-sample/memory.stat", &len);
+	char *s = cgroup_fixture("v1-sample/memory.stat", &len);
 
 	(void)state;
 	/* Dozens of keys we do not ask for: ignored, not errors. */
@@ -157,7 +154,7 @@ test_flat_memory_stat_sample(void **state)
 	assert_true(f.c == 8388608);
 	free(s);
 
-	s = shared_file("docs/v1-memory.stat.docker-runmetrics-doc.txt", &len);
+	s = cgroup_fixture("docs/v1-memory.stat.docker-runmetrics-doc.txt", &len);
 	memset(&f, 0, sizeof(f));
 	assert_int_equal(cgp_flat(s, len, k3, ARRAY_LEN(k3), &f, &found), 0);
 	assert_true(found == 7);
@@ -235,7 +232,7 @@ test_flat_v1_cpu_stat_sample(void **state)
 	};
 	uint64_t found;
 	size_t len;
-	char *s = shared_file("v1-sample/cpu.stat", &len);
+	char *s = cgroup_fixture("v1-sample/cpu.stat", &len);
 
 	(void)state;
 	/* nr_bursts / burst_time of newer kernels are ignored. */
@@ -255,7 +252,7 @@ test_percpu(void **state)
 	uint64_t out[4];
 	uint32_t n = 99;
 	size_t len;
-	char *s = shared_file("v1-sample/cpuacct.usage_percpu", &len);
+	char *s = cgroup_fixture("v1-sample/cpuacct.usage_percpu", &len);
 
 	(void)state;
 	/* The real file ends "... 296809785 \n": a trailing space. */
@@ -340,11 +337,11 @@ test_blkio_v1_sample(void **state)
 
 	(void)state;
 	memset(&io, 0, sizeof(io));
-	s = shared_file("v1-sample/blkio.throttle.io_service_bytes_recursive",
+	s = cgroup_fixture("v1-sample/blkio.throttle.io_service_bytes_recursive",
 	    &len);
 	assert_int_equal(cgp_blkio_v1(s, len, &io, 0), 0);
 	free(s);
-	s = shared_file("v1-sample/blkio.throttle.io_serviced_recursive",
+	s = cgroup_fixture("v1-sample/blkio.throttle.io_serviced_recursive",
 	    &len);
 	assert_int_equal(cgp_blkio_v1(s, len, &io, 1), 0);
 	free(s);
@@ -425,7 +422,7 @@ test_io_stat(void **state)
 	};
 	struct blkio_stats io;
 	size_t len, i;
-	char *s = shared_file("docs/v2-io.stat.kernel-doc.txt", &len);
+	char *s = cgroup_fixture("docs/v2-io.stat.kernel-doc.txt", &len);
 
 	(void)state;
 	memset(&io, 0, sizeof(io));
@@ -571,7 +568,7 @@ test_proc_stat(void **state)
 	uint64_t total = 0;
 	uint32_t ncpu = 0;
 	size_t len;
-	char *s = shared_file("host-proc-stat-cpu-lines.txt", &len);
+	char *s = cgroup_fixture("host-proc-stat-cpu-lines.txt", &len);
 
 	(void)state;
 	/* "cpu  31619 0 22904 27914 1486 0 95 319 0 0": Docker adds up
@@ -599,6 +596,14 @@ test_proc_stat(void **state)
 	    -1);
 	assert_int_equal(cgp_proc_stat(L("cpu  18446744073709551616 0 0 0 0 0 0\n"),
 	    100, &total, &ncpu), -1);
+	/* Sums that would wrap instead of counting (issue 9). */
+	assert_int_equal(cgp_proc_stat(L("cpu  18446744073709551615 1 0 0 0 0 "
+	    "0\n"), 100, &total, &ncpu), -1);
+	assert_int_equal(cgp_proc_stat(L("cpu  184467440737095517 0 0 0 0 0 "
+	    "0\n"), 100, &total, &ncpu), -1);
+	assert_int_equal(cgp_proc_stat(L("cpu  18446744073 0 0 0 0 0 0\n"), 100,
+	    &total, &ncpu), 0);
+	assert_true(total == 184467440730000000ULL);
 }
 
 int

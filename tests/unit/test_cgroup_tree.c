@@ -5,9 +5,9 @@
  * files (the broken metric is skipped and counted, the rest is read), a
  * container that vanishes between open and read, and discovery.
  *
- * Unit tests run from the top folder, so the trees are found by a
- * relative path.  A test that deletes anything works on a copy in a
- * temporary directory, never on tests/fixtures.
+ * The trees are found through tests/lib/fixture.h.  A test that deletes
+ * anything works on a copy in a temporary directory, never on
+ * tests/fixtures.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,8 +22,17 @@
 #include "collector/cgroup.h"
 #include "collector/discover.h"
 #include "common/util.h"
+#include "tests/lib/fixture.h"
 
-#define TREES "tests/fixtures/cgroup"
+/* tests/fixtures/cgroup/<rel> into buf ("" gives the folder itself). */
+static char *
+tree_path(char *buf, size_t size, const char *rel)
+{
+	char r[256];
+
+	snprintf(r, sizeof(r), "cgroup%s%s", rel[0] != '\0' ? "/" : "", rel);
+	return fixture_path(buf, size, r);
+}
 
 #define D1 "67157c5cecd20437a69824140230ca44a1f45535ff4192ffb9116c4dd279269d"
 #define D2 "fd2c9610d3c827148f3d849901b6b33dbac06d93076b7ffa84fe94d156ab2136"
@@ -49,9 +58,9 @@ ticks_ns(uint64_t ticks)
 static void
 detect(const char *tree, struct cg_layout_info *li)
 {
-	char root[256], err[256] = "";
+	char root[CG_PATH_MAX], err[256] = "";
 
-	snprintf(root, sizeof(root), TREES "/%s", tree);
+	tree_path(root, sizeof(root), tree);
 	if (cgroup_detect(root, li, err, sizeof(err)) != 0)
 		fail_msg("cgroup_detect(%s): %s", root, err);
 }
@@ -95,7 +104,7 @@ assert_psi(const struct psi_line *l, double a10, double a60, double a300,
 struct layout_case {
 	const char    *tree;
 	enum cg_layout layout;
-	const char    *mount[CG_NCTRL];   /* relative to TREES; NULL: "" */
+	const char    *mount[CG_NCTRL];   /* under tests/fixtures/cgroup; NULL: "" */
 	const char    *discovery;
 };
 
@@ -123,7 +132,7 @@ test_detect(void **state)
 		    "bad/v2" },
 	};
 	struct cg_layout_info li;
-	char want[256], err[256];
+	char want[CG_PATH_MAX], path[CG_PATH_MAX], err[256];
 	size_t i;
 	int c;
 
@@ -136,13 +145,13 @@ test_detect(void **state)
 		for (c = 0; c < CG_NCTRL; c++) {
 			want[0] = '\0';
 			if (cases[i].mount[c] != NULL)
-				snprintf(want, sizeof(want), TREES "/%s",
+				tree_path(want, sizeof(want),
 				    cases[i].mount[c]);
 			if (strcmp(li.mount[c], want) != 0)
 				fail_msg("%s: mount[%d] \"%s\", want \"%s\"",
 				    cases[i].tree, c, li.mount[c], want);
 		}
-		snprintf(want, sizeof(want), TREES "/%s", cases[i].discovery);
+		tree_path(want, sizeof(want), cases[i].discovery);
 		assert_string_equal(cgroup_discovery_root(&li), want);
 	}
 	assert_string_equal(cgroup_layout_name(CG_LAYOUT_V1), "v1");
@@ -151,14 +160,15 @@ test_detect(void **state)
 
 	/* Not a directory; a directory with no controllers in it. */
 	err[0] = '\0';
-	assert_int_equal(cgroup_detect(TREES "/no-such-tree", &li, err,
-	    sizeof(err)), -1);
+	assert_int_equal(cgroup_detect(tree_path(path, sizeof(path),
+	    "no-such-tree"), &li, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not a directory"));
 	err[0] = '\0';
-	assert_int_equal(cgroup_detect(TREES, &li, err, sizeof(err)), -1);
+	assert_int_equal(cgroup_detect(tree_path(path, sizeof(path), ""), &li,
+	    err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "neither"));
-	assert_int_equal(cgroup_detect(TREES "/README.md", &li, err,
-	    sizeof(err)), -1);
+	assert_int_equal(cgroup_detect(tree_path(path, sizeof(path),
+	    "README.md"), &li, err, sizeof(err)), -1);
 }
 
 /* ---- v1 ---------------------------------------------------------------- */
@@ -518,13 +528,14 @@ static char tmp_root[64];
 static int
 copy_setup(void **state)
 {
-	char cmd[256];
+	char cmd[2 * CG_PATH_MAX + 128], v1[CG_PATH_MAX], v2[CG_PATH_MAX];
 
 	(void)state;
 	str_copy(tmp_root, "/tmp/hoist-cgtree-XXXXXX", sizeof(tmp_root));
 	if (mkdtemp(tmp_root) == NULL)
 		return -1;
-	snprintf(cmd, sizeof(cmd), "cp -R " TREES "/v1 " TREES "/v2 %s/",
+	snprintf(cmd, sizeof(cmd), "cp -R '%s' '%s' %s/",
+	    tree_path(v1, sizeof(v1), "v1"), tree_path(v2, sizeof(v2), "v2"),
 	    tmp_root);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -543,7 +554,7 @@ copy_teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static void
+static void __attribute__((format(printf, 1, 2)))
 rm_rf(const char *fmt, ...)
 {
 	char path[512], cmd[600];
@@ -713,6 +724,7 @@ test_discover_scan(void **state)
 	};
 	struct discover_options o;
 	struct found f;
+	char path[CG_PATH_MAX];
 
 	(void)state;
 	check_scan("v1", NULL, v1, ARRAY_LEN(v1));
@@ -724,8 +736,8 @@ test_discover_scan(void **state)
 	o.nprefixes = 2;
 	check_scan("v2", &o, v2_prefix, ARRAY_LEN(v2_prefix));
 	memset(&f, 0, sizeof(f));
-	assert_int_equal(discover_scan(TREES "/no-such-tree", NULL, on_found,
-	    &f), -1);
+	assert_int_equal(discover_scan(tree_path(path, sizeof(path),
+	    "no-such-tree"), NULL, on_found, &f), -1);
 	assert_int_equal(f.n, 0);
 }
 

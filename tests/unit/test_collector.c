@@ -18,8 +18,8 @@
 #include "collector/collector.h"
 #include "common/buf.h"
 #include "common/util.h"
+#include "tests/lib/fixture.h"
 
-#define TREES "tests/fixtures/cgroup"
 #define D1 "67157c5cecd20437a69824140230ca44a1f45535ff4192ffb9116c4dd279269d"
 #define D2 "fd2c9610d3c827148f3d849901b6b33dbac06d93076b7ffa84fe94d156ab2136"
 #define D5 "e558c54e685c85406a619a6b8f3618acb2700693c2c1d52fbaa9b1eb17ad67c8"
@@ -70,10 +70,11 @@ test_sweep_v1(void **state)
 	struct collector c;
 	struct buf out;
 	const struct container *k;
+	char root[512];
 	int n;
 
 	(void)state;
-	init(&c, TREES "/v1");
+	init(&c, fixture_path(root, sizeof(root), "cgroup/v1"));
 	buf_init(&out, 1 << 20);
 	n = collector_sweep(&c, 1700000000000000000LL, &out);
 	assert_true(n > 0);
@@ -126,9 +127,10 @@ test_sweep_hybrid_and_bad(void **state)
 {
 	struct collector c;
 	struct buf out;
+	char root[512];
 
 	(void)state;
-	init(&c, TREES "/hybrid");
+	init(&c, fixture_path(root, sizeof(root), "cgroup/hybrid"));
 	buf_init(&out, 1 << 20);
 	assert_true(collector_sweep(&c, 1000, &out) > 0);
 	assert_int_equal(c.table.n, 1);
@@ -136,7 +138,7 @@ test_sweep_hybrid_and_bad(void **state)
 	assert_non_null(strstr(out.data, "container_id=\"" D5 "\""));
 	collector_free(&c);
 
-	init(&c, TREES "/bad/v1");
+	init(&c, fixture_path(root, sizeof(root), "cgroup/bad/v1"));
 	buf_reset(&out);
 	assert_true(collector_sweep(&c, 1000, &out) > 0);
 	assert_int_equal(c.table.n, 1);
@@ -155,7 +157,7 @@ test_sweep_vanished(void **state)
 {
 	static const char *const ctrls[] = { "cpu", "cpuacct", "memory",
 	    "blkio", "pids" };
-	char tmp[64], root[128], cmd[512];
+	char tmp[64], root[128], src[512], cmd[1024];
 	struct collector c;
 	struct buf out;
 	size_t i;
@@ -163,7 +165,8 @@ test_sweep_vanished(void **state)
 	(void)state;
 	str_copy(tmp, "/tmp/hoist-coll-XXXXXX", sizeof(tmp));
 	assert_non_null(mkdtemp(tmp));
-	snprintf(cmd, sizeof(cmd), "cp -R " TREES "/v1 %s/", tmp);
+	snprintf(cmd, sizeof(cmd), "cp -R '%s' %s/",
+	    fixture_path(src, sizeof(src), "cgroup/v1"), tmp);
 	assert_int_equal(system(cmd), 0);
 	snprintf(root, sizeof(root), "%s/v1", tmp);
 	init(&c, root);

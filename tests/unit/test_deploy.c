@@ -16,6 +16,7 @@
 
 #include "common/util.h"
 #include "deploy/deploy.h"
+#include "tests/lib/fixture.h"
 
 static void
 test_image_parse(void **state)
@@ -90,8 +91,15 @@ test_names(void **state)
 
 	assert_true(deploy_name_valid("prod"));
 	assert_true(deploy_name_valid("dc-1_a"));
-	assert_false(deploy_name_valid("Prod"));
+	/* What a Jenkins parameter carries: AA, BB, qa, yz, prod, ... */
+	assert_true(deploy_name_valid("Prod"));
+	assert_true(deploy_name_valid("AA"));
+	assert_true(deploy_name_valid("eu-west.1"));
+	assert_true(deploy_name_valid("_x"));
+	assert_false(deploy_name_valid(".x"));
 	assert_false(deploy_name_valid("../x"));
+	assert_false(deploy_name_valid("a b"));
+	assert_false(deploy_name_valid("a\xc3\xa9"));
 	assert_false(deploy_name_valid("a/b"));
 	assert_false(deploy_name_valid("-a"));
 	assert_false(deploy_name_valid(""));
@@ -180,15 +188,11 @@ test_render_errors(void **state)
 static void
 test_strip(void **state)
 {
-	const char *shared = getenv("HOIST_SHARED");
-	char path[1024], *text = NULL, *app, *out = NULL;
-	size_t len;
+	char *text, *app, *out = NULL;
 	cJSON *root, *j;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/fixtures/marathon/"
-	    "v2_app_get_with_tasks.json", shared != NULL ? shared : "../shared");
-	assert_int_equal(read_file(path, 1u << 20, &text, &len), 0);
+	text = fixture_read("marathon/v2_app_get_with_tasks.json", NULL);
 	root = cJSON_Parse(text);
 	app = cJSON_PrintUnformatted(cJSON_GetObjectItem(root, "app"));
 	assert_int_equal(deploy_strip_definition(app, strlen(app), &out), 0);
@@ -331,7 +335,9 @@ static const char GOOD_CONF[] =
 	"token_file = /etc/hoist/prod.token\n"
 	"ca_file = /etc/hoist/ca.pem\n"
 	"[dc2 prod]\n"
-	"marathon = https://m.prod.dc2:8443\n";
+	"marathon = https://m.prod.dc2:8443\n"
+	"[AA prod]  # as the deploy-only job names it\n"
+	"marathon = https://m.prod.aa:8443\n";
 
 static void
 test_conf_good(void **state)
@@ -343,12 +349,11 @@ test_conf_good(void **state)
 	(void)state;
 	assert_int_equal(deploy_conf_parse("d.conf", GOOD_CONF, c, err,
 	    sizeof(err)), 0);
-	assert_int_equal(c->n_confirm, 2);
-	assert_string_equal(c->confirm[1], "preprod");
+	assert_string_equal(c->confirm, "prod, preprod");
 	assert_string_equal(c->default_dc, "dc1");
 	assert_string_equal(c->deploy_dir, "deploy dir # not a comment");
 	assert_string_equal(c->docker, "/run/docker.sock");
-	assert_int_equal(c->n_targets, 3);
+	assert_int_equal(c->n_targets, 4);
 	t = deploy_conf_find(c, NULL, "qa", err, sizeof(err));
 	assert_non_null(t);
 	assert_string_equal(t->marathon, "http://m.qa.dc1:8080");
@@ -363,10 +368,18 @@ test_conf_good(void **state)
 	assert_string_equal(t->marathon, "https://m.prod.dc2:8443");
 	assert_null(deploy_conf_find(c, "dc2", "qa", err, sizeof(err)));
 	assert_non_null(strstr(err, "[dc2 qa]"));
+	/* Names match exactly: AA is not aa. */
+	t = deploy_conf_find(c, "AA", "prod", err, sizeof(err));
+	assert_non_null(t);
+	assert_string_equal(t->marathon, "https://m.prod.aa:8443");
+	assert_null(deploy_conf_find(c, "aa", "prod", err, sizeof(err)));
+	assert_null(deploy_conf_find(c, "AA", "PROD", err, sizeof(err)));
 	assert_true(deploy_conf_needs_confirm(c, "prod"));
 	assert_true(deploy_conf_needs_confirm(c, "preprod"));
 	assert_false(deploy_conf_needs_confirm(c, "qa"));
-	/* Without default_dc, an env in two dcs is ambiguous. */
+	assert_false(deploy_conf_needs_confirm(c, "Prod"));
+	assert_false(deploy_conf_needs_confirm(c, "pro"));
+	/* Without default_dc, an env in three dcs is ambiguous. */
 	c->default_dc[0] = '\0';
 	assert_null(deploy_conf_find(c, NULL, "prod", err, sizeof(err)));
 	assert_non_null(strstr(err, "--dc"));
@@ -386,23 +399,26 @@ static void
 test_conf_errors(void **state)
 {
 	static const struct { const char *text, *want; } cases[] = {
-		{ "foo = 1\n", "c.conf:1: unknown key \"foo\" (before any" },
+		{ "foo = 1\n", "c.conf:1: unknown key 'foo' (before any section)" },
 		{ "\n[dc1 qa]\nmarathon = x\nconfirm = prod\n",
-		  "c.conf:4: unknown key \"confirm\" in a [DC ENV] section" },
+		  "c.conf:4: unknown key 'confirm' (in a section)" },
 		{ "[dc1]\n", "c.conf:1: a section is \"[DC ENV]\"" },
 		{ "[dc1 qa extra]\n", "c.conf:1: a section" },
-		{ "[DC1 qa]\n", "c.conf:1: a section" },
-		{ "[dc1 qa] x\n", "c.conf:1: a section" },
+		{ "[dc/1 qa]\n", "c.conf:1: a section" },
+		{ "[.dc1 qa]\n", "c.conf:1: a section" },
+		{ "[dc1 qa\n", "c.conf:1: a section header" },
+		{ "[dc1 qa] x\n", "c.conf:1: text after the section header" },
 		{ "[dc1 qa]\nmarathon = x\n[dc1 qa]\n", "c.conf:3: section [dc1 qa] repeated" },
 		{ "[dc1 qa]\nuser = u\n", "no marathon URL" },
 		{ "[dc1 qa]\nmarathon = x\nuser = u\n", "user and password_file go together" },
 		{ "[dc1 qa]\nmarathon = x\nuser = u\npassword_file = p\ntoken_file = t\n",
 		  "not both" },
-		{ "default_dc = Bad\n", "c.conf:1: bad value for \"default_dc\"" },
-		{ "confirm = prod Bad\n", "c.conf:1: bad value for \"confirm\"" },
-		{ "docker = \"unterminated\n", "c.conf:1: docker: unterminated quote" },
-		{ "docker = \"a\" b\n", "c.conf:1: docker: unterminated quote or text" },
-		{ "just words\n", "c.conf:1: expected \"key = value\"" },
+		{ "default_dc = a/b\n", "c.conf: bad value for default_dc" },
+		{ "confirm = prod ../x\n", "c.conf: bad value for confirm" },
+		{ "docker = \"unterminated\n", "c.conf:1: unterminated quoted value" },
+		{ "timeout = 0\n", "c.conf:1: bad value '0' for timeout" },
+		{ "retag = maybe\n", "c.conf:1: bad value 'maybe' for retag" },
+		{ "just words\n", "c.conf:1: expected 'key = value'" },
 	};
 	struct deploy_conf *c = calloc(1, sizeof(*c));
 	char err[512], *big;

@@ -26,20 +26,18 @@
 #include "common/http.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "tests/lib/fixture.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
+/* tests/fixtures/docker/<name>; the caller frees. */
 static char *
 load_fixture(const char *name, size_t *len)
 {
-	const char *shared = getenv("HOIST_SHARED");
-	char path[1024];
-	char *data = NULL;
+	char rel[512];
 
-	snprintf(path, sizeof(path), "%s/fixtures/docker/%s",
-	    shared ? shared : "../shared", name);
-	assert_int_equal(read_file(path, 1 << 22, &data, len), 0);
-	return data;
+	snprintf(rel, sizeof(rel), "docker/%s", name);
+	return fixture_read(rel, len);
 }
 
 static const char *
@@ -380,46 +378,6 @@ test_split_image(void **state)
 	    version, 6);
 	assert_string_equal(image, "averyve");
 	assert_string_equal(version, "avery");
-}
-
-static void
-test_parse_time(void **state)
-{
-	static const struct {
-		const char *s;
-		int         rc;
-		int64_t     ns;
-	} cases[] = {
-		{ "2015-01-06T15:47:32.072697474Z", 0,
-		  1420559252LL * 1000000000 + 72697474 },
-		{ "2015-01-06T15:47:32Z", 0, 1420559252LL * 1000000000 },
-		{ "2015-01-06T17:47:32.5+02:00", 0,
-		  1420559252LL * 1000000000 + 500000000 },
-		{ "2015-01-06T14:47:32-01:00", 0, 1420559252LL * 1000000000 },
-		{ "2000-02-29T23:59:59.1234567891234Z", 0,
-		  951868799LL * 1000000000 + 123456789 },
-		{ "1970-01-01T00:00:00Z", 0, 0 },
-		{ "0001-01-01T00:00:00Z", 0, 0 },
-		{ "2015-01-06 15:47:32Z", -1, 0 },
-		{ "2015-01-06T15:47:32", -1, 0 },
-		{ "2015-01-06T15:47:32.Z", -1, 0 },
-		{ "2015-13-06T15:47:32Z", -1, 0 },
-		{ "2015-01-06T15:47:32Zjunk", -1, 0 },
-		{ "2015-01-06T15:47:3", -1, 0 },
-		{ "", -1, 0 },
-		{ NULL, -1, 0 },
-	};
-	int64_t ns;
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		ns = 42;
-		print_message("time case %zu\n", i);
-		assert_int_equal(docker_parse_time(cases[i].s, &ns),
-		    cases[i].rc);
-		assert_true(ns == cases[i].ns);
-	}
 }
 
 static void
@@ -1130,7 +1088,6 @@ main(void)
 		cmocka_unit_test(test_list_fixtures),
 		cmocka_unit_test(test_list_hostile),
 		cmocka_unit_test(test_split_image),
-		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_meta_copy),
 		cmocka_unit_test(test_new_args),

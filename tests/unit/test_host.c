@@ -18,8 +18,17 @@
 
 #include "collector/host.h"
 #include "common/util.h"
+#include "tests/lib/fixture.h"
 
-#define FIX "tests/fixtures/proc/linux-6.18"
+
+/* The fixture proc tree: this machine's /proc files (SOURCES.md). */
+static const char *
+fix_root(void)
+{
+	static char path[512];
+
+	return fixture_path(path, sizeof(path), "proc/linux-6.18");
+}
 
 static void
 opts_init(struct host_options *o, const char *root)
@@ -59,7 +68,7 @@ test_sample_fixture(void **state)
 	char err[256];
 
 	(void)state;
-	opts_init(&o, FIX);
+	opts_init(&o, fix_root());
 	h = host_new(&o, err, sizeof(err));
 	assert_non_null(h);
 	assert_int_equal(host_sample(h, now_mono_ns(), NULL, 0), HF_NFAMILIES);
@@ -183,7 +192,7 @@ copy_tree(const char *dst)
 {
 	char cmd[512];
 
-	snprintf(cmd, sizeof(cmd), "cp -R %s/. %s", FIX, dst);
+	snprintf(cmd, sizeof(cmd), "cp -R %s/. %s", fix_root(), dst);
 	return system(cmd);
 }
 
@@ -308,7 +317,7 @@ test_bad_options(void **state)
 	char err[256];
 
 	(void)state;
-	opts_init(&o, FIX);
+	opts_init(&o, fix_root());
 	o.net_interfaces = "eth0,,lo";
 	assert_null(host_new(&o, err, sizeof(err)));
 	assert_non_null(strstr(err, "host_net_interfaces"));

@@ -16,20 +16,25 @@
 #include "collector/host_parse.h"
 #include "common/buf.h"
 #include "common/util.h"
+#include "tests/lib/fixture.h"
 
 #define L(s) s, sizeof(s) - 1
+/* cmocka's assert_float_equal works in float; these are doubles. */
+#define assert_near(a, b, eps) do { \
+	double a_ = (a), b_ = (b); \
+	if (a_ - b_ > (eps) || b_ - a_ > (eps)) \
+		fail_msg("%s = %.17g, want %.17g", #a, a_, b_); \
+} while (0)
 #define KB 1024ull
 
+/* tests/fixtures/proc/<rel>, read whole (tests/lib/fixture.h). */
 static char *
 fixture(const char *rel, size_t *len)
 {
-	char path[512];
-	char *data = NULL;
+	char path[256];
 
-	snprintf(path, sizeof(path), "tests/fixtures/proc/%s", rel);
-	if (read_file(path, 1 << 20, &data, len) != 0)
-		fail_msg("cannot read fixture %s", path);
-	return data;
+	snprintf(path, sizeof(path), "proc/%s", rel);
+	return fixture_read(path, len);
 }
 
 /* ---- /proc/stat --------------------------------------------------------- */
@@ -168,13 +173,13 @@ test_cpu_usage(void **state)
 	/* Δ: user 60 nice 10 system 20 idle 100 iowait 10 irq 0 softirq 0
 	 * steal 0 -> total 200 (guest 20, guest_nice 5 not added). */
 	assert_int_equal(hostp_cpu_usage(&a, &b, pct), 0);
-	assert_float_equal(pct[HCPU_USER], 100.0 * (60 - 20) / 200, 1e-9);
-	assert_float_equal(pct[HCPU_NICE], 100.0 * (10 - 5) / 200, 1e-9);
-	assert_float_equal(pct[HCPU_SYSTEM], 10.0, 1e-9);
-	assert_float_equal(pct[HCPU_IDLE], 50.0, 1e-9);
-	assert_float_equal(pct[HCPU_IOWAIT], 5.0, 1e-9);
-	assert_float_equal(pct[HCPU_GUEST], 10.0, 1e-9);
-	assert_float_equal(pct[HCPU_GUEST_NICE], 2.5, 1e-9);
+	assert_near(pct[HCPU_USER], 100.0 * (60 - 20) / 200, 1e-9);
+	assert_near(pct[HCPU_NICE], 100.0 * (10 - 5) / 200, 1e-9);
+	assert_near(pct[HCPU_SYSTEM], 10.0, 1e-9);
+	assert_near(pct[HCPU_IDLE], 50.0, 1e-9);
+	assert_near(pct[HCPU_IOWAIT], 5.0, 1e-9);
+	assert_near(pct[HCPU_GUEST], 10.0, 1e-9);
+	assert_near(pct[HCPU_GUEST_NICE], 2.5, 1e-9);
 	/* Nothing elapsed: no figure (Telegraf skips it too). */
 	assert_int_equal(hostp_cpu_usage(&a, &a, pct), -1);
 	/* A counter went backwards (CPU hot-unplug and back): none. */
@@ -182,7 +187,7 @@ test_cpu_usage(void **state)
 	/* Guest counted before user (the kernel's order of updates): 0. */
 	b.t[HCPU_GUEST] = 200;
 	assert_int_equal(hostp_cpu_usage(&a, &b, pct), 0);
-	assert_float_equal(pct[HCPU_USER], 0.0, 1e-9);
+	assert_near(pct[HCPU_USER], 0.0, 1e-9);
 }
 
 /* ---- /proc/meminfo and mem ---------------------------------------------- */
@@ -207,7 +212,7 @@ test_meminfo_6_18(void **state)
 	assert_int_equal(m.cached, mi.v[HM_Cached] + mi.v[HM_SReclaimable]);
 	assert_int_equal(m.used, mi.v[HM_MemTotal] - mi.v[HM_MemFree] -
 	    mi.v[HM_Buffers] - mi.v[HM_Cached] - mi.v[HM_SReclaimable]);
-	assert_float_equal(m.used_percent, 100.0 * (double)m.used /
+	assert_near(m.used_percent, 100.0 * (double)m.used /
 	    (double)m.total, 1e-9);
 	free(s);
 }
@@ -326,13 +331,13 @@ test_small_files(void **state)
 
 	s = fixture("linux-6.18/loadavg", &len);
 	assert_int_equal(hostp_loadavg(s, len, &l), 0);
-	assert_float_equal(l.load1, 2.89, 1e-9);
-	assert_float_equal(l.load15, 0.48, 1e-9);
+	assert_near(l.load1, 2.89, 1e-9);
+	assert_near(l.load15, 0.48, 1e-9);
 	assert_int_equal(l.runnable, 1);
 	assert_int_equal(l.threads, 146);
 	free(s);
 	assert_int_equal(hostp_loadavg(L("0.20 0.18 0.12 1/80 11206\n"), &l), 0);
-	assert_float_equal(l.load5, 0.18, 1e-9);
+	assert_near(l.load5, 0.18, 1e-9);
 	assert_int_equal(hostp_loadavg(L("0.20 0.18\n"), &l), -1);
 	assert_int_equal(hostp_loadavg(L("0.20 0.18 0.12 1-80 1\n"), &l), -1);
 	assert_int_equal(hostp_loadavg(L("-1 0.18 0.12 1/80 1\n"), &l), -1);
@@ -340,9 +345,11 @@ test_small_files(void **state)
 
 	s = fixture("linux-6.18/uptime", &len);
 	assert_int_equal(hostp_uptime(s, len, &up), 0);
-	assert_float_equal(up, 445.42, 1e-9);
+	assert_near(up, 445.42, 1e-9);
 	free(s);
 	assert_int_equal(hostp_uptime(L("12x 3\n"), &up), -1);
+	assert_int_equal(hostp_uptime(L("18446744073709551615.9 1\n"), &up), -1);
+	assert_int_equal(hostp_uptime(L("999999999999.99 1\n"), &up), 0);
 	assert_int_equal(hostp_uptime(L(""), &up), -1);
 }
 

@@ -5,7 +5,7 @@
  * element ends at a separator not preceded by a backslash; measurements
  * unescape "\," and "\ "; tag keys, tag values and field keys also "\=";
  * string fields "\"" and "\\".  The reader is first checked against every
- * case of InfluxDB's own parse tests ($HOIST_SHARED/fixtures/influxdb/
+ * case of InfluxDB's own parse tests (tests/fixtures/influxdb/
  * parse_cases_points_test_1x.json), then our builder's output is read
  * back with it.  Then exact bytes: the documentation's special-characters
  * example, number forms, rollbacks.
@@ -25,178 +25,26 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "sinks/lp.h"
-
-/* ---- a reader of line protocol, as InfluxDB 1.x parses it ------------ */
-
-#define LPR_MAX 16
-#define LPR_STR 512
-
-struct lpr_kv {
-	char   key[LPR_STR];
-	char   val[LPR_STR];      /* unescaped; numbers as written */
-	char   type;              /* 'i' integer, 'f' float, 's', 'b' */
-};
-
-struct lpr_point {
-	char          meas[LPR_STR];
-	int           ntags, nfields;
-	struct lpr_kv tags[LPR_MAX], fields[LPR_MAX];
-	int64_t       ts;         /* 0 when absent */
-};
-
-/* Scan an element up to a separator in `stops` that is not preceded by a
- * backslash, then unescape "\X" for X in `escapable`.  -1 if empty or it
- * does not fit. */
-static int
-lpr_ident(const char **pp, const char *end, const char *stops,
-    const char *escapable, char *out)
-{
-	const char *start = *pp, *p = *pp;
-	size_t o = 0;
-
-	while (p < end && *p != '\n' && !(strchr(stops, *p) != NULL &&
-	    (p == start || p[-1] != '\\')))
-		p++;
-	if (p == start)
-		return -1;
-	for (; start < p; start++) {
-		if (o + 1 >= LPR_STR)
-			return -1;
-		if (*start == '\\' && start + 1 < p &&
-		    strchr(escapable, start[1]) != NULL)
-			start++;
-		out[o++] = *start;
-	}
-	out[o] = '\0';
-	*pp = p;
-	return 0;
-}
-
-static int
-lpr_field_value(const char **pp, const char *end, struct lpr_kv *f)
-{
-	const char *p = *pp;
-	size_t o = 0, n;
-
-	if (p < end && *p == '"') {
-		/* Strings: a backslash takes the next byte with it. */
-		for (p++; p < end && *p != '"'; p++) {
-			if (o + 1 >= LPR_STR)
-				return -1;
-			if (*p == '\\' && p + 1 < end && (p[1] == '"' ||
-			    p[1] == '\\'))
-				p++;
-			f->val[o++] = *p;
-		}
-		if (p >= end)
-			return -1;
-		f->val[o] = '\0';
-		f->type = 's';
-		*pp = p + 1;
-		return 0;
-	}
-	while (p < end && *p != ',' && *p != ' ' && *p != '\n')
-		p++;
-	n = (size_t)(p - *pp);
-	if (n == 0 || n >= LPR_STR)
-		return -1;
-	memcpy(f->val, *pp, n);
-	f->val[n] = '\0';
-	if (f->val[n - 1] == 'i') {
-		char *e;
-		f->val[n - 1] = '\0';
-		(void)strtoll(f->val, &e, 10);
-		if (*e != '\0' || f->val[0] == '\0')
-			return -1;
-		f->type = 'i';
-	} else if (strcmp(f->val, "t") == 0 || strcmp(f->val, "true") == 0 ||
-	    strcmp(f->val, "T") == 0 || strcmp(f->val, "TRUE") == 0 ||
-	    strcmp(f->val, "True") == 0 || strcmp(f->val, "f") == 0 ||
-	    strcmp(f->val, "false") == 0 || strcmp(f->val, "F") == 0 ||
-	    strcmp(f->val, "FALSE") == 0 || strcmp(f->val, "False") == 0) {
-		f->type = 'b';
-	} else {
-		char *e;
-		double d = strtod(f->val, &e);
-		if (*e != '\0' || !isfinite(d))
-			return -1;
-		f->type = 'f';
-	}
-	*pp = p;
-	return 0;
-}
-
-/* Parse one line (up to '\n' or end).  0 or -1. */
-static int
-lpr_parse(const char *s, size_t len, struct lpr_point *pt)
-{
-	const char *p = s, *end = s + len;
-
-	memset(pt, 0, sizeof(*pt));
-	if (lpr_ident(&p, end, ", ", ", ", pt->meas) != 0)
-		return -1;
-	while (p < end && *p == ',') {
-		struct lpr_kv *t;
-		if (pt->ntags == LPR_MAX)
-			return -1;
-		t = &pt->tags[pt->ntags++];
-		p++;
-		if (lpr_ident(&p, end, ",= ", ",= ", t->key) != 0 ||
-		    p >= end || *p != '=')
-			return -1;
-		p++;
-		if (lpr_ident(&p, end, ", ", ",= ", t->val) != 0)
-			return -1;
-	}
-	if (p >= end || *p != ' ')
-		return -1;
-	do {
-		struct lpr_kv *f;
-		if (pt->nfields == LPR_MAX)
-			return -1;
-		f = &pt->fields[pt->nfields++];
-		p++;
-		if (lpr_ident(&p, end, ",= ", ",= ", f->key) != 0 ||
-		    p >= end || *p != '=')
-			return -1;
-		p++;
-		if (lpr_field_value(&p, end, f) != 0)
-			return -1;
-	} while (p < end && *p == ',');
-	if (p < end && *p == ' ') {
-		char *e;
-		p++;
-		pt->ts = strtoll(p, &e, 10);
-		if (e == p)
-			return -1;
-		p = e;
-	}
-	if (p < end && *p == '\n')
-		p++;
-	return p == end ? 0 : -1;
-}
+#include "tests/lib/fixture.h"
+#include "tests/lib/lp_reader.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/* tests/fixtures/influxdb/<rel>; the caller frees. */
 static char *
-shared_file(const char *rel, size_t *len)
+influx_fixture(const char *rel, size_t *len)
 {
-	const char *shared = getenv("HOIST_SHARED");
-	char path[1024];
-	char *data = NULL;
+	char path[512];
 
-	snprintf(path, sizeof(path), "%s/fixtures/influxdb/%s",
-	    shared ? shared : "../shared", rel);
-	if (read_file(path, 1 << 20, &data, len) != 0)
-		fail_msg("cannot read fixture %s", path);
-	return data;
+	snprintf(path, sizeof(path), "influxdb/%s", rel);
+	return fixture_read(path, len);
 }
 
 static cJSON *
-shared_json(const char *rel)
+influx_json(const char *rel)
 {
 	size_t len;
-	char *s = shared_file(rel, &len);
+	char *s = influx_fixture(rel, &len);
 	cJSON *j = cJSON_Parse(s);
 
 	free(s);
@@ -272,7 +120,7 @@ check_point(const struct lpr_point *pt, const cJSON *c, const char *what)
 static void
 test_reader_matches_influxdb(void **state)
 {
-	cJSON *all = shared_json("parse_cases_points_test_1x.json");
+	cJSON *all = influx_json("parse_cases_points_test_1x.json");
 	const cJSON *c;
 	struct lpr_point pt;
 	int n = 0;
@@ -293,7 +141,7 @@ test_reader_matches_influxdb(void **state)
 static void
 test_build_parse_cases(void **state)
 {
-	cJSON *all = shared_json("parse_cases_points_test_1x.json");
+	cJSON *all = influx_json("parse_cases_points_test_1x.json");
 	const cJSON *c, *it;
 	struct lpr_point pt;
 	struct buf b;
@@ -339,11 +187,11 @@ test_build_parse_cases(void **state)
 static void
 test_doc_special_chars(void **state)
 {
-	cJSON *want = shared_json(
+	cJSON *want = influx_json(
 	    "line_protocol_v1_doc_special_chars.expected.json");
 	const cJSON *it;
 	size_t len;
-	char *lp_text = shared_file("line_protocol_v1_doc_special_chars.lp",
+	char *lp_text = influx_fixture("line_protocol_v1_doc_special_chars.lp",
 	    &len);
 	struct buf b;
 	struct lp p;
@@ -368,26 +216,6 @@ test_doc_special_chars(void **state)
 
 /* ---- hostile names read back ------------------------------------------ */
 
-/* What a reader gets back from an identifier we escaped: trailing
- * backslashes dropped, newline/CR/tab as the two characters "\n" ... */
-static void
-ident_expect(const char *in, char *out, size_t size)
-{
-	size_t n = strlen(in), o = 0, i;
-
-	while (n > 0 && in[n - 1] == '\\')
-		n--;
-	for (i = 0; i < n && o + 3 < size; i++) {
-		char c = in[i];
-		if (c == '\n' || c == '\r' || c == '\t') {
-			out[o++] = '\\';
-			out[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
-		} else
-			out[o++] = c;
-	}
-	out[o] = '\0';
-}
-
 static void
 test_hostile_round_trip(void **state)
 {
@@ -408,8 +236,10 @@ test_hostile_round_trip(void **state)
 	for (i = 0; i < ARRAY_LEN(names); i++) {
 		const char *s = names[i];
 
+		/* A measurement starting with '#' is never written (InfluxDB
+		 * would skip the line as a comment): see test_unwritable. */
 		buf_reset(&b);
-		lp_begin(&p, &b, s);
+		lp_begin(&p, &b, s[0] == '#' ? "m" : s);
 		lp_tag(&p, s, s);
 		lp_tag(&p, "k2", s);
 		lp_field_i(&p, s, 7);
@@ -424,9 +254,10 @@ test_hostile_round_trip(void **state)
 		if (lpr_parse(b.data, b.len, &pt) != 0)
 			fail_msg("name \"%s\": line \"%s\" does not parse", s,
 			    b.data);
-		ident_expect(s, want, sizeof(want));
+		ident_expect(s[0] == '#' ? "m" : s, want, sizeof(want));
 		if (strcmp(pt.meas, want) != 0)
 			fail_msg("name \"%s\": measurement \"%s\"", s, pt.meas);
+		ident_expect(s, want, sizeof(want));
 		assert_int_equal(pt.ntags, 2);
 		assert_string_equal(pt.tags[0].key, want);
 		assert_string_equal(pt.tags[0].val, want);
@@ -441,6 +272,42 @@ test_hostile_round_trip(void **state)
 		assert_string_equal(pt.fields[2].key, "after");
 		assert_true(pt.ts == 1234);
 	}
+	buf_free(&b);
+}
+
+/*
+ * A measurement with no line-protocol form — empty once escaped, or
+ * starting with '#', which InfluxDB skips as a comment line — rolls the
+ * point back (found by fuzz_lp; kept in tests/fuzz/corpus/lp/).  The
+ * buffer keeps the lines before it.
+ */
+static void
+test_unwritable(void **state)
+{
+	static const char *const bad[] = { "", "\\", "\\\\\\", "#", "#cpu",
+	    "#\\ x" };
+	struct buf b;
+	struct lp p;
+	size_t i;
+
+	(void)state;
+	buf_init(&b, 1 << 12);
+	lp_begin(&p, &b, "ok");
+	lp_field_i(&p, "v", 1);
+	assert_int_equal(lp_end(&p, 5), 1);
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		lp_begin(&p, &b, bad[i]);
+		lp_tag(&p, "host", "a");
+		lp_field_i(&p, "v", 1);
+		if (lp_end(&p, 5) != 0)
+			fail_msg("measurement \"%s\" was written", bad[i]);
+		assert_string_equal(b.data, "ok v=1i 5\n");
+	}
+	/* '#' inside a name is an ordinary byte. */
+	lp_begin(&p, &b, "c#1");
+	lp_field_i(&p, "v", 1);
+	assert_int_equal(lp_end(&p, 5), 1);
+	assert_string_equal(b.data, "ok v=1i 5\nc#1 v=1i 5\n");
 	buf_free(&b);
 }
 
@@ -663,6 +530,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reader_matches_influxdb),
 		cmocka_unit_test(test_build_parse_cases),
+		cmocka_unit_test(test_unwritable),
 		cmocka_unit_test(test_doc_special_chars),
 		cmocka_unit_test(test_hostile_round_trip),
 		cmocka_unit_test(test_bytes),

@@ -2,7 +2,7 @@
  * test_marathon.c — marathon/marathon.{c,h}.
  *
  * Part 1 (pure): the decoders against every Marathon fixture in
- * $HOIST_SHARED/fixtures/marathon/ (values asserted, not just "parsed"),
+ * tests/fixtures/marathon/ (values asserted, not just "parsed"),
  * hostile JSON, the app id rule and URL building.
  *
  * Part 2 (client): the client against tests/marathon_standin.py, started
@@ -35,24 +35,20 @@
 #include "common/http.h"
 #include "common/util.h"
 #include "marathon/marathon.h"
+#include "tests/lib/fixture.h"
 
 extern char **environ;
 
 /* --- fixture helpers -------------------------------------------------- */
 
+/* tests/fixtures/marathon/<name>; the caller frees. */
 static char *
 fixture(const char *name, size_t *len)
 {
-	const char *shared = getenv("HOIST_SHARED");
-	char path[1024];
-	char *data = NULL;
+	char rel[512];
 
-	if (shared == NULL)
-		shared = "../shared";
-	snprintf(path, sizeof(path), "%s/fixtures/marathon/%s", shared, name);
-	if (read_file(path, 1u << 20, &data, len) != 0)
-		fail_msg("cannot read fixture %s: %s", path, strerror(errno));
-	return data;
+	snprintf(rel, sizeof(rel), "marathon/%s", name);
+	return fixture_read(rel, len);
 }
 
 /* --- part 1: ids and URLs --------------------------------------------- */
@@ -125,7 +121,7 @@ test_app_url(void **state)
 		  "https://dcos.example/service/marathon/v2/apps/a/versions" },
 		{ "http://m", "/a", "?force=true", "http://m/v2/apps/a?force=true" },
 	};
-	char out[512], small[20], canon[64];
+	char out[512], small[20], canon[64], err[256];
 	size_t i;
 
 	(void)state;
@@ -143,6 +139,20 @@ test_app_url(void **state)
 	assert_int_equal(marathon_id_canonical("/a/b", canon, sizeof(canon)), 0);
 	assert_string_equal(canon, "/a/b");
 	assert_int_equal(marathon_id_canonical("/a/b", canon, 4), -1);
+	/* One normalizer for rules, REST paths and deploy: a trailing '/'
+	 * is dropped, everything else must be a valid id. */
+	assert_int_equal(marathon_id_canonical("/a/b/", canon, sizeof(canon)),
+	    0);
+	assert_string_equal(canon, "/a/b");
+	assert_int_equal(marathon_id_canonical("a/", canon, sizeof(canon)), 0);
+	assert_string_equal(canon, "/a");
+	assert_int_equal(marathon_id_canonical("/a//", canon, sizeof(canon)),
+	    -1);
+	assert_int_equal(marathon_id_canonical("//", canon, sizeof(canon)), -1);
+	assert_int_equal(marathon_id_canonical("/", canon, sizeof(canon)), -1);
+	assert_int_equal(marathon_id_normalize("/a/B", canon, sizeof(canon),
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "segment 'B'"));
 }
 
 /* --- part 1: fixtures --------------------------------------------------- */

@@ -275,6 +275,27 @@ static const struct tcase cases[] = {
 	  .instances = 8, .running = 8, .ntasks = 4, .cpu = C4(200),
 	  .ev_delta = 4, .ev_ago = 60, .action = POLICY_SCALE,
 	  .desired = 16 },
+	/* figures outside [0, POLICY_PCT_MAX] are not measurements: they
+	 * count as missing (issue 9: 1e22 from an agent was UB in the
+	 * (int)ceil() of the ratio rule) */
+	{ .name = "target: cpu 1e22 is no figure", .rule = TGT "}",
+	  .instances = 3, .running = 3, .ntasks = 3, .cpu = C3(1e22),
+	  .action = POLICY_NONE, .desired = 3, .reason = "no metrics" },
+	{ .name = "target: one 1e22 counts as missing", .rule = TGT "}",
+	  .instances = 4, .running = 4, .ntasks = 4,
+	  .cpu = { 100, 100, 100, 1e22 },
+	  .action = POLICY_SCALE, .desired = 6 },
+	{ .name = "threshold: 1000.5 % is missing, blocks down",
+	  .rule = THR_CPU "}", .instances = 3, .running = 3, .ntasks = 3,
+	  .cpu = { 1000.5, 10, 10 }, .action = POLICY_NONE, .desired = 3,
+	  .reason = "within" },
+	{ .name = "threshold: exactly 1000 % is a figure",
+	  .rule = THR_CPU "}", .instances = 3, .running = 3, .ntasks = 3,
+	  .cpu = { 1000, 10, 10 }, .action = POLICY_SCALE, .desired = 4 },
+	{ .name = "target: tiny target saturates, then rate limit",
+	  .rule = TGT ",\"cpu\":{\"target\":1e-300}}", .instances = 3,
+	  .running = 3, .ntasks = 3, .cpu = C3(1000),
+	  .action = POLICY_SCALE, .desired = 7, .reason = "rate limit" },
 };
 
 /*

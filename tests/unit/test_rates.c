@@ -1,7 +1,7 @@
 /*
  * test_rates.c — collector/rates: CPU percent exactly as the docker CLI
  * computes it, checked with the numbers of Docker's own stats example
- * ($HOIST_SHARED/fixtures/docker/container_stats_v1.47_cgroupv1.json),
+ * (tests/fixtures/docker/container_stats_v1.47_cgroupv1.json),
  * percent of a CPU quota, memory percent with and without a limit,
  * network and block I/O rates, and the cases with no valid rate.
  */
@@ -19,6 +19,7 @@
 
 #include "collector/rates.h"
 #include "common/util.h"
+#include "tests/lib/fixture.h"
 
 #define GiB (1024ULL * 1024 * 1024)
 
@@ -34,16 +35,10 @@ assert_close(double got, double want)
 static cJSON *
 stats_fixture(void)
 {
-	const char *shared = getenv("HOIST_SHARED");
-	char path[1024], *data = NULL;
-	size_t len;
+	char *data;
 	cJSON *j;
 
-	snprintf(path, sizeof(path),
-	    "%s/fixtures/docker/container_stats_v1.47_cgroupv1.json",
-	    shared ? shared : "../shared");
-	if (read_file(path, 1 << 20, &data, &len) != 0)
-		fail_msg("cannot read %s", path);
+	data = fixture_read("docker/container_stats_v1.47_cgroupv1.json", NULL);
 	j = cJSON_Parse(data);
 	free(data);
 	assert_non_null(j);

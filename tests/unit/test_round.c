@@ -15,12 +15,16 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <microhttpd.h>
 
 #include "common/util.h"
 #include "scaler/round.h"
 
 struct fake {
 	int              instances, running, deploying;
+	int              ntasks;      /* tasks t0, t1 ... on 127.0.0.1 */
 	enum orch_result get_res, scale_res;
 	long             status;
 	int              scale_calls, get_calls, last_n;
@@ -42,6 +46,22 @@ f_get(void *ctx, const char *app_id, struct orch_app *out,
 	out->instances = f->instances;
 	out->running = f->running;
 	out->ndeployments = f->deploying;
+	if (f->ntasks > 0) {
+		int i;
+
+		out->tasks = calloc((size_t)f->ntasks, sizeof(*out->tasks));
+		if (out->tasks == NULL)
+			return ORCH_E_NOMEM;
+		out->ntasks = (size_t)f->ntasks;
+		for (i = 0; i < f->ntasks; i++) {
+			snprintf(out->tasks[i].id, sizeof(out->tasks[i].id),
+			    "t%d", i);
+			str_copy(out->tasks[i].host, "127.0.0.1",
+			    sizeof(out->tasks[i].host));
+			out->tasks[i].healthy = 1;
+			out->tasks[i].started_s = 1;
+		}
+	}
 	if (f->deploying)
 		str_copy(out->deployment_id, "dep-1",
 		    sizeof(out->deployment_id));
@@ -251,6 +271,68 @@ test_error_backoff(void **state)
 	assert_int_equal(atomic_load(&f->stats.orchestrator_errors), 2);
 }
 
+/* An agent whose task t0 reports 1e22 % and t1 50 %. */
+static enum MHD_Result
+agent(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	static const char body[] = "{\"tasks\":[{\"mesos_task_id\":\"t0\","
+	    "\"cpu_percent_of_limit\":1e22},{\"mesos_task_id\":\"t1\","
+	    "\"cpu_percent_of_limit\":50}]}";
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	(void)cls; (void)url; (void)method; (void)version; (void)upload;
+	(void)upload_size; (void)con_cls;
+	r = MHD_create_response_from_buffer(strlen(body), (void *)body,
+	    MHD_RESPMEM_PERSISTENT);
+	ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/*
+ * A figure outside 0..1000 % is rejected and counted
+ * (hoist_scaler_metric_invalid_total); its task counts as without metric.
+ */
+static void
+test_invalid_metric(void **state)
+{
+	struct fx *f = *state;
+	struct source_options so = { .kind = SOURCE_AGENTS,
+	    .timeout_ms = 2000 };
+	struct sockaddr_in sin;
+	struct MHD_Daemon *d;
+	struct policy_decision dec;
+	char err[256];
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+	    agent, NULL, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_END);
+	assert_non_null(d);
+	so.agent_port = MHD_get_daemon_info(d,
+	    MHD_DAEMON_INFO_BIND_PORT)->port;
+	source_free(f->src);
+	f->src = source_new(&so, err, sizeof(err));
+	assert_non_null(f->src);
+	f->rc.source = f->src;
+	f->fk.instances = f->fk.running = f->fk.ntasks = 3;
+	round_run(&f->rc, 1000);
+	last(f, &dec);
+	assert_int_equal(atomic_load(&f->stats.metric_invalid), 1);
+	assert_int_equal(atomic_load(&f->stats.metric_fetch_errors), 0);
+	assert_int_equal(dec.tasks_total, 3);
+	assert_int_equal(dec.tasks_with_metrics, 1);
+	assert_true(dec.has_cpu && dec.cpu == 50);
+	assert_int_equal(dec.action, POLICY_NONE);
+	round_run(&f->rc, 1010);
+	assert_int_equal(atomic_load(&f->stats.metric_invalid), 2);
+	MHD_stop_daemon(d);
+}
+
 int
 main(void)
 {
@@ -261,6 +343,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_backoff, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_metric, setup,
 		    teardown),
 	};
 

@@ -1,6 +1,6 @@
 /*
  * test_sink_status.c — the reply decision table against the real InfluxDB
- * reply bodies in $HOIST_SHARED/fixtures/influxdb, the backoff, and the
+ * reply bodies in tests/fixtures/influxdb, the backoff, and the
  * pure helpers the InfluxDB sinks share (URLs, batches, gzip).
  */
 #include <setjmp.h>
@@ -19,19 +19,16 @@
 #include "common/util.h"
 #include "sinks/sink_http.h"
 #include "sinks/sink_status.h"
+#include "tests/lib/fixture.h"
 
+/* tests/fixtures/influxdb/<name>; the caller frees. */
 static char *
 fixture(const char *name, size_t *len)
 {
-	const char *shared = getenv("HOIST_SHARED");
-	char path[1024];
-	char *data = NULL;
+	char rel[512];
 
-	snprintf(path, sizeof(path), "%s/fixtures/influxdb/%s",
-	    shared ? shared : "../shared", name);
-	if (read_file(path, 1 << 20, &data, len) != 0)
-		fail_msg("cannot read fixture %s", path);
-	return data;
+	snprintf(rel, sizeof(rel), "influxdb/%s", name);
+	return fixture_read(rel, len);
 }
 
 struct status_case {

@@ -97,6 +97,87 @@ test_decode_influx(void **state)
 	assert_int_equal(source_decode_influx("{}", 2, t, 3), -1);
 }
 
+/*
+ * Figures outside [0, 1000] % are rejected and counted, the task then has
+ * no figure (issue 9: 1e22 reached the policy's (int)ceil()).
+ */
+static void
+test_decode_agent_range(void **state)
+{
+	static const struct {
+		const char *figure;
+		int         has, invalid;
+		double      value;          /* of the figure or the rejection */
+	} cases[] = {
+		{ "1e22", 0, 1, 1e22 },
+		{ "1000", 1, 0, 1000 },
+		{ "1000.0001", 0, 1, 1000.0001 },
+		{ "0", 1, 0, 0 },
+		{ "-0.5", 0, 1, -0.5 },
+		{ "-1e308", 0, 1, -1e308 },
+		{ "\"50\"", 0, 1, -1 },          /* -1: NaN expected */
+		{ "true", 0, 1, -1 },
+		{ "null", 0, 0, 0 },
+	};
+	char body[256];
+	struct source_task t[3];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_LEN(cases); i++) {
+		init_tasks(t);
+		snprintf(body, sizeof(body), "{\"tasks\":[{\"mesos_task_id\":"
+		    "\"shop_web.a1\",\"cpu_percent_of_limit\":%s}]}",
+		    cases[i].figure);
+		assert_int_equal(source_decode_agent(body, strlen(body), t, 3),
+		    1);
+		if (t[0].has_cpu != cases[i].has ||
+		    t[0].invalid != cases[i].invalid)
+			fail_msg("figure %s: has_cpu %d invalid %d, want %d %d",
+			    cases[i].figure, t[0].has_cpu, t[0].invalid,
+			    cases[i].has, cases[i].invalid);
+		if (cases[i].has)
+			assert_true(t[0].cpu == cases[i].value);
+		if (!cases[i].invalid)
+			continue;
+		assert_string_equal(t[0].invalid_field,
+		    "cpu_percent_of_limit");
+		if (cases[i].value == -1)
+			assert_true(t[0].invalid_value != t[0].invalid_value);
+		else
+			assert_true(t[0].invalid_value == cases[i].value);
+	}
+}
+
+static void
+test_decode_influx_range(void **state)
+{
+	static const char body[] = "{\"results\":[{\"statement_id\":0,"
+	    "\"series\":[{\"tags\":{\"mesos_task_id\":\"shop_web.a1\"},"
+	    "\"values\":[[0,1e22]]},{\"tags\":{\"mesos_task_id\":"
+	    "\"shop_web.b2\"},\"values\":[[0,-3]]}]},"
+	    "{\"statement_id\":1,\"series\":[{\"tags\":{\"mesos_task_id\":"
+	    "\"shop_web.a1\"},\"values\":[[0,20]]}]},"
+	    "{\"statement_id\":7,\"series\":[{\"tags\":{\"mesos_task_id\":"
+	    "\"shop_web.c3\"},\"values\":[[0,20]]}]}]}";
+	struct source_task t[3];
+
+	(void)state;
+	init_tasks(t);
+	assert_int_equal(source_decode_influx(body, strlen(body), t, 3), 1);
+	assert_false(t[0].has_cpu);
+	assert_int_equal(t[0].invalid, 1);
+	assert_string_equal(t[0].invalid_field,
+	    "container_cpu mean(usage_percent_of_limit)");
+	assert_true(t[0].invalid_value == 1e22);
+	assert_true(t[0].has_mem && t[0].mem == 20);
+	assert_false(t[1].has_cpu);
+	assert_int_equal(t[1].invalid, 1);
+	/* A third statement is not ours: ignored, not taken as memory. */
+	assert_false(t[2].has_mem || t[2].has_cpu);
+	assert_int_equal(t[2].invalid, 0);
+}
+
 static void
 test_influx_query(void **state)
 {
@@ -194,6 +275,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decode_agent),
 		cmocka_unit_test(test_decode_influx),
+		cmocka_unit_test(test_decode_agent_range),
+		cmocka_unit_test(test_decode_influx_range),
 		cmocka_unit_test(test_influx_query),
 		cmocka_unit_test(test_fetch_agents),
 	};

@@ -169,6 +169,11 @@ test_lock(void **state)
 	state_close(b);
 }
 
+#define RULE_A "{\"app_id\":\"/a\",\"min_instances\":1," \
+	"\"max_instances\":2,\"cpu\":{\"above\":9,\"below\":1}}"
+#define HIST_OK "{\"last_up_s\":0,\"last_down_s\":0,\"streak_dir\":0," \
+	"\"streak_n\":0,"
+
 static void
 test_corrupt(void **state)
 {
@@ -180,7 +185,30 @@ test_corrupt(void **state)
 		{ "{\"apps\":[{\"rule\":{\"app_id\":\"/a\",\"min_instances\":1,"
 		  "\"max_instances\":2,\"cpu\":{\"above\":9,\"below\":1}},"
 		  "\"history\":{\"last_up_s\":\"x\"}}]}",
-		  "apps[0].history: bad value" },
+		  "apps[0].history.last_up_s: must be a number" },
+		/* Each number of the history is range-checked before it
+		 * becomes an integer (issue 9: this time reached an
+		 * (int64_t) cast, undefined behaviour). */
+		{ "{\"apps\":[{\"rule\":" RULE_A ",\"history\":" HIST_OK
+		  "\"recs\":[[17001111111111111000,1]],\"events\":[]}}]}",
+		  "apps[0].history.recs[0][0]: 1.70011e+19 is outside 0 to "
+		  "1e+15" },
+		{ "{\"apps\":[{\"rule\":" RULE_A ",\"history\":" HIST_OK
+		  "\"recs\":[],\"events\":[[1000,1],[-1e300,1]]}}]}",
+		  "apps[0].history.events[1][0]: -1e+300 is outside 0 to "
+		  "1e+15" },
+		{ "{\"apps\":[{\"rule\":" RULE_A ",\"history\":" HIST_OK
+		  "\"recs\":[[1000,1e10]],\"events\":[]}}]}",
+		  "apps[0].history.recs[0][1]: 1e+10 is outside -10001 to "
+		  "20001" },
+		{ "{\"apps\":[{\"rule\":" RULE_A ",\"history\":" HIST_OK
+		  "\"recs\":[[1000]],\"events\":[]}}]}",
+		  "apps[0].history.recs[0]: must be a pair" },
+		{ "{\"apps\":[{\"rule\":" RULE_A ",\"history\":"
+		  "{\"last_up_s\":1e300}}]}",
+		  "apps[0].history.last_up_s: 1e+300 is outside 0 to 1e+15" },
+		{ "{\"apps\":[{\"rule\":" RULE_A ",\"history\":5}]}",
+		  "apps[0].history: must be an object" },
 		{ "{\"apps\":[{\"rule\":{\"app_id\":\"/a\",\"min_instances\":1,"
 		  "\"max_instances\":2,\"cpu\":{\"above\":9,\"below\":1}}},"
 		  "{\"rule\":{\"app_id\":\"/a\",\"min_instances\":1,"

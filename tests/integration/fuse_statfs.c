@@ -5,7 +5,7 @@
  * SIGSTOP: every request to the mount (statfs included) then blocks until
  * SIGCONT, as on an NFS mount whose server went away.
  *
- *   cc tests/lib/fuse_statfs.c $(pkg-config --cflags --libs fuse3) -o fs
+ *   cc tests/integration/fuse_statfs.c $(pkg-config --cflags --libs fuse3) -o fs
  *   ./fs -f MOUNTPOINT &       # -f: stay in the foreground
  *   fusermount3 -u MOUNTPOINT
  */
