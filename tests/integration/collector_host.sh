@@ -34,6 +34,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 fail() { echo "FAIL: $*"; exit 1; }
+. "$top/tests/lib/wait.sh"
 for t in free df ip vmstat mpstat promtool taskset; do
 	command -v $t >/dev/null || fail "$t missing (./bootstrap installs it)"
 done
@@ -171,7 +172,8 @@ grep -qE '^(cpu|mem|swap|system|kernel|processes|disk|diskio|net),' "$T/off.lp" 
 last=$(($(nproc) - 1))
 taskset -c "$last" sh -c 'while :; do :; done' &
 BUSY=$!
-sleep 0.5
+running() { [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" = R ]; }
+wait_for 5 "the busy loop to run" running "$BUSY" || fail "the busy loop does not run"
 "$BIN" $base --once --interval 3 >"$T/cpu.lp" 2>"$T/cpu.err" &
 CPID=$!
 mpstat -P ALL -o JSON 3 1 >"$T/mpstat.json" &
@@ -229,18 +231,14 @@ EOF
 	--listen 127.0.0.1:0 --output "file:$T/run.lp" --host-net-interfaces '*' \
 	>/dev/null 2>"$T/run.err" &
 CPID=$!
-port= n=0
-while [ -z "$port" ] && [ $n -lt 100 ]; do
-	sleep 0.1; n=$((n + 1))
-	port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/run.err" | head -1)
-done
-[ -n "$port" ] || fail "API did not start: $(cat "$T/run.err")"
-n=0
-until curl -sf --noproxy '*' "http://127.0.0.1:$port/metrics" >"$T/metrics" &&
-    grep -q '^node_cpu_seconds_total{cpu="0",mode="user"}' "$T/metrics"; do
-	sleep 0.1; n=$((n + 1))
-	[ $n -lt 100 ] || fail "no node_cpu_seconds_total on /metrics"
-done
+wait_for 10 "the API port in the log" file_has "$T/run.err" '\(port [0-9]+\)' ||
+	fail "API did not start: $(cat "$T/run.err")"
+port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/run.err" | head -1)
+scrape() {
+	curl -sf --noproxy '*' "http://127.0.0.1:$port/metrics" >"$T/metrics" &&
+		grep -q '^node_cpu_seconds_total{cpu="0",mode="user"}' "$T/metrics"
+}
+wait_for 10 "node_cpu_seconds_total on /metrics" scrape || fail "no host families on /metrics"
 kill "$CPID"; wait "$CPID"; CPID=
 . "$top/tests/lib/promtool_check.sh"
 promtool_check "$T/metrics" || fail "promtool rejects /metrics"

@@ -27,18 +27,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 fail() { echo "FAIL: $*"; [ -f "$T/c.err" ] && tail -20 "$T/c.err"; exit 1; }
-# wait_for SECONDS WHAT CMD...: poll CMD every 0.1 s until it succeeds.
-wait_for() {
-	secs=$1 what=$2
-	shift 2
-	n=$((secs * 10))
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	fail "timed out after ${secs}s waiting for $what"
-}
+. "$top/tests/lib/wait.sh"
 
 command -v fusermount3 >/dev/null || fail "fusermount3 missing (package fuse3)"
 pkg-config --exists fuse3 || fail "libfuse3-dev missing (./bootstrap installs it)"
@@ -47,25 +36,32 @@ cc -Wall -o "$T/fuse_statfs" "$top/tests/integration/fuse_statfs.c" \
 mkdir "$T/mnt"
 "$T/fuse_statfs" -f "$T/mnt" 2>"$T/fuse.err" &
 FPID=$!
-wait_for 10 "the FUSE mount" grep -q " $T/mnt " /proc/self/mountinfo
+wait_for 10 "the FUSE mount" grep -q " $T/mnt " /proc/self/mountinfo || fail "no FUSE mount"
 
 "$BIN" --docker none --listen none --cgroup-root "$top/tests/fixtures/cgroup/v1" \
 	--interval 0.2 --host-disk-timeout-ms 100 --host-disk-mounts "$T/mnt,/" \
 	--output "file:$T/out.lp" >"$T/c.out" 2>"$T/c.err" &
 CPID=$!
 has_mnt() { $LPQ "$T/out.lp" disk total "path=$T/mnt" --since "${1:-0}"; }
-wait_for 10 "a disk point of the FUSE mount" has_mnt
+wait_for 10 "a disk point of the FUSE mount" has_mnt || fail "the FUSE mount was never measured"
 [ "$(has_mnt | tail -1)" = 4096000 ] || fail "FUSE mount total: $(has_mnt | tail -1)"
 
 kill -STOP "$FPID"
 frozen=$(date +%s%N)
-# Frozen for 3 s: the collector must keep sweeping every 0.2 s.
-wait_for 10 "the hang being reported" grep -q "statvfs($T/mnt) did not answer within 100 ms" "$T/c.err"
-sleep 3
+# Frozen: the collector must keep sweeping every 0.2 s.  15 sweeps after
+# the hang was reported (3 s at that cadence) make the window measured.
+wait_for 10 "the hang being reported" file_has "$T/c.err" \
+	"statvfs\($T/mnt\) did not answer within 100 ms" || fail "the hang was not reported"
+sweeps_since() { $LPQ "$T/out.lp" hoist_collector sweeps --since "$1" | wc -l; }
+at_least_sweeps() { [ "$(sweeps_since "$1")" -ge "$2" ]; }
+wait_for 20 "15 sweeps while the mount hangs" at_least_sweeps "$frozen" 16 ||
+	fail "only $(sweeps_since "$frozen") sweeps since the mount hung"
 thawing=$(date +%s%N)
 kill -CONT "$FPID"
 sweeps=$($LPQ "$T/out.lp" hoist_collector sweeps --since "$frozen" --until "$thawing" | wc -l)
-[ "$sweeps" -ge 10 ] || fail "only $sweeps sweeps in the 3 s the mount hung (want >= 10 at 0.2 s)"
+secs=$(( (thawing - frozen) / 1000000 ))
+# At 0.2 s a sweep, 16 sweeps take 3 s; a stalled sweep would stretch it.
+[ "$secs" -le $((16 * 200 + 1500)) ] || fail "$sweeps sweeps took $secs ms while the mount hung"
 # The longest gap between two sweeps while frozen: interval + timeout + slack.
 grep '^hoist_collector,' "$T/out.lp" | awk -v a="$frozen" -v b="$thawing" '
 	{ ts = $NF; if (ts >= a && ts <= b) { if (prev) { g = ts - prev; if (g > max) max = g } prev = ts } }
@@ -80,8 +76,9 @@ n=$($LPQ "$T/out.lp" disk total "path=$T/mnt" --since "$((frozen + 1000000000))"
 	--until "$thawing" | wc -l)
 [ "$n" = 0 ] || fail "the hung mount still reported $n times while frozen"
 # Thawed: it answers again and is measured again.
-wait_for 10 "the FUSE mount measured again" has_mnt "$(date +%s%N)"
-wait_for 5 "the recovery line" grep -q "hung mount answered again" "$T/c.err"
+thawed=$(date +%s%N)
+wait_for 10 "the FUSE mount measured again" has_mnt "$thawed" || fail "not measured again after SIGCONT"
+wait_for 5 "the recovery line" file_has "$T/c.err" "hung mount answered again" || fail "no recovery line"
 errs=$($LPQ "$T/out.lp" hoist_collector errors_host --last-sweep)
 [ "$errs" -ge 1 ] || fail "errors_host $errs: the hang was not counted"
 
@@ -89,4 +86,4 @@ kill -TERM "$CPID"
 wait "$CPID"; rc=$?
 CPID=
 [ $rc = 0 ] || fail "collector exit $rc after SIGTERM"
-echo "ok: $sweeps sweeps in 3 s with the mount hung, longest gap $gap ms"
+echo "ok: $sweeps sweeps in $secs ms with the mount hung, longest gap $gap ms"
