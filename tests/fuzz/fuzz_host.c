@@ -5,14 +5,9 @@
  * the glob lists, then the arithmetic on what parsed (CPU percentages,
  * the mem figures).  Every parser sees the whole input.
  *
- * Seeds: tests/fuzz/corpus/host/ (the fixture files of
- * tests/fixtures/proc/).  Built by `make fuzz` (clang + libFuzzer); by
- * hand:
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 \
- *       -D_GNU_SOURCE -I. tests/fuzz/fuzz_host.c collector/host_parse.c \
- *       -o build/fuzz_host
- *   build/fuzz_host -max_total_time=60 tests/fuzz/corpus/host
+ * Seeds: tests/fuzz/corpus/host/ (the files of tests/fixtures/proc/ and a
+ * glob list).  `make fuzz-smoke FUZZ_TARGETS=host` runs it with libFuzzer;
+ * the unit run replays the corpus through it (docs/fuzzing.md).
  */
 #include <stddef.h>
 #include <stdint.h>
