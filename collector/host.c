@@ -17,6 +17,7 @@
 
 #define HOST_BUF_MAX   (256 * 1024)    /* the biggest /proc file read */
 #define PID_STAT_MAX   1024
+#define ENTROPY_PERIOD_NS (60 * 1000000000LL)
 
 /* The files read, relative to proc_root. */
 enum host_file {
@@ -70,6 +71,9 @@ struct host {
 	int64_t               procs_next_ns;
 	uint64_t              pswpin, pswpout;
 	int                   have_swapio;
+	uint64_t              entropy_avail;
+	int                   have_entropy;
+	int64_t               entropy_next_ns;
 };
 
 const char *
@@ -329,20 +333,30 @@ sample_system(struct host *h, struct host_snapshot *s, int64_t now_s)
 	s->have |= 1u << HF_SYSTEM;
 }
 
-/* entropy_avail for the kernel family; optional (not in every /proc). */
+/*
+ * entropy_avail for the kernel family; optional (not in every /proc).  A
+ * sysctl file costs as much as meminfo to read and the figure is constant
+ * (256) since Linux 5.18, so it is read once a minute.
+ */
 static void
-sample_entropy(struct host *h, struct host_snapshot *s)
+sample_entropy(struct host *h, struct host_snapshot *s, int64_t now_ns)
 {
 	char b[32];
 	ssize_t n;
 
-	if (file_open(h, HFILE_ENTROPY) < 0)
-		return;
-	n = pread(h->fd[HFILE_ENTROPY], b, sizeof(b) - 1, 0);
-	if (n <= 0)
-		return;
-	b[n] = '\0';
-	s->have_entropy = parse_u64(b, &s->entropy_avail) == 0;
+	if (now_ns >= h->entropy_next_ns) {
+		h->entropy_next_ns = now_ns + ENTROPY_PERIOD_NS;
+		h->have_entropy = 0;
+		if (file_open(h, HFILE_ENTROPY) < 0)
+			return;
+		n = pread(h->fd[HFILE_ENTROPY], b, sizeof(b) - 1, 0);
+		if (n <= 0)
+			return;
+		b[n] = '\0';
+		h->have_entropy = parse_u64(b, &h->entropy_avail) == 0;
+	}
+	s->have_entropy = h->have_entropy;
+	s->entropy_avail = h->entropy_avail;
 }
 
 static void
@@ -581,7 +595,7 @@ host_sample(struct host *h, int64_t now_ns, const char *procstat,
 	disks = disks_begin(h, now_s) == 0;
 	if (sample_stat(h, s, procstat, procstat_len, now_s) == 0 &&
 	    (s->have & (1u << HF_KERNEL)))
-		sample_entropy(h, s);
+		sample_entropy(h, s, now_ns);
 	if (sample_mem(h, s, now_s) == 0)
 		sample_swap(h, s, now_s);
 	sample_system(h, s, now_s);
