@@ -8,7 +8,8 @@
  *   build/bench/host [ROUNDS]        (default 2000)
  *
  * Prints, per round: CPU time of the whole process (every thread, the
- * statvfs worker included) and wall time, for
+ * statvfs worker included; the least of three runs, as the machine is
+ * shared) and wall time, for
  *   host             the default: the process scan every 300 s, so not in
  *                    these rounds (bar the first)
  *   host+processes   the /proc/<pid>/stat scan every round
@@ -118,8 +119,9 @@ stat_read_us(int rounds)
 int
 main(int argc, char **argv)
 {
-	struct result def, all;
-	double stat_us;
+	struct result def, all, one[3];
+	double stat_us, worst = 0;
+	int i;
 	int rounds = 2000;
 	char load[64] = "";
 	uint64_t v;
@@ -131,13 +133,23 @@ main(int argc, char **argv)
 		}
 		rounds = (int)v;
 	}
-	if (run(300, rounds, &def) != 0 || run(0, rounds / 4 + 1, &all) != 0)
+	/* The machine is shared: three runs, the least CPU taken (the run
+	 * least disturbed by the others), the spread printed. */
+	for (i = 0; i < 3; i++) {
+		if (run(300, rounds, &one[i]) != 0)
+			return 1;
+		if (i == 0 || one[i].cpu_us < def.cpu_us)
+			def = one[i];
+		if (i == 0 || one[i].cpu_us > worst)
+			worst = one[i].cpu_us;
+	}
+	if (run(0, rounds / 4 + 1, &all) != 0)
 		return 1;
 	read_small("/proc/loadavg", load, sizeof(load));
 	str_rtrim(load);
-	printf("host rounds=%d us_per_sweep_cpu=%.1f us_per_sweep_wall=%.1f "
-	    "line_protocol_bytes=%zu loadavg=\"%s\"\n", rounds, def.cpu_us,
-	    def.wall_us, def.bytes, load);
+	printf("host rounds=%d us_per_sweep_cpu=%.1f (of 3 runs; worst %.1f) "
+	    "us_per_sweep_wall=%.1f line_protocol_bytes=%zu loadavg=\"%s\"\n",
+	    rounds, def.cpu_us, worst, def.wall_us, def.bytes, load);
 	printf("host+processes rounds=%d us_per_sweep_cpu=%.1f "
 	    "us_per_sweep_wall=%.1f processes=%llu\n", rounds / 4 + 1,
 	    all.cpu_us, all.wall_us, (unsigned long long)all.procs);
