@@ -204,6 +204,7 @@ fmt_processes(const struct host_snapshot *s, const char *host, int64_t ts,
 	lp_field_u(&p, "dead", c->dead);
 	lp_field_u(&p, "paging", c->paging);
 	lp_field_u(&p, "idle", c->idle);
+	lp_field_u(&p, "parked", c->parked);
 	lp_field_u(&p, "unknown", c->unknown);
 	lp_field_u(&p, "total", c->total);
 	lp_field_u(&p, "total_threads", c->total_threads);
