@@ -526,13 +526,19 @@ mounts_reload(struct host *h, int64_t now_s)
 static int
 disks_begin(struct host *h, int64_t now_s)
 {
+	char back[HOST_FS_HUNG_MAX][HOST_PATH_MAX];
 	uint32_t i;
+	int n;
 
 	if (mounts_changed(h))
 		mounts_reload(h, now_s);
-	if (host_fs_reap(h->pool) > 0 && h->hung_cmp.gap_s != 0)
-		complain_recovered(&h->hung_cmp, "host metrics: a hung mount "
-		    "answered again");
+	n = host_fs_reap(h->pool, back, HOST_FS_HUNG_MAX);
+	for (i = 0; i < (uint32_t)n && i < HOST_FS_HUNG_MAX; i++)
+		log_info("host metrics: disk: statvfs(%s) answered again; "
+		    "measured from now on", back[i]);
+	if (n > 0)
+		complain_recovered(&h->hung_cmp, "host metrics: disk: a "
+		    "thread for statvfs is free again");
 	h->nask = 0;
 	for (i = 0; i < h->nmounts; i++) {
 		if (host_fs_is_hung(h->pool, h->mount[i].path))
@@ -561,7 +567,6 @@ disks_end(struct host *h, struct host_snapshot *s, int64_t now_ns)
 	    &hung);
 	if (hung >= 0) {
 		h->errors++;
-		h->hung_cmp.gap_s = 1;          /* for the "answered" line */
 		log_warnx("host metrics: disk: statvfs(%s) did not answer "
 		    "within %ld ms; that mount is skipped until it does",
 		    h->paths[hung], h->disk_timeout_ms);

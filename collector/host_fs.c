@@ -226,9 +226,10 @@ host_fs_free(struct host_fs_pool *p)
 }
 
 int
-host_fs_reap(struct host_fs_pool *p)
+host_fs_reap(struct host_fs_pool *p, char (*paths)[HOST_PATH_MAX], int max)
 {
-	uint32_t i = 0, n = 0;
+	uint32_t i = 0;
+	int n = 0;
 
 	while (i < p->nhung) {
 		struct worker *w = p->hung[i];
@@ -243,6 +244,8 @@ host_fs_reap(struct host_fs_pool *p)
 		}
 		pthread_join(w->tid, NULL);
 		worker_destroy(w);
+		if (n < max)
+			memcpy(paths[n], p->hung_path[i], sizeof(paths[0]));
 		p->nhung--;
 		p->hung[i] = p->hung[p->nhung];
 		memcpy(p->hung_path[i], p->hung_path[p->nhung],

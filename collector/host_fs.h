@@ -57,7 +57,9 @@ int  host_fs_end(struct host_fs_pool *p, int64_t deadline_ns,
 	struct host_fs_result *res, int *hung);
 /* 1 when a worker is still blocked on `path` (skip it). */
 int  host_fs_is_hung(struct host_fs_pool *p, const char *path);
-/* Reap the workers whose blocked call has returned; the number reaped. */
-int  host_fs_reap(struct host_fs_pool *p);
+/* Reap the workers whose blocked call has returned; the number reaped.
+ * The paths they were blocked on go to paths[0..max) (copied). */
+int  host_fs_reap(struct host_fs_pool *p, char (*paths)[HOST_PATH_MAX],
+	int max);
 
 #endif

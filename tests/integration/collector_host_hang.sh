@@ -78,7 +78,7 @@ n=$($LPQ "$T/out.lp" disk total "path=$T/mnt" --since "$((frozen + 1000000000))"
 # Thawed: it answers again and is measured again.
 thawed=$(date +%s%N)
 wait_for 10 "the FUSE mount measured again" has_mnt "$thawed" || fail "not measured again after SIGCONT"
-wait_for 5 "the recovery line" file_has "$T/c.err" "hung mount answered again" || fail "no recovery line"
+wait_for 5 "the recovery line" file_has "$T/c.err" "statvfs\\($T/mnt\\) answered again" || fail "no recovery line"
 errs=$($LPQ "$T/out.lp" hoist_collector errors_host --last-sweep)
 [ "$errs" -ge 1 ] || fail "errors_host $errs: the hang was not counted"
 

@@ -260,7 +260,7 @@ test_fs_pool(void **state)
 		assert_int_equal(res[1].err, ENOENT);
 	}
 	assert_false(host_fs_is_hung(p, "/"));
-	assert_int_equal(host_fs_reap(p), 0);
+	assert_int_equal(host_fs_reap(p, NULL, 0), 0);
 	host_fs_free(p);
 	host_fs_free(NULL);
 }
