@@ -212,7 +212,9 @@ for row in mp:
 busy = cpu.get("cpu" + last, {})
 if busy.get("usage_idle", 100) >= 10:
     bad.append("cpu%s ran a busy loop but is %.1f %% idle" % (last, busy.get("usage_idle", 100)))
-# vmstat: the second line is the 3 s window (integers; us includes nice).
+# vmstat: the second line is the 3 s window.  It prints whole percents
+# (us = user + nice, guest inside; sy = system + irq + softirq), so the
+# tolerance is 3 points plus its rounding (0.5).
 w = open(T + "/vmstat.out").read().split("\n")
 hdr = w[1].split()
 row = dict(zip(hdr, map(int, w[3].split())))
