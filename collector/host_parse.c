@@ -196,8 +196,14 @@ hostp_stat(const char *s, size_t len, struct host_stat *out)
 	const char *p = s, *end = s + len, *nl;
 	int have_total = 0;
 
-	memset(out, 0, sizeof(*out));
+	/* Not the whole struct: cpu[] is 22 KB, and only ncpu entries of it
+	 * are ever read. */
+	memset(&out->total, 0, sizeof(out->total));
 	out->total.id = -1;
+	out->ncpu = out->ncpu_lines = 0;
+	out->ctxt = out->intr = out->btime = out->forks = 0;
+	out->procs_running = out->procs_blocked = 0;
+	out->have = 0;
 	for (; p < end; p = nl + 1) {
 		nl = line_end(p, end);
 		if (nl - p >= 3 && memcmp(p, "cpu", 3) == 0) {
