@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "collector/host.h"
@@ -74,6 +75,7 @@ struct host {
 	uint64_t              entropy_avail;
 	int                   have_entropy;
 	int64_t               entropy_next_ns;
+	struct host_uname     uname;
 };
 
 const char *
@@ -162,6 +164,22 @@ globs(const char *what, const char *list, struct host_globs *g, char *err,
 	return -1;
 }
 
+static void
+host_uname_read(struct host_uname *u)
+{
+	struct utsname un;
+
+	memset(u, 0, sizeof(*u));
+	if (uname(&un) != 0)
+		return;
+	str_copy(u->sysname, un.sysname, sizeof(u->sysname));
+	str_copy(u->nodename, un.nodename, sizeof(u->nodename));
+	str_copy(u->release, un.release, sizeof(u->release));
+	str_copy(u->version, un.version, sizeof(u->version));
+	str_copy(u->machine, un.machine, sizeof(u->machine));
+	str_copy(u->domainname, un.domainname, sizeof(u->domainname));
+}
+
 struct host *
 host_new(const struct host_options *o, char *err, size_t errlen)
 {
@@ -200,6 +218,7 @@ host_new(const struct host_options *o, char *err, size_t errlen)
 		goto fail;
 	}
 	h->mounts_stale = 1;
+	host_uname_read(&h->uname);
 	return h;
 fail:
 	host_free(h);
@@ -592,6 +611,8 @@ host_sample(struct host *h, int64_t now_ns, const char *procstat,
 	int disks, n = 0, f;
 
 	s->mono_ns = now_ns;
+	s->real_ns = now_realtime_ns();
+	s->uname = &h->uname;
 	s->have = 0;
 	s->nfs = 0;
 	s->have_entropy = 0;

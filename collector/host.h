@@ -65,8 +65,16 @@ struct host_fs {
 };
 
 /* Everything one sample holds; pure data. */
+/* uname(2), read once: node_exporter's node_uname_info labels. */
+struct host_uname {
+	char sysname[65], nodename[65], release[65], version[65],
+	     machine[65], domainname[65];
+};
+
 struct host_snapshot {
 	int64_t  mono_ns;
+	int64_t  real_ns;             /* wall clock of the sample */
+	const struct host_uname *uname;   /* borrowed from struct host */
 	uint32_t have;                /* 1u << enum host_family */
 	long     user_hz;
 	struct host_stat      stat;

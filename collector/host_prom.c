@@ -374,13 +374,47 @@ prom_devices(const struct dev_family *fams, size_t nfams, const void *items,
 	return 0;
 }
 
+/* node_time_seconds and node_uname_info: what node dashboards key on. */
+static int
+prom_node(const struct host_snapshot *s, struct buf *out)
+{
+	const struct host_uname *u = s->uname;
+	char num[JSONW_DOUBLE_MAX];
+
+	fmt_d(num, sizeof(num), (double)s->real_ns / 1e9);
+	if (single(out, "node_time_seconds", "gauge",
+	    "System time in seconds since epoch (1970).", num) != 0)
+		return -1;
+	if (u == NULL || u->sysname[0] == '\0')
+		return 0;
+	if (header(out, "node_uname_info", "gauge",
+	    "Labeled system information as provided by the uname system "
+	    "call.") != 0 ||
+	    buf_puts(out, "node_uname_info{domainname=\"") != 0 ||
+	    prom_escape_label(out, u->domainname) != 0 ||
+	    buf_puts(out, "\",machine=\"") != 0 ||
+	    prom_escape_label(out, u->machine) != 0 ||
+	    buf_puts(out, "\",nodename=\"") != 0 ||
+	    prom_escape_label(out, u->nodename) != 0 ||
+	    buf_puts(out, "\",release=\"") != 0 ||
+	    prom_escape_label(out, u->release) != 0 ||
+	    buf_puts(out, "\",sysname=\"") != 0 ||
+	    prom_escape_label(out, u->sysname) != 0 ||
+	    buf_puts(out, "\",version=\"") != 0 ||
+	    prom_escape_label(out, u->version) != 0 ||
+	    buf_puts(out, "\"} 1\n") != 0)
+		return -1;
+	return 0;
+}
+
 int
 host_prom_render(const struct host_snapshot *s, struct buf *out)
 {
 	size_t start = out->len;
-	int r = 0;
+	int r;
 
-	if (s->have & (1u << HF_CPU))
+	r = prom_node(s, out);
+	if (r == 0 && (s->have & (1u << HF_CPU)))
 		r |= prom_cpu(s, out);
 	if (r == 0 && (s->have & (1u << HF_KERNEL)))
 		r |= prom_kernel(s, out);

@@ -249,7 +249,8 @@ for m in node_memory_MemAvailable_bytes node_memory_MemTotal_bytes node_load1 \
     node_boot_time_seconds node_context_switches_total node_procs_running \
     'node_filesystem_avail_bytes{device="' 'node_filesystem_size_bytes{' \
     'node_network_receive_bytes_total{device="lo"}' 'node_disk_read_bytes_total{device="' \
-    'node_processes_state{state="S"}' 'node_cpu_guest_seconds_total{cpu="0",mode="user"}'; do
+    'node_processes_state{state="S"}' 'node_cpu_guest_seconds_total{cpu="0",mode="user"}' \
+    node_time_seconds 'node_uname_info{domainname="'; do
 	grep -qF "$m" "$T/metrics" || fail "/metrics has no $m"
 done
 total=$(sed -n 's/^node_memory_MemTotal_bytes //p' "$T/metrics")

@@ -134,6 +134,9 @@ test_sample_fixture(void **state)
 	assert_true(has_line(&b, "node_disk_io_time_seconds_total{device=\"vda\"} 69.992"));
 	assert_true(has_line(&b, "node_network_receive_bytes_total{device=\"eth0\"} 173668836"));
 	assert_true(has_line(&b, "# TYPE node_network_transmit_bytes_total counter"));
+	assert_true(has_line(&b, "node_time_seconds 1"));   /* 17..e9 */
+	assert_true(has_line(&b, "node_uname_info{domainname=\""));
+	assert_non_null(strstr(b.data, ",sysname=\"Linux\","));
 	buf_free(&b);
 	host_free(h);
 }
