@@ -5,6 +5,7 @@
 #                        cgroups, influxdb); needs root for the integration part
 #   make unit            unit tests only
 #   make SANITIZE=1 test the same under ASan+UBSan
+#   make SANITIZE=thread unit   the same under ThreadSanitizer (build-tsan/)
 #   make valgrind        unit tests under valgrind (memcheck, leaks are errors)
 #   make check-man       man pages: mandoc lint, and in step with the code
 #   make check-docs      no link to a missing document
@@ -46,6 +47,13 @@ ifeq ($(SANITIZE),1)
 OPT       := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN     := -fsanitize=address,undefined,float-cast-overflow
 BUILD     ?= build-san
+else ifeq ($(SANITIZE),thread)
+# ThreadSanitizer: data races between the daemons' threads (main loop,
+# API thread, sink threads).  Its own build folder: TSan objects do not
+# mix with the others.
+OPT       := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+LDSAN     := -fsanitize=thread
+BUILD     ?= build-tsan
 else
 BUILD     ?= build
 endif
@@ -113,10 +121,11 @@ $(BUILD)/hoist-scaler: $(BUILD)/scaler/scaler_main.o $(SCALER_A)
 $(BUILD)/hoist-deploy: $(BUILD)/deploy/deploy_main.o $(DEPLOY_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(DEPLOY_PKGS)) $(DEPLOY_LIBS)
 
-# Every unit test links the helpers in tests/lib/ (the fixture loader).
-# fixture.o gets the absolute path of this tree's tests/fixtures, so a test
-# binary finds its fixtures from any folder (see tests/lib/fixture.h).
-TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
+# Every unit test links the test helpers named here (not every .c in
+# tests/lib/: some are programs of their own).  fixture.o gets the absolute
+# path of this tree's tests/fixtures, so a test binary finds its fixtures
+# from any folder (see tests/lib/fixture.h).
+TEST_LIB_OBJ := $(BUILD)/tests/lib/fixture.o
 $(BUILD)/tests/lib/fixture.o: ALL_CFLAGS += -DHOIST_FIXTURES_DIR='"$(CURDIR)/tests/fixtures"'
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_LIB_OBJ) $(BUILD)/libhoist.a
@@ -214,7 +223,7 @@ install: all
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -rf build build-san build-fuzz build-clang $(PROGS)
+	rm -rf build build-san build-tsan build-fuzz build-clang $(PROGS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 ifneq ($(filter fuzz fuzz-smoke,$(MAKECMDGOALS)),)

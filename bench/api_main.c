@@ -45,12 +45,13 @@ big_table(struct container_table *t)
 		fix_label(t->c[t->n], "team", "shop");
 		t->c[t->n]->cur.have |= HAVE_NET | HAVE_BLKIO;
 		t->c[t->n]->cur.net.nif = 1;
-		str_copy(t->c[t->n]->cur.net.ifs[0].name, "eth0", NET_IF_NAME_MAX);
+		str_copy_trunc(t->c[t->n]->cur.net.ifs[0].name, "eth0",
+		    NET_IF_NAME_MAX);
 		t->c[t->n]->cur.blkio.ndev = 1;
 		t->c[t->n]->cur.blkio.dev[0].major = 8;
 		t->n++;
 	}
-	str_copy(t->host, "bench", sizeof(t->host));
+	str_copy_trunc(t->host, "bench", sizeof(t->host));
 	t->sweeps = 1;
 	t->sweep_ts_ns = now_realtime_ns();
 }

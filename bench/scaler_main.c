@@ -240,7 +240,7 @@ bench_round(const char *marathon_url, int agent_port)
 	if (m == NULL)
 		fatalx("%s", err);
 	memset(&so, 0, sizeof(so));
-	so.kind = SOURCE_AGENTS;
+	so.kind = "agents";
 	so.agent_port = agent_port;
 	so.timeout_ms = 5000;
 	memset(&stats, 0, sizeof(stats));

@@ -61,7 +61,7 @@ set_mount(struct cg_layout_info *li, int c, const char *root,
 
 	if (n < 0 || (size_t)n >= CG_PATH_MAX || !is_dir(path))
 		return -1;
-	str_copy(li->mount[c], path, CG_PATH_MAX);
+	str_copy_trunc(li->mount[c], path, CG_PATH_MAX);
 	return 0;
 }
 
@@ -144,14 +144,14 @@ cgroup_mountinfo_line(char *line, struct cg_layout_info *li)
 		/* The first cgroup2 mount under the usual place only. */
 		if (li->mount[CG_UNIFIED][0] == '\0' && strncmp(mnt,
 		    HOST_CGROUP_ROOT, strlen(HOST_CGROUP_ROOT)) == 0)
-			str_copy(li->mount[CG_UNIFIED], mnt, CG_PATH_MAX);
+			str_copy_trunc(li->mount[CG_UNIFIED], mnt, CG_PATH_MAX);
 		return;
 	}
 	if (strcmp(fstype, "cgroup") != 0)
 		return;
 	for (c = 0; c < CG_UNIFIED; c++)
 		if (li->mount[c][0] == '\0' && in_list(opts, ctrl_names[c]))
-			str_copy(li->mount[c], mnt, CG_PATH_MAX);
+			str_copy_trunc(li->mount[c], mnt, CG_PATH_MAX);
 }
 
 /*
@@ -184,17 +184,21 @@ detect_host(struct cg_layout_info *li)
 		char *mp = NULL;
 
 		if (cgroup_get_subsys_mount_point(ctrl_names[c], &mp) == 0 &&
-		    mp != NULL)
-			str_copy(li->mount[c], mp, CG_PATH_MAX);
+		    mp != NULL && str_copy(li->mount[c], mp, CG_PATH_MAX) >=
+		    CG_PATH_MAX) {
+			log_warnx("libcgroup: %s mounted on a path over %d "
+			    "bytes; ignored", ctrl_names[c], CG_PATH_MAX - 1);
+			li->mount[c][0] = '\0';
+		}
 		free(mp);
 	}
 	if (li->mount[CG_CPUACCT][0] == '\0') {
 		char unified[CG_PATH_MAX];
 
-		str_copy(unified, li->mount[CG_UNIFIED], sizeof(unified));
+		STR_COPY_ARRAY(unified, li->mount[CG_UNIFIED]);
 		detect_by_dirs(HOST_CGROUP_ROOT, li);
 		if (unified[0] != '\0')
-			str_copy(li->mount[CG_UNIFIED], unified, CG_PATH_MAX);
+			STR_COPY_ARRAY(li->mount[CG_UNIFIED], unified);
 	}
 }
 
@@ -207,9 +211,14 @@ cgroup_detect(const char *root, struct cg_layout_info *li, char *err,
 		snprintf(err, errlen, "cgroup root %s: not a directory", root);
 		return -1;
 	}
+	if (strlen(root) >= CG_PATH_MAX) {
+		snprintf(err, errlen, "cgroup root %.64s...: longer than %d "
+		    "bytes", root, CG_PATH_MAX - 1);
+		return -1;
+	}
 	if (exists_in(root, "cgroup.controllers")) {
 		/* The root itself is cgroup2: pure v2. */
-		str_copy(li->mount[CG_UNIFIED], root, CG_PATH_MAX);
+		str_copy_trunc(li->mount[CG_UNIFIED], root, CG_PATH_MAX);
 		li->layout = CG_LAYOUT_V2;
 		return 0;
 	}

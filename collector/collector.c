@@ -102,8 +102,13 @@ collector_init(struct collector *c, const struct collector_options *o,
 	c->procstat_fd = -1;
 	if (cgroup_detect(o->cgroup_root, &c->li, err, errlen) != 0)
 		return -1;
+	if (strlen(o->hostname) >= sizeof(c->table.host)) {
+		snprintf(err, errlen, "hostname %.64s...: longer than %zu "
+		    "bytes", o->hostname, sizeof(c->table.host) - 1);
+		return -1;
+	}
 	pthread_mutex_init(&c->table.lock, NULL);
-	str_copy(c->table.host, o->hostname, sizeof(c->table.host));
+	str_copy_trunc(c->table.host, o->hostname, sizeof(c->table.host));
 	c->table.health.started_ns = now_realtime_ns();
 	c->docker = docker;
 	c->fmt.schema = o->schema;
@@ -188,10 +193,10 @@ container_new(struct collector *c, const struct discovered *d)
 		return NULL;
 	k->net_fd = -1;
 	k->meta.runtime = d->runtime;
-	str_copy(k->meta.id, d->id, sizeof(k->meta.id));
+	STR_COPY_ARRAY(k->meta.id, d->id);
 	/* Named by its id until Docker (if it is Docker's) says better. */
-	str_copy(k->meta.name, d->id, sizeof(k->meta.name));
-	str_copy(k->cgroup_path, d->relpath, sizeof(k->cgroup_path));
+	STR_COPY_ARRAY(k->meta.name, d->id);
+	STR_COPY_ARRAY(k->cgroup_path, d->relpath);
 	k->cg = cgroup_open(&c->li, d->relpath);
 	k->cur.cpu.percpu_ns = calloc(c->ncpu_conf, sizeof(uint64_t));
 	k->cur.cpu.percpu_cap = c->ncpu_conf;
@@ -222,6 +227,19 @@ retag(struct collector *c, struct container *k)
 	}
 }
 
+/* One id from a task's environment; a cut id would name another task,
+ * so one too long for dst is left out (logged) instead. */
+static void
+env_id(struct container *k, char *dst, size_t size, const char *name,
+    const char *value)
+{
+	if (str_copy(dst, value, size) < size)
+		return;
+	dst[0] = '\0';
+	log_warnx("container %s: %s longer than %zu bytes; left out",
+	    k->meta.id, name, size - 1);
+}
+
 /*
  * Environment of a process in a Mesos container: MARATHON_APP_ID and
  * MESOS_TASK_ID, which Marathon and Mesos set for the task.
@@ -240,11 +258,13 @@ mesos_env(struct container *k, const int *pids, int npids)
 			continue;
 		for (p = env, end = env + len; p < end; p += strlen(p) + 1) {
 			if (strncmp(p, "MARATHON_APP_ID=", 16) == 0)
-				str_copy(k->meta.marathon_app_id, p + 16,
-				    sizeof(k->meta.marathon_app_id));
+				env_id(k, k->meta.marathon_app_id,
+				    sizeof(k->meta.marathon_app_id),
+				    "MARATHON_APP_ID", p + 16);
 			else if (strncmp(p, "MESOS_TASK_ID=", 14) == 0)
-				str_copy(k->meta.mesos_task_id, p + 14,
-				    sizeof(k->meta.mesos_task_id));
+				env_id(k, k->meta.mesos_task_id,
+				    sizeof(k->meta.mesos_task_id),
+				    "MESOS_TASK_ID", p + 14);
 		}
 		free(env);
 		env = NULL;
@@ -292,7 +312,7 @@ read_net(struct collector *c, struct container *k, struct sample *s,
 		return;
 	}
 	if (cgp_net_dev(buf, (size_t)n, &s->net) != 0) {
-		c->table.health.err_net++;
+		c->net_errors++;      /* into health under the lock */
 		complain(&k->net_complain, now_s, "container %s: /proc/%d/"
 		    "net/dev: unexpected format", k->meta.id, k->net_pid);
 		return;
@@ -511,6 +531,8 @@ collector_sweep(struct collector *c, int64_t ts_ns, struct buf *out)
 	t->health.vanished += vanished;
 	t->health.err_cgroup_read += errs.read;
 	t->health.err_cgroup_parse += errs.parse;
+	t->health.err_net += c->net_errors;
+	c->net_errors = 0;
 	t->health.points_last_sweep = (uint64_t)points;
 	t->health.last_sweep_ms = (double)(now_mono_ns() - start) / 1e6;
 	pthread_mutex_unlock(&t->lock);

@@ -61,6 +61,9 @@ struct collector {
 	size_t                  nfresh, capfresh;
 	uint64_t                sweep_no;
 	struct host            *host;          /* owned; NULL: host_metrics off */
+	/* Counted during a sweep by the sweeping thread alone, added to
+	 * table.health under table.lock at its end (the API reads that). */
+	uint64_t                net_errors;
 	void                  (*flush)(void *arg, struct buf *out);
 	void                   *flush_arg;     /* borrowed */
 	size_t                  flush_bytes;

@@ -291,16 +291,23 @@ struct chunk_ctx {
 	struct outputs   *o;
 };
 
-/* Hand the lines in out to every output, then empty out. */
+/* Hand the lines in out to every output, then empty out.  The refusals
+ * are counted under the table's lock: the API thread reads health. */
 static void
 write_out(struct collector *c, struct outputs *o, struct buf *out)
 {
+	uint64_t refused = 0;
 	int i;
 
 	for (i = 0; i < o->n; i++)
 		if (sink_write(o->s[i], out->data ? out->data : "",
 		    out->len) != 0)
-			c->table.health.err_output++;
+			refused++;
+	if (refused > 0) {
+		pthread_mutex_lock(&c->table.lock);
+		c->table.health.err_output += refused;
+		pthread_mutex_unlock(&c->table.lock);
+	}
 	buf_reset(out);
 }
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "collector/discover.h"
+#include "common/log.h"
 #include "common/util.h"
 
 static int
@@ -56,7 +57,7 @@ discover_classify(const char *relpath, struct discovered *out)
 		if (!is_hex64(name, strlen(name)))
 			return 0;
 		out->runtime = RUNTIME_DOCKER;
-		str_copy(out->id, name, sizeof(out->id));
+		str_copy_trunc(out->id, name, sizeof(out->id)); /* 64 hex */
 		return 1;
 	}
 	if (strncmp(relpath, "system.slice/docker-", 20) == 0) {
@@ -75,7 +76,8 @@ discover_classify(const char *relpath, struct discovered *out)
 		if (strchr(name, '/') != NULL || !is_mesos_id(name))
 			return 0;
 		out->runtime = RUNTIME_MESOS;
-		str_copy(out->id, name, sizeof(out->id));
+		/* is_mesos_id() bounds it below CONTAINER_ID_MAX. */
+		str_copy_trunc(out->id, name, sizeof(out->id));
 		return 1;
 	}
 	return 0;
@@ -117,6 +119,9 @@ scan_dir(const char *root, const char *sub, const char *entry_prefix,
 	return n;
 }
 
+/* Paths too long to measure (main thread only, like discovery). */
+static struct complain long_path;
+
 static int
 scan_prefix(const char *root, const char *pattern, discover_fn fn, void *arg)
 {
@@ -144,10 +149,15 @@ scan_prefix(const char *root, const char *pattern, discover_fn fn, void *arg)
 			continue;
 		memset(&d, 0, sizeof(d));
 		d.runtime = RUNTIME_CGROUP;
+		/* Its path is its id: a cut one could name another cgroup. */
 		if (str_copy(d.relpath, rel, sizeof(d.relpath)) >=
-		    sizeof(d.relpath))
+		    sizeof(d.relpath) || str_copy(d.id, rel, sizeof(d.id)) >=
+		    sizeof(d.id)) {
+			complain(&long_path, now_mono_ns() / 1000000000,
+			    "cgroup_prefix: %.64s...: path longer than %zu "
+			    "bytes; not measured", rel, sizeof(d.id) - 1);
 			continue;
-		str_copy(d.id, rel, sizeof(d.id));
+		}
 		fn(arg, &d);
 		n++;
 	}

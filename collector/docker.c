@@ -118,10 +118,12 @@ add(struct docker *d, const char *id, int64_t now)
 		d->e = ne;
 		d->cap = ncap;
 	}
+	if (strlen(id) >= sizeof(e->id))
+		return NULL;            /* not a Docker id: never cut one */
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return NULL;
-	str_copy(e->id, id, sizeof(e->id));
+	str_copy_trunc(e->id, id, sizeof(e->id));   /* checked */
 	e->added_ns = now;
 	d->e[d->n++] = e;
 	d->st.cached = d->n;
@@ -264,13 +266,12 @@ merge_list(struct docker *d, const struct docker_list_entry *v, size_t n,
 			continue;
 		e->listed = 1;
 		e->list_gen = gen;
-		str_copy(e->name, v[i].name, sizeof(e->name));
+		STR_COPY_ARRAY(e->name, v[i].name);
 		/* It stopped or restarted: say so now, and ask again for
 		 * the new pid and start time. */
 		if (e->meta != NULL && v[i].state[0] != '\0' &&
 		    strcasecmp(v[i].state, e->meta->state) != 0) {
-			str_copy(e->meta->state, v[i].state,
-			    sizeof(e->meta->state));
+			STR_COPY_ARRAY(e->meta->state, v[i].state);
 			e->want = 1;
 			e->due_ns = 0;
 		}
@@ -414,7 +415,7 @@ docker_thread(void *arg)
 		if ((e = pick_due(d, now, &next)) != NULL) {
 			e->want = 0;
 			e->inflight = 1;
-			str_copy(id, e->id, sizeof(id));
+			STR_COPY_ARRAY(id, e->id);
 			pthread_mutex_unlock(&d->lock);
 			inspect(d, id);
 			pthread_mutex_lock(&d->lock);
@@ -576,8 +577,8 @@ docker_find_mesos(struct docker *d, const char *mesos_id, char *docker_id,
 	pthread_mutex_lock(&d->lock);
 	for (i = 0; i < d->n; i++) {
 		if (mesos_name_is(d->e[i]->name, mesos_id)) {
-			str_copy(docker_id, d->e[i]->id, len);
-			found = 1;
+			/* A cut id would name no container: not found. */
+			found = str_copy(docker_id, d->e[i]->id, len) < len;
 			break;
 		}
 	}

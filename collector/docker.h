@@ -60,6 +60,7 @@ enum docker_result {
 	DOCKER_E_SHAPE,     /* JSON, but not the expected shape (types, Id) */
 	DOCKER_E_NOMEM,
 	DOCKER_E_ARG,       /* bad argument (URL, pattern list) */
+	DOCKER_E_TOO_LONG,  /* a name, image or id longer than its field */
 };
 
 /* Label include patterns: exact keys, or a prefix when ending in '*'
@@ -122,7 +123,9 @@ const char *docker_strerror(enum docker_result r);
  * Config.Labels, else from Config.Env ("KEY=value"); state from
  * State.Status; pid from State.Pid; started_ns from State.StartedAt.
  * Missing or null fields stay empty; an Id that is not 1..64 hex digits
- * is DOCKER_E_SHAPE.  Strings longer than a field are cut.
+ * is DOCKER_E_SHAPE.  A name, image, version, MARATHON_APP_ID or
+ * MESOS_TASK_ID longer than its field is DOCKER_E_TOO_LONG (a cut one
+ * would name something else); a state too long is left empty.
  */
 enum docker_result docker_decode_inspect(const char *json, size_t len,
 	const struct docker_labels *inc, struct container_meta *meta);
@@ -131,7 +134,8 @@ enum docker_result docker_decode_inspect(const char *json, size_t len,
  * frees *out with free()) of at most `max` entries.  Entries without a
  * valid Id are skipped and counted in *skipped (may be NULL).  The name is
  * the first of Names without another '/' (link aliases have one), else
- * Names[0], without the leading '/'.
+ * Names[0], without the leading '/'.  A name or state longer than its
+ * field is left empty (never cut).
  */
 enum docker_result docker_decode_list(const char *json, size_t len,
 	size_t max, struct docker_list_entry **out, size_t *n, size_t *skipped);
@@ -143,9 +147,10 @@ enum docker_result docker_decode_list(const char *json, size_t len,
  *   "name:tag@sha256:ab.." -> "name", "tag" (the tag reads better);
  *   "sha256:ab.." (run by image id) -> "sha256:ab..", "unknown";
  *   "" -> "", "unknown".
- * Outputs are cut to their sizes.
+ * Returns 0, or -1 when the image or the version does not fit its
+ * buffer: both are then cut (never overrun) and must not be used.
  */
-void docker_split_image(const char *ref, char *image, size_t imagelen,
+int  docker_split_image(const char *ref, char *image, size_t imagelen,
 	char *version, size_t versionlen);
 /* Parse "a,b*, c" into patterns (blanks around items dropped, empty items
  * skipped).  NULL or "" gives none.  Error when there are too many

@@ -21,6 +21,7 @@ static const char *const docker_errstr[] = {
 	[DOCKER_E_SHAPE] = "reply has an unexpected shape",
 	[DOCKER_E_NOMEM] = "out of memory",
 	[DOCKER_E_ARG] = "bad argument",
+	[DOCKER_E_TOO_LONG] = "a name, image or id is longer than hoist keeps",
 };
 
 const char *
@@ -48,36 +49,46 @@ docker_id_valid(const char *id)
 	return 1;
 }
 
-/* Copy at most n bytes of src (which need not be NUL-terminated there). */
-static void
+/* Copy at most n bytes of src (which need not be NUL-terminated there);
+ * -1 when they did not all fit (dst then holds a cut copy). */
+static int
 copy_span(char *dst, size_t size, const char *src, size_t n)
 {
+	int rc = 0;
+
 	if (size == 0)
-		return;
-	if (n >= size)
+		return -1;
+	if (n >= size) {
 		n = size - 1;
+		rc = -1;
+	}
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+	return rc;
 }
 
-void
+/* Both or -1: a cut image or version is a different one. */
+static int
+fits(size_t image_n, size_t imagelen, size_t version_n, size_t versionlen)
+{
+	return image_n < imagelen && version_n < versionlen ? 0 : -1;
+}
+
+int
 docker_split_image(const char *ref, char *image, size_t imagelen,
     char *version, size_t versionlen)
 {
 	const char *at, *colon, *p;
 	size_t namelen;
+	int a, b;
 
-	if (ref == NULL || ref[0] == '\0') {
-		copy_span(image, imagelen, "", 0);
-		str_copy(version, "unknown", versionlen);
-		return;
-	}
+	if (ref == NULL || ref[0] == '\0')
+		return fits(str_copy(image, "", imagelen), imagelen,
+		    str_copy(version, "unknown", versionlen), versionlen);
 	/* Started by image id: the whole reference is the image. */
-	if (strncmp(ref, "sha256:", 7) == 0 && strchr(ref, '/') == NULL) {
-		str_copy(image, ref, imagelen);
-		str_copy(version, "unknown", versionlen);
-		return;
-	}
+	if (strncmp(ref, "sha256:", 7) == 0 && strchr(ref, '/') == NULL)
+		return fits(str_copy(image, ref, imagelen), imagelen,
+		    str_copy(version, "unknown", versionlen), versionlen);
 	at = strchr(ref, '@');
 	namelen = at != NULL ? (size_t)(at - ref) : strlen(ref);
 	/* A tag is a ':' after the last '/', so "host:5000/name" has none. */
@@ -89,18 +100,17 @@ docker_split_image(const char *ref, char *image, size_t imagelen,
 			colon = p;
 	}
 	if (colon != NULL && colon + 1 < ref + namelen) {
-		copy_span(image, imagelen, ref, (size_t)(colon - ref));
-		copy_span(version, versionlen, colon + 1,
+		a = copy_span(image, imagelen, ref, (size_t)(colon - ref));
+		b = copy_span(version, versionlen, colon + 1,
 		    namelen - (size_t)(colon + 1 - ref));
-		return;
+		return a == 0 && b == 0 ? 0 : -1;
 	}
 	if (colon != NULL)      /* "name:" with an empty tag */
 		namelen = (size_t)(colon - ref);
-	copy_span(image, imagelen, ref, namelen);
-	if (at != NULL && at[1] != '\0')
-		str_copy(version, at + 1, versionlen);
-	else
-		str_copy(version, "latest", versionlen);
+	a = copy_span(image, imagelen, ref, namelen);
+	b = str_copy(version, at != NULL && at[1] != '\0' ? at + 1 :
+	    "latest", versionlen) < versionlen ? 0 : -1;
+	return a == 0 && b == 0 ? 0 : -1;
 }
 
 enum docker_result
@@ -134,7 +144,8 @@ docker_labels_parse(const char *csv, struct docker_labels *out, char *err,
 			    "patterns", DOCKER_LABEL_PATTERNS_MAX);
 			return DOCKER_E_ARG;
 		}
-		copy_span(out->pat[out->n++], DOCKER_LABEL_KEY_MAX, p, n);
+		(void)copy_span(out->pat[out->n++], DOCKER_LABEL_KEY_MAX, p,
+		    n);                 /* fits: checked above */
 	}
 	return DOCKER_OK;
 }
@@ -201,14 +212,12 @@ docker_meta_copy(struct container_meta *dst, const struct container_meta *src)
 	uint32_t i;
 
 	docker_meta_free_labels(dst);
-	str_copy(dst->name, src->name, sizeof(dst->name));
-	str_copy(dst->image, src->image, sizeof(dst->image));
-	str_copy(dst->version, src->version, sizeof(dst->version));
-	str_copy(dst->marathon_app_id, src->marathon_app_id,
-	    sizeof(dst->marathon_app_id));
-	str_copy(dst->mesos_task_id, src->mesos_task_id,
-	    sizeof(dst->mesos_task_id));
-	str_copy(dst->state, src->state, sizeof(dst->state));
+	STR_COPY_ARRAY(dst->name, src->name);
+	STR_COPY_ARRAY(dst->image, src->image);
+	STR_COPY_ARRAY(dst->version, src->version);
+	STR_COPY_ARRAY(dst->marathon_app_id, src->marathon_app_id);
+	STR_COPY_ARRAY(dst->mesos_task_id, src->mesos_task_id);
+	STR_COPY_ARRAY(dst->state, src->state);
 	dst->pid = src->pid;
 	dst->started_ns = src->started_ns;
 	for (i = 0; i < src->nlabels && i < LABELS_MAX; i++)
@@ -225,10 +234,15 @@ json_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static void
+/* NULL as ""; -1 when src does not fit (dst is then left empty: a cut
+ * name or id would be another one). */
+static int
 copy_str(char *dst, size_t size, const char *src)
 {
-	str_copy(dst, src != NULL ? src : "", size);
+	if (str_copy(dst, src != NULL ? src : "", size) < size)
+		return 0;
+	dst[0] = '\0';
+	return -1;
 }
 
 /* Find "KEY=value" in an array of strings; returns value or NULL. */
@@ -256,18 +270,22 @@ decode_config(const cJSON *config, const struct docker_labels *inc,
 	const cJSON *labels, *env, *l;
 	const char *v;
 
-	docker_split_image(json_str(config, "Image"), meta->image,
-	    sizeof(meta->image), meta->version, sizeof(meta->version));
+	if (docker_split_image(json_str(config, "Image"), meta->image,
+	    sizeof(meta->image), meta->version, sizeof(meta->version)) != 0)
+		return DOCKER_E_TOO_LONG;
 	labels = cJSON_GetObjectItemCaseSensitive(config, "Labels");
 	env = cJSON_GetObjectItemCaseSensitive(config, "Env");
 	if (!cJSON_IsObject(labels))
 		labels = NULL;
 	if ((v = json_str(labels, "MARATHON_APP_ID")) == NULL)
 		v = env_get(env, "MARATHON_APP_ID");
-	copy_str(meta->marathon_app_id, sizeof(meta->marathon_app_id), v);
+	if (copy_str(meta->marathon_app_id, sizeof(meta->marathon_app_id),
+	    v) != 0)
+		return DOCKER_E_TOO_LONG;
 	if ((v = json_str(labels, "MESOS_TASK_ID")) == NULL)
 		v = env_get(env, "MESOS_TASK_ID");
-	copy_str(meta->mesos_task_id, sizeof(meta->mesos_task_id), v);
+	if (copy_str(meta->mesos_task_id, sizeof(meta->mesos_task_id), v) != 0)
+		return DOCKER_E_TOO_LONG;
 	if (labels == NULL)
 		return DOCKER_OK;
 	cJSON_ArrayForEach(l, labels) {
@@ -286,7 +304,10 @@ decode_state(const cJSON *state, struct container_meta *meta)
 {
 	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(state, "Pid");
 
-	copy_str(meta->state, sizeof(meta->state), json_str(state, "Status"));
+	/* An unknown state (too long: left empty) only means "not
+	 * compared". */
+	(void)copy_str(meta->state, sizeof(meta->state),
+	    json_str(state, "Status"));
 	if (cJSON_IsNumber(pid) && pid->valuedouble >= 0 &&
 	    pid->valuedouble <= INT_MAX)
 		meta->pid = (int)pid->valuedouble;
@@ -315,11 +336,14 @@ docker_decode_inspect(const char *json, size_t len,
 		goto out;
 	}
 	meta->runtime = RUNTIME_DOCKER;
-	str_copy(meta->id, id, sizeof(meta->id));
+	str_copy_trunc(meta->id, id, sizeof(meta->id)); /* valid: fits */
 	name = json_str(root, "Name");
 	if (name != NULL && name[0] == '/')
 		name++;
-	copy_str(meta->name, sizeof(meta->name), name);
+	if (copy_str(meta->name, sizeof(meta->name), name) != 0) {
+		res = DOCKER_E_TOO_LONG;
+		goto out;
+	}
 	res = decode_config(cJSON_GetObjectItemCaseSensitive(root, "Config"),
 	    inc, meta);
 	if (res != DOCKER_OK)
@@ -397,12 +421,15 @@ docker_decode_list(const char *json, size_t len, size_t max,
 		if (cnt >= want)
 			break;
 		e = &v[cnt++];
-		str_copy(e->id, id, sizeof(e->id));
+		str_copy_trunc(e->id, id, sizeof(e->id)); /* valid: fits */
 		name = list_name(cJSON_GetObjectItemCaseSensitive(c, "Names"));
 		if (name != NULL && name[0] == '/')
 			name++;
-		copy_str(e->name, sizeof(e->name), name);
-		copy_str(e->state, sizeof(e->state), json_str(c, "State"));
+		/* Too long: left empty (the name only pairs Mesos tasks
+		 * with their container; a cut one could pair the wrong). */
+		(void)copy_str(e->name, sizeof(e->name), name);
+		(void)copy_str(e->state, sizeof(e->state),
+		    json_str(c, "State"));
 	}
 	*out = v;
 	*n = cnt;

@@ -172,12 +172,12 @@ host_uname_read(struct host_uname *u)
 	memset(u, 0, sizeof(*u));
 	if (uname(&un) != 0)
 		return;
-	str_copy(u->sysname, un.sysname, sizeof(u->sysname));
-	str_copy(u->nodename, un.nodename, sizeof(u->nodename));
-	str_copy(u->release, un.release, sizeof(u->release));
-	str_copy(u->version, un.version, sizeof(u->version));
-	str_copy(u->machine, un.machine, sizeof(u->machine));
-	str_copy(u->domainname, un.domainname, sizeof(u->domainname));
+	str_copy_trunc(u->sysname, un.sysname, sizeof(u->sysname));
+	str_copy_trunc(u->nodename, un.nodename, sizeof(u->nodename));
+	str_copy_trunc(u->release, un.release, sizeof(u->release));
+	str_copy_trunc(u->version, un.version, sizeof(u->version));
+	str_copy_trunc(u->machine, un.machine, sizeof(u->machine));
+	str_copy_trunc(u->domainname, un.domainname, sizeof(u->domainname));
 }
 
 struct host *
@@ -192,8 +192,12 @@ host_new(const struct host_options *o, char *err, size_t errlen)
 	}
 	for (i = 0; i < HFILE_N; i++)
 		h->fd[i] = -1;
-	str_copy(h->proc_root, o->proc_root != NULL ? o->proc_root : "/proc",
-	    sizeof(h->proc_root));
+	if (str_copy(h->proc_root, o->proc_root != NULL ? o->proc_root :
+	    "/proc", sizeof(h->proc_root)) >= sizeof(h->proc_root)) {
+		snprintf(err, errlen, "proc root longer than %d bytes",
+		    HOST_PATH_MAX - 1);
+		goto fail;
+	}
 	if (globs("host_disk_ignore_fs", o->disk_ignore_fs, &h->ignore_fs,
 	    err, errlen) != 0 ||
 	    globs("host_disk_mounts", o->disk_mounts, &h->mounts, err,

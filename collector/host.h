@@ -65,7 +65,8 @@ struct host_fs {
 };
 
 /* Everything one sample holds; pure data. */
-/* uname(2), read once: node_exporter's node_uname_info labels. */
+/* uname(2), read once: node_exporter's node_uname_info labels (the
+ * fields are as long as struct utsname's: never cut). */
 struct host_uname {
 	char sysname[65], nodename[65], release[65], version[65],
 	     machine[65], domainname[65];

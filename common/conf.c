@@ -40,7 +40,7 @@ set_value(const struct conf_opt *o, void *settings, const char *value,
 			    "(max %d bytes)", o->name, CONF_STR_MAX - 1);
 			return -1;
 		}
-		str_copy(base, value, CONF_STR_MAX);
+		str_copy_trunc(base, value, CONF_STR_MAX); /* checked */
 		return 0;
 	case CONF_INT:
 		if (parse_i64(value, &iv) != 0 || (double)iv < o->min ||
@@ -82,7 +82,7 @@ set_value(const struct conf_opt *o, void *settings, const char *value,
 			    o->name);
 			return -1;
 		}
-		str_copy(l->v[l->n++], value, CONF_STR_MAX);
+		str_copy_trunc(l->v[l->n++], value, CONF_STR_MAX); /* checked */
 		return 0;
 	}
 	snprintf(err, errlen, "internal: bad type for %s", o->name);
@@ -152,9 +152,16 @@ split_line(char *line, char **key, char **value, char *err, size_t errlen)
 	while (*v == ' ' || *v == '\t')
 		v++;
 	if (*v == '"') {
-		char *close = strchr(v + 1, '"');
+		char *close = strchr(v + 1, '"'), *after;
 		if (close == NULL) {
 			snprintf(err, errlen, "unterminated quoted value");
+			return -1;
+		}
+		/* After the closing quote: blanks and a comment only. */
+		for (after = close + 1; *after == ' ' || *after == '\t';)
+			after++;
+		if (*after != '\0' && *after != '#') {
+			snprintf(err, errlen, "text after the quoted value");
 			return -1;
 		}
 		*close = '\0';
@@ -349,7 +356,7 @@ cli_table_build(struct cli_table *t, const struct conf_opt *opts,
 
 	if (2 * nopts + 4 > MAX_LONGOPTS)
 		return -1;
-	str_copy(t->shorts, "c:nhv", sizeof(t->shorts));
+	str_copy_trunc(t->shorts, "c:nhv", sizeof(t->shorts));
 	sl = strlen(t->shorts);
 	for (i = 0; i < nopts; i++) {
 		t->lo[k].name = opts[i].name;
@@ -361,7 +368,7 @@ cli_table_build(struct cli_table *t, const struct conf_opt *opts,
 		if (strchr(opts[i].name, '_') != NULL &&
 		    strlen(opts[i].name) < sizeof(t->dashed[0])) {
 			char *d = t->dashed[i];
-			str_copy(d, opts[i].name, sizeof(t->dashed[0]));
+			str_copy_trunc(d, opts[i].name, sizeof(t->dashed[0]));
 			for (; *d != '\0'; d++)
 				if (*d == '_')
 					*d = '-';

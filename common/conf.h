@@ -12,8 +12,9 @@
  *     docker = "unix:///var/run/docker.sock"
  *
  * Blank lines and lines starting with '#' are ignored; a value may be put
- * in double quotes (then it is taken verbatim, '#' included); otherwise a
- * " #" starts a trailing comment.  An unknown key or a bad value is an
+ * in double quotes (then it is taken verbatim, '#' included, and only
+ * blanks and a comment may follow the closing quote); otherwise a " #"
+ * starts a trailing comment.  An unknown key or a bad value is an
  * error that names the file and the line.
  *
  * A program that passes a struct conf_sections also takes sections: a

@@ -33,7 +33,7 @@ parse_url(struct docker_api *a, const char *url, char *err, size_t errlen)
 			    url);
 			return -1;
 		}
-		str_copy(a->base, "http://localhost", sizeof(a->base));
+		str_copy_trunc(a->base, "http://localhost", sizeof(a->base));
 		return 0;
 	}
 	if (strncmp(url, "http://", 7) == 0 || strncmp(url, "tcp://", 6) == 0) {
@@ -102,7 +102,7 @@ docker_api_call(struct docker_api *a, const char *method, const char *path,
 	n = snprintf(url, sizeof(url), "%s%s", a->base, path);
 	if (n < 0 || (size_t)n >= sizeof(url)) {
 		resp->status = 0;
-		str_copy(resp->error, "request path too long",
+		str_copy_trunc(resp->error, "request path too long",
 		    sizeof(resp->error));
 		return HTTP_E_OTHER;
 	}
@@ -136,7 +136,7 @@ call_path(struct docker_api *a, const char *method, const char *header,
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
 		resp->status = 0;
-		str_copy(resp->error, "request path too long",
+		str_copy_trunc(resp->error, "request path too long",
 		    sizeof(resp->error));
 		return HTTP_E_OTHER;
 	}

@@ -131,7 +131,7 @@ http_on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 		if (parse_u64(val, &secs) == 0 && secs < 86400)
 			r->retry_after_s = (long)secs;
 	} else
-		str_copy(r->content_type, val, sizeof(r->content_type));
+		str_copy_trunc(r->content_type, val, sizeof(r->content_type));
 	return n;
 }
 
@@ -272,7 +272,7 @@ http_do(struct http_client *c, const struct http_request *req,
 	cc = curl_easy_perform(e);
 	res = map_curl(cc);
 	if (res != HTTP_OK) {
-		str_copy(resp->error, errbuf[0] ? errbuf :
+		str_copy_trunc(resp->error, errbuf[0] ? errbuf :
 		    curl_easy_strerror(cc), sizeof(resp->error));
 		goto out;
 	}

@@ -23,7 +23,7 @@ startup_load(const struct startup *s, void *settings, size_t size,
 		return -1;
 	if (hostname != NULL && hostlen > 1 && hostname[0] == '\0' &&
 	    gethostname(hostname, hostlen - 1) != 0)
-		str_copy(hostname, "localhost", hostlen);
+		str_copy_trunc(hostname, "localhost", hostlen);
 	if (hostname != NULL && hostlen > 0)
 		hostname[hostlen - 1] = '\0';
 	return 0;
@@ -58,6 +58,9 @@ int
 startup_dump_keys(const struct startup *s)
 {
 	conf_dump_keys(s->opts, s->nopts, NULL, stdout);
+	if (s->sections != NULL)
+		conf_dump_keys(s->sections->opts, s->sections->nopts,
+		    "section", stdout);
 	return 0;
 }
 

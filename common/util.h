@@ -12,9 +12,30 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* util.c */
-/* Copy at most size-1 bytes and NUL-terminate; returns strlen(src) so a
- * caller can detect truncation (BSD strlcpy). */
-size_t   str_copy(char *dst, const char *src, size_t size);
+/*
+ * Copy at most size-1 bytes and NUL-terminate; returns strlen(src) so a
+ * caller can detect truncation (BSD strlcpy): `>= size` means cut.  The
+ * result must be looked at: where a cut value would be wrong rather than
+ * merely shorter (an id, a path, a URL, a token, an image name) a
+ * too-long input is an error.  Where a shorter copy is what is wanted
+ * (a message, a log line's text), say so with str_copy_trunc().
+ */
+size_t   str_copy(char *dst, const char *src, size_t size)
+	__attribute__((warn_unused_result));
+/* str_copy() where a cut copy is fine (messages, reasons, log text). */
+void     str_copy_trunc(char *dst, const char *src, size_t size);
+/*
+ * Copy a char array into a char array at least as large: it cannot be
+ * cut, and the compiler checks that (both must be arrays, not pointers).
+ */
+#define STR_COPY_ARRAY(dst, src) do {					\
+	_Static_assert(!__builtin_types_compatible_p(__typeof__(src),	\
+	    __typeof__(&(src)[0])) &&					\
+	    !__builtin_types_compatible_p(__typeof__(dst),		\
+	    __typeof__(&(dst)[0])) && sizeof(dst) >= sizeof(src),	\
+	    "STR_COPY_ARRAY: two arrays, dst at least as large");	\
+	str_copy_trunc((dst), (src), sizeof(dst));			\
+} while (0)
 /* Parse a whole string as an unsigned/signed decimal number.  Leading and
  * trailing blanks (space, tab, newline) are allowed, nothing else.
  * Returns 0, or -1 with errno = EINVAL (not a number) / ERANGE. */

@@ -91,7 +91,7 @@ image_registry(const char *repo, char *out, size_t outlen)
 			return;
 		}
 	}
-	str_copy(out, "docker.io", outlen);
+	str_copy_trunc(out, "docker.io", outlen);
 }
 
 int
@@ -120,8 +120,9 @@ deploy_image_parse(const char *ref, struct deploy_image *out, char *err,
 	}
 	memcpy(out->repo, ref, rlen);
 	out->repo[rlen] = '\0';
-	str_copy(out->tag, colon != NULL ? colon + 1 : "latest", sizeof(out->tag));
-	if (!deploy_tag_valid(colon != NULL ? colon + 1 : "latest")) {
+	if (!deploy_tag_valid(colon != NULL ? colon + 1 : "latest") ||
+	    str_copy(out->tag, colon != NULL ? colon + 1 : "latest",
+	    sizeof(out->tag)) >= sizeof(out->tag)) {
 		snprintf(err, errlen, "image '%s': bad tag", ref);
 		return -1;
 	}

@@ -182,6 +182,14 @@ int   deploy_docker_retag(const struct deploy_docker_opts *o,
  * the file has no entry.  *out malloc'ed.  Pure. */
 int   deploy_docker_registry_auth(const char *config_text,
 	const char *registry, char **out, char *err, size_t errlen);
+/*
+ * Read Docker's reply to POST /images/{name}/push: one JSON object per
+ * line.  Returns 0 when it holds no "error" (else -1 with err); the digest
+ * from the final "aux" goes to digest (cut to dlen).  Pure; exposed for
+ * tests/fuzz/fuzz_docker.c.
+ */
+int   deploy_docker_push_ok(const char *body, size_t len, char *digest,
+	size_t dlen, char *err, size_t errlen);
 
 /* deploy_run.c */
 /*

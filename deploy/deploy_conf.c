@@ -119,8 +119,9 @@ open_target(void *settings, const char *header, char *msg, size_t msglen)
 	}
 	t = &c->targets[c->n_targets++];
 	memset(t, 0, sizeof(*t));
-	str_copy(t->dc, dc, sizeof(t->dc));
-	str_copy(t->env, env, sizeof(t->env));
+	/* deploy_name_valid(): both shorter than DEPLOY_NAME_MAX. */
+	str_copy_trunc(t->dc, dc, sizeof(t->dc));
+	str_copy_trunc(t->env, env, sizeof(t->env));
 	return t;
 }
 

@@ -114,7 +114,7 @@ normalize_registry(const char *in, char *out, size_t outlen)
 	out[n] = '\0';
 	if (strcmp(out, "index.docker.io") == 0 ||
 	    strcmp(out, "registry-1.docker.io") == 0)
-		str_copy(out, "docker.io", outlen);
+		str_copy_trunc(out, "docker.io", outlen);
 }
 
 /* The credentials of one registry, as found in a config.json. */
@@ -264,13 +264,10 @@ image_exists(struct retag *t, const char *ref, char *err, size_t errlen)
 	return -1;
 }
 
-/*
- * Read the push stream: one JSON object per line.  Returns 0 when it
- * holds no "error"; the digest from the final "aux" goes to digest.
- */
-static int
-push_stream_ok(const char *body, size_t len, char *digest, size_t dlen,
-    char *err, size_t errlen)
+/* See deploy.h. */
+int
+deploy_docker_push_ok(const char *body, size_t len, char *digest,
+    size_t dlen, char *err, size_t errlen)
 {
 	const char *p = body, *end = body + len, *nl;
 	char *line;
@@ -297,8 +294,13 @@ push_stream_ok(const char *body, size_t len, char *digest, size_t dlen,
 		}
 		aux = cJSON_GetObjectItemCaseSensitive(j, "aux");
 		dg = cJSON_GetObjectItemCaseSensitive(aux, "Digest");
-		if (cJSON_IsString(dg))
-			str_copy(digest, dg->valuestring, dlen);
+		if (cJSON_IsString(dg) && str_copy(digest, dg->valuestring,
+		    dlen) >= dlen) {
+			snprintf(err, errlen, "push: digest over %zu bytes",
+			    dlen - 1);
+			cJSON_Delete(j);
+			return -1;
+		}
 		cJSON_Delete(j);
 		p = nl + 1;
 	}
@@ -339,8 +341,9 @@ retag_push(struct retag *t, const struct deploy_image *img,
 		    t->msg);
 		return -1;
 	}
-	if (push_stream_ok(t->resp.body.data != NULL ? t->resp.body.data : "",
-	    t->resp.body.len, digest, dlen, msg, sizeof(msg)) != 0) {
+	if (deploy_docker_push_ok(t->resp.body.data != NULL ?
+	    t->resp.body.data : "", t->resp.body.len, digest, dlen, msg,
+	    sizeof(msg)) != 0) {
 		snprintf(err, errlen, "Docker: push %s:%s to %s: %s", img->repo,
 		    release, img->registry, msg);
 		return -1;

@@ -2,8 +2,8 @@
  * deploy_main.c — the hoist-deploy command line.  See docs/deploy.md;
  * the usage text mirrors the SYNOPSIS of man/hoist-deploy.1.
  *
- *   hoist-deploy [-c FILE] [-n] --image REPO[:TAG] --release VERSION
- *                --env ENV [--dc DC] [options]
+ *   hoist-deploy [-hnv] [-c FILE] --image REPO[:TAG] --release VERSION
+ *                --env ENV [--dc DC] [--KEY VALUE]...
  *
  * Every flag is also a config-file key (common/conf.h; the file's
  * [DC ENV] sections: deploy/deploy_conf.c).  -n checks the config and,
@@ -48,8 +48,9 @@ main(int argc, char **argv)
 {
 	static struct deploy_conf c;      /* large: off the stack */
 	const struct startup su = { .progname = "hoist-deploy",
-	    .synopsis = "[-c FILE] [-n] --image REPO[:TAG] --release VERSION "
-	    "--env ENV [--dc DC] [options]", .default_config = DEFAULT_CONFIG,
+	    .synopsis = "[-hnv] [-c FILE] --image REPO[:TAG] --release VERSION "
+	    "--env ENV [--dc DC] [--KEY VALUE]...",
+	    .default_config = DEFAULT_CONFIG,
 	    .opts = deploy_conf_opts, .nopts = deploy_conf_nopts,
 	    .sections = &deploy_conf_sections };
 	struct conf_cli cli;
@@ -62,6 +63,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "hoist-deploy: %s\n", err);
 		return DEPLOY_E_INPUT;
 	}
+	if (cli.dump_keys)
+		return startup_dump_keys(&su);
 	if (cli.help) {
 		conf_usage(su.opts, su.nopts, su.progname, su.synopsis, stdout);
 		fputs(usage_tail, stdout);

@@ -143,11 +143,15 @@ load_target(struct run *r)
 	}
 	if (t != NULL)
 		r->target = *t;
-	if (a->marathon[0] != '\0')
-		str_copy(r->target.marathon, a->marathon,
-		    sizeof(r->target.marathon));
-	str_copy(r->dc, a->dc[0] != '\0' ? a->dc : t != NULL ? t->dc :
-	    "default", sizeof(r->dc));
+	if (a->marathon[0] != '\0' && str_copy(r->target.marathon,
+	    a->marathon, sizeof(r->target.marathon)) >=
+	    sizeof(r->target.marathon))
+		return fail(r, DEPLOY_E_INPUT, "--marathon: URL over %zu bytes",
+		    sizeof(r->target.marathon) - 1);
+	if (str_copy(r->dc, a->dc[0] != '\0' ? a->dc : t != NULL ? t->dc :
+	    "default", sizeof(r->dc)) >= sizeof(r->dc))
+		return fail(r, DEPLOY_E_INPUT, "--dc: over %zu bytes",
+		    sizeof(r->dc) - 1);
 	return DEPLOY_OK;
 }
 
@@ -307,8 +311,7 @@ check_in_progress(struct run *r)
 		    r->app_id, busy);
 	mr = marathon_get_app(r->m, r->app_id, &app, &st);
 	if (mr == MARATHON_OK) {
-		str_copy(r->previous_version, app.version,
-		    sizeof(r->previous_version));
+		STR_COPY_ARRAY(r->previous_version, app.version);
 		say(r, "%s is at version %s with %ld/%ld tasks running",
 		    r->app_id, app.version, app.tasks_running, app.instances);
 	} else if (mr == MARATHON_E_NOT_FOUND) {
@@ -333,8 +336,8 @@ put_definition(struct run *r)
 	    strlen(r->definition), r->a->force, &st);
 	if (mr != MARATHON_OK)
 		return marathon_failed(r, "PUT app", mr, &st);
-	str_copy(r->deployment_id, st.deployment_id, sizeof(r->deployment_id));
-	str_copy(r->version, st.version, sizeof(r->version));
+	STR_COPY_ARRAY(r->deployment_id, st.deployment_id);
+	STR_COPY_ARRAY(r->version, st.version);
 	say(r, "deployment %s started (version %s)", r->deployment_id,
 	    r->version);
 	return DEPLOY_OK;
@@ -385,7 +388,8 @@ follow(struct run *r)
 				deploy_judge(listed, &app, &j);
 				if (strcmp(j.line, last) != 0) {
 					say(r, "[%5.1fs] %s", elapsed_s(r), j.line);
-					str_copy(last, j.line, sizeof(last));
+					str_copy_trunc(last, j.line,
+					    sizeof(last));
 				}
 				if (j.progress == DEPLOY_DONE) {
 					marathon_app_free(&app);
@@ -418,7 +422,7 @@ rollback(struct run *r, enum deploy_exit why)
 	enum deploy_exit rc = why;
 	int known = 0;
 
-	str_copy(saved, r->message, sizeof(saved));
+	str_copy_trunc(saved, r->message, sizeof(saved));
 	if (r->new_app || r->previous_version[0] == '\0') {
 		say(r, "rollback: %s had no previous version", r->app_id);
 		return why;
@@ -458,8 +462,7 @@ rollback(struct run *r, enum deploy_exit why)
 		    marathon_strerror(mr), st.message);
 		goto out;
 	}
-	str_copy(r->rollback_deployment_id, st.deployment_id,
-	    sizeof(r->rollback_deployment_id));
+	STR_COPY_ARRAY(r->rollback_deployment_id, st.deployment_id);
 	rc = fail(r, DEPLOY_E_ROLLED_BACK, "%s; rolled back to %s (deployment "
 	    "%s)", saved, r->previous_version, r->rollback_deployment_id);
 out:

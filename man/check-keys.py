@@ -41,7 +41,7 @@ PROGRAMS = [
     # (program, page, has a conf_opt table)
     ("hoist-collector", "hoist-collector.8", True),
     ("hoist-scaler", "hoist-scaler.8", True),
-    ("hoist-deploy", "hoist-deploy.1", False),
+    ("hoist-deploy", "hoist-deploy.1", True),
 ]
 CONF_PAGE = "hoist.conf.5"
 # Options a page may document that --help need not list.

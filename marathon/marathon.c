@@ -231,7 +231,7 @@ app_url(struct marathon *m, const char *id, const char *suffix, char *out,
 	char why[MARATHON_MESSAGE_MAX];
 
 	if (!marathon_id_valid(id, why, sizeof(why))) {
-		str_copy(st->message, why, sizeof(st->message));
+		str_copy_trunc(st->message, why, sizeof(st->message));
 		return MARATHON_E_BAD_ID;
 	}
 	if (marathon_app_url(m->url, id, suffix, out, outlen) != 0) {
@@ -247,55 +247,96 @@ decode_failed(struct marathon_status *st, const char *what, const char *err)
 	status_msg(st, "%s: %s", what, err);
 }
 
+/*
+ * GET url and decode the 2xx body with `decode` into `out` (the
+ * adapters below hold the decoders' out-parameters); a body that does
+ * not decode is described in st.
+ */
+static enum marathon_result
+get_decoded(struct marathon *m, const char *url,
+    enum marathon_result (*decode)(const char *body, size_t len, void *out,
+    char *err, size_t errlen), void *out, struct marathon_status *st)
+{
+	struct http_response resp;
+	enum marathon_result r;
+	char err[256];
+
+	http_response_init(&resp);
+	r = exchange(m, "GET", url, NULL, 0, &resp, st);
+	if (r == MARATHON_OK) {
+		r = decode(resp.body.data, resp.body.len, out, err,
+		    sizeof(err));
+		if (r != MARATHON_OK)
+			decode_failed(st, url, err);
+	}
+	http_response_free(&resp);
+	return r;
+}
+
+static enum marathon_result
+dec_app(const char *body, size_t len, void *out, char *err, size_t errlen)
+{
+	return marathon_decode_app(body, len, out, err, errlen);
+}
+
+struct apps_out { struct marathon_app **v; size_t *n; };
+
+static enum marathon_result
+dec_apps(const char *body, size_t len, void *out, char *err, size_t errlen)
+{
+	struct apps_out *o = out;
+
+	return marathon_decode_apps(body, len, o->v, o->n, err, errlen);
+}
+
+struct deps_out { struct marathon_deployment **v; size_t *n; };
+
+static enum marathon_result
+dec_deps(const char *body, size_t len, void *out, char *err, size_t errlen)
+{
+	struct deps_out *o = out;
+
+	return marathon_decode_deployments(body, len, o->v, o->n, err, errlen);
+}
+
+struct versions_out { char (**v)[MARATHON_VERSION_MAX]; size_t *n; };
+
+static enum marathon_result
+dec_versions(const char *body, size_t len, void *out, char *err,
+    size_t errlen)
+{
+	struct versions_out *o = out;
+
+	return marathon_decode_versions(body, len, o->v, o->n, err, errlen);
+}
+
 enum marathon_result
 marathon_get_app(struct marathon *m, const char *id, struct marathon_app *out,
     struct marathon_status *st)
 {
-	char url[MARATHON_URL_MAX], err[256];
-	struct http_response resp;
+	char url[MARATHON_URL_MAX];
 	enum marathon_result r;
 
 	memset(out, 0, sizeof(*out));
 	status_clear(st);
-	http_response_init(&resp);
 	r = app_url(m, id, NULL, url, sizeof(url), st);
 	if (r != MARATHON_OK)
-		goto out;
-	r = exchange(m, "GET", url, NULL, 0, &resp, st);
-	if (r != MARATHON_OK)
-		goto out;
-	r = marathon_decode_app(resp.body.data, resp.body.len, out, err,
-	    sizeof(err));
-	if (r != MARATHON_OK)
-		decode_failed(st, url, err);
-out:
-	http_response_free(&resp);
-	return r;
+		return r;
+	return get_decoded(m, url, dec_app, out, st);
 }
 
 enum marathon_result
 marathon_list_apps(struct marathon *m, struct marathon_app **apps, size_t *n,
     struct marathon_status *st)
 {
-	char url[MARATHON_URL_MAX], err[256];
-	struct http_response resp;
-	enum marathon_result r;
+	struct apps_out o = { apps, n };
+	char url[MARATHON_URL_MAX];
 
 	*apps = NULL;
 	*n = 0;
 	status_clear(st);
-	http_response_init(&resp);
 	snprintf(url, sizeof(url), "%s/v2/apps?embed=apps.tasks", m->url);
-	r = exchange(m, "GET", url, NULL, 0, &resp, st);
-	if (r != MARATHON_OK)
-		goto out;
-	r = marathon_decode_apps(resp.body.data, resp.body.len, apps, n, err,
-	    sizeof(err));
-	if (r != MARATHON_OK)
-		decode_failed(st, url, err);
-out:
-	http_response_free(&resp);
-	return r;
+	return get_decoded(m, url, dec_apps, &o, st);
 }
 
 enum marathon_result
@@ -341,25 +382,14 @@ enum marathon_result
 marathon_list_deployments(struct marathon *m, struct marathon_deployment **deps,
     size_t *n, struct marathon_status *st)
 {
-	char url[MARATHON_URL_MAX], err[256];
-	struct http_response resp;
-	enum marathon_result r;
+	struct deps_out o = { deps, n };
+	char url[MARATHON_URL_MAX];
 
 	*deps = NULL;
 	*n = 0;
 	status_clear(st);
-	http_response_init(&resp);
 	snprintf(url, sizeof(url), "%s/v2/deployments", m->url);
-	r = exchange(m, "GET", url, NULL, 0, &resp, st);
-	if (r != MARATHON_OK)
-		goto out;
-	r = marathon_decode_deployments(resp.body.data, resp.body.len, deps, n,
-	    err, sizeof(err));
-	if (r != MARATHON_OK)
-		decode_failed(st, url, err);
-out:
-	http_response_free(&resp);
-	return r;
+	return get_decoded(m, url, dec_deps, &o, st);
 }
 
 enum marathon_result
@@ -367,27 +397,17 @@ marathon_get_versions(struct marathon *m, const char *id,
     char (**versions)[MARATHON_VERSION_MAX], size_t *n,
     struct marathon_status *st)
 {
-	char url[MARATHON_URL_MAX], err[256];
-	struct http_response resp;
+	struct versions_out o = { versions, n };
+	char url[MARATHON_URL_MAX];
 	enum marathon_result r;
 
 	*versions = NULL;
 	*n = 0;
 	status_clear(st);
-	http_response_init(&resp);
 	r = app_url(m, id, "/versions", url, sizeof(url), st);
 	if (r != MARATHON_OK)
-		goto out;
-	r = exchange(m, "GET", url, NULL, 0, &resp, st);
-	if (r != MARATHON_OK)
-		goto out;
-	r = marathon_decode_versions(resp.body.data, resp.body.len, versions, n,
-	    err, sizeof(err));
-	if (r != MARATHON_OK)
-		decode_failed(st, url, err);
-out:
-	http_response_free(&resp);
-	return r;
+		return r;
+	return get_decoded(m, url, dec_versions, &o, st);
 }
 
 /* A version is an ISO timestamp; refuse anything that would need escaping

@@ -351,7 +351,7 @@ format_message(const cJSON *root, struct marathon_status *st)
 		}
 	}
 	s = b.data != NULL ? b.data : "";
-	str_copy(st->message, s, sizeof(st->message));
+	str_copy_trunc(st->message, s, sizeof(st->message));
 	buf_free(&b);
 }
 

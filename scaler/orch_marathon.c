@@ -32,13 +32,11 @@ static void
 copy_status(const struct marathon_status *ms, struct orch_status *st)
 {
 	st->status = ms->status;
-	str_copy(st->message, ms->message, sizeof(st->message));
+	STR_COPY_ARRAY(st->message, ms->message);
 	if (ms->n_deployments > 0)
-		str_copy(st->deployment_id, ms->deployments[0],
-		    sizeof(st->deployment_id));
+		STR_COPY_ARRAY(st->deployment_id, ms->deployments[0]);
 	else
-		str_copy(st->deployment_id, ms->deployment_id,
-		    sizeof(st->deployment_id));
+		STR_COPY_ARRAY(st->deployment_id, ms->deployment_id);
 }
 
 static enum orch_result
@@ -60,8 +58,7 @@ m_get_app(void *ctx, const char *app_id, struct orch_app *out,
 	out->running = (int)app.tasks_running;
 	out->ndeployments = app.n_deployments;
 	if (app.n_deployments > 0)
-		str_copy(out->deployment_id, app.deployments[0],
-		    sizeof(out->deployment_id));
+		STR_COPY_ARRAY(out->deployment_id, app.deployments[0]);
 	if (app.n_tasks > 0) {
 		out->tasks = calloc(app.n_tasks, sizeof(*out->tasks));
 		if (out->tasks == NULL) {
@@ -78,8 +75,8 @@ m_get_app(void *ctx, const char *app_id, struct orch_app *out,
 		if (t->state[0] != '\0' && strcmp(t->state, "TASK_RUNNING")
 		    != 0)
 			continue;
-		str_copy(o->id, t->id, sizeof(o->id));
-		str_copy(o->host, t->host, sizeof(o->host));
+		STR_COPY_ARRAY(o->id, t->id);
+		STR_COPY_ARRAY(o->host, t->host);
 		o->healthy = t->health == MARATHON_HEALTH_ALIVE ? 1 :
 		    t->health == MARATHON_HEALTH_FAILING ? 0 : -1;
 		/* A time that does not parse counts as unknown (0). */

@@ -403,7 +403,7 @@ policy_evaluate(const struct rule *r, const struct policy_input *in,
 
 	memset(d, 0, sizeof(*d));
 	d->time_s = now;
-	str_copy(d->app_id, r->app_id, sizeof(d->app_id));
+	STR_COPY_ARRAY(d->app_id, r->app_id);
 	d->current = d->desired = in->instances;
 	d->running = in->running;
 	d->action = POLICY_NONE;
@@ -453,7 +453,7 @@ policy_evaluate(const struct rule *r, const struct policy_input *in,
 	desired = clamp(r, want);
 	if (desired == in->instances) {
 		if (want != in->instances) {
-			str_copy(why, d->reason, sizeof(why));
+			str_copy_trunc(why, d->reason, sizeof(why));
 			reason(d, "%s; already at %s_instances %d", why,
 			    want > in->instances ? "max" : "min", desired);
 		}
@@ -461,7 +461,7 @@ policy_evaluate(const struct rule *r, const struct policy_input *in,
 	}
 	left = cooldown_left(r, h, now, desired > in->instances ? 1 : -1);
 	if (left > 0) {
-		str_copy(why, d->reason, sizeof(why));
+		str_copy_trunc(why, d->reason, sizeof(why));
 		reason(d, "%s; cooling down, scale-%s allowed in %llds", why,
 		    desired > in->instances ? "up" : "down", (long long)left);
 		return;

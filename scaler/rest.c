@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,7 +157,7 @@ one_rule(struct rest *a, struct reply *rp, const char *method,
 		reply_error(rp, MHD_HTTP_BAD_REQUEST, "app_id", "too long");
 		return;
 	}
-	str_copy(app, id, sizeof(app));
+	str_copy_trunc(app, id, sizeof(app));
 	if (rules_normalize_app_id(app, sizeof(app)) != 0) {
 		reply_error(rp, MHD_HTTP_BAD_REQUEST, "app_id", "'%s' is not "
 		    "a Marathon app id", id);
@@ -200,6 +201,31 @@ one_rule(struct rest *a, struct reply *rp, const char *method,
 	    "allowed here", method);
 }
 
+/* "outputs": where the decision records went (see stats.h). */
+static void
+put_outputs(struct scaler_stats *s, cJSON *o)
+{
+	cJSON *e = cJSON_AddObjectToObject(o, "outputs");
+
+	if (e == NULL)
+		return;
+	cJSON_AddNumberToObject(e, "count", (double)atomic_load(&s->outputs));
+	cJSON_AddNumberToObject(e, "decision_points_lost",
+	    (double)atomic_load(&s->decision_points_lost));
+	cJSON_AddNumberToObject(e, "decision_encode_errors",
+	    (double)atomic_load(&s->decision_encode_errors));
+	cJSON_AddNumberToObject(e, "refused",
+	    (double)atomic_load(&s->output_refused));
+	cJSON_AddNumberToObject(e, "points_written",
+	    (double)atomic_load(&s->output_points_written));
+	cJSON_AddNumberToObject(e, "points_dropped",
+	    (double)atomic_load(&s->output_points_dropped));
+	cJSON_AddNumberToObject(e, "points_spooled",
+	    (double)atomic_load(&s->output_points_spooled));
+	cJSON_AddNumberToObject(e, "write_errors",
+	    (double)atomic_load(&s->output_write_errors));
+}
+
 static void
 status(struct rest *a, struct reply *rp)
 {
@@ -216,6 +242,7 @@ status(struct rest *a, struct reply *rp)
 	rfc3339_format(ts, sizeof(ts), next * 1000000000, 0);
 	cJSON_AddStringToObject(o, "next_evaluation", ts);
 	cJSON_AddNumberToObject(o, "next_evaluation_s", (double)next);
+	put_outputs(a->cfg.stats, o);
 	arr = cJSON_AddArrayToObject(o, "apps");
 	for (i = 0; arr != NULL && i < n; i++) {
 		struct policy_decision d;
@@ -286,7 +313,7 @@ decisions_list(struct rest *a, struct reply *rp,
 			reply_error(rp, MHD_HTTP_BAD_REQUEST, "app", "too long");
 			return;
 		}
-		str_copy(id, app, sizeof(id));
+		str_copy_trunc(id, app, sizeof(id));
 		if (rules_normalize_app_id(id, sizeof(id)) != 0) {
 			reply_error(rp, MHD_HTTP_BAD_REQUEST, "app", "'%s' is "
 			    "not a Marathon app id", app);
@@ -307,6 +334,46 @@ decisions_list(struct rest *a, struct reply *rp,
 		cJSON_AddItemToArray(arr, decisions_to_cjson(&out[i]));
 	free(out);
 	reply_json(rp, MHD_HTTP_OK, o);
+}
+
+/* The decision records' way to the outputs (see stats.h): one counter
+ * each, named hoist_scaler_<name>_total. */
+static void
+put_output_metrics(struct scaler_stats *s, struct buf *b)
+{
+	static const struct {
+		const char *name, *help;
+		size_t      off;
+	} m[] = {
+	{ "decision_points_lost", "Decision points lost for good (not "
+	  "encoded, refused or dropped by an output).",
+	  offsetof(struct scaler_stats, decision_points_lost) },
+	{ "decision_encode_errors", "Decision records that could not be "
+	  "encoded as line protocol.",
+	  offsetof(struct scaler_stats, decision_encode_errors) },
+	{ "output_refused", "Writes of a round's decision points that an "
+	  "output refused.", offsetof(struct scaler_stats, output_refused) },
+	{ "output_points_written", "Decision points the outputs delivered.",
+	  offsetof(struct scaler_stats, output_points_written) },
+	{ "output_points_dropped", "Decision points the outputs dropped.",
+	  offsetof(struct scaler_stats, output_points_dropped) },
+	{ "output_points_spooled", "Decision points the outputs spooled to "
+	  "disk.", offsetof(struct scaler_stats, output_points_spooled) },
+	{ "output_write_errors", "Failed deliveries by the outputs.",
+	  offsetof(struct scaler_stats, output_write_errors) },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(m); i++) {
+		atomic_uint_fast64_t *v = (atomic_uint_fast64_t *)(void *)
+		    ((char *)s + m[i].off);
+
+		buf_printf(b, "# HELP hoist_scaler_%s_total %s\n"
+		    "# TYPE hoist_scaler_%s_total counter\n"
+		    "hoist_scaler_%s_total %llu\n", m[i].name, m[i].help,
+		    m[i].name, m[i].name,
+		    (unsigned long long)atomic_load(v));
+	}
 }
 
 static void
@@ -354,6 +421,7 @@ metrics(struct rest *a, struct reply *rp)
 	    "# TYPE hoist_scaler_metric_invalid_total counter\n"
 	    "hoist_scaler_metric_invalid_total %llu\n",
 	    (unsigned long long)atomic_load(&s->metric_invalid));
+	put_output_metrics(s, &b);
 	buf_printf(&b, "# HELP hoist_scaler_api_requests_total REST "
 	    "requests.\n# TYPE hoist_scaler_api_requests_total counter\n"
 	    "hoist_scaler_api_requests_total %llu\n",
@@ -403,10 +471,16 @@ out:
 void
 rest_set_token(struct rest *a, const char *token)
 {
+	if (token != NULL && strlen(token) >= sizeof(a->token)) {
+		/* A cut token would let a prefix in: keep the old one. */
+		log_warnx("api token over %zu bytes; keeping the old one",
+		    sizeof(a->token) - 1);
+		return;
+	}
 	pthread_mutex_lock(&a->token_mu);
 	explicit_bzero(a->token, sizeof(a->token));
 	if (token != NULL)
-		str_copy(a->token, token, sizeof(a->token));
+		str_copy_trunc(a->token, token, sizeof(a->token));
 	pthread_mutex_unlock(&a->token_mu);
 }
 
@@ -580,7 +654,7 @@ rest_parse_listen(const char *s, void *ssv, size_t *sslen)
 	memcpy(host, hs, (size_t)(he - hs));
 	host[he - hs] = '\0';
 	if (host[0] == '\0')
-		str_copy(host, "0.0.0.0", sizeof(host));
+		str_copy_trunc(host, "0.0.0.0", sizeof(host));
 	if (s[0] != '[') {
 		struct sockaddr_in *in = (struct sockaddr_in *)(void *)ss;
 
@@ -622,7 +696,7 @@ rest_read_token(const char *path, char *out, size_t outlen, char *err,
 		free(text);
 		return -1;
 	}
-	str_copy(out, text, outlen);
+	str_copy_trunc(out, text, outlen);
 	explicit_bzero(text, len);
 	free(text);
 	return 0;
@@ -642,6 +716,11 @@ rest_start(const struct rest_config *cfg, char *err, size_t errlen)
 		    "ADDR:PORT or [V6ADDR]:PORT)", cfg->listen);
 		return NULL;
 	}
+	if (cfg->token != NULL && strlen(cfg->token) >= REST_TOKEN_MAX) {
+		snprintf(err, errlen, "api token over %d bytes",
+		    REST_TOKEN_MAX - 1);
+		return NULL;
+	}
 	a = calloc(1, sizeof(*a));
 	if (a == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -650,7 +729,7 @@ rest_start(const struct rest_config *cfg, char *err, size_t errlen)
 	a->cfg = *cfg;
 	pthread_mutex_init(&a->token_mu, NULL);
 	if (cfg->token != NULL)
-		str_copy(a->token, cfg->token, sizeof(a->token));
+		str_copy_trunc(a->token, cfg->token, sizeof(a->token));
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handler, a,

@@ -56,9 +56,12 @@ backoff_fail(struct round_ctx *c, const char *app_id, int64_t now)
 			c->backoff = nb;
 			c->capbackoff = ncap;
 		}
-		b = &c->backoff[c->nbackoff++];
+		b = &c->backoff[c->nbackoff];
 		memset(b, 0, sizeof(*b));
-		str_copy(b->app_id, app_id, sizeof(b->app_id));
+		if (str_copy(b->app_id, app_id, sizeof(b->app_id)) >=
+		    sizeof(b->app_id))
+			return;   /* cannot be (rules' ids fit): no backoff */
+		c->nbackoff++;
 	}
 	b->failures++;
 	gap = c->interval_s > 0 ? c->interval_s : 1;
@@ -92,7 +95,7 @@ error_decision(struct round_ctx *c, const struct rule *r, int64_t now,
     struct policy_decision *d)
 {
 	d->time_s = now;
-	str_copy(d->app_id, r->app_id, sizeof(d->app_id));
+	STR_COPY_ARRAY(d->app_id, r->app_id);
 	d->action = POLICY_ERROR;
 	if (st->status > 0)
 		set_reason(d, "%s %s: HTTP %ld "
@@ -191,7 +194,7 @@ act(struct round_ctx *c, const struct rule *r, struct policy_history *h,
 
 	atomic_fetch_add(&c->stats->scale_requests, 1);
 	res = orch_scale(c->orch, r->app_id, d->desired, &st);
-	str_copy(why, d->reason, sizeof(why));
+	str_copy_trunc(why, d->reason, sizeof(why));
 	if (res == ORCH_OK) {
 		policy_record_scale(h, now, d->current, d->desired);
 		backoff_clear(c, r->app_id);
@@ -257,7 +260,7 @@ round_evaluate(struct round_ctx *c, const struct rule *r, int64_t now,
 	}
 	if (gather(c, r, &app, now, &pt) != 0) {
 		d->time_s = now;
-		str_copy(d->app_id, r->app_id, sizeof(d->app_id));
+		STR_COPY_ARRAY(d->app_id, r->app_id);
 		d->action = POLICY_ERROR;
 		set_reason(d, "out of memory");
 		goto out;
@@ -266,8 +269,7 @@ round_evaluate(struct round_ctx *c, const struct rule *r, int64_t now,
 	in.instances = app.instances;
 	in.running = app.running;
 	in.deploying = app.ndeployments > 0;
-	str_copy(in.deployment_id, app.deployment_id,
-	    sizeof(in.deployment_id));
+	STR_COPY_ARRAY(in.deployment_id, app.deployment_id);
 	in.tasks = pt;
 	in.ntasks = app.ntasks;
 	in.dry_run = c->dry_run;
@@ -285,15 +287,86 @@ out:
 	free(pt);
 }
 
+/* The lines of this round to every output; count what they refuse. */
+static void
+deliver(struct round_ctx *c, const struct buf *lp, uint64_t npoints,
+    int64_t mono_s)
+{
+	size_t k;
+
+	for (k = 0; k < c->nsinks && lp->len > 0; k++) {
+		if (sink_write(c->sinks[k], lp->data, lp->len) == 0)
+			continue;
+		c->refused++;
+		complain(&c->lost_complain, mono_s, "output %s: %llu decision "
+		    "points refused (counted in hoist_scaler_decision_points_"
+		    "lost_total)", c->sinks[k]->spec,
+		    (unsigned long long)npoints);
+	}
+}
+
+/* Read the outputs' own counters into the stats; complain (with
+ * backoff) while points keep getting lost, once when it stops. */
+static void
+observe_sinks(struct round_ctx *c, int64_t mono_s)
+{
+	struct scaler_stats *st = c->stats;
+	struct sink_stats one, total;
+	uint64_t lost;
+	size_t k;
+
+	memset(&c->sink_last, 0, sizeof(c->sink_last));
+	for (k = 0; k < c->nsinks; k++) {
+		sink_get_stats(c->sinks[k], &one);
+		sink_stats_add(&c->sink_last, &one);
+	}
+	total = c->sink_base;
+	sink_stats_add(&total, &c->sink_last);
+	lost = c->encode_lost + total.points_dropped;
+	atomic_store(&st->decision_encode_errors, c->encode_errors);
+	atomic_store(&st->output_refused, c->refused);
+	atomic_store(&st->output_points_written, total.points_written);
+	atomic_store(&st->output_points_dropped, total.points_dropped);
+	atomic_store(&st->output_points_spooled, total.points_spooled);
+	atomic_store(&st->output_write_errors, total.write_errors);
+	atomic_store(&st->outputs, c->nsinks);
+	atomic_store(&st->decision_points_lost, lost);
+	if (lost > c->lost_seen)
+		complain(&c->lost_complain, mono_s, "%llu decision points lost "
+		    "(%llu since start; see hoist_scaler_output_* in /metrics)",
+		    (unsigned long long)(lost - c->lost_seen),
+		    (unsigned long long)lost);
+	else
+		complain_recovered(&c->lost_complain, "decision points reach "
+		    "the outputs again");
+	c->lost_seen = lost;
+}
+
+void
+round_set_sinks(struct round_ctx *c, struct sink *const *sinks, size_t n)
+{
+	size_t k;
+
+	sink_stats_add(&c->sink_base, &c->sink_last);
+	memset(&c->sink_last, 0, sizeof(c->sink_last));
+	if (n > ROUND_SINKS_MAX)
+		n = ROUND_SINKS_MAX;
+	for (k = 0; k < n; k++)
+		c->sinks[k] = sinks[k];
+	c->nsinks = n;
+}
+
 void
 round_run(struct round_ctx *c, int64_t now)
 {
 	struct policy_decision d;
 	struct rule *rules;
 	struct buf lp;
-	size_t n, i, k;
+	size_t n, i;
+	uint64_t npoints = 0;
 	char err[512];
 	int64_t t0 = now_mono_ns();
+	int64_t mono_s = t0 / 1000000000LL;   /* complaints' backoff */
 
 	n = state_rules(c->state, &rules);
 	buf_init(&lp, ROUND_LP_MAX);
@@ -303,12 +376,20 @@ round_run(struct round_ctx *c, int64_t now)
 		if (b != NULL && now < b->retry_at_s)
 			continue;
 		round_evaluate(c, &rules[i], now, &d);
-		decisions_to_lp(&d, &lp);
+		if (decisions_to_lp(&d, &lp) == 1) {
+			npoints++;
+			continue;
+		}
+		c->encode_errors++;
+		c->encode_lost += c->nsinks;   /* one point per output */
+		complain(&c->lost_complain, mono_s, "%s: decision record not "
+		    "encoded (%zu bytes of line protocol this round); lost",
+		    d.app_id, lp.len);
 	}
 	free(rules);
-	for (k = 0; k < c->nsinks && lp.len > 0; k++)
-		sink_write(c->sinks[k], lp.data, lp.len);
+	deliver(c, &lp, npoints, mono_s);
 	buf_free(&lp);
+	observe_sinks(c, mono_s);
 	if (state_flush(c->state, err, sizeof(err)) != STATE_OK)
 		log_warnx("state not saved: %s", err);
 	atomic_fetch_add(&c->stats->rounds, 1);

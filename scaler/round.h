@@ -44,6 +44,16 @@ struct round_ctx {
 	/* Backoff per app after errors (owned; round_ctx_free()). */
 	struct round_backoff *backoff;
 	size_t               nbackoff, capbackoff;
+	/*
+	 * Decision records lost on the way to the outputs: one complaint
+	 * (logged with backoff) and the outputs' counters.  sink_last is
+	 * what the current outputs said at the end of the last round;
+	 * sink_base what outputs replaced by round_set_sinks() had said.
+	 */
+	struct complain      lost_complain;
+	uint64_t             encode_errors, encode_lost, refused;
+	uint64_t             lost_seen;
+	struct sink_stats    sink_base, sink_last;
 	/* Rejected metric figures, logged with backoff (zero-initialise). */
 	struct complain      invalid_log;
 };
@@ -58,8 +68,17 @@ struct round_backoff {
 /* Evaluate one rule at `now` (unix s); the decision is also recorded. */
 void round_evaluate(struct round_ctx *c, const struct rule *r, int64_t now,
 	struct policy_decision *out);
-/* Evaluate every rule once, then flush the state file. */
+/*
+ * Evaluate every rule once, hand the decision records to the outputs,
+ * read the outputs' counters into c->stats, then flush the state file.
+ * A record an output refuses or that cannot be encoded is counted
+ * (decision_points_lost) and logged with backoff, never silently lost.
+ */
 void round_run(struct round_ctx *c, int64_t now);
+/* Use these outputs from now on (borrowed; at most ROUND_SINKS_MAX).
+ * The counters of the outputs they replace are kept in the totals. */
+void round_set_sinks(struct round_ctx *c, struct sink *const *sinks,
+	size_t n);
 void round_ctx_free(struct round_ctx *c);   /* the backoff table only */
 
 #endif

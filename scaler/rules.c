@@ -104,7 +104,7 @@ rules_normalize_app_id(char *id, size_t size)
 	if (marathon_id_normalize(id, tmp, sizeof(tmp), NULL, 0) != 0 ||
 	    strlen(tmp) + 1 > size)
 		return -1;
-	str_copy(id, tmp, size);
+	str_copy_trunc(id, tmp, size);
 	return 0;
 }
 
@@ -154,7 +154,7 @@ rules_validate(const struct rule *r, struct rules_error *err)
 	size_t i;
 
 	memset(err, 0, sizeof(*err));
-	str_copy(id, r->app_id, sizeof(id));
+	STR_COPY_ARRAY(id, r->app_id);
 	if (r->app_id[0] == '\0')
 		return fail(err, "app_id", "is required");
 	if (rules_normalize_app_id(id, sizeof(id)) != 0 ||
@@ -282,7 +282,7 @@ decode_field(const struct field *f, const cJSON *v, struct rule *r,
     struct rules_error *err)
 {
 	char *p = (char *)r + f->offset;
-	double d;
+	double d = 0;   /* set by want_*(); gcc -O1 (TSan) cannot tell */
 
 	switch (f->kind) {
 	case F_APP_ID:
@@ -290,7 +290,7 @@ decode_field(const struct field *f, const cJSON *v, struct rule *r,
 			return fail(err, f->name, "must be a string");
 		if (strlen(v->valuestring) >= RULES_APP_ID_MAX - 1)
 			return fail(err, f->name, "is too long");
-		str_copy(r->app_id, v->valuestring, sizeof(r->app_id));
+		str_copy_trunc(r->app_id, v->valuestring, sizeof(r->app_id));
 		if (rules_normalize_app_id(r->app_id, sizeof(r->app_id)) != 0)
 			return fail(err, f->name, "must be a Marathon app id: "
 			    "'/'-separated segments of a-z, 0-9, '-' and '.'");
@@ -396,14 +396,14 @@ rules_from_cjson(const void *json, const char *path_app_id, struct rule *r,
 
 		if (strlen(path_app_id) >= sizeof(pid) - 1)
 			return fail(err, "app_id", "is too long");
-		str_copy(pid, path_app_id, sizeof(pid));
+		str_copy_trunc(pid, path_app_id, sizeof(pid));
 		if (rules_normalize_app_id(pid, sizeof(pid)) != 0)
 			return fail(err, "app_id", "the app id in the path is "
 			    "not a Marathon app id");
 		if (r->app_id[0] != '\0' && strcmp(pid, r->app_id) != 0)
 			return fail(err, "app_id", "differs from the app id in "
 			    "the path");
-		str_copy(r->app_id, pid, sizeof(r->app_id));
+		STR_COPY_ARRAY(r->app_id, pid);
 	}
 	if (r->app_id[0] == '\0')
 		return fail(err, "app_id", "is required");

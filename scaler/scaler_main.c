@@ -32,6 +32,7 @@
 #include "scaler/orch.h"
 #include "scaler/rest.h"
 #include "scaler/round.h"
+#include "scaler/sched.h"
 #include "scaler/source.h"
 #include "sinks/sink.h"
 
@@ -155,7 +156,7 @@ runtime_free(struct runtime *rt)
 static int
 check_settings(const struct settings *st, char *err, size_t errlen)
 {
-	enum source_kind k;
+	char kinds[128];
 
 	if (st->marathon[0] == '\0') {
 		snprintf(err, errlen, "marathon: a URL is required");
@@ -177,14 +178,11 @@ check_settings(const struct settings *st, char *err, size_t errlen)
 		    "exclude each other");
 		return -1;
 	}
-	if (source_kind_parse(st->source, &k) != 0) {
-		snprintf(err, errlen, "source: '%.64s' is not agents or influxdb",
-		    st->source);
-		return -1;
-	}
-	if (k == SOURCE_INFLUXDB && st->source_influxdb_url[0] == '\0') {
-		snprintf(err, errlen, "source influxdb needs "
-		    "source_influxdb_url");
+	/* What a kind needs (influxdb: a URL) its init checks. */
+	if (source_ops_find(st->source) == NULL) {
+		source_kinds(kinds, sizeof(kinds));
+		snprintf(err, errlen, "source: '%.64s' is not one of %s",
+		    st->source, kinds);
 		return -1;
 	}
 	if (st->output.n > ROUND_SINKS_MAX) {
@@ -246,7 +244,7 @@ runtime_build(const struct settings *st, struct runtime *rt, char *err,
 	}
 	memset(&so, 0, sizeof(so));
 	so.agent_token = atok;
-	source_kind_parse(st->source, &so.kind);
+	so.kind = st->source;
 	so.agent_port = (int)st->agent_port;
 	so.timeout_ms = (long)st->agent_timeout_ms;
 	so.influx_url = st->source_influxdb_url;
@@ -286,15 +284,11 @@ static void
 apply(const struct settings *st, struct runtime *rt, struct round_ctx *rc,
     struct scaler_stats *stats)
 {
-	size_t i;
-
 	rc->orch = &rt->orch;
 	rc->source = rt->source;
 	rc->dry_run = st->dry_run;
 	rc->interval_s = st->interval;
-	rc->nsinks = rt->nsinks;
-	for (i = 0; i < rt->nsinks; i++)
-		rc->sinks[i] = rt->sinks[i];
+	round_set_sinks(rc, rt->sinks, rt->nsinks);
 	atomic_store(&stats->interval_s, st->interval);
 	atomic_store(&stats->dry_run, st->dry_run);
 }
@@ -328,8 +322,8 @@ reload(const struct startup *su, int argc, char **argv, struct settings *st,
 	    nst->decisions_max != st->decisions_max)
 		log_warnx("reload: listen, state_dir and decisions_max take "
 		    "effect at the next restart");
-	str_copy(nst->listen, st->listen, sizeof(nst->listen));
-	str_copy(nst->state_dir, st->state_dir, sizeof(nst->state_dir));
+	STR_COPY_ARRAY(nst->listen, st->listen);
+	STR_COPY_ARRAY(nst->state_dir, st->state_dir);
 	nst->decisions_max = st->decisions_max;
 	runtime_free(rt);
 	*rt = nrt;
@@ -408,25 +402,25 @@ static void
 daemon_loop(struct daemon *d, const struct startup *su, int argc,
     char **argv, const sigset_t *set)
 {
-	int64_t next = now_realtime_ns() / 1000000000LL;
 	int64_t wd_ns = (int64_t)notify_watchdog_interval_ns();
+	struct sched sch;
 
+	/* Rounds are spaced on the monotonic clock (sched.h). */
+	sched_init(&sch, &sched_system_clock, d->st.interval);
 	for (;;) {
-		int64_t now = now_realtime_ns() / 1000000000LL;
-		int64_t wait_ns;
+		int64_t now, wait_ns;
 		struct timespec ts;
 		siginfo_t si;
 		int sig;
 
 		notify_watchdog();
-		if (now >= next) {
+		if (sched_due(&sch, &now, &wait_ns)) {
 			round_run(&d->rc, now);
-			next = now + d->st.interval;
-			atomic_store(&d->stats.next_round_s, next);
+			atomic_store(&d->stats.next_round_s,
+			    sched_next_wall_s(&sch));
 			continue;
 		}
 		/* Wake at least every half WatchdogSec for the keep-alive. */
-		wait_ns = (next - now) * 1000000000LL;
 		if (wd_ns > 0 && wait_ns > wd_ns)
 			wait_ns = wd_ns;
 		ts.tv_sec = (time_t)(wait_ns / 1000000000LL);
@@ -435,6 +429,7 @@ daemon_loop(struct daemon *d, const struct startup *su, int argc,
 		if (sig == SIGHUP) {
 			reload(su, argc, argv, &d->st, &d->rt, &d->rc, d->rest,
 			    &d->stats);
+			sched_set_interval(&sch, d->st.interval);
 		} else if (sig == SIGTERM || sig == SIGINT) {
 			log_info("signal %d: exiting", sig);
 			notify_stopping();

@@ -17,7 +17,10 @@
  *   container_cpu.usage_percent_of_limit and container_mem.usage_percent,
  *   filtered by tag marathon_app_id and grouped by tag mesos_task_id.
  *
- * The decoders are pure and tested on their own; a struct source is not
+ * Each kind is a const struct source_ops in its own file
+ * (source_agents.c, source_influxdb.c); source.c holds the registry, the
+ * wrappers and the HTTP transfers both share (source_impl.h).  The
+ * decoders are pure and tested on their own; a struct source is not
  * thread-safe (one owner: the evaluation loop).
  */
 #ifndef HOIST_SOURCE_H
@@ -30,10 +33,8 @@
 #define SOURCE_AGENT_PORT     9108
 #define SOURCE_BODY_MAX       (4u << 20)
 
-enum source_kind { SOURCE_AGENTS, SOURCE_INFLUXDB };
-
 struct source_options {
-	enum source_kind kind;
+	const char      *kind;            /* a source's name: "agents" ... */
 	int              agent_port;      /* agents: the collectors' port */
 	const char      *agent_token;     /* agents: Bearer token, or NULL */
 	long             timeout_ms;      /* per request */
@@ -63,7 +64,33 @@ struct source_task {
 
 struct source;
 
+/*
+ * One kind of source: a const table per file, found by name
+ * (source_ops_find()), so a third source is one more file.  Callers go
+ * through source_new() / source_fetch() / source_free(), never s->ops.
+ */
+struct source_ops {
+	const char *name;
+	/* Take what this kind needs from o (borrowed) into s: s->o holds a
+	 * copy with the defaults applied, s->multi is ready.  0, or -1
+	 * with err naming the config key at fault. */
+	int  (*init)(struct source *s, const struct source_options *o,
+	    char *err, size_t errlen);
+	/* Fill the figures of tasks[0..n) (cleared, n > 0); the number of
+	 * failed requests, err describing the first. */
+	int  (*fetch)(struct source *s, const char *app_id,
+	    struct source_task *tasks, size_t n, char *err, size_t errlen);
+	/* Free what init kept in s->priv; NULL when nothing. */
+	void (*free)(struct source *s);
+};
+
+/* The kinds, one per file. */
+extern const struct source_ops source_agents_ops;    /* source_agents.c */
+extern const struct source_ops source_influxdb_ops;  /* source_influxdb.c */
+
 /* source.c */
+/* o is borrowed (strings copied); NULL with err for an unknown kind or
+ * settings the kind refuses. */
 struct source *source_new(const struct source_options *o, char *err,
 	size_t errlen);
 void           source_free(struct source *s);          /* NULL ok */
@@ -74,13 +101,18 @@ void           source_free(struct source *s);          /* NULL ok */
  */
 int            source_fetch(struct source *s, const char *app_id,
 	struct source_task *tasks, size_t n, char *err, size_t errlen);
-/* Parse the kind name ("agents", "influxdb"); 0 or -1. */
-int            source_kind_parse(const char *s, enum source_kind *out);
+/* The kind named `name`, or NULL. */
+const struct source_ops *source_ops_find(const char *name);
+/* The kinds' names for a message: "agents, influxdb". */
+void           source_kinds(char *out, size_t outlen);
+const char    *source_name(const struct source *s);
 
 /* Pure decoders: fill matching tasks; return the count matched or -1
  * when the body is not the documented shape. */
+/* source_agents.c */
 int            source_decode_agent(const char *body, size_t len,
 	struct source_task *tasks, size_t n);
+/* source_influxdb.c */
 int            source_decode_influx(const char *body, size_t len,
 	struct source_task *tasks, size_t n);
 /* The InfluxQL text for an app (into out); -1 when it does not fit. */

@@ -435,7 +435,7 @@ state_open(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "state dir path too long");
 		goto fail;
 	}
-	str_copy(st->dir, dir, sizeof(st->dir));
+	str_copy_trunc(st->dir, dir, sizeof(st->dir));
 	snprintf(st->path, sizeof(st->path), "%s/%s", dir, STATE_FILE);
 	snprintf(lock, sizeof(lock), "%s/%s", dir, STATE_LOCK_FILE);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {

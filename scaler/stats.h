@@ -21,6 +21,24 @@ struct scaler_stats {
 	atomic_uint_fast64_t orchestrator_errors;
 	atomic_uint_fast64_t metric_fetch_errors; /* agents/influxdb failures */
 	atomic_uint_fast64_t metric_invalid;    /* figures outside 0..1000 % */
+	/*
+	 * The decision records on their way to the outputs (round.c).
+	 * decision_encode_errors: records that could not be turned into
+	 * line protocol (no output got them).  output_refused: sink_write()
+	 * calls an output refused (queue full, write failed).  output_*:
+	 * the outputs' own counters (sinks/sink.h), summed over every
+	 * output since start, read at the end of each round.
+	 * decision_points_lost: points lost for good, all causes:
+	 * encode errors times the outputs, plus the outputs' drops.
+	 */
+	atomic_uint_fast64_t decision_encode_errors;
+	atomic_uint_fast64_t decision_points_lost;
+	atomic_uint_fast64_t output_refused;
+	atomic_uint_fast64_t output_points_written;
+	atomic_uint_fast64_t output_points_dropped;
+	atomic_uint_fast64_t output_points_spooled;
+	atomic_uint_fast64_t output_write_errors;
+	atomic_uint_fast64_t outputs;           /* gauge: outputs configured */
 	atomic_uint_fast64_t api_requests;
 	atomic_uint_fast64_t api_unauthorized;
 	atomic_uint_fast64_t api_client_errors; /* other 4xx */

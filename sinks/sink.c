@@ -82,13 +82,18 @@ sink_open(const char *spec, const struct sink_options *o, char *err,
 		return NULL;
 	}
 	arg = colon ? colon + 1 : "";
+	if (strlen(spec) >= sizeof(s->spec)) {
+		snprintf(err, errlen, "output spec '%.64s...' is too long "
+		    "(max %zu bytes)", spec, sizeof(s->spec) - 1);
+		return NULL;
+	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	s->ops = ops;
-	str_copy(s->spec, spec, sizeof(s->spec));
+	str_copy_trunc(s->spec, spec, sizeof(s->spec));   /* checked */
 	if (ops->open(s, arg, o, err, errlen) != 0) {
 		free(s);
 		return NULL;

@@ -225,7 +225,8 @@ account(struct http_sink *h, const struct sink_verdict *v, uint64_t points,
 	if (status > 0)
 		snprintf(code, sizeof(code), " (HTTP %ld)", status);
 	if (v->action == SINK_ACT_RETRY)
-		str_copy(what, "keeping the data, will retry", sizeof(what));
+		str_copy_trunc(what, "keeping the data, will retry",
+		    sizeof(what));
 	else
 		snprintf(what, sizeof(what), "%llu of %llu points dropped%s",
 		    (unsigned long long)dropped, (unsigned long long)points,
@@ -534,9 +535,9 @@ init_sync(struct http_sink *h)
 static void
 copy_tls(struct http_sink *h, const struct sink_options *o)
 {
-	str_copy(h->ca, o->tls_ca_file, sizeof(h->ca));
-	str_copy(h->cert, o->tls_cert_file, sizeof(h->cert));
-	str_copy(h->key, o->tls_key_file, sizeof(h->key));
+	STR_COPY_ARRAY(h->ca, o->tls_ca_file);
+	STR_COPY_ARRAY(h->cert, o->tls_cert_file);
+	STR_COPY_ARRAY(h->key, o->tls_key_file);
 	h->tls.ca_file = h->ca[0] ? h->ca : NULL;
 	h->tls.cert_file = h->cert[0] ? h->cert : NULL;
 	h->tls.key_file = h->key[0] ? h->key : NULL;

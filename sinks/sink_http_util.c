@@ -51,7 +51,7 @@ sink_http_split_url(const char *url, char *base, size_t baselen, char *path,
 	}
 	memcpy(base, url, blen);
 	base[blen] = '\0';
-	str_copy(path, *slash == '/' ? slash + 1 : slash, pathlen);
+	str_copy_trunc(path, *slash == '/' ? slash + 1 : slash, pathlen);
 	return 0;
 }
 
@@ -100,7 +100,7 @@ sink_http_read_secret(const char *path, char *out, size_t outlen, char *err,
 		snprintf(err, errlen, "%s: empty or too long", path);
 		goto out;
 	}
-	str_copy(out, data, outlen);
+	str_copy_trunc(out, data, outlen);
 	rc = 0;
 out:
 	if (data != NULL)
@@ -198,7 +198,7 @@ sink_http_build_url(char *out, size_t outlen, const char *base,
 		    sink_http_query_escape(&b, kv[i + 1]) != 0)
 			goto out;
 	}
-	str_copy(out, b.data ? b.data : "", outlen);
+	str_copy_trunc(out, b.data ? b.data : "", outlen);
 	rc = 0;
 out:
 	buf_free(&b);

@@ -38,7 +38,7 @@ create_body(struct sink_http_target *t, const char *db)
 	if (buf_putc(&q, '"') != 0 || buf_puts(&b, "q=") != 0 ||
 	    sink_http_query_escape(&b, q.data) != 0)
 		goto out;
-	str_copy(t->create_body, b.data, sizeof(t->create_body));
+	str_copy_trunc(t->create_body, b.data, sizeof(t->create_body));
 	rc = 0;
 out:
 	buf_free(&q);

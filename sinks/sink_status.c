@@ -52,7 +52,7 @@ extract_message(const char *body, size_t len, char *out, size_t outlen)
 		if (!cJSON_IsString(m))
 			m = cJSON_GetObjectItemCaseSensitive(root, "message");
 		if (cJSON_IsString(m) && m->valuestring != NULL)
-			str_copy(out, m->valuestring, outlen);
+			str_copy_trunc(out, m->valuestring, outlen);
 	}
 	cJSON_Delete(root);
 	if (out[0] == '\0') {
@@ -160,13 +160,13 @@ sink_status_decide(enum http_result res, long status, const char *body,
 	v->retry_after_ms = -1;
 	if (res != HTTP_OK) {
 		set(v, SINK_OUT_NETWORK, SINK_ACT_RETRY);
-		str_copy(v->message, transport_error != NULL &&
+		str_copy_trunc(v->message, transport_error != NULL &&
 		    transport_error[0] != '\0' ? transport_error :
 		    http_strerror(res), sizeof(v->message));
 		return;
 	}
 	extract_message(body, body_len, msg, sizeof(msg));
-	str_copy(v->message, msg, sizeof(v->message));
+	str_copy_trunc(v->message, msg, sizeof(v->message));
 	if (status >= 200 && status < 300)
 		set(v, SINK_OUT_OK, SINK_ACT_DONE);
 	else if (status >= 400 && status < 500)

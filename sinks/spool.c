@@ -144,7 +144,10 @@ make_dirs(const char *dir)
 	char parent[PATH_MAX];
 	char *slash;
 
-	str_copy(parent, dir, sizeof(parent));
+	if (str_copy(parent, dir, sizeof(parent)) >= sizeof(parent)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	slash = strrchr(parent, '/');
 	if (slash != NULL && slash != parent) {
 		*slash = '\0';

@@ -1,21 +1,26 @@
 /*
- * fuzz_docker.c — libFuzzer harness for what the collector reads from
- * the Docker Engine API: the body of GET /containers/{id}/json
+ * fuzz_docker.c — libFuzzer harness for what hoist reads from the Docker
+ * Engine API: the body of GET /containers/{id}/json
  * (docker_decode_inspect, with every label kept) and of GET
- * /containers/json (docker_decode_list), plus the pieces of them parsed
- * on their own: an image reference (docker_split_image), an RFC 3339 time
- * (rfc3339_parse, common/rfc3339.c) and the --docker-labels list (docker_labels_parse).
+ * /containers/json (docker_decode_list), the pieces of them parsed on
+ * their own (docker_split_image, rfc3339_parse from common/rfc3339.c,
+ * the --docker-labels list docker_labels_parse), and hoist-deploy's
+ * reading of an error body (docker_api_message) and of the push stream
+ * (deploy_docker_push_ok).
  *
  * Input: a JSON body; the same bytes, as a string, go to the small
  * parsers.  Checked: a decoded inspection deep-copies and frees cleanly,
- * a decoded id is valid, the list has at most `max` entries.
+ * a decoded id is valid, the list has at most `max` entries, an error
+ * says what it is.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collector/docker.h"
+#include "common/docker_api.h"
 #include "common/rfc3339.h"
+#include "deploy/deploy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,6 +63,26 @@ list(const char *json, size_t len)
 	free(e);
 }
 
+/* hoist-deploy's reading of Docker: an error body, the push stream. */
+static void
+replies(const char *text, size_t size)
+{
+	struct http_response r;
+	char msg[512], digest[128], err[256];
+
+	http_response_init(&r);
+	r.status = 500;
+	if (buf_append(&r.body, text, size) == 0) {
+		docker_api_message(&r, msg, sizeof(msg));
+		if (memchr(msg, '\0', sizeof(msg)) == NULL)
+			abort();
+	}
+	http_response_free(&r);
+	if (deploy_docker_push_ok(text, size, digest, sizeof(digest), err,
+	    sizeof(err)) != 0 && err[0] == '\0')
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -77,6 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (docker_labels_parse(text, &labels, err, sizeof(err)) ==
 	    DOCKER_OK)
 		(void)docker_labels_match(&labels, "MARATHON_APP_ID");
+	replies(text, size);
 	free(text);
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * fuzz_source.c — libFuzzer harness for the replies the scaler reads its
- * metrics from (scaler/source.c): an agent's GET /v1/apps{app_id} reply
- * (source_decode_agent) and an InfluxDB 1.x /query reply
+ * metrics from (scaler/source_agents.c, scaler/source_influxdb.c): an
+ * agent's GET /v1/apps{app_id} reply (source_decode_agent) and an
+ * InfluxDB 1.x /query reply
  * (source_decode_influx), plus the InfluxQL text built from an app id.
  *
  * Input: the reply body, decoded both ways against three tasks.

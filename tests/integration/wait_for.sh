@@ -64,6 +64,16 @@ pid_gone "$BG" && fail "pid_gone of a running process"
 kill "$BG"; wait "$BG" 2>/dev/null
 pid_gone "$BG" || fail "pid_gone of an exited process"
 BG=
+# port_open: a listener that comes up after 0.3 s; then gone.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0))
+open(sys.argv[1], "w").write(str(s.getsockname()[1])); time.sleep(0.3)
+s.listen(1); time.sleep(30)' "$T/port" &
+BG=$!
+wait_for 10 "the port file" test -s "$T/port" || fail "no port file"
+wait_for 10 "the port to accept" port_open "$(cat "$T/port")" || fail "port_open"
+kill "$BG"; wait "$BG" 2>/dev/null; BG=
+port_open "$(cat "$T/port")" 2>/dev/null && fail "port_open on a closed port"
 wait_for 1 "usage" 2>/dev/null; [ $? = 2 ] || fail "usage error not 2"
 
 [ $fails = 0 ] || { echo "wait_for: $fails failure(s)"; exit 1; }

@@ -46,18 +46,20 @@ fix_task(const char *id, const char *name, const char *app,
 {
 	struct container *c = calloc(1, sizeof(*c));
 
-	str_copy(c->meta.id, id, sizeof(c->meta.id));
-	str_copy(c->meta.name, name, sizeof(c->meta.name));
-	str_copy(c->meta.image, "registry.example/shop/web",
+	str_copy_trunc(c->meta.id, id, sizeof(c->meta.id));
+	str_copy_trunc(c->meta.name, name, sizeof(c->meta.name));
+	str_copy_trunc(c->meta.image, "registry.example/shop/web",
 	    sizeof(c->meta.image));
-	str_copy(c->meta.version, "1.4.2", sizeof(c->meta.version));
+	str_copy_trunc(c->meta.version, "1.4.2", sizeof(c->meta.version));
 	c->meta.runtime = RUNTIME_DOCKER;
-	str_copy(c->meta.marathon_app_id, app, sizeof(c->meta.marathon_app_id));
-	str_copy(c->meta.mesos_task_id, task, sizeof(c->meta.mesos_task_id));
-	str_copy(c->meta.state, "running", sizeof(c->meta.state));
+	str_copy_trunc(c->meta.marathon_app_id, app,
+	    sizeof(c->meta.marathon_app_id));
+	str_copy_trunc(c->meta.mesos_task_id, task,
+	    sizeof(c->meta.mesos_task_id));
+	str_copy_trunc(c->meta.state, "running", sizeof(c->meta.state));
 	c->meta.pid = 4242;
 	c->meta.started_ns = FIX_SWEEP_NS - 3600LL * 1000000000LL;
-	str_copy(c->cgroup_path, "/docker/x", sizeof(c->cgroup_path));
+	str_copy_trunc(c->cgroup_path, "/docker/x", sizeof(c->cgroup_path));
 	c->cur.have = HAVE_CPU_USAGE | HAVE_CPU_USERSYS | HAVE_CPU_THROTTLE |
 	    HAVE_CPU_QUOTA | HAVE_MEM_USAGE | HAVE_MEM_LIMIT | HAVE_MEM_STAT |
 	    HAVE_PIDS | HAVE_PIDS_LIMIT;
@@ -91,12 +93,12 @@ fix_plain(void)
 	struct container *c = calloc(1, sizeof(*c));
 	struct net_if *eth;
 
-	str_copy(c->meta.id, FIX_ID2, sizeof(c->meta.id));
-	str_copy(c->meta.name, "plain", sizeof(c->meta.name));
-	str_copy(c->meta.image, "busybox", sizeof(c->meta.image));
-	str_copy(c->meta.version, "latest", sizeof(c->meta.version));
+	str_copy_trunc(c->meta.id, FIX_ID2, sizeof(c->meta.id));
+	str_copy_trunc(c->meta.name, "plain", sizeof(c->meta.name));
+	str_copy_trunc(c->meta.image, "busybox", sizeof(c->meta.image));
+	str_copy_trunc(c->meta.version, "latest", sizeof(c->meta.version));
 	c->meta.runtime = RUNTIME_DOCKER;
-	str_copy(c->meta.state, "running", sizeof(c->meta.state));
+	str_copy_trunc(c->meta.state, "running", sizeof(c->meta.state));
 	fix_label(c, "com.example.note", "say \"hi\"\\ and\nbye");
 	fix_label(c, "team", "ops");
 	c->cur.have = HAVE_CPU_USAGE | HAVE_MEM_USAGE | HAVE_MEM_STAT |
@@ -111,14 +113,15 @@ fix_plain(void)
 	c->cur.mem.oom_kills = 2;
 	c->cur.net.nif = 2;
 	eth = &c->cur.net.ifs[0];
-	str_copy(eth->name, "eth0", sizeof(eth->name));
+	str_copy_trunc(eth->name, "eth0", sizeof(eth->name));
 	eth->rx_bytes = 1000; eth->rx_packets = 10; eth->rx_errors = 1;
 	eth->rx_dropped = 2; eth->tx_bytes = 2000; eth->tx_packets = 20;
 	eth->tx_errors = 3; eth->tx_dropped = 4;
 	eth = &c->cur.net.ifs[1];
-	str_copy(eth->name, "eth1", sizeof(eth->name));
+	str_copy_trunc(eth->name, "eth1", sizeof(eth->name));
 	eth->rx_bytes = 5; eth->tx_bytes = 7;
-	str_copy(c->cur.net.total.name, "total", sizeof(c->cur.net.total.name));
+	str_copy_trunc(c->cur.net.total.name, "total",
+	    sizeof(c->cur.net.total.name));
 	c->cur.net.total.rx_bytes = 1005;
 	c->cur.net.total.tx_bytes = 2007;
 	c->cur.blkio.ndev = 1;
@@ -167,7 +170,7 @@ fix_table_init(struct container_table *t)
 	    80, 384);
 	t->c[t->n++] = fix_plain();
 	t->c[t->n++] = fix_deep();
-	str_copy(t->host, "agent-1", sizeof(t->host));
+	str_copy_trunc(t->host, "agent-1", sizeof(t->host));
 	t->sweep_ts_ns = FIX_SWEEP_NS;
 	t->sweeps = 42;
 	t->health.started_ns = FIX_SWEEP_NS - 420LL * 1000000000LL;

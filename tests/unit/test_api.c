@@ -63,7 +63,7 @@ fx_new_reply_max(const char *token, unsigned max_conn, unsigned timeout_s,
 	o.timeout_s = timeout_s;
 	o.reply_max = reply_max;
 	if (token != NULL) {
-		str_copy(f->token_path, "/tmp/hoist-api-token.XXXXXX",
+		str_copy_trunc(f->token_path, "/tmp/hoist-api-token.XXXXXX",
 		    sizeof(f->token_path));
 		fd = mkstemp(f->token_path);
 		assert_true(fd >= 0);

@@ -28,7 +28,8 @@ static void
 make_task(struct container *c, const struct task_case *tc)
 {
 	memset(c, 0, sizeof(*c));
-	str_copy(c->meta.marathon_app_id, "/x", sizeof(c->meta.marathon_app_id));
+	str_copy_trunc(c->meta.marathon_app_id, "/x",
+	    sizeof(c->meta.marathon_app_id));
 	c->rates.valid = 1;
 	c->rates.has_limit = tc->cpu >= 0;
 	c->rates.cpu_percent_of_limit = tc->cpu >= 0 ? tc->cpu : 0;

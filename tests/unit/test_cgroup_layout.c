@@ -74,7 +74,7 @@ test_lines_table(void **state)
 		char line[512];
 
 		memset(&li, 0, sizeof(li));
-		str_copy(line, cases[i].line, sizeof(line));
+		str_copy_trunc(line, cases[i].line, sizeof(line));
 		cgroup_mountinfo_line(line, &li);
 		for (c = 0; c < CG_NCTRL; c++) {
 			const char *w = cases[i].want[c];

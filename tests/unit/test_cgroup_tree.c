@@ -531,7 +531,7 @@ copy_setup(void **state)
 	char cmd[2 * CG_PATH_MAX + 128], v1[CG_PATH_MAX], v2[CG_PATH_MAX];
 
 	(void)state;
-	str_copy(tmp_root, "/tmp/hoist-cgtree-XXXXXX", sizeof(tmp_root));
+	str_copy_trunc(tmp_root, "/tmp/hoist-cgtree-XXXXXX", sizeof(tmp_root));
 	if (mkdtemp(tmp_root) == NULL)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "cp -R '%s' '%s' %s/",

@@ -163,7 +163,7 @@ test_sweep_vanished(void **state)
 	size_t i;
 
 	(void)state;
-	str_copy(tmp, "/tmp/hoist-coll-XXXXXX", sizeof(tmp));
+	str_copy_trunc(tmp, "/tmp/hoist-coll-XXXXXX", sizeof(tmp));
 	assert_non_null(mkdtemp(tmp));
 	snprintf(cmd, sizeof(cmd), "cp -R '%s' %s/",
 	    fixture_path(src, sizeof(src), "cgroup/v1"), tmp);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -47,7 +48,7 @@ open_sect(void *settings, const char *header, char *msg, size_t msglen)
 		snprintf(msg, msglen, "bad section [%s]", header);
 		return NULL;
 	}
-	str_copy(st->s[st->ns].name, header, sizeof(st->s[0].name));
+	str_copy_trunc(st->s[st->ns].name, header, sizeof(st->s[0].name));
 	return &st->s[st->ns++];
 }
 
@@ -60,7 +61,7 @@ test_sections(void **state)
 {
 	static const char text[] =
 	    "# top\n"
-	    "str = \"a # b\"\n"
+	    "str = \"a # b\"   # a comment after the quotes\n"
 	    "n = 7   # comment\n"
 	    "[ one ]  # trailing comment\n"
 	    "url = http://one\n"
@@ -101,6 +102,10 @@ test_errors(void **state)
 		{ 1, "[a b]\n", "t.conf:1: bad section [a b]" },
 		{ 1, "[one\n", "t.conf:1: a section header is \"[NAME]\"" },
 		{ 1, "[one] x\n", "t.conf:1: text after the section header" },
+		{ 0, "str = \"a\" b\n", "t.conf:1: text after the quoted "
+		  "value" },
+		{ 0, "str = \"a\nb\"\n", "t.conf:1: unterminated quoted "
+		  "value" },
 		{ 0, "n = 11\n", "t.conf:1: bad value '11' for n: want an integer "
 		  "from 1 to 10" },
 		{ 0, "x\n", "t.conf:1: expected 'key = value'" },
@@ -124,12 +129,62 @@ test_errors(void **state)
 	    "t.conf", "", err, sizeof(err)), 0);
 }
 
+/* The table as man/check-keys.py reads it: exact bytes, scope last. */
+static void
+test_dump_keys(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	conf_dump_keys(opts, ARRAY_LEN(opts), NULL, f);
+	conf_dump_keys(sect_opts, ARRAY_LEN(sect_opts), "section", f);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(text,
+	    "str\tstring\tdef\t-\t-\n"
+	    "n\tinteger\t5\t1\t10\n"
+	    "flag\tboolean\tno\t-\t-\n"
+	    "url\tstring\t-\t-\t-\tsection\n");
+	free(text);
+}
+
+/* --dump-config-keys alone: reported as dump_keys and help, nothing read
+ * (not even the default file); with anything else it is no option. */
+static void
+test_dump_flag(void **state)
+{
+	char a0[] = "prog", a1[] = "--dump-config-keys", a2[] = "-v";
+	char *argv[] = { a0, a1, a2, NULL };
+	static struct settings st;
+	struct conf_cli cli;
+	char err[512];
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(conf_defaults(opts, ARRAY_LEN(opts), &st, err,
+	    sizeof(err)), 0);
+	assert_int_equal(conf_parse_args(opts, ARRAY_LEN(opts), &st, 2, argv,
+	    "/nonexistent/hoist-test.conf", &cli, err, sizeof(err)), 0);
+	assert_int_equal(cli.dump_keys, 1);
+	assert_int_equal(cli.help, 1);
+	assert_null(cli.config_path);
+	assert_string_equal(st.str, "def");
+	assert_int_equal(conf_parse_args(opts, ARRAY_LEN(opts), &st, 3, argv,
+	    NULL, &cli, err, sizeof(err)), -1);
+	assert_int_equal(cli.dump_keys, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_dump_keys),
+		cmocka_unit_test(test_dump_flag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -277,16 +277,18 @@ test_judge(void **state)
 
 		memset(&app, 0, sizeof(app));
 		memset(tasks, 0, sizeof(tasks));
-		str_copy(app.id, "/a", sizeof(app.id));
-		str_copy(app.config_version, V_NEW, sizeof(app.config_version));
+		str_copy_trunc(app.id, "/a", sizeof(app.id));
+		str_copy_trunc(app.config_version, V_NEW,
+		    sizeof(app.config_version));
 		app.instances = c->instances;
 		app.has_health_checks = c->has_hc;
 		app.n_deployments = c->n_deployments;
 		for (k = 0; k < c->n_tasks; k++) {
 			snprintf(tasks[k].id, sizeof(tasks[k].id), "a.%d", k);
-			str_copy(tasks[k].version, c->task_version,
+			str_copy_trunc(tasks[k].version, c->task_version,
 			    sizeof(tasks[k].version));
-			str_copy(tasks[k].state, c->state, sizeof(tasks[k].state));
+			str_copy_trunc(tasks[k].state, c->state,
+			    sizeof(tasks[k].state));
 			tasks[k].health = c->health;
 		}
 		app.tasks = tasks;
@@ -300,14 +302,14 @@ test_judge(void **state)
 	/* The line counts what it sees. */
 	memset(&app, 0, sizeof(app));
 	memset(tasks, 0, sizeof(tasks));
-	str_copy(app.config_version, V_NEW, sizeof(app.config_version));
+	str_copy_trunc(app.config_version, V_NEW, sizeof(app.config_version));
 	app.instances = 2;
 	app.has_health_checks = 1;
-	str_copy(tasks[0].version, V_NEW, sizeof(tasks[0].version));
-	str_copy(tasks[0].state, "TASK_RUNNING", sizeof(tasks[0].state));
+	str_copy_trunc(tasks[0].version, V_NEW, sizeof(tasks[0].version));
+	str_copy_trunc(tasks[0].state, "TASK_RUNNING", sizeof(tasks[0].state));
 	tasks[0].health = MARATHON_HEALTH_ALIVE;
-	str_copy(tasks[1].version, V_OLD, sizeof(tasks[1].version));
-	str_copy(tasks[1].state, "TASK_RUNNING", sizeof(tasks[1].state));
+	str_copy_trunc(tasks[1].version, V_OLD, sizeof(tasks[1].version));
+	str_copy_trunc(tasks[1].state, "TASK_RUNNING", sizeof(tasks[1].state));
 	tasks[1].health = MARATHON_HEALTH_ALIVE;
 	app.tasks = tasks;
 	app.n_tasks = 2;

@@ -225,8 +225,59 @@ test_inspect_cases(void **state)
 	}
 }
 
-/* Huge strings are cut to their fields; more labels than LABELS_MAX stop
- * at LABELS_MAX; over-long keys are skipped. */
+/*
+ * Issue 9 §3: a container name, image, version or Marathon/Mesos id from
+ * Docker longer than its field is an error, never a cut (and so
+ * different) value; one byte shorter still fits.
+ */
+static void
+test_inspect_too_long(void **state)
+{
+	static const struct {
+		const char *before, *after;
+		size_t      max;        /* the field's size */
+	} cases[] = {
+		{ "\"Name\":\"", "\"", CONTAINER_NAME_MAX },
+		{ "\"Config\":{\"Image\":\"", "\"}", CONTAINER_NAME_MAX },
+		{ "\"Config\":{\"Image\":\"web:", "\"}", 128 },
+		{ "\"Config\":{\"Labels\":{\"MARATHON_APP_ID\":\"/", "\"}}",
+		  CONTAINER_NAME_MAX },
+		{ "\"Config\":{\"Env\":[\"MESOS_TASK_ID=", "\"]}",
+		  CONTAINER_NAME_MAX },
+	};
+	struct container_meta m;
+	struct buf b;
+	size_t i, len, k;
+
+	(void)state;
+	buf_init(&b, 1 << 16);
+	for (i = 0; i < ARRAY_LEN(cases); i++) {
+		for (len = cases[i].max - 1; len <= cases[i].max; len++) {
+			/* The leading '/' of an app id counts. */
+			size_t n = len - (cases[i].before[strlen(
+			    cases[i].before) - 1] == '/');
+
+			buf_reset(&b);
+			assert_int_equal(buf_puts(&b, "{\"Id\":\"" ID64 "\","),
+			    0);
+			assert_int_equal(buf_puts(&b, cases[i].before), 0);
+			for (k = 0; k < n; k++)
+				assert_int_equal(buf_putc(&b, 'a'), 0);
+			assert_int_equal(buf_puts(&b, cases[i].after), 0);
+			assert_int_equal(buf_putc(&b, '}'), 0);
+			print_message("case %zu, %zu bytes\n", i, len);
+			assert_int_equal(docker_decode_inspect(b.data, b.len,
+			    NULL, &m), len < cases[i].max ? DOCKER_OK :
+			    DOCKER_E_TOO_LONG);
+			if (len >= cases[i].max)
+				assert_string_equal(m.id, "");
+		}
+	}
+	buf_free(&b);
+}
+
+/* Huge label values are cut to their fields; more labels than LABELS_MAX
+ * stop at LABELS_MAX; over-long keys are skipped. */
 static void
 test_inspect_huge(void **state)
 {
@@ -239,7 +290,7 @@ test_inspect_huge(void **state)
 	buf_init(&b, 1 << 22);
 	assert_int_equal(buf_puts(&b, "{\"Id\":\"" ID64 "\",\"Name\":\"/"),
 	    0);
-	for (i = 0; i < big; i++)
+	for (i = 0; i < CONTAINER_NAME_MAX - 1; i++)
 		assert_int_equal(buf_putc(&b, 'n'), 0);
 	assert_int_equal(buf_puts(&b, "\",\"Config\":{\"Labels\":{\"big\":\""),
 	    0);
@@ -368,16 +419,26 @@ test_split_image(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		docker_split_image(cases[i].ref, image, sizeof(image),
-		    version, sizeof(version));
+		assert_int_equal(docker_split_image(cases[i].ref, image,
+		    sizeof(image), version, sizeof(version)), 0);
 		assert_string_equal(image, cases[i].image);
 		assert_string_equal(version, cases[i].version);
 	}
-	/* Outputs are cut, never overrun. */
-	docker_split_image("averyveryverylongname:averyverylongtag", image, 8,
-	    version, 6);
+	/* Too long for the outputs: an error (issue 9 §3), and the
+	 * outputs are never overrun. */
+	assert_int_equal(docker_split_image("averyveryverylongname:"
+	    "averyverylongtag", image, 8, version, 6), -1);
 	assert_string_equal(image, "averyve");
 	assert_string_equal(version, "avery");
+	assert_int_equal(docker_split_image("name:averyverylongtag", image,
+	    sizeof(image), version, 6), -1);
+	assert_int_equal(docker_split_image("averyveryverylongname", image, 8,
+	    version, sizeof(version)), -1);
+	assert_int_equal(docker_split_image("name@sha256:0123456789", image,
+	    sizeof(image), version, 8), -1);
+	assert_int_equal(docker_split_image("sha256:0123456789", image, 8,
+	    version, sizeof(version)), -1);
+	assert_int_equal(docker_split_image("n:tag", image, 2, version, 4), 0);
 }
 
 static void
@@ -425,7 +486,7 @@ test_meta_copy(void **state)
 	assert_int_equal(docker_decode_inspect(json, strlen(json), &inc,
 	    &src), DOCKER_OK);
 	memset(&dst, 0, sizeof(dst));
-	str_copy(dst.id, "cgroup-id", sizeof(dst.id));
+	str_copy_trunc(dst.id, "cgroup-id", sizeof(dst.id));
 	dst.runtime = RUNTIME_MESOS;
 	assert_int_equal(docker_meta_copy(&dst, &src), 0);
 	assert_int_equal(docker_meta_copy(&dst, &src), 0);   /* frees old */
@@ -653,18 +714,18 @@ fake_start(enum fake_mode mode)
 	struct fake *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	str_copy(f->dir, "/tmp/hoist-docker-test.XXXXXX", sizeof(f->dir));
+	str_copy_trunc(f->dir, "/tmp/hoist-docker-test.XXXXXX", sizeof(f->dir));
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->sock, sizeof(f->sock), "%s/docker.sock", f->dir);
 	snprintf(f->url, sizeof(f->url), "unix://%s", f->sock);
 	f->mode = mode;
-	str_copy(f->a_state, "running", sizeof(f->a_state));
+	str_copy_trunc(f->a_state, "running", sizeof(f->a_state));
 	pthread_mutex_init(&f->lock, NULL);
 	f->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_true(f->lfd >= 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	str_copy(sa.sun_path, f->sock, sizeof(sa.sun_path));
+	str_copy_trunc(sa.sun_path, f->sock, sizeof(sa.sun_path));
 	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(listen(f->lfd, 8), 0);
 	assert_int_equal(pthread_create(&f->thread, NULL, fake_thread, f), 0);
@@ -773,7 +834,7 @@ test_fake_lookup(void **state)
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
-	str_copy(m.id, ID_A, sizeof(m.id));
+	str_copy_trunc(m.id, ID_A, sizeof(m.id));
 	/* The first lookup cannot know it: nothing has been inspected. */
 	assert_int_equal(docker_lookup(d, ID_A, &m), 0);
 	assert_string_equal(m.name, "");
@@ -868,7 +929,7 @@ test_fake_refresh(void **state)
 	assert_int_equal(docker_find_mesos(d, "late", did, sizeof(did)), 0);
 	pthread_mutex_lock(&f->lock);
 	f->c_listed = 1;
-	str_copy(f->a_state, "exited", sizeof(f->a_state));
+	str_copy_trunc(f->a_state, "exited", sizeof(f->a_state));
 	pthread_mutex_unlock(&f->lock);
 	assert_true(lookup_until(d, ID_C, &m, 3000) >= 0);
 	assert_string_equal(m.name, "late");
@@ -1084,6 +1145,7 @@ main(void)
 		cmocka_unit_test(test_inspect_404_body),
 		cmocka_unit_test(test_inspect_truncated),
 		cmocka_unit_test(test_inspect_cases),
+		cmocka_unit_test(test_inspect_too_long),
 		cmocka_unit_test(test_inspect_huge),
 		cmocka_unit_test(test_list_fixtures),
 		cmocka_unit_test(test_list_hostile),

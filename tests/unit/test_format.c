@@ -32,11 +32,11 @@ full_container(struct container *c)
 	struct sample *s = &c->cur;
 
 	memset(c, 0, sizeof(*c));
-	str_copy(c->meta.id, "abc123", sizeof(c->meta.id));
-	str_copy(c->meta.name, "web-1", sizeof(c->meta.name));
-	str_copy(c->meta.image, "nginx", sizeof(c->meta.image));
-	str_copy(c->meta.version, "1.25", sizeof(c->meta.version));
-	str_copy(c->meta.state, "running", sizeof(c->meta.state));
+	str_copy_trunc(c->meta.id, "abc123", sizeof(c->meta.id));
+	str_copy_trunc(c->meta.name, "web-1", sizeof(c->meta.name));
+	str_copy_trunc(c->meta.image, "nginx", sizeof(c->meta.image));
+	str_copy_trunc(c->meta.version, "1.25", sizeof(c->meta.version));
+	str_copy_trunc(c->meta.state, "running", sizeof(c->meta.state));
 	c->meta.runtime = RUNTIME_DOCKER;
 	c->meta.pid = 4242;
 	c->meta.started_ns = 1700000000000000000LL;
@@ -70,13 +70,13 @@ full_container(struct container *c)
 	s->mem.pgfault = 1582;
 	s->mem.oom_kills = 2;
 	s->net.nif = 1;
-	str_copy(s->net.ifs[0].name, "eth0", NET_IF_NAME_MAX);
+	str_copy_trunc(s->net.ifs[0].name, "eth0", NET_IF_NAME_MAX);
 	s->net.ifs[0].rx_bytes = 5338;
 	s->net.ifs[0].rx_packets = 36;
 	s->net.ifs[0].tx_bytes = 648;
 	s->net.ifs[0].tx_packets = 8;
 	s->net.total = s->net.ifs[0];
-	str_copy(s->net.total.name, "total", NET_IF_NAME_MAX);
+	str_copy_trunc(s->net.total.name, "total", NET_IF_NAME_MAX);
 	s->blkio.ndev = 1;
 	s->blkio.dev[0].major = 8;
 	s->blkio.dev[0].minor = 0;
@@ -243,7 +243,7 @@ test_partial_have(void **state)
 
 	(void)state;
 	memset(&c, 0, sizeof(c));
-	str_copy(c.meta.id, "x", sizeof(c.meta.id));
+	str_copy_trunc(c.meta.id, "x", sizeof(c.meta.id));
 	c.meta.runtime = RUNTIME_MESOS;
 	c.cur.have = HAVE_CPU_USAGE | HAVE_PIDS;
 	c.cur.cpu.usage_ns = 5;
@@ -291,12 +291,13 @@ test_tags_hostile(void **state)
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
-	str_copy(m.id, "id1", sizeof(m.id));
-	str_copy(m.name, "web 1,evil=x", sizeof(m.name));
-	str_copy(m.image, "reg:5000/img", sizeof(m.image));
-	str_copy(m.version, "\\", sizeof(m.version));
-	str_copy(m.marathon_app_id, "/group/app one", sizeof(m.marathon_app_id));
-	str_copy(m.mesos_task_id, "app.1=2", sizeof(m.mesos_task_id));
+	str_copy_trunc(m.id, "id1", sizeof(m.id));
+	str_copy_trunc(m.name, "web 1,evil=x", sizeof(m.name));
+	str_copy_trunc(m.image, "reg:5000/img", sizeof(m.image));
+	str_copy_trunc(m.version, "\\", sizeof(m.version));
+	str_copy_trunc(m.marathon_app_id, "/group/app one",
+	    sizeof(m.marathon_app_id));
+	str_copy_trunc(m.mesos_task_id, "app.1=2", sizeof(m.mesos_task_id));
 	m.runtime = RUNTIME_MESOS;
 	m.nlabels = 3;
 	memcpy(m.labels, l, sizeof(l));
@@ -321,9 +322,9 @@ test_tags_cut(void **state)
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
-	str_copy(m.id, "id1", sizeof(m.id));
-	str_copy(m.image, "nginx", sizeof(m.image));
-	str_copy(m.name, "a-rather-long-container-name", sizeof(m.name));
+	str_copy_trunc(m.id, "id1", sizeof(m.id));
+	str_copy_trunc(m.image, "nginx", sizeof(m.image));
+	str_copy_trunc(m.name, "a-rather-long-container-name", sizeof(m.name));
 	m.runtime = RUNTIME_DOCKER;
 	for (max = 0; max < 80; max++) {
 		buf_init(&tags, max);

@@ -666,7 +666,7 @@ standin_start(void **state)
 
 	(void)state;
 	memset(&S, 0, sizeof(S));
-	str_copy(S.dir, "/tmp/hoist-marathon.XXXXXX", sizeof(S.dir));
+	str_copy_trunc(S.dir, "/tmp/hoist-marathon.XXXXXX", sizeof(S.dir));
 	if (mkdtemp(S.dir) == NULL)
 		return -1;
 	snprintf(portfile, sizeof(portfile), "%s/port", S.dir);
@@ -817,7 +817,7 @@ test_client_deploy_scale(void **state)
 	assert_int_equal(st.status, 201);
 	assert_int_equal(strlen(st.deployment_id), 36);
 	assert_int_equal(strlen(st.version), 24);
-	str_copy(first_dep, st.deployment_id, sizeof(first_dep));
+	str_copy_trunc(first_dep, st.deployment_id, sizeof(first_dep));
 	assert_int_equal(marathon_list_deployments(m, &deps, &n, &st),
 	    MARATHON_OK);
 	assert_int_equal(n, 1);

@@ -37,7 +37,7 @@ listener_setup(void **state)
 	struct timeval tv = { .tv_sec = 2, .tv_usec = 0 };
 
 	memset(&l, 0, sizeof(l));
-	str_copy(l.dir, "/tmp/hoist-notify.XXXXXX", sizeof(l.dir));
+	str_copy_trunc(l.dir, "/tmp/hoist-notify.XXXXXX", sizeof(l.dir));
 	if (mkdtemp(l.dir) == NULL)
 		return -1;
 	snprintf(l.path, sizeof(l.path), "%s/notify.sock", l.dir);
@@ -46,7 +46,7 @@ listener_setup(void **state)
 		return -1;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	str_copy(sun.sun_path, l.path, sizeof(sun.sun_path));
+	str_copy_trunc(sun.sun_path, l.path, sizeof(sun.sun_path));
 	if (bind(l.fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 		return -1;
 	/* A missing datagram fails the test after 2 s instead of hanging. */

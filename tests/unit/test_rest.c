@@ -203,6 +203,17 @@ test_open_endpoints(void **state)
 	assert_non_null(strstr(r.body.data, "hoist_scaler_rules 0\n"));
 	assert_non_null(strstr(r.body.data,
 	    "hoist_scaler_decisions_total{action=\"deferred\"} 0\n"));
+	/* Issue 9 §3: lost decision points are shown. */
+	atomic_store(&f->stats.decision_points_lost, 7);
+	atomic_store(&f->stats.output_points_written, 40);
+	assert_int_equal(req(f, "GET", "/metrics", NULL, 0, &r), 200);
+	assert_non_null(strstr(r.body.data,
+	    "# TYPE hoist_scaler_decision_points_lost_total counter\n"
+	    "hoist_scaler_decision_points_lost_total 7\n"));
+	assert_non_null(strstr(r.body.data,
+	    "hoist_scaler_output_points_written_total 40\n"));
+	assert_non_null(strstr(r.body.data,
+	    "hoist_scaler_output_refused_total 0\n"));
 	http_response_free(&r);
 }
 
@@ -248,6 +259,18 @@ test_decisions_and_status(void **state)
 	assert_int_equal(cJSON_GetArraySize(arr), 1);
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0),
 	    "instances")->valueint, 3);
+	cJSON_Delete(o);
+	atomic_store(&f->stats.decision_points_lost, 2);
+	atomic_store(&f->stats.outputs, 1);
+	assert_int_equal(req(f, "GET", "/v1/status", NULL, 1, &r), 200);
+	o = cJSON_Parse(r.body.data);
+	arr = cJSON_GetObjectItem(o, "outputs");
+	assert_non_null(arr);
+	assert_int_equal(cJSON_GetObjectItem(arr, "count")->valueint, 1);
+	assert_int_equal(cJSON_GetObjectItem(arr,
+	    "decision_points_lost")->valueint, 2);
+	assert_int_equal(cJSON_GetObjectItem(arr, "points_dropped")->valueint,
+	    0);
 	cJSON_Delete(o);
 	http_response_free(&r);
 	expect(f, "GET", "/v1/decisions?limit=0", NULL, 400,

@@ -40,7 +40,8 @@ f_get(void *ctx, const char *app_id, struct orch_app *out,
 	f->get_calls++;
 	if (f->get_res != ORCH_OK) {
 		st->status = f->status;
-		str_copy(st->message, "Unauthorized", sizeof(st->message));
+		str_copy_trunc(st->message, "Unauthorized",
+		    sizeof(st->message));
 		return f->get_res;
 	}
 	out->instances = f->instances;
@@ -56,14 +57,14 @@ f_get(void *ctx, const char *app_id, struct orch_app *out,
 		for (i = 0; i < f->ntasks; i++) {
 			snprintf(out->tasks[i].id, sizeof(out->tasks[i].id),
 			    "t%d", i);
-			str_copy(out->tasks[i].host, "127.0.0.1",
+			str_copy_trunc(out->tasks[i].host, "127.0.0.1",
 			    sizeof(out->tasks[i].host));
 			out->tasks[i].healthy = 1;
 			out->tasks[i].started_s = 1;
 		}
 	}
 	if (f->deploying)
-		str_copy(out->deployment_id, "dep-1",
+		str_copy_trunc(out->deployment_id, "dep-1",
 		    sizeof(out->deployment_id));
 	return ORCH_OK;
 }
@@ -78,11 +79,11 @@ f_scale(void *ctx, const char *app_id, int n, struct orch_status *st)
 	f->last_n = n;
 	if (f->scale_res == ORCH_E_LOCKED) {
 		st->status = 409;
-		str_copy(st->deployment_id, "5cd987cd",
+		str_copy_trunc(st->deployment_id, "5cd987cd",
 		    sizeof(st->deployment_id));
 		return ORCH_E_LOCKED;
 	}
-	str_copy(st->deployment_id, "dep-new", sizeof(st->deployment_id));
+	str_copy_trunc(st->deployment_id, "dep-new", sizeof(st->deployment_id));
 	f->instances = n;
 	f->running = n;
 	return f->scale_res;
@@ -107,7 +108,7 @@ static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct source_options so = { .kind = SOURCE_AGENTS };
+	struct source_options so = { .kind = "agents" };
 	struct rule r;
 	struct rules_error re;
 	char err[256];
@@ -271,6 +272,69 @@ test_error_backoff(void **state)
 	assert_int_equal(atomic_load(&f->stats.orchestrator_errors), 2);
 }
 
+/* A sink that takes the lines (refuse == 0) or refuses them, counting
+ * like the real ones: accepted points as written, refused as dropped. */
+struct fake_sink {
+	struct sink s;
+	int         refuse;
+	int         writes;
+};
+
+static int
+fs_write(struct sink *s, const char *lines, size_t len)
+{
+	struct fake_sink *f = (struct fake_sink *)s;
+	uint64_t n = sink_count_lines(lines, len);
+
+	f->writes++;
+	if (f->refuse) {
+		s->stats.points_dropped += n;
+		return -1;
+	}
+	s->stats.points_written += n;
+	return 0;
+}
+
+static const struct sink_ops fake_sink_ops = {
+	.name = "fake", .write = fs_write,
+};
+
+/* Issue 9 §3: a decision point an output refuses is counted, not lost
+ * silently; the outputs' own counters reach the stats, and survive the
+ * outputs being replaced (SIGHUP). */
+static void
+test_output_refused(void **state)
+{
+	struct fx *f = *state;
+	struct fake_sink good = { .s = { .ops = &fake_sink_ops } };
+	struct fake_sink bad = { .s = { .ops = &fake_sink_ops }, .refuse = 1 };
+	struct fake_sink fresh = { .s = { .ops = &fake_sink_ops } };
+	struct sink *both[2] = { &good.s, &bad.s }, *fresh_p = &fresh.s;
+
+	str_copy_trunc(bad.s.spec, "file:/nonexistent/x.lp",
+	    sizeof(bad.s.spec));
+	round_set_sinks(&f->rc, both, 2);
+	round_run(&f->rc, 1000);
+	assert_int_equal(good.writes, 1);
+	assert_int_equal(bad.writes, 1);
+	assert_int_equal(atomic_load(&f->stats.output_refused), 1);
+	assert_int_equal(atomic_load(&f->stats.output_points_written), 1);
+	assert_int_equal(atomic_load(&f->stats.output_points_dropped), 1);
+	assert_int_equal(atomic_load(&f->stats.decision_points_lost), 1);
+	assert_int_equal(atomic_load(&f->stats.decision_encode_errors), 0);
+	assert_int_equal(atomic_load(&f->stats.outputs), 2);
+	/* Outputs replaced (a reload opens new ones): the totals keep
+	 * what the old ones counted. */
+	round_set_sinks(&f->rc, &fresh_p, 1);
+	round_run(&f->rc, 1010);
+	assert_int_equal(bad.writes, 1);
+	assert_int_equal(fresh.writes, 1);
+	assert_int_equal(atomic_load(&f->stats.output_points_written), 2);
+	assert_int_equal(atomic_load(&f->stats.output_points_dropped), 1);
+	assert_int_equal(atomic_load(&f->stats.decision_points_lost), 1);
+	assert_int_equal(atomic_load(&f->stats.outputs), 1);
+}
+
 /* An agent whose task t0 reports 1e22 % and t1 50 %. */
 static enum MHD_Result
 agent(void *cls, struct MHD_Connection *c, const char *url,
@@ -300,7 +364,7 @@ static void
 test_invalid_metric(void **state)
 {
 	struct fx *f = *state;
-	struct source_options so = { .kind = SOURCE_AGENTS,
+	struct source_options so = { .kind = "agents",
 	    .timeout_ms = 2000 };
 	struct sockaddr_in sin;
 	struct MHD_Daemon *d;
@@ -343,6 +407,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_backoff, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_output_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_metric, setup,
 		    teardown),

@@ -220,7 +220,7 @@ test_normalize(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_LEN(t); i++) {
-		str_copy(buf, t[i].in, sizeof(buf));
+		str_copy_trunc(buf, t[i].in, sizeof(buf));
 		if (t[i].out == NULL) {
 			if (rules_normalize_app_id(buf, sizeof(buf)) != -1) {
 				print_error("'%s' accepted\n", t[i].in);
@@ -280,6 +280,56 @@ test_body_too_large(void **state)
 	free(big);
 }
 
+/* "/abcdefghi/abcdefghi/..." of exactly n bytes, ending in a letter. */
+static void
+long_app_id(char *out, size_t n)
+{
+	static const char pat[] = "abcdefghi/";
+	size_t i;
+
+	out[0] = '/';
+	for (i = 1; i < n; i++)
+		out[i] = pat[(i - 1) % (sizeof(pat) - 1)];
+	if (out[n - 1] == '/')
+		out[n - 1] = 'x';
+	out[n] = '\0';
+}
+
+/*
+ * Issue 9 §3: an app id longer than a rule keeps is refused with an
+ * error on app_id, in the body and in the path; it never becomes a cut
+ * (and so another app's) id.  The longest that fits is taken whole.
+ */
+static void
+test_app_id_too_long(void **state)
+{
+	char id[RULES_APP_ID_MAX + 64], j[RULES_APP_ID_MAX + 256];
+	struct rules_error e;
+	struct rule r;
+
+	(void)state;
+	long_app_id(id, RULES_APP_ID_MAX - 2);
+	snprintf(j, sizeof(j), "{\"app_id\":\"%s\",\"min_instances\":1,"
+	    "\"max_instances\":2,\"cpu\":{\"above\":80,\"below\":20}}",
+	    id);
+	assert_int_equal(rules_from_json(j, strlen(j), NULL, &r, &e), 0);
+	assert_string_equal(r.app_id, id);
+	assert_int_equal(rules_from_json(j, strlen(j), id, &r, &e), 0);
+
+	long_app_id(id, RULES_APP_ID_MAX + 10);
+	snprintf(j, sizeof(j), "{\"app_id\":\"%s\",\"min_instances\":1,"
+	    "\"max_instances\":2,\"cpu\":{\"above\":80,\"below\":20}}",
+	    id);
+	assert_int_equal(rules_from_json(j, strlen(j), NULL, &r, &e), -1);
+	assert_string_equal(e.field, "app_id");
+	assert_non_null(strstr(e.error, "too long"));
+	snprintf(j, sizeof(j), "{\"min_instances\":1,\"max_instances\":2,"
+	    "\"cpu\":{\"above\":80,\"below\":20}}");
+	assert_int_equal(rules_from_json(j, strlen(j), id, &r, &e), -1);
+	assert_string_equal(e.field, "app_id");
+	assert_non_null(strstr(e.error, "too long"));
+}
+
 int
 main(void)
 {
@@ -290,6 +340,7 @@ main(void)
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_body_too_large),
+		cmocka_unit_test(test_app_id_too_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

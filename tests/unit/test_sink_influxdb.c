@@ -46,7 +46,7 @@ setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	char err[256];
 
-	str_copy(f->tmp, "/tmp/hoist-sinktest-XXXXXX", sizeof(f->tmp));
+	str_copy_trunc(f->tmp, "/tmp/hoist-sinktest-XXXXXX", sizeof(f->tmp));
 	if (mkdtemp(f->tmp) == NULL)
 		return -1;
 	if (conf_defaults(sink_conf_opts, sink_conf_nopts, &f->o, err,
@@ -132,7 +132,7 @@ test_v2_exact(void **state)
 	start(f, reply_204);
 	snprintf(path, sizeof(path), "%s/token", f->tmp);
 	write_file(path, "s3cr3t-T0ken==\n");
-	str_copy(f->o.influxdb2_token_file, path, CONF_STR_MAX);
+	str_copy_trunc(f->o.influxdb2_token_file, path, CONF_STR_MAX);
 	open_sink(f, "influxdb2:http://127.0.0.1:%d/my-org/my bucket", f->sv.port);
 	assert_int_equal(sink_write(f->s, two_points, strlen(two_points)), 0);
 	assert_int_equal(sink_flush(f->s, 5000), 0);
@@ -169,9 +169,9 @@ test_v1_exact(void **state)
 	start(f, reply_204);
 	snprintf(path, sizeof(path), "%s/pw", f->tmp);
 	write_file(path, "pa:ss\n");
-	str_copy(f->o.influxdb_password_file, path, CONF_STR_MAX);
-	str_copy(f->o.influxdb_user, "writer", CONF_STR_MAX);
-	str_copy(f->o.influxdb_rp, "two weeks", CONF_STR_MAX);
+	str_copy_trunc(f->o.influxdb_password_file, path, CONF_STR_MAX);
+	str_copy_trunc(f->o.influxdb_user, "writer", CONF_STR_MAX);
+	str_copy_trunc(f->o.influxdb_rp, "two weeks", CONF_STR_MAX);
 	f->o.influxdb_create_db = 1;
 	open_sink(f, "influxdb:http://127.0.0.1:%d/hoist", f->sv.port);
 	assert_int_equal(sink_write(f->s, two_points, strlen(two_points)), 0);
@@ -212,20 +212,21 @@ test_open_errors(void **state)
 	assert_non_null(strstr(err, "influxdb2_token_file"));
 	snprintf(path, sizeof(path), "%s/token", f->tmp);
 	write_file(path, "tok\n");
-	str_copy(f->o.influxdb2_token_file, path, CONF_STR_MAX);
+	str_copy_trunc(f->o.influxdb2_token_file, path, CONF_STR_MAX);
 	assert_null(sink_open("influxdb2:http://127.0.0.1:1/orgonly", &f->o,
 	    err, sizeof(err)));
 	assert_null(sink_open("influxdb:http://127.0.0.1:1/", &f->o, err,
 	    sizeof(err)));
 	assert_null(sink_open("influxdb:http://127.0.0.1:1/a/b", &f->o, err,
 	    sizeof(err)));
-	str_copy(f->o.influxdb_precision, "s", CONF_STR_MAX);
+	str_copy_trunc(f->o.influxdb_precision, "s", CONF_STR_MAX);
 	assert_null(sink_open("influxdb:http://127.0.0.1:1/db", &f->o, err,
 	    sizeof(err)));
 	assert_non_null(strstr(err, "precision"));
-	str_copy(f->o.influxdb_precision, "ns", CONF_STR_MAX);
-	str_copy(f->o.influxdb_password_file, "/nonexistent/pw", CONF_STR_MAX);
-	str_copy(f->o.influxdb_user, "u", CONF_STR_MAX);
+	str_copy_trunc(f->o.influxdb_precision, "ns", CONF_STR_MAX);
+	str_copy_trunc(f->o.influxdb_password_file, "/nonexistent/pw",
+	    CONF_STR_MAX);
+	str_copy_trunc(f->o.influxdb_user, "u", CONF_STR_MAX);
 	assert_null(sink_open("influxdb:http://127.0.0.1:1/db", &f->o, err,
 	    sizeof(err)));
 	assert_non_null(strstr(err, "/nonexistent/pw"));
@@ -290,7 +291,8 @@ reply_413_over_2(struct standin *sv, int n, const struct standin_req *r,
 	(void)sv; (void)n;
 	out->status = sink_count_lines(r->body, r->body_len) > 2 ? 413 : 204;
 	if (out->status == 413)
-		str_copy(out->body, "{\"error\":\"Request Entity Too Large\"}",
+		str_copy_trunc(out->body,
+		    "{\"error\":\"Request Entity Too Large\"}",
 		    sizeof(out->body));
 }
 
@@ -366,7 +368,7 @@ reply_429_then_ok(struct standin *sv, int n, const struct standin_req *r,
 		clock_gettime(CLOCK_MONOTONIC, &retry_times[n]);
 	if (n == 0) {
 		out->status = 429;
-		str_copy(out->headers, "Retry-After: 2\r\n",
+		str_copy_trunc(out->headers, "Retry-After: 2\r\n",
 		    sizeof(out->headers));
 	} else
 		out->status = 204;
@@ -409,7 +411,8 @@ reply_partial(struct standin *sv, int n, const struct standin_req *r,
 {
 	(void)sv; (void)n; (void)r;
 	out->status = 400;
-	str_copy(out->body, "{\"error\":\"partial write: invalid field name: "
+	str_copy_trunc(out->body,
+	    "{\"error\":\"partial write: invalid field name: "
 	    "input field \\\"time\\\" on measurement \\\"mymeas\\\" is invalid "
 	    "dropped=1\"}", sizeof(out->body));
 }
@@ -420,7 +423,7 @@ reply_bad(struct standin *sv, int n, const struct standin_req *r,
 {
 	(void)sv; (void)n; (void)r;
 	out->status = 400;
-	str_copy(out->body, "{\"error\":\"unable to parse 'x': bad "
+	str_copy_trunc(out->body, "{\"error\":\"unable to parse 'x': bad "
 	    "timestamp\"}", sizeof(out->body));
 }
 
@@ -470,7 +473,8 @@ reply_401_twice(struct standin *sv, int n, const struct standin_req *r,
 	(void)sv; (void)r;
 	out->status = n < 2 ? 401 : 204;
 	if (n < 2)
-		str_copy(out->body, "{\"error\":\"authorization failed\"}",
+		str_copy_trunc(out->body,
+		    "{\"error\":\"authorization failed\"}",
 		    sizeof(out->body));
 }
 

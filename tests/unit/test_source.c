@@ -211,8 +211,8 @@ agent(void *cls, struct MHD_Connection *c, const char *url,
 	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "Authorization");
 
-	str_copy(last_url, url, sizeof(last_url));
-	str_copy(last_auth, a ? a : "", sizeof(last_auth));
+	str_copy_trunc(last_url, url, sizeof(last_url));
+	str_copy_trunc(last_auth, a ? a : "", sizeof(last_auth));
 	r = MHD_create_response_from_buffer(strlen(AGENT_BODY),
 	    (void *)(uintptr_t)AGENT_BODY, MHD_RESPMEM_PERSISTENT);
 	ret = MHD_queue_response(c, 200, r);
@@ -240,7 +240,7 @@ test_fetch_agents(void **state)
 	assert_non_null(d);
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	memset(&o, 0, sizeof(o));
-	o.kind = SOURCE_AGENTS;
+	o.kind = "agents";
 	o.agent_port = info->port;
 	o.timeout_ms = 1000;
 	s = source_new(&o, err, sizeof(err));
@@ -269,6 +269,43 @@ test_fetch_agents(void **state)
 	MHD_stop_daemon(d);
 }
 
+/* Issue 10 §2: the kinds are found by name in one table; an unknown
+ * name or a kind's missing setting is a clear error. */
+static void
+test_kinds(void **state)
+{
+	struct source_options o;
+	struct source *s;
+	char err[256];
+
+	(void)state;
+	assert_ptr_equal(source_ops_find("agents"), &source_agents_ops);
+	assert_ptr_equal(source_ops_find("influxdb"), &source_influxdb_ops);
+	assert_null(source_ops_find("prometheus"));
+	assert_null(source_ops_find(""));
+	source_kinds(err, sizeof(err));
+	assert_string_equal(err, "agents, influxdb");
+	memset(&o, 0, sizeof(o));
+	o.kind = "prometheus";
+	assert_null(source_new(&o, err, sizeof(err)));
+	assert_string_equal(err, "'prometheus' is not a source (agents, "
+	    "influxdb)");
+	o.kind = "influxdb";
+	assert_null(source_new(&o, err, sizeof(err)));
+	assert_non_null(strstr(err, "needs source_influxdb_url"));
+	o.influx_url = "http://127.0.0.1:8086";
+	o.influx_db = "hoist";
+	s = source_new(&o, err, sizeof(err));
+	assert_non_null(s);
+	assert_string_equal(source_name(s), "influxdb");
+	source_free(s);
+	o.kind = "agents";
+	s = source_new(&o, err, sizeof(err));
+	assert_non_null(s);
+	assert_string_equal(source_name(s), "agents");
+	source_free(s);
+}
+
 int
 main(void)
 {
@@ -279,6 +316,7 @@ main(void)
 		cmocka_unit_test(test_decode_influx_range),
 		cmocka_unit_test(test_influx_query),
 		cmocka_unit_test(test_fetch_agents),
+		cmocka_unit_test(test_kinds),
 	};
 
 	http_global_init();

@@ -33,7 +33,7 @@ setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	str_copy(f->tmp, "/tmp/hoist-spooltest-XXXXXX", sizeof(f->tmp));
+	str_copy_trunc(f->tmp, "/tmp/hoist-spooltest-XXXXXX", sizeof(f->tmp));
 	if (mkdtemp(f->tmp) == NULL)
 		return -1;
 	/* Two levels, as the sinks use it (spool_dir/output). */

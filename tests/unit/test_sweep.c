@@ -58,7 +58,7 @@ make_tree(void)
 	size_t k;
 	int i;
 
-	str_copy(root, "/tmp/hoist-test-collector.XXXXXX", sizeof(root));
+	str_copy_trunc(root, "/tmp/hoist-test-collector.XXXXXX", sizeof(root));
 	assert_non_null(mkdtemp(root));
 	for (k = 0; k < 2; k++) {
 		snprintf(dir, sizeof(dir), "%s/%s", root, ctrls[k]);
