@@ -430,6 +430,12 @@ test_netdev(void **state)
 	assert_int_equal(n->i[1].tx_colls, 427);
 	assert_int_equal(n->i[2].rx_errs, 1);
 	free(s);
+	/* Wide counters leave no blank after the colon (2.6 kernels). */
+	assert_int_equal(hostp_netdev(L("h\nh\n  eth0:4294967296 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"), n), 0);
+	assert_int_equal(n->n, 1);
+	assert_string_equal(n->i[0].name, "eth0");
+	assert_int_equal(n->i[0].rx_bytes, 4294967296ull);
+	assert_int_equal(n->i[0].tx_compressed, 16);
 	assert_int_equal(hostp_netdev(L("h\nh\n  lo: 1 2 3\n"), n), -1);
 	assert_int_equal(hostp_netdev(L("h\nh\n  lo 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"), n), -1);
 	assert_int_equal(hostp_netdev(L("h\n"), n), -1);
