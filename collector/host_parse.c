@@ -6,6 +6,7 @@
  * does not fit in 64 bits.
  */
 #include <fnmatch.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "collector/host_parse.h"
@@ -608,6 +609,11 @@ hostp_diskstats(const char *s, size_t len, struct host_diskstats *out)
 }
 
 /* ---- /proc/net/dev ------------------------------------------------------ */
+
+/* The 16 counters are copied in one go, in the file's column order. */
+_Static_assert(offsetof(struct host_netif, tx_compressed) -
+    offsetof(struct host_netif, rx_bytes) == 15 * sizeof(uint64_t),
+    "struct host_netif: the counters in /proc/net/dev's order, no gaps");
 
 int
 hostp_netdev(const char *s, size_t len, struct host_netdev *out)
