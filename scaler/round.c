@@ -298,10 +298,12 @@ deliver(struct round_ctx *c, const struct buf *lp, uint64_t npoints,
 		if (sink_write(c->sinks[k], lp->data, lp->len) == 0)
 			continue;
 		c->refused++;
-		complain(&c->lost_complain, mono_s, "output %s: %llu decision "
-		    "points refused (counted in hoist_scaler_decision_points_"
-		    "lost_total)", c->sinks[k]->spec,
-		    (unsigned long long)npoints);
+		/* The output by number and type: its spec may hold a
+		 * credential (a URL's user:password). */
+		complain(&c->lost_complain, mono_s, "output %zu (%s): %llu "
+		    "decision points refused (counted in hoist_scaler_"
+		    "decision_points_lost_total)", k + 1,
+		    sink_name(c->sinks[k]), (unsigned long long)npoints);
 	}
 }
 
