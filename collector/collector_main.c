@@ -52,6 +52,13 @@ struct settings {
 	int64_t          max_sweeps;
 	char             listen[CONF_STR_MAX];
 	int64_t          shutdown_flush_ms;
+	int              host_metrics;
+	char             host_disk_ignore_fs[CONF_STR_MAX];
+	char             host_disk_mounts[CONF_STR_MAX];
+	char             host_net_interfaces[CONF_STR_MAX];
+	char             host_diskio_devices[CONF_STR_MAX];
+	int64_t          host_disk_timeout_ms;
+	int64_t          host_processes_interval_s;
 	struct sink_options sink;
 	struct httpd_settings api;
 };
@@ -94,6 +101,29 @@ static const struct conf_opt collector_opts[] = {
 	{ "shutdown_flush_ms", 0, CONF_INT, S(shutdown_flush_ms), 0, 600000,
 	  "5000", "MS", "on exit, how long outputs may deliver what is queued "
 	  "before the rest goes to the spool" },
+	{ "host_metrics", 0, CONF_BOOL, S(host_metrics), 0, 0, "yes", NULL,
+	  "the host's own metrics (cpu, mem, swap, system, kernel, processes, "
+	  "disk, diskio, net; docs/host-metrics.md)" },
+	{ "host_disk_ignore_fs", 0, CONF_STR, S(host_disk_ignore_fs), 0, 0,
+	  HOST_DISK_IGNORE_FS_DEFAULT, "LIST",
+	  "filesystem types left out of disk (comma-separated globs)" },
+	{ "host_disk_mounts", 0, CONF_STR, S(host_disk_mounts), 0, 0, "",
+	  "GLOBS", "mount points measured by disk (empty: all; !GLOB "
+	  "excludes)" },
+	{ "host_net_interfaces", 0, CONF_STR, S(host_net_interfaces), 0, 0,
+	  HOST_NET_INTERFACES_DEFAULT, "GLOBS",
+	  "interfaces reported by net (!GLOB excludes; first match wins)" },
+	{ "host_diskio_devices", 0, CONF_STR, S(host_diskio_devices), 0, 0,
+	  HOST_DISKIO_DEVICES_DEFAULT, "GLOBS",
+	  "block devices reported by diskio (!GLOB excludes; first match "
+	  "wins)" },
+	{ "host_disk_timeout_ms", 0, CONF_INT, S(host_disk_timeout_ms), 1,
+	  60000, "200", "MS", "how long a sweep waits for statvfs; a mount "
+	  "slower than that is skipped until it answers" },
+	{ "host_processes_interval_s", 0, CONF_INT,
+	  S(host_processes_interval_s), 0, 86400, "300", "SEC",
+	  "period of the /proc/<pid>/stat scan behind processes (0: every "
+	  "sweep)" },
 	{ "max_sweeps", 0, CONF_INT, S(max_sweeps), 0, 1e12, "0", "N",
 	  "exit after N sweeps (0: run until SIGTERM; for tests and "
 	  "benchmarks)" },
@@ -323,6 +353,19 @@ agent_docker(struct agent *ag, char *err, size_t errlen)
 	return ag->docker != NULL ? 0 : -1;
 }
 
+/* The host metrics' options; the strings are borrowed from st. */
+static void
+host_options_from(const struct settings *st, struct host_options *h)
+{
+	h->proc_root = "/proc";
+	h->disk_ignore_fs = st->host_disk_ignore_fs;
+	h->disk_mounts = st->host_disk_mounts;
+	h->net_interfaces = st->host_net_interfaces;
+	h->diskio_devices = st->host_diskio_devices;
+	h->disk_timeout_ms = (long)st->host_disk_timeout_ms;
+	h->processes_interval_s = (long)st->host_processes_interval_s;
+}
+
 /* The collector proper, wired to the outputs.  0 or -1 with err. */
 static int
 agent_collector(struct agent *ag, char *err, size_t errlen)
@@ -340,6 +383,8 @@ agent_collector(struct agent *ag, char *err, size_t errlen)
 	for (i = 0; i < st->cgroup_prefix.n && i < DISCOVER_PREFIX_MAX; i++)
 		co.disc.prefixes[co.disc.nprefixes++] = st->cgroup_prefix.v[i];
 	co.docker_refresh_sweeps = 30;
+	co.host_metrics = st->host_metrics;
+	host_options_from(st, &co.host);
 	ag->chunk.c = &ag->c;
 	ag->chunk.o = &ag->outs;
 	co.flush = write_chunk;
