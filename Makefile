@@ -182,7 +182,7 @@ FUZZ_CC    ?= clang-14
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 $(FUZZ_SAN) \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DHOIST_VERSION='"$(VERSION)"' $(WARN) -g -O1 $(FUZZ_SAN) \
               -fsanitize=fuzzer-no-link -I. $(PKG_CFLAGS) $(CFLAGS)
 FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BIN   := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)

@@ -51,11 +51,9 @@ struct settings {
 	int64_t          max_open_files;
 	int64_t          max_sweeps;
 	char             listen[CONF_STR_MAX];
-	char             api_token_file[CONF_STR_MAX];
-	int64_t          api_max_connections;
-	int64_t          api_timeout_s;
 	int64_t          shutdown_flush_ms;
 	struct sink_options sink;
+	struct httpd_settings api;
 };
 
 #define S(f) offsetof(struct settings, f)
@@ -93,13 +91,6 @@ static const struct conf_opt collector_opts[] = {
 	  "files are opened per read" },
 	{ "listen", 'l', CONF_STR, S(listen), 0, 0, API_LISTEN_DEFAULT,
 	  "ADDR:PORT", "HTTP API address ([::1]:PORT for IPv6; none = off)" },
-	{ "api_token_file", 0, CONF_STR, S(api_token_file), 0, 0, "", "FILE",
-	  "when set, the API wants \"Authorization: Bearer <token in FILE>\" "
-	  "(not on /healthz)" },
-	{ "api_max_connections", 0, CONF_INT, S(api_max_connections), 1, 10000,
-	  "64", "N", "concurrent API connections" },
-	{ "api_timeout_s", 0, CONF_INT, S(api_timeout_s), 1, 3600, "10", "SEC",
-	  "idle API connection timeout" },
 	{ "shutdown_flush_ms", 0, CONF_INT, S(shutdown_flush_ms), 0, 600000,
 	  "5000", "MS", "on exit, how long outputs may deliver what is queued "
 	  "before the rest goes to the spool" },
@@ -154,6 +145,8 @@ build_table(struct conf_opt *opts, size_t max)
 
 	conf_table_append(opts, &n, max, collector_opts,
 	    ARRAY_LEN(collector_opts), 0);
+	conf_table_append(opts, &n, max, httpd_conf_opts, httpd_conf_nopts,
+	    offsetof(struct settings, api));
 	conf_table_append(opts, &n, max, sink_conf_opts, sink_conf_nopts,
 	    offsetof(struct settings, sink));
 	return n;
@@ -367,10 +360,12 @@ agent_api(struct agent *ag, char *err, size_t errlen)
 
 	memset(&ao, 0, sizeof(ao));
 	ao.listen = st->listen;
-	ao.token_file = st->api_token_file;
+	ao.token_file = st->api.api_token_file;
+	ao.tls_cert_file = st->api.api_tls_cert;
+	ao.tls_key_file = st->api.api_tls_key;
 	ao.interval_s = st->interval;
-	ao.max_connections = (unsigned)st->api_max_connections;
-	ao.timeout_s = (unsigned)st->api_timeout_s;
+	ao.max_connections = (unsigned)st->api.api_max_connections;
+	ao.timeout_s = (unsigned)st->api.api_timeout_s;
 	if (!api_enabled(&ao) || st->once)
 		return 0;
 	ag->api = api_start(&ag->c.table, &ao, err, errlen);
