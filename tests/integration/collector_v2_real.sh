@@ -39,10 +39,18 @@ wait_for 10 "the loop (pid $LOOP) in the leaf" \
 	file_has "$U2/mesos/$U/leaf/cgroup.procs" "^$LOOP\$" ||
 	fail "the loop is not in the leaf"
 usage_usec() { sed -n 's/^usage_usec //p' "$U2/mesos/$U/cpu.stat"; }
-u0=$(usage_usec) t0=$(date +%s%N)
+# The wall clock and the host CPU time per online CPU (/proc/stat's cpu
+# line, user .. steal: the clock the collector's percentages are taken
+# on), in seconds, read together.
+clocks() {
+	python3 -c 'import os, time
+f = open("/proc/stat").readline().split()
+print(time.time(), sum(int(x) for x in f[1:9]) / os.sysconf("SC_CLK_TCK") / os.sysconf("SC_NPROCESSORS_ONLN"))'
+}
+u0=$(usage_usec) c0=$(clocks)
 "$BIN" --once --interval 2 --docker none --listen none --cgroup-root "$U2" \
 	--output "file:$T/out.lp" 2>"$T/err" || fail "collector exit $?"
-u1=$(usage_usec) t1=$(date +%s%N)
+u1=$(usage_usec) c1=$(clocks)
 cat "$T/err"
 grep -q "cgroup layout v2" "$T/err" || fail "layout not v2"
 pct=$($LPQ "$T/out.lp" container_cpu usage_percent container_name="$U" runtime=mesos \
@@ -52,20 +60,27 @@ $LPQ "$T/out.lp" container_cpu limit_cores container_name="$U" >/dev/null && fai
 $LPQ "$T/out.lp" container_mem usage container_name="$U" >/dev/null && fail "memory usage without memory.current"
 errs=$($LPQ "$T/out.lp" hoist_collector errors_cgroup)
 echo "v2 container $U: usage_percent=$pct errors_cgroup=$errs"
-# The collector's two samples lie 2 s (or a little more) apart inside
-# [t0, t1] (W seconds), and the loop uses at most one core, so with U the
-# group's CPU seconds over [t0, t1]: (U - (W - 2)) / 2 <= its share <= U / 2.
-# This holds however busy the machine is (a loaded machine gives the loop
-# less than a core, and the collector must report just that).
-python3 - "$pct" "$u0" "$u1" "$t0" "$t1" <<'PY' || fail "usage_percent $pct"
+# The collector's two samples lie --interval 2 s apart inside the window
+# [c0, c1] measured here (W s of wall time, H s of host CPU time per CPU,
+# so 2 s of wall is 2 H / W of the collector's clock), and the group uses
+# at most 1.0 core; with U its CPU seconds in the window, the collector's
+# figure lies between (U - 1.0 (W - 2) - 0.04) and U CPU seconds over
+# 2 H / W (0.04 s: a CFS period of quota at each end), as a percent of one core.
+# That holds however busy the machine is (a loaded one gives the loop
+# less, and the collector must report just that): on an idle machine W is
+# about 2 and the range is narrow.
+python3 - "$pct" "$u0" "$u1" $c0 $c1 <<'PY' || fail "usage_percent $pct"
 import sys
 pct = float(sys.argv[1])
 u = (int(sys.argv[3]) - int(sys.argv[2])) / 1e6
-w = (int(sys.argv[5]) - int(sys.argv[4])) / 1e9
-lo, hi = max(0.0, (u - (w - 2)) / 2 * 100), u / 2 * 100
-print("cpu.stat around the run: %.3f s of CPU in %.3f s; want %.1f <= %.1f <= %.1f"
-      % (u, w, lo - 1, pct, min(hi, 100) + 1))
-sys.exit(0 if pct > 0 and lo - 1 <= pct <= min(hi, 100) + 1 else 1)
+w = float(sys.argv[6]) - float(sys.argv[4])
+h = float(sys.argv[7]) - float(sys.argv[5])
+inner = 2 * h / w
+lo = max(0.0, (u - 1.0 * (w - 2) - 0.04) / inner / 1.0 * 100) - 2
+hi = min(u / inner / 1.0 * 100 + 2, 101)
+print("around the run: %.3f s of CPU in %.3f s (%.3f s of host CPU per CPU);"
+      " want %.1f <= %.1f <= %.1f" % (u, w, h, lo, pct, hi))
+sys.exit(0 if pct > 0 and lo <= pct <= hi else 1)
 PY
 [ "$errs" = 0 ] || fail "errors_cgroup=$errs"
 if grep -E 'warning|error' "$T/err"; then fail "collector warned"; fi
