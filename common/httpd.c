@@ -184,10 +184,18 @@ report_kicks(struct httpd *h, int64_t now)
 	if (now - h->reported_ns < KICK_REPORT_NS ||
 	    (h->kicked_cap == 0 && h->kicked_late == 0))
 		return;
-	log_info("%s: closed %lu connections past api_max_connections (%u) "
-	    "and %lu that had not sent a whole request within "
-	    "api_timeout_s (%u s)", h->name, h->kicked_cap,
-	    h->o.max_connections, h->kicked_late, h->o.timeout_s);
+	/* Timeouts alone are mostly idle keep-alive connections (a scraper
+	 * between two scrapes): not worth an info line. */
+#define KICK_FMT "%s: closed %lu connections past api_max_connections " \
+	"(%u) and %lu that had not sent a whole request within " \
+	"api_timeout_s (%u s)"
+	if (h->kicked_cap > 0)
+		log_info(KICK_FMT, h->name, h->kicked_cap,
+		    h->o.max_connections, h->kicked_late, h->o.timeout_s);
+	else
+		log_debug(KICK_FMT, h->name, h->kicked_cap,
+		    h->o.max_connections, h->kicked_late, h->o.timeout_s);
+#undef KICK_FMT
 	h->kicked_cap = h->kicked_late = 0;
 	h->reported_ns = now;
 }
