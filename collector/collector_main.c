@@ -123,6 +123,7 @@ install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	notify_wedge_hook();
 }
 
 /* Sleep until the absolute monotonic time `until`; returns early on a

@@ -366,6 +366,7 @@ block_signals(sigset_t *set)
 	sigaddset(set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	notify_wedge_hook();
 }
 
 /* State, decisions and the REST API; 0 or -1 (logged). */
@@ -429,7 +430,7 @@ daemon_loop(struct daemon *d, const struct startup *su, int argc,
 
 		notify_watchdog();
 		if (sched_due(&sch, &now, &wait_ns)) {
-			round_run(&d->rc, now);
+			round_run(&d->rc, now, now_mono_ns() / 1000000000LL);
 			atomic_store(&d->stats.next_round_s,
 			    sched_next_wall_s(&sch));
 			continue;
