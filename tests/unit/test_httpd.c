@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -730,6 +731,34 @@ test_live_slow_clients(void **state)
 	httpd_stop(h);
 }
 
+static int64_t
+cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+	    1000000000LL + ((int64_t)ru.ru_utime.tv_usec +
+	    ru.ru_stime.tv_usec) * 1000LL;
+}
+
+/* An idle server costs (almost) nothing: its threads sleep. */
+static void
+test_idle_cpu(void **state)
+{
+	struct httpd *h = start(NULL, 0, 0);
+	struct timespec one = { 1, 0 };
+	int64_t t0 = cpu_ns(), used;
+
+	(void)state;
+	nanosleep(&one, NULL);
+	used = (cpu_ns() - t0) / 1000000;
+	httpd_stop(h);
+	if (used > 100)
+		fail_msg("an idle server used %lld ms of CPU in 1 s",
+		    (long long)used);
+}
+
 static void
 test_start_errors(void **state)
 {
@@ -777,6 +806,7 @@ main(void)
 		cmocka_unit_test(test_live_requests),
 		cmocka_unit_test(test_live_token),
 		cmocka_unit_test(test_live_slow_clients),
+		cmocka_unit_test(test_idle_cpu),
 		cmocka_unit_test(test_start_errors),
 	};
 
