@@ -13,6 +13,11 @@
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make fuzz            build every libFuzzer harness (clang) in build-fuzz/
 #   make fuzz-smoke      run each harness FUZZ_SECONDS (20) on its corpus
+#   make deb             Debian packages in build-deb/ (docs/packaging.md)
+
+# The release, in one place: every program's --version prints it and
+# debian/changelog must carry the same number (make check-version).
+VERSION   := 0.9.0
 
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
@@ -57,7 +62,8 @@ BUILD     ?= build-tsan
 else
 BUILD     ?= build
 endif
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -I. $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DHOIST_VERSION='"$(VERSION)"' $(WARN) $(OPT) -I. \
+             $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 # --as-needed: a shared library none of a program's objects uses is not
 # recorded as needed, whatever the list says.
 ALL_LDFLAGS := $(LDSAN) -Wl,--as-needed $(LDFLAGS)
@@ -99,7 +105,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%_main.c=$(BUILD)/bench/%)
 
 .SECONDARY:
 .PHONY: all test unit integration valgrind bench install clean check-banned \
-	fuzz fuzz-smoke
+	fuzz fuzz-smoke check-version deb
 all: $(PROGS:%=$(BUILD)/%) $(PROGS)
 
 # Convenience links in the top folder so ./hoist-collector works after make.
@@ -113,6 +119,9 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libhoist.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+# common/startup.c prints $(VERSION): rebuilt when the Makefile changes it.
+$(BUILD)/common/startup.o: Makefile
 
 $(BUILD)/hoist-collector: $(BUILD)/collector/collector_main.o $(COLLECTOR_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(COLLECTOR_PKGS)) $(COLLECTOR_LIBS)
@@ -149,7 +158,18 @@ unit: $(TEST_BIN) $(REPLAY_BIN)
 integration: all
 	@BUILD=$(BUILD) tests/run-integration.sh
 
-test: unit integration check-banned
+test: unit integration check-banned check-version
+
+# debian/changelog's version must be $(VERSION) (a native package: no
+# Debian revision), so the .deb and --version never disagree.
+check-version: all
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null || \
+		sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog); \
+	[ "$$v" = "$(VERSION)" ] || \
+		{ echo "debian/changelog says '$$v', Makefile VERSION is $(VERSION)"; exit 1; }
+	@for p in $(PROGS); do out=$$($(BUILD)/$$p --version); \
+		[ "$$out" = "$$p $(VERSION)" ] || \
+		{ echo "$$p --version printed '$$out', expected '$$p $(VERSION)'"; exit 1; }; done
 
 valgrind: $(TEST_BIN) $(REPLAY_BIN)
 	@VALGRIND=1 tests/run-unit.sh $(TEST_BIN) $(REPLAY_BIN)
@@ -162,7 +182,7 @@ FUZZ_CC    ?= clang-14
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 $(FUZZ_SAN) \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DHOIST_VERSION='"$(VERSION)"' $(WARN) -g -O1 $(FUZZ_SAN) \
               -fsanitize=fuzzer-no-link -I. $(PKG_CFLAGS) $(CFLAGS)
 FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BIN   := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
@@ -222,8 +242,28 @@ install: all
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
+# Debian packages, built by dpkg-buildpackage in a clean copy of the tree
+# under $(DEB_OUT)/src: in a git checkout the files git tracks plus new
+# ones it does not ignore, as they are in the worktree now; elsewhere
+# everything but the build folders.  The .debs land in $(DEB_OUT)/ and
+# lintian must find no error in them (docs/packaging.md).
+DEB_OUT   ?= build-deb
+deb: check-version
+	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/src
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -co --exclude-standard | while IFS= read -r f; do \
+			[ -e "$$f" ] && printf '%s\n' "$$f"; done | \
+			tar -c --verbatim-files-from -T - -f -; \
+	else \
+		tar -c --exclude=./build --exclude=./build-san \
+			--exclude=./$(DEB_OUT) --exclude='./hoist-*' -f - .; \
+	fi | tar -x -C $(DEB_OUT)/src
+	cd $(DEB_OUT)/src && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning --tag-display-limit 0 $(DEB_OUT)/*.changes
+	@ls $(DEB_OUT)/*.deb
+
 clean:
-	rm -rf build build-san build-tsan build-fuzz build-clang $(PROGS)
+	rm -rf build build-san build-tsan build-fuzz build-clang build-deb $(PROGS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 ifneq ($(filter fuzz fuzz-smoke,$(MAKECMDGOALS)),)

@@ -4,6 +4,7 @@
 #   collector  cost per container per sweep vs the pread floor (N=200, 1000)
 #   sink       points/s to a real InfluxDB and to a null endpoint
 #   api        the collector's API: render times and requests/s
+#   host       host metrics per sweep (CPU and wall), the process scan apart
 #   scaler     engine decisions/s, one round of 1000 rules, REST requests/s
 set -u
 : "${BUILD:=build}"
@@ -27,5 +28,6 @@ done
 influxd_stop
 sh bench/sink.sh "$BUILD/bench/sink" || rc=1
 "$BUILD/bench/api" || rc=1
+"$BUILD/bench/host" || rc=1
 sh bench/scaler.sh "$BUILD/bench/scaler" || rc=1
 exit $rc

@@ -258,7 +258,8 @@ bench_round(const char *marathon_url, int agent_port)
 		fatalx("%s", err);
 	t0 = now_mono_ns();
 	c0 = cpu_ns();
-	round_run(&rc, now_realtime_ns() / 1000000000LL);
+	round_run(&rc, now_realtime_ns() / 1000000000LL,
+	    now_mono_ns() / 1000000000LL);
 	wall = now_mono_ns() - t0;
 	cpu = cpu_ns() - c0;
 	for (i = 0; i < STATS_ACTIONS; i++)

@@ -135,6 +135,11 @@ collector_init(struct collector *c, const struct collector_options *o,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (o->host_metrics) {
+		c->host = host_new(&o->host, err, errlen);
+		if (c->host == NULL)
+			return -1;
+	}
 	cgroup_set_fd_budget(o->fd_budget);
 	log_info("cgroup layout %s (discovery root %s)",
 	    cgroup_layout_name(c->li.layout), cgroup_discovery_root(&c->li));
@@ -315,20 +320,54 @@ read_net(struct collector *c, struct container *k, struct sample *s,
 	s->have |= HAVE_NET;
 }
 
-static void
-read_host_cpu(struct collector *c, struct sample *s)
+/* Returns the bytes of /proc/stat read (the host metrics parse them
+ * too), or NULL. */
+static const char *
+read_host_cpu(struct collector *c, struct sample *s, size_t *len)
 {
 	static char buf[PROC_STAT_MAX];
 	ssize_t n;
 
 	s->host_cpu_ns = 0;
 	s->online_cpus = 0;
+	*len = 0;
 	if (c->procstat_fd < 0)
-		return;
+		return NULL;
 	n = pread(c->procstat_fd, buf, sizeof(buf), 0);
 	if (n <= 0 || cgp_proc_stat(buf, (size_t)n, sysconf(_SC_CLK_TCK),
-	    &s->host_cpu_ns, &s->online_cpus) != 0)
+	    &s->host_cpu_ns, &s->online_cpus) != 0) {
 		log_warnx("/proc/stat: cannot read the host CPU time");
+		return NULL;
+	}
+	if (n == (ssize_t)sizeof(buf))
+		return NULL;    /* cut: enough for the total, not for the host */
+	*len = (size_t)n;
+	return buf;
+}
+
+/*
+ * The host's own metrics: sample (sharing /proc/stat's bytes), format,
+ * publish for the API.  Returns the points appended, or -1 (out full).
+ */
+static int
+sweep_host(struct collector *c, const char *procstat, size_t len,
+    int64_t ts_ns, struct buf *out)
+{
+	const struct host_snapshot *pub;
+	int r = 0;
+
+	if (c->host == NULL)
+		return 0;
+	host_sample(c->host, now_mono_ns(), procstat, len);
+	if (out != NULL)
+		r = host_format(host_current(c->host), host_previous(c->host),
+		    c->table.host, ts_ns, out);
+	pthread_mutex_lock(&c->table.lock);
+	pub = host_publish(c->host);
+	c->table.host_snap = pub;
+	c->table.health.err_host = host_errors(c->host);
+	pthread_mutex_unlock(&c->table.lock);
+	return r;
 }
 
 /* Drop containers not seen by this sweep; add the fresh ones. */
@@ -429,7 +468,8 @@ collector_sweep(struct collector *c, int64_t ts_ns, struct buf *out)
 	uint64_t host_cpu, vanished = 0;
 	uint32_t online;
 	int points = 0, r, full = 0;
-	size_t i;
+	const char *procstat;
+	size_t i, pslen;
 
 	now_s = start / 1000000000LL;
 	c->sweep_no++;
@@ -438,7 +478,12 @@ collector_sweep(struct collector *c, int64_t ts_ns, struct buf *out)
 		log_warnx("cannot read the cgroup tree at %s",
 		    cgroup_discovery_root(&c->li));
 	update_membership(c);
-	read_host_cpu(c, s);
+	procstat = read_host_cpu(c, s, &pslen);
+	r = sweep_host(c, procstat, pslen, ts_ns, out);
+	if (r < 0)
+		full = 1;
+	else
+		points += r;
 	host_cpu = s->host_cpu_ns;
 	online = s->online_cpus;
 	memset(&errs, 0, sizeof(errs));
@@ -519,6 +564,7 @@ collector_health_point(struct collector *c, const char *host, int64_t ts_ns,
 	lp_field_u(&p, "errors_cgroup_parse", h.err_cgroup_parse);
 	lp_field_u(&p, "errors_docker", h.err_docker);
 	lp_field_u(&p, "errors_net", h.err_net);
+	lp_field_u(&p, "errors_host", h.err_host);
 	lp_field_u(&p, "errors_output", h.err_output);
 	lp_field_u(&p, "errors_output_rejected", h.out_rejected);
 	lp_field_u(&p, "errors_output_config", h.out_config);
@@ -546,6 +592,11 @@ collector_free(struct collector *c)
 	free(c->map);
 	free(c->fresh);
 	free(c->scratch.cpu.percpu_ns);
+	pthread_mutex_lock(&c->table.lock);
+	c->table.host_snap = NULL;
+	pthread_mutex_unlock(&c->table.lock);
+	host_free(c->host);
+	c->host = NULL;
 	if (c->procstat_fd >= 0)
 		close(c->procstat_fd);
 	pthread_mutex_destroy(&c->table.lock);

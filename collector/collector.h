@@ -14,6 +14,7 @@
 #include "collector/container.h"
 #include "collector/discover.h"
 #include "collector/format.h"
+#include "collector/host.h"
 #include "common/buf.h"
 
 struct docker;
@@ -26,6 +27,8 @@ struct collector_options {
 	long                    fd_budget;     /* 0: RLIMIT_NOFILE - 256 */
 	struct discover_options disc;
 	int                     docker_refresh_sweeps; /* re-read metadata */
+	int                     host_metrics;  /* the host's own figures */
+	struct host_options     host;          /* strings borrowed */
 	/*
 	 * Optional.  When set, collector_sweep() calls flush(flush_arg, out)
 	 * between two containers whenever out holds flush_bytes or more;
@@ -57,6 +60,7 @@ struct collector {
 	struct discovered      *fresh;
 	size_t                  nfresh, capfresh;
 	uint64_t                sweep_no;
+	struct host            *host;          /* owned; NULL: host_metrics off */
 	/* Counted during a sweep by the sweeping thread alone, added to
 	 * table.health under table.lock at its end (the API reads that). */
 	uint64_t                net_errors;

@@ -51,11 +51,16 @@ struct settings {
 	int64_t          max_open_files;
 	int64_t          max_sweeps;
 	char             listen[CONF_STR_MAX];
-	char             api_token_file[CONF_STR_MAX];
-	int64_t          api_max_connections;
-	int64_t          api_timeout_s;
 	int64_t          shutdown_flush_ms;
+	int              host_metrics;
+	char             host_disk_ignore_fs[CONF_STR_MAX];
+	char             host_disk_mounts[CONF_STR_MAX];
+	char             host_net_interfaces[CONF_STR_MAX];
+	char             host_diskio_devices[CONF_STR_MAX];
+	int64_t          host_disk_timeout_ms;
+	int64_t          host_processes_interval_s;
 	struct sink_options sink;
+	struct httpd_settings api;
 };
 
 #define S(f) offsetof(struct settings, f)
@@ -93,16 +98,32 @@ static const struct conf_opt collector_opts[] = {
 	  "files are opened per read" },
 	{ "listen", 'l', CONF_STR, S(listen), 0, 0, API_LISTEN_DEFAULT,
 	  "ADDR:PORT", "HTTP API address ([::1]:PORT for IPv6; none = off)" },
-	{ "api_token_file", 0, CONF_STR, S(api_token_file), 0, 0, "", "FILE",
-	  "when set, the API wants \"Authorization: Bearer <token in FILE>\" "
-	  "(not on /healthz)" },
-	{ "api_max_connections", 0, CONF_INT, S(api_max_connections), 1, 10000,
-	  "64", "N", "concurrent API connections" },
-	{ "api_timeout_s", 0, CONF_INT, S(api_timeout_s), 1, 3600, "10", "SEC",
-	  "idle API connection timeout" },
 	{ "shutdown_flush_ms", 0, CONF_INT, S(shutdown_flush_ms), 0, 600000,
 	  "5000", "MS", "on exit, how long outputs may deliver what is queued "
 	  "before the rest goes to the spool" },
+	{ "host_metrics", 0, CONF_BOOL, S(host_metrics), 0, 0, "yes", NULL,
+	  "the host's own metrics (cpu, mem, swap, system, kernel, processes, "
+	  "disk, diskio, net; docs/host-metrics.md)" },
+	{ "host_disk_ignore_fs", 0, CONF_STR, S(host_disk_ignore_fs), 0, 0,
+	  HOST_DISK_IGNORE_FS_DEFAULT, "LIST",
+	  "filesystem types left out of disk (comma-separated globs)" },
+	{ "host_disk_mounts", 0, CONF_STR, S(host_disk_mounts), 0, 0, "",
+	  "GLOBS", "mount points measured by disk (empty: all; !GLOB "
+	  "excludes)" },
+	{ "host_net_interfaces", 0, CONF_STR, S(host_net_interfaces), 0, 0,
+	  HOST_NET_INTERFACES_DEFAULT, "GLOBS",
+	  "interfaces reported by net (!GLOB excludes; first match wins)" },
+	{ "host_diskio_devices", 0, CONF_STR, S(host_diskio_devices), 0, 0,
+	  HOST_DISKIO_DEVICES_DEFAULT, "GLOBS",
+	  "block devices reported by diskio (!GLOB excludes; first match "
+	  "wins)" },
+	{ "host_disk_timeout_ms", 0, CONF_INT, S(host_disk_timeout_ms), 1,
+	  60000, "200", "MS", "how long a sweep waits for statvfs; a mount "
+	  "slower than that is skipped until it answers" },
+	{ "host_processes_interval_s", 0, CONF_INT,
+	  S(host_processes_interval_s), 0, 86400, "300", "SEC",
+	  "period of the /proc/<pid>/stat scan behind processes (0: every "
+	  "sweep)" },
 	{ "max_sweeps", 0, CONF_INT, S(max_sweeps), 0, 1e12, "0", "N",
 	  "exit after N sweeps (0: run until SIGTERM; for tests and "
 	  "benchmarks)" },
@@ -132,6 +153,7 @@ install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	notify_wedge_hook();
 }
 
 /* Sleep until the absolute monotonic time `until`; returns early on a
@@ -153,6 +175,8 @@ build_table(struct conf_opt *opts, size_t max)
 
 	conf_table_append(opts, &n, max, collector_opts,
 	    ARRAY_LEN(collector_opts), 0);
+	conf_table_append(opts, &n, max, httpd_conf_opts, httpd_conf_nopts,
+	    offsetof(struct settings, api));
 	conf_table_append(opts, &n, max, sink_conf_opts, sink_conf_nopts,
 	    offsetof(struct settings, sink));
 	return n;
@@ -329,6 +353,19 @@ agent_docker(struct agent *ag, char *err, size_t errlen)
 	return ag->docker != NULL ? 0 : -1;
 }
 
+/* The host metrics' options; the strings are borrowed from st. */
+static void
+host_options_from(const struct settings *st, struct host_options *h)
+{
+	h->proc_root = "/proc";
+	h->disk_ignore_fs = st->host_disk_ignore_fs;
+	h->disk_mounts = st->host_disk_mounts;
+	h->net_interfaces = st->host_net_interfaces;
+	h->diskio_devices = st->host_diskio_devices;
+	h->disk_timeout_ms = (long)st->host_disk_timeout_ms;
+	h->processes_interval_s = (long)st->host_processes_interval_s;
+}
+
 /* The collector proper, wired to the outputs.  0 or -1 with err. */
 static int
 agent_collector(struct agent *ag, char *err, size_t errlen)
@@ -346,6 +383,8 @@ agent_collector(struct agent *ag, char *err, size_t errlen)
 	for (i = 0; i < st->cgroup_prefix.n && i < DISCOVER_PREFIX_MAX; i++)
 		co.disc.prefixes[co.disc.nprefixes++] = st->cgroup_prefix.v[i];
 	co.docker_refresh_sweeps = 30;
+	co.host_metrics = st->host_metrics;
+	host_options_from(st, &co.host);
 	ag->chunk.c = &ag->c;
 	ag->chunk.o = &ag->outs;
 	co.flush = write_chunk;
@@ -366,10 +405,12 @@ agent_api(struct agent *ag, char *err, size_t errlen)
 
 	memset(&ao, 0, sizeof(ao));
 	ao.listen = st->listen;
-	ao.token_file = st->api_token_file;
+	ao.token_file = st->api.api_token_file;
+	ao.tls_cert_file = st->api.api_tls_cert;
+	ao.tls_key_file = st->api.api_tls_key;
 	ao.interval_s = st->interval;
-	ao.max_connections = (unsigned)st->api_max_connections;
-	ao.timeout_s = (unsigned)st->api_timeout_s;
+	ao.max_connections = (unsigned)st->api.api_max_connections;
+	ao.timeout_s = (unsigned)st->api.api_timeout_s;
 	if (!api_enabled(&ao) || st->once)
 		return 0;
 	ag->api = api_start(&ag->c.table, &ao, err, errlen);

@@ -211,7 +211,10 @@ struct collector_health {
 	uint64_t spool_corrupt;         /* damaged spool records skipped */
 	uint64_t spool_dropped;         /* oldest segments dropped, full */
 	uint64_t vanished;              /* containers gone mid-sweep */
+	uint64_t err_host;              /* host metrics: /proc, statvfs */
 };
+
+struct host_snapshot;                /* collector/host.h */
 
 struct container_table {
 	pthread_mutex_t    lock;
@@ -221,6 +224,9 @@ struct container_table {
 	int64_t            sweep_ts_ns;  /* realtime of the last sweep */
 	uint64_t           sweeps;
 	struct collector_health health;
+	/* The host's last sample (host metrics), owned by the collector's
+	 * struct host; NULL when off. */
+	const struct host_snapshot *host_snap;
 };
 
 #endif

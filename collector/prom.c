@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/host.h"
 #include "collector/jsonw.h"
 #include "collector/prom.h"
 #include "common/util.h"
@@ -417,6 +418,7 @@ put_health(const struct container_table *t, struct buf *out)
 		{ "output_unavailable", offsetof(struct collector_health, out_unavailable) },
 		{ "spool_corrupt", offsetof(struct collector_health, spool_corrupt) },
 		{ "spool_dropped", offsetof(struct collector_health, spool_dropped) },
+		{ "host",         offsetof(struct collector_health, err_host) },
 	};
 	char num[JSONW_DOUBLE_MAX];
 	size_t i;
@@ -488,6 +490,8 @@ prom_render(const struct container_table *t, struct buf *out)
 	}
 	lo[t->n] = lb.len;
 	if (put_families(t, out, &lb, lo) != 0 || put_health(t, out) != 0)
+		goto out;
+	if (t->host_snap != NULL && host_prom_render(t->host_snap, out) != 0)
 		goto out;
 	rc = 0;
 out:

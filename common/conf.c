@@ -354,7 +354,7 @@ cli_table_build(struct cli_table *t, const struct conf_opt *opts,
 {
 	size_t i, k = 0, sl;
 
-	if (2 * nopts + 4 > MAX_LONGOPTS)
+	if (2 * nopts + 5 > MAX_LONGOPTS)
 		return -1;
 	str_copy_trunc(t->shorts, "c:nhv", sizeof(t->shorts));
 	sl = strlen(t->shorts);
@@ -386,11 +386,12 @@ cli_table_build(struct cli_table *t, const struct conf_opt *opts,
 	t->lo[k++] = (struct option){ "config", required_argument, NULL, 'c' };
 	t->lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
 	t->lo[k++] = (struct option){ "check", no_argument, NULL, 'n' };
+	t->lo[k++] = (struct option){ "version", no_argument, NULL, 'V' };
 	t->lo[k] = (struct option){ NULL, 0, NULL, 0 };
 	return 0;
 }
 
-/* Pass 1: only -c / -n / -h / -v, so the file loads first. */
+/* Pass 1: only -c / -n / -h / -v / --version, so the file loads first. */
 static int
 cli_pass_program(const struct cli_table *t, const struct conf_opt *opts,
     int argc, char **argv, struct conf_cli *cli, char *err, size_t errlen)
@@ -404,6 +405,7 @@ cli_pass_program(const struct cli_table *t, const struct conf_opt *opts,
 		case 'c': cli->config_path = optarg; break;
 		case 'n': cli->check_only = 1; break;
 		case 'h': cli->help = 1; break;
+		case 'V': cli->version = 1; break;
 		case 'v': cli->verbose++; break;
 		case '?':
 			snprintf(err, errlen, "unknown or incomplete option "
@@ -492,7 +494,7 @@ conf_parse_args_sections(const struct conf_opt *opts, size_t nopts,
 	}
 	if (cli_pass_program(&t, opts, argc, argv, cli, err, errlen) != 0)
 		return -1;
-	if (cli->help)
+	if (cli->help || cli->version)
 		return 0;
 	if (cli->config_path == NULL && default_config != NULL &&
 	    access(default_config, F_OK) == 0)
@@ -517,6 +519,7 @@ conf_usage(const struct conf_opt *opts, size_t nopts, const char *progname,
 	fprintf(f, "  -n, --check              check the configuration and exit\n");
 	fprintf(f, "  -v                       more log output (repeat for debug)\n");
 	fprintf(f, "  -h, --help               this text\n");
+	fprintf(f, "      --version            print the version and exit\n");
 	for (i = 0; i < nopts; i++) {
 		const struct conf_opt *o = &opts[i];
 		const char *arg = o->argname ? o->argname : "VALUE";

@@ -103,6 +103,7 @@ struct conf_cli {
 	const char *config_path;   /* NULL when none was loaded */
 	int         check_only;    /* -n */
 	int         help;          /* -h / --help */
+	int         version;       /* --version */
 	int         verbose;       /* count of -v */
 	int         dump_keys;     /* --dump-config-keys (hidden) */
 };

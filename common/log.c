@@ -6,12 +6,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
 
 static const char *log_progname = "hoist";
 static int log_verbosity = LOGL_INFO;
+/* stderr is a journald stream: each line starts with "<N>" (syslog level). */
+static int log_journal;
+
+/*
+ * Under systemd, JOURNAL_STREAM holds "DEVICE:INODE" of the stream socket
+ * journald gave the service as stdout/stderr (systemd.exec(5)).  When it
+ * names our stderr, journald parses a leading "<N>" as the line's priority
+ * (SyslogLevelPrefix=yes, the default); without it every line would be
+ * stored as info.  Anywhere else (a terminal, a file, a test) the lines
+ * stay as they are.
+ */
+static int
+stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char *end;
+
+	if (v == NULL || v[0] < '0' || v[0] > '9')
+		return 0;
+	errno = 0;
+	dev = strtoull(v, &end, 10);
+	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+		return 0;
+	ino = strtoull(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return 0;
+	if (fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *progname, int verbosity)
@@ -19,6 +53,7 @@ log_init(const char *progname, int verbosity)
 	if (progname != NULL)
 		log_progname = progname;
 	log_verbosity = verbosity;
+	log_journal = stderr_is_journal();
 }
 
 void
@@ -31,6 +66,19 @@ int
 log_get_verbosity(void)
 {
 	return log_verbosity;
+}
+
+/* The syslog(3) level journald stores for each of ours. */
+static int
+level_syslog(enum log_level lvl)
+{
+	switch (lvl) {
+	case LOGL_ERR:   return 3;	/* LOG_ERR */
+	case LOGL_WARN:  return 4;	/* LOG_WARNING */
+	case LOGL_INFO:  return 6;	/* LOG_INFO */
+	case LOGL_DEBUG: return 7;	/* LOG_DEBUG */
+	}
+	return 6;
 }
 
 static const char *
@@ -46,7 +94,7 @@ level_name(enum log_level lvl)
 }
 
 /*
- * Format "<prog>: <level>: <message>[: <strerror>]\n" into a bounded buffer
+ * Format "[<N>]<prog>: <level>: <message>[: <strerror>]\n" into a bounded buffer
  * and write it in one call, so lines from several threads never interleave.
  * A message longer than the buffer is cut and ends in "...".
  */
@@ -59,8 +107,12 @@ vlog(enum log_level lvl, int errnum, const char *fmt, va_list ap)
 
 	if ((int)lvl > log_verbosity)
 		return;
-	n = snprintf(line, sizeof(line), "%s: %s: ", log_progname,
-	    level_name(lvl));
+	if (log_journal)
+		n = snprintf(line, sizeof(line), "<%d>%s: %s: ",
+		    level_syslog(lvl), log_progname, level_name(lvl));
+	else
+		n = snprintf(line, sizeof(line), "%s: %s: ", log_progname,
+		    level_name(lvl));
 	if (n > 0)
 		len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
 	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);

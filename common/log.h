@@ -6,6 +6,8 @@
  * internal invariants only: input from outside never reaches them.
  * Every function is safe to call from several threads: a line is formatted
  * into a bounded stack buffer and written with one write(2).
+ * When stderr is journald's stream (JOURNAL_STREAM, checked by log_init())
+ * each line starts with "<N>", so the journal stores the right priority.
  */
 #ifndef HOIST_LOG_H
 #define HOIST_LOG_H

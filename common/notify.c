@@ -4,13 +4,18 @@
  * abstract NOTIFY_SOCKET addresses, credentials).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
 #include "common/notify.h"
+
+/* Set by SIGUSR2 once notify_wedge_hook() is installed. */
+static volatile sig_atomic_t notify_wedged;
 
 /*
  * Map sd_notify's "negative errno on failure" to the house convention of
@@ -38,6 +43,9 @@ notify_ready(void)
 int
 notify_watchdog(void)
 {
+	/* The test hook: stay here; only a fatal signal ends the wait. */
+	while (notify_wedged)
+		pause();
 	if (notify_watchdog_interval_ns() == 0)
 		return 0;
 	return notify_send("WATCHDOG=1");
@@ -75,4 +83,22 @@ notify_watchdog_interval_ns(void)
 	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
 		return 0;
 	return usec / 2 * 1000;
+}
+
+static void
+on_wedge(int sig)
+{
+	(void)sig;
+	notify_wedged = 1;
+}
+
+void
+notify_wedge_hook(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wedge;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
 }

@@ -38,5 +38,15 @@ int      notify_status(const char *fmt, ...)
  * sd_watchdog_enabled(3) recommends; 0 when no watchdog is asked for (or
  * WATCHDOG_USEC is malformed). */
 uint64_t notify_watchdog_interval_ns(void);
+/*
+ * Test hook (docs/packaging.md): installs a SIGUSR2 handler after which
+ * the next notify_watchdog() call never returns, so the main loop that
+ * calls it is wedged for good, as a real deadlock would leave it.  It
+ * lets the systemd test show WatchdogSec= at work (the manager kills the
+ * process with SIGABRT and Restart=on-failure starts it again).  Without
+ * the hook SIGUSR2 would end the daemon anyway (its default action), so
+ * a stray SIGUSR2 costs no more with it than without it.
+ */
+void     notify_wedge_hook(void);
 
 #endif

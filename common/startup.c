@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/startup.h"
 #include "common/util.h"
+#include "common/version.h"
 
 int
 startup_load(const struct startup *s, void *settings, size_t size,
@@ -48,10 +49,19 @@ startup_begin(const struct startup *s, void *settings, size_t size,
 		conf_usage(s->opts, s->nopts, s->progname, s->synopsis, stdout);
 		return 0;
 	}
+	if (cli->version)
+		return startup_version(s);
 	log_set_verbosity(LOGL_INFO + cli->verbose);
 	if (startup_http_init() != 0)
 		fatalx("libcurl initialisation failed");
 	return -1;
+}
+
+int
+startup_version(const struct startup *s)
+{
+	printf("%s %s\n", s->progname, HOIST_VERSION);
+	return 0;
 }
 
 int

@@ -47,7 +47,8 @@ int  startup_load(const struct startup *s, void *settings, size_t size,
 	char *hostname, size_t hostlen, int argc, char **argv,
 	struct conf_cli *cli, char *err, size_t errlen);
 /*
- * The common front of main(): startup_load(), --help, -v, libcurl.
+ * The common front of main(): startup_load(), --help, --version, -v,
+ * libcurl.
  * Returns -1 when the program should go on (then call startup_end()
  * before exiting), or the exit code to return at once (usage printed or
  * the error logged).
@@ -55,6 +56,9 @@ int  startup_load(const struct startup *s, void *settings, size_t size,
 int  startup_begin(const struct startup *s, void *settings, size_t size,
 	char *hostname, size_t hostlen, int argc, char **argv,
 	struct conf_cli *cli);
+/* --version: print "PROGNAME VERSION" (the Makefile's VERSION) on
+ * stdout; returns 0, the exit code. */
+int  startup_version(const struct startup *s);
 /* --dump-config-keys: print the program's keys (conf_dump_keys()) on
  * stdout; returns 0, the exit code. */
 int  startup_dump_keys(const struct startup *s);

@@ -70,6 +70,8 @@ main(int argc, char **argv)
 		fputs(usage_tail, stdout);
 		return 0;
 	}
+	if (cli.version)
+		return startup_version(&su);
 	log_set_verbosity(LOGL_ERR + cli.verbose);
 	c.config_path = cli.config_path;
 	if (deploy_conf_check(&c, cli.config_path ? cli.config_path :

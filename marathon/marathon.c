@@ -11,6 +11,7 @@
 
 #include "common/http.h"
 #include "common/log.h"
+#include "common/secret.h"
 #include "common/util.h"
 #include "marathon/marathon.h"
 
@@ -27,29 +28,6 @@ struct marathon {
 	int     use_tls;
 	long    timeout_ms;
 };
-
-/* Read the first line of a secrets file; trailing blanks dropped. */
-static char *
-read_secret(const char *path, char *err, size_t errlen)
-{
-	char *s = NULL, *nl;
-	size_t len;
-
-	if (read_file(path, MARATHON_SECRET_MAX, &s, &len) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	nl = strchr(s, '\n');
-	if (nl != NULL)
-		*nl = '\0';
-	str_rtrim(s);
-	if (s[0] == '\0') {
-		snprintf(err, errlen, "%s: empty", path);
-		free(s);
-		return NULL;
-	}
-	return s;
-}
 
 static char *
 dup_or_null(const char *s)
@@ -98,7 +76,8 @@ marathon_new(const struct marathon_options *o, char *err, size_t errlen)
 			snprintf(err, errlen, "basic auth user may not contain ':'");
 			goto fail;
 		}
-		secret = read_secret(o->password_file, err, errlen);
+		secret = secret_read(o->password_file, MARATHON_SECRET_MAX,
+		    NULL, err, errlen);
 		if (secret == NULL)
 			goto fail;
 		n = strlen(o->user) + 1 + strlen(secret) + 1;
@@ -107,7 +86,8 @@ marathon_new(const struct marathon_options *o, char *err, size_t errlen)
 			goto nomem;
 		snprintf(m->userpwd, n, "%s:%s", o->user, secret);
 	} else if (o->token_file != NULL) {
-		secret = read_secret(o->token_file, err, errlen);
+		secret = secret_read(o->token_file, MARATHON_SECRET_MAX,
+		    NULL, err, errlen);
 		if (secret == NULL)
 			goto fail;
 		n = strlen("Authorization: token=") + strlen(secret) + 1;
@@ -126,18 +106,12 @@ marathon_new(const struct marathon_options *o, char *err, size_t errlen)
 	m->http = http_client_new();
 	if (m->http == NULL)
 		goto nomem;
-	if (secret != NULL) {
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
-	}
+	secret_free(secret);
 	return m;
 nomem:
 	snprintf(err, errlen, "out of memory");
 fail:
-	if (secret != NULL) {
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
-	}
+	secret_free(secret);
 	marathon_free(m);
 	return NULL;
 }

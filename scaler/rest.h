@@ -13,9 +13,10 @@
  *
  * App ids keep their slashes in the path (/v1/rules/shop/web is the app
  * "/shop/web").  Errors are JSON: {"error": "...", "field": "..."|null}.
- * With a token set, every /v1 request needs "Authorization: Bearer
- * TOKEN" (compared in constant time) or gets 401.  Bodies are capped at
- * RULES_BODY_MAX (413 beyond).
+ * With a token set, every request but /healthz and /metrics needs
+ * "Authorization: Bearer TOKEN" or gets 401.  Listen, token, TLS, body
+ * cap (413), timeouts and connection caps are the core's
+ * (common/httpd.h, docs/http-api.md).
  *
  * The server runs its own thread; everything it reads is shared through
  * the thread-safe state, decisions and stats (borrowed; they must outlive
@@ -30,11 +31,18 @@
 #include "scaler/state.h"
 #include "scaler/stats.h"
 
-#define REST_TOKEN_MAX 512
+#include "common/httpd.h"
 
+#define REST_TOKEN_MAX HTTPD_TOKEN_MAX
+
+/* listen, token, TLS and limits as in struct httpd_options. */
 struct rest_config {
 	const char          *listen;      /* "127.0.0.1:8090", "[::1]:0" */
-	const char          *token;       /* NULL or "": no auth */
+	const char          *token;       /* NULL or "": no auth; copied */
+	const char          *tls_cert_file; /* NULL or "": plain HTTP */
+	const char          *tls_key_file;
+	unsigned             max_connections; /* 0: the core's default */
+	unsigned             timeout_s;   /* 0: the core's default */
 	struct state        *state;
 	struct decisions    *decisions;
 	struct scaler_stats *stats;
@@ -50,10 +58,5 @@ void        rest_stop(struct rest *a);                     /* NULL ok */
 void        rest_set_token(struct rest *a, const char *token);
 /* The port actually bound (useful with port 0). */
 int         rest_port(const struct rest *a);
-/* Parse "ADDR:PORT" / "[V6]:PORT" into a sockaddr_storage; 0 or -1. */
-int         rest_parse_listen(const char *s, void *ss, size_t *sslen);
-/* Read a token file (first line, trailing blanks dropped) into out. */
-int         rest_read_token(const char *path, char *out, size_t outlen,
-	char *err, size_t errlen);
 
 #endif

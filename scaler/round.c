@@ -107,7 +107,7 @@ error_decision(struct round_ctx *c, const struct rule *r, int64_t now,
 		    orch_name(c->orch), what, orch_strerror(res),
 		    st->message[0] ? st->message : "no reply");
 	atomic_fetch_add(&c->stats->orchestrator_errors, 1);
-	backoff_fail(c, r->app_id, now);
+	backoff_fail(c, r->app_id, c->mono_s);
 }
 
 /*
@@ -258,7 +258,8 @@ round_evaluate(struct round_ctx *c, const struct rule *r, int64_t now,
 		error_decision(c, r, now, "get app", res, &st, d);
 		goto out;
 	}
-	if (gather(c, r, &app, now, &pt) != 0) {
+	/* gather()'s time is only for its log backoff: monotonic. */
+	if (gather(c, r, &app, c->mono_s, &pt) != 0) {
 		d->time_s = now;
 		STR_COPY_ARRAY(d->app_id, r->app_id);
 		d->action = POLICY_ERROR;
@@ -359,7 +360,7 @@ round_set_sinks(struct round_ctx *c, struct sink *const *sinks, size_t n)
 }
 
 void
-round_run(struct round_ctx *c, int64_t now)
+round_run(struct round_ctx *c, int64_t now, int64_t mono_s)
 {
 	struct policy_decision d;
 	struct rule *rules;
@@ -368,14 +369,14 @@ round_run(struct round_ctx *c, int64_t now)
 	uint64_t npoints = 0;
 	char err[512];
 	int64_t t0 = now_mono_ns();
-	int64_t mono_s = t0 / 1000000000LL;   /* complaints' backoff */
 
+	c->mono_s = mono_s;
 	n = state_rules(c->state, &rules);
 	buf_init(&lp, ROUND_LP_MAX);
 	for (i = 0; i < n; i++) {
 		struct round_backoff *b = backoff_find(c, rules[i].app_id);
 
-		if (b != NULL && now < b->retry_at_s)
+		if (b != NULL && mono_s < b->retry_at_s)
 			continue;
 		round_evaluate(c, &rules[i], now, &d);
 		if (decisions_to_lp(&d, &lp) == 1) {

@@ -51,6 +51,9 @@ struct round_ctx {
 	 * sink_base what outputs replaced by round_set_sinks() had said.
 	 */
 	struct complain      lost_complain;
+	/* The current round's monotonic seconds: backoff and complaints
+	 * run on it, so a wall-clock step cannot stall or hurry them. */
+	int64_t              mono_s;
 	uint64_t             encode_errors, encode_lost, refused;
 	uint64_t             lost_seen;
 	struct sink_stats    sink_base, sink_last;
@@ -61,7 +64,7 @@ struct round_ctx {
 struct round_backoff {
 	char    app_id[RULES_APP_ID_MAX];
 	int     failures;
-	int64_t retry_at_s;
+	int64_t retry_at_s;     /* monotonic seconds (round_run's mono_s) */
 };
 
 /* round.c */
@@ -69,12 +72,15 @@ struct round_backoff {
 void round_evaluate(struct round_ctx *c, const struct rule *r, int64_t now,
 	struct policy_decision *out);
 /*
- * Evaluate every rule once, hand the decision records to the outputs,
- * read the outputs' counters into c->stats, then flush the state file.
+ * Evaluate every rule once at `now` (unix seconds: the records and the
+ * policy's history, which state.json keeps across restarts) and `mono_s`
+ * (monotonic seconds: the per-app error backoff and the log backoff),
+ * hand the decision records to the outputs, read the outputs' counters
+ * into c->stats, then flush the state file.
  * A record an output refuses or that cannot be encoded is counted
  * (decision_points_lost) and logged with backoff, never silently lost.
  */
-void round_run(struct round_ctx *c, int64_t now);
+void round_run(struct round_ctx *c, int64_t now, int64_t mono_s);
 /* Use these outputs from now on (borrowed; at most ROUND_SINKS_MAX).
  * The counters of the outputs they replace are kept in the totals. */
 void round_set_sinks(struct round_ctx *c, struct sink *const *sinks,

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -213,6 +214,19 @@ want_integer(const cJSON *v, const char *name, double *out,
 	return 0;
 }
 
+/* How many members of obj are named key (JSON allows repeats; we don't). */
+static int
+count_key(const cJSON *obj, const char *key)
+{
+	const cJSON *it;
+	int n = 0;
+
+	cJSON_ArrayForEach(it, obj)
+		if (strcmp(it->string, key) == 0)
+			n++;
+	return n;
+}
+
 static int
 decode_metric(const cJSON *obj, const char *name, enum rules_mode mode,
     struct rules_metric *m, struct rules_error *err)
@@ -229,6 +243,8 @@ decode_metric(const cJSON *obj, const char *name, enum rules_mode mode,
 		double *dst;
 
 		snprintf(f, sizeof(f), "%s.%s", name, it->string);
+		if (count_key(obj, it->string) > 1)
+			return fail(err, f, "appears more than once");
 		if (strcmp(it->string, "above") == 0) {
 			dst = &m->above;
 			have_above = 1;
@@ -360,15 +376,9 @@ rules_from_cjson(const void *json, const char *path_app_id, struct rule *r,
 	/* Every key is known and appears once; mode first, since the metric
 	 * blocks are read according to it. */
 	cJSON_ArrayForEach(it, obj) {
-		const cJSON *o2;
-		int n = 0;
-
 		if (find_field(it->string) == NULL)
 			return fail(err, it->string, "unknown field");
-		cJSON_ArrayForEach(o2, obj)
-			if (strcmp(o2->string, it->string) == 0)
-				n++;
-		if (n > 1)
+		if (count_key(obj, it->string) > 1)
 			return fail(err, it->string, "appears more than once");
 	}
 	v = cJSON_GetObjectItemCaseSensitive(obj, "mode");
@@ -414,34 +424,115 @@ rules_from_cjson(const void *json, const char *path_app_id, struct rule *r,
 	return rules_validate(r, err);
 }
 
+/*
+ * cJSON decodes the escape \u0000 into a NUL byte and then reads the
+ * string as a C string, so "/u1\u0000evil" would become "/u1" and a key
+ * "cpu\u0000x" would become "cpu".  Rewrite each such escape (inside a
+ * string, not after a backslash escape) to \u007f in place: the same
+ * length, and a byte that no key, app id, mode or trigger may hold, so
+ * the field that carries it is refused by name.  Returns how many were
+ * rewritten.
+ */
+static size_t
+defuse_nul_escapes(char *text, size_t len)
+{
+	size_t i, n = 0;
+	int in_string = 0;
+
+	for (i = 0; i < len; i++) {
+		if (!in_string) {
+			in_string = text[i] == '"';
+			continue;
+		}
+		if (text[i] == '"') {
+			in_string = 0;
+			continue;
+		}
+		if (text[i] != '\\' || i + 1 >= len)
+			continue;
+		if (text[i + 1] == 'u' && len - i >= 6 &&
+		    memcmp(text + i + 2, "0000", 4) == 0) {
+			memcpy(text + i + 2, "007f", 4);
+			n++;
+		}
+		i++;    /* the escaped character */
+	}
+	return n;
+}
+
+/* The byte offset of the first byte after `end` that is not JSON
+ * whitespace, or len when only whitespace follows the document. */
+static size_t
+trailing_junk(const char *text, size_t len, const char *end)
+{
+	size_t off = (size_t)(end - text);
+
+	while (off < len && (text[off] == ' ' || text[off] == '\t' ||
+	    text[off] == '\n' || text[off] == '\r'))
+		off++;
+	return off;
+}
+
+static int
+json_error(struct rules_error *err, const char *text, size_t len,
+    size_t off, const char *what)
+{
+	unsigned line, col;
+
+	if (off > len)
+		off = len;
+	text_line_col(text, off, &line, &col);
+	snprintf(err->error, sizeof(err->error), "%s at line %u column %u "
+	    "(byte %zu)", what, line, col, off);
+	err->field[0] = '\0';
+	return -1;
+}
+
 int
 rules_from_json(const char *text, size_t len, const char *path_app_id,
     struct rule *r, struct rules_error *err)
 {
 	const char *end = NULL;
-	cJSON *json;
-	int ret;
+	cJSON *json = NULL;
+	char *copy = NULL;
+	size_t off, nuls;
+	int ret = -1;
 
 	memset(err, 0, sizeof(*err));
 	rules_defaults(r);
 	if (len > RULES_BODY_MAX)
 		return fail(err, "", "the body is too large");
-	json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return fail(err, "", "out of memory");
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	nuls = defuse_nul_escapes(copy, len);
+	json = cJSON_ParseWithLengthOpts(copy, len, &end, 0);
 	if (json == NULL) {
-		unsigned line, col;
-		size_t off = end != NULL && end >= text ?
-		    (size_t)(end - text) : 0;
-
-		if (off > len)
-			off = len;
-		text_line_col(text, off, &line, &col);
-		snprintf(err->error, sizeof(err->error), "invalid JSON at "
-		    "line %u column %u (byte %zu)", line, col, off);
-		err->field[0] = '\0';
-		return -1;
+		off = end != NULL && end >= copy ? (size_t)(end - copy) : 0;
+		json_error(err, copy, len, off, "invalid JSON");
+		goto out;
+	}
+	/* "{...} xyz" and "{...}\0garbage" are not one JSON document. */
+	off = trailing_junk(copy, len, end);
+	if (off < len) {
+		json_error(err, copy, len, off, "junk after the JSON document");
+		goto out;
 	}
 	ret = rules_from_cjson(json, path_app_id, r, err);
+	if (nuls > 0) {
+		/* Every string field refuses the DEL it became; say why. */
+		if (ret == 0)
+			fail(err, "", "a string holds \\u0000");
+		else
+			snprintf(err->error, sizeof(err->error), "holds "
+			    "\\u0000 (a NUL), which no key or value may");
+		ret = -1;
+	}
+out:
 	cJSON_Delete(json);
+	free(copy);
 	return ret;
 }
 

@@ -26,6 +26,7 @@
 #include "common/conf.h"
 #include "common/log.h"
 #include "common/notify.h"
+#include "common/secret.h"
 #include "common/startup.h"
 #include "common/util.h"
 #include "marathon/marathon.h"
@@ -50,7 +51,6 @@ struct settings {
 	char             state_dir[CONF_STR_MAX];
 	int64_t          interval;
 	int              dry_run;
-	char             api_token_file[CONF_STR_MAX];
 	char             source[CONF_STR_MAX];
 	int64_t          agent_port;
 	char             agent_token_file[CONF_STR_MAX];
@@ -63,6 +63,7 @@ struct settings {
 	int64_t          decisions_max;
 	struct conf_list output;
 	struct sink_options sink;
+	struct httpd_settings api;
 };
 
 #define S(f) offsetof(struct settings, f)
@@ -88,8 +89,6 @@ static const struct conf_opt scaler_opts[] = {
 	  "seconds between evaluation rounds" },
 	{ "dry_run", 0, CONF_BOOL, S(dry_run), 0, 0, "no", NULL,
 	  "decide and record, never scale" },
-	{ "api_token_file", 0, CONF_STR, S(api_token_file), 0, 0, "", "FILE",
-	  "require \"Authorization: Bearer TOKEN\" on /v1 (first line)" },
 	{ "source", 0, CONF_STR, S(source), 0, 0, "agents", "NAME",
 	  "where metrics come from: agents or influxdb" },
 	{ "agent_port", 0, CONF_INT, S(agent_port), 1, 65535, "9108", "PORT",
@@ -125,6 +124,8 @@ build_table(struct conf_opt *opts, size_t max)
 
 	conf_table_append(opts, &n, max, scaler_opts, ARRAY_LEN(scaler_opts),
 	    0);
+	conf_table_append(opts, &n, max, httpd_conf_opts, httpd_conf_nopts,
+	    offsetof(struct settings, api));
 	conf_table_append(opts, &n, max, sink_conf_opts, sink_conf_nopts,
 	    offsetof(struct settings, sink));
 	return n;
@@ -199,7 +200,7 @@ read_secret(const char *path, char *out, size_t outlen, char *err,
 	out[0] = '\0';
 	if (path[0] == '\0')
 		return 0;
-	return rest_read_token(path, out, outlen, err, errlen);
+	return secret_read_buf(path, out, outlen, err, errlen);
 }
 
 static int
@@ -259,7 +260,7 @@ runtime_build(const struct settings *st, struct runtime *rt, char *err,
 		snprintf(err, errlen, "source: %s", e2);
 		goto fail;
 	}
-	if (read_secret(st->api_token_file, rt->token, sizeof(rt->token), e2,
+	if (read_secret(st->api.api_token_file, rt->token, sizeof(rt->token), e2,
 	    sizeof(e2)) != 0) {
 		snprintf(err, errlen, "api_token_file: %s", e2);
 		goto fail;
@@ -318,11 +319,20 @@ reload(const struct startup *su, int argc, char **argv, struct settings *st,
 		return;
 	}
 	if (strcmp(nst->listen, st->listen) != 0 ||
+	    strcmp(nst->api.api_tls_cert, st->api.api_tls_cert) != 0 ||
+	    strcmp(nst->api.api_tls_key, st->api.api_tls_key) != 0 ||
+	    nst->api.api_max_connections != st->api.api_max_connections ||
+	    nst->api.api_timeout_s != st->api.api_timeout_s ||
 	    strcmp(nst->state_dir, st->state_dir) != 0 ||
 	    nst->decisions_max != st->decisions_max)
-		log_warnx("reload: listen, state_dir and decisions_max take "
-		    "effect at the next restart");
+		log_warnx("reload: listen, api_tls_*, api_max_connections, "
+		    "api_timeout_s, state_dir and decisions_max take effect "
+		    "at the next restart");
 	STR_COPY_ARRAY(nst->listen, st->listen);
+	STR_COPY_ARRAY(nst->api.api_tls_cert, st->api.api_tls_cert);
+	STR_COPY_ARRAY(nst->api.api_tls_key, st->api.api_tls_key);
+	nst->api.api_max_connections = st->api.api_max_connections;
+	nst->api.api_timeout_s = st->api.api_timeout_s;
 	STR_COPY_ARRAY(nst->state_dir, st->state_dir);
 	nst->decisions_max = st->decisions_max;
 	runtime_free(rt);
@@ -356,6 +366,7 @@ block_signals(sigset_t *set)
 	sigaddset(set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	notify_wedge_hook();
 }
 
 /* State, decisions and the REST API; 0 or -1 (logged). */
@@ -378,6 +389,10 @@ daemon_open(struct daemon *d)
 	memset(&acfg, 0, sizeof(acfg));
 	acfg.listen = d->st.listen;
 	acfg.token = d->rt.token;
+	acfg.tls_cert_file = d->st.api.api_tls_cert;
+	acfg.tls_key_file = d->st.api.api_tls_key;
+	acfg.max_connections = (unsigned)d->st.api.api_max_connections;
+	acfg.timeout_s = (unsigned)d->st.api.api_timeout_s;
 	acfg.state = d->state;
 	acfg.decisions = d->dec;
 	acfg.stats = &d->stats;
@@ -415,7 +430,7 @@ daemon_loop(struct daemon *d, const struct startup *su, int argc,
 
 		notify_watchdog();
 		if (sched_due(&sch, &now, &wait_ns)) {
-			round_run(&d->rc, now);
+			round_run(&d->rc, now, now_mono_ns() / 1000000000LL);
 			atomic_store(&d->stats.next_round_s,
 			    sched_next_wall_s(&sch));
 			continue;

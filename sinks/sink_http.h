@@ -60,10 +60,6 @@ int  sink_http_build_url(char *out, size_t outlen, const char *base,
 	const char *path, const char *const *kv);
 /* Append s percent-encoded for a query value (RFC 3986 unreserved kept). */
 int  sink_http_query_escape(struct buf *b, const char *s);
-/* Read a credential file (first line, trailing blanks cut) into out;
- * 0, or -1 with err set (naming the file, never its content). */
-int  sink_http_read_secret(const char *path, char *out, size_t outlen,
-	char *err, size_t errlen);
 /* gzip (RFC 1952) `len` bytes of `in` into `out` (reset first); 0 or -1. */
 int  sink_gzip(const char *in, size_t len, struct buf *out);
 /*

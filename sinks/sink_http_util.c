@@ -12,7 +12,6 @@
 #include "common/util.h"
 #include "sinks/sink_http.h"
 
-#define SECRET_FILE_MAX 4096
 
 int
 sink_http_split_url(const char *url, char *base, size_t baselen, char *path,
@@ -78,35 +77,6 @@ sink_http_query_escape(struct buf *b, const char *s)
 			return -1;
 	}
 	return 0;
-}
-
-int
-sink_http_read_secret(const char *path, char *out, size_t outlen, char *err,
-    size_t errlen)
-{
-	char *data = NULL, *nl;
-	size_t len = 0;
-	int rc = -1;
-
-	if (read_file(path, SECRET_FILE_MAX, &data, &len) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	nl = strchr(data, '\n');
-	if (nl != NULL)
-		*nl = '\0';
-	str_rtrim(data);
-	if (data[0] == '\0' || strlen(data) >= outlen) {
-		snprintf(err, errlen, "%s: empty or too long", path);
-		goto out;
-	}
-	str_copy_trunc(out, data, outlen);
-	rc = 0;
-out:
-	if (data != NULL)
-		explicit_bzero(data, len);
-	free(data);
-	return rc;
 }
 
 int

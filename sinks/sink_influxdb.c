@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/secret.h"
 #include "common/util.h"
 #include "sinks/sink_http.h"
 
@@ -61,7 +62,7 @@ auth(struct sink_http_target *t, const struct sink_options *o, char *err,
 		return -1;
 	}
 	if (o->influxdb_password_file[0] != '\0' &&
-	    sink_http_read_secret(o->influxdb_password_file, pw, sizeof(pw),
+	    secret_read_buf(o->influxdb_password_file, pw, sizeof(pw),
 	    err, errlen) != 0)
 		goto out;
 	if ((size_t)snprintf(t->userpwd, sizeof(t->userpwd), "%s:%s",

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/secret.h"
 #include "common/util.h"
 #include "sinks/sink_http.h"
 
@@ -41,7 +42,7 @@ influxdb2_open(struct sink *s, const char *arg,
 		    "influxdb2_token_file");
 		goto out;
 	}
-	if (sink_http_read_secret(o->influxdb2_token_file, token,
+	if (secret_read_buf(o->influxdb2_token_file, token,
 	    sizeof(token), err, errlen) != 0)
 		goto out;
 	snprintf(t.auth_header, sizeof(t.auth_header),

@@ -17,7 +17,7 @@ import re
 import sys
 
 SOURCE_EXT = (".c", ".h", ".sh", ".py")
-SKIP_DIRS = {".git", "build", "build-san", "fixtures"}
+SKIP_DIRS = {".git", "build", "build-san", "build-deb", "fixtures"}
 
 
 def slug(heading):

@@ -22,7 +22,8 @@ InfluxDB), $timeFilter -> time > now() - 1h, $__interval -> 10s.  Each query
 must come back without error and with at least one series holding at least
 one non-null value.  Prints one line per query; exit 1 on any failure.
 
-synth: print line protocol for two hosts and a handful of containers (some
+synth: print line protocol for two hosts (their own cpu, mem, system, disk,
+diskio and net points, Telegraf's names) and a handful of containers (some
 in Marathon apps) over the last --span seconds, with exactly the measurement,
 tag and field names the dashboards use, plus hoist-scaler decisions
 (hoist_scaling), one sweep every --step seconds (10) over the last --span
@@ -303,6 +304,31 @@ def esc_tag(v):
     return re.sub(r"([ ,=])", r"\\\1", v)
 
 
+def synth_host(out, host, k, step, ts):
+    """The host's own points, Telegraf's system measurements (as the
+    collector writes them with host_metrics on)."""
+    busy = 20.0 + 10.0 * ((k % 8) - 4) / 4.0
+    out.write("cpu,cpu=cpu-total,host=%s usage_user=%.3f,usage_system=%.3f,usage_nice=0,"
+              "usage_iowait=1.5,usage_irq=0,usage_softirq=0.5,usage_steal=0,usage_guest=0,"
+              "usage_guest_nice=0,usage_idle=%.3f %d\n" % (host, busy, busy / 2, 98 - busy * 1.5, ts))
+    total = 16 * 1024 ** 3
+    used = int(total * (0.4 + 0.01 * (k % 10)))
+    out.write("mem,host=%s total=%di,used=%di,cached=%di,buffered=%di,free=%di,available=%di,"
+              "used_percent=%.3f,available_percent=%.3f %d\n" % (
+                  host, total, used, total // 4, total // 32, total - used - total // 4 - total // 32,
+                  total - used, 100.0 * used / total, 100.0 * (total - used) / total, ts))
+    out.write("system,host=%s load1=%.2f,load5=%.2f,load15=%.2f,n_cpus=4i,uptime=%di %d\n" % (
+        host, 1.0 + (k % 5) / 5.0, 1.1, 1.2, 86400 + k * step, ts))
+    out.write("disk,device=sda1,fstype=ext4,host=%s,mode=rw,path=/ total=%di,free=%di,used=%di,"
+              "used_percent=%.3f,inodes_total=1000000i,inodes_free=900000i,inodes_used=100000i %d\n" % (
+                  host, 100 * 1024 ** 3, 60 * 1024 ** 3, 40 * 1024 ** 3, 40.0 + (k % 3) / 10.0, ts))
+    out.write("diskio,host=%s,name=sda reads=%di,writes=%di,read_bytes=%di,write_bytes=%di %d\n" % (
+        host, k * 10, k * 20, k * step * 40960, k * step * 81920, ts))
+    out.write("net,host=%s,interface=eth0 bytes_recv=%di,bytes_sent=%di,packets_recv=%di,"
+              "packets_sent=%di,err_in=0i,err_out=0i,drop_in=0i,drop_out=0i %d\n" % (
+                  host, k * step * 100000, k * step * 50000, k * step * 80, k * step * 40, ts))
+
+
 def cmd_synth(span, step, scaling_only):
     """Line protocol with the collector's names: two hosts, containers with
     and without Marathon apps, counters that grow, and scaler decisions."""
@@ -362,6 +388,7 @@ def cmd_synth(span, step, scaling_only):
         for host, n in sorted(per_host.items()):
             if scaling_only:
                 continue
+            synth_host(out, host, k, step, ts)
             out.write("hoist_collector,host=%s sweep_duration_ms=%.3f,containers=%di,points_written=%di,"
                       "points_dropped=0i,points_spooled=%di,spool_bytes=%di,errors_cgroup=%di,"
                       "errors_docker=0i %d\n" % (

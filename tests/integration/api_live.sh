@@ -145,7 +145,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" "$URL/v1/apps/grp/shop"
 [ "$code" = 404 ] || fail "parent group is no app: $code"
 
 curl -fsS -H "$AUTH" "$URL/metrics" -o "$T/metrics.txt" || fail "GET /metrics"
-promtool check metrics <"$T/metrics.txt" || fail "promtool rejects /metrics"
+. "$top/tests/lib/promtool_check.sh"
+promtool_check "$T/metrics.txt" || fail "promtool rejects /metrics"
 grep -q "^container_spec_memory_limit_bytes{id=\"$CID\",.*marathon_app_id=\"/grp/shop/batch\",mesos_task_id=\"grp_shop_batch.4711\"} 268435456\$" \
 	"$T/metrics.txt" || fail "limit series in /metrics"
 

@@ -42,6 +42,8 @@ B="http://127.0.0.1:$(cat "$T/port")"
 CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 printf 's3cret\n' > "$T/pw"
 printf 'wrong\n' > "$T/badpw"
+# Credential files must be private (common/secret.h).
+chmod 600 "$T/pw" "$T/badpw"
 cat > "$T/deploy.conf" <<EOF
 # test config
 confirm = prod

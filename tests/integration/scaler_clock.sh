@@ -5,7 +5,8 @@
 # the test steps it back an hour.  Scheduled on the wall clock, the rounds
 # would stall for that hour; on CLOCK_MONOTONIC they go on every second.
 # /v1/status's next_evaluation_s shows the step took effect (it follows
-# the faked wall clock), so the test cannot pass without a step.
+# the faked wall clock), so the test cannot pass without a step, and the
+# decision records written to a file output carry the stepped wall clock.
 # Everything started here is stopped on exit (trap).
 set -u
 : "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -37,12 +38,14 @@ python3 "$HOIST_TOP/tests/marathon_standin.py" --port 0 \
 MPID=$!
 wait_for 10 "the stand-in's port file" test -s "$T/mport" || { echo "stand-in did not start"; cat "$T/standin.log"; exit 1; }
 MURL="http://127.0.0.1:$(cat "$T/mport")"
+curl -sf -X POST -d '{"app": {"id": "/clock/app", "instances": 1, "cmd": "sleep 3600"}}' \
+	"$MURL/_standin/seed" >/dev/null || { echo "seed failed"; exit 1; }
 
 echo "+0" >"$T/faketime"
 LD_PRELOAD="$FT_LIB" FAKETIME_TIMESTAMP_FILE="$T/faketime" \
 FAKETIME_NO_CACHE=1 DONT_FAKE_MONOTONIC=1 \
 	"$BIN" --marathon "$MURL" --listen 127.0.0.1:0 --state-dir "$T/state" \
-	--interval 1 >"$T/scaler.log" 2>&1 &
+	--interval 1 --output "file:$T/decisions.lp" >"$T/scaler.log" 2>&1 &
 SPID=$!
 port() { PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/scaler.log" | head -1); [ -n "$PORT" ]; }
 wait_for 10 "the scaler's port in its log" port || { echo "scaler did not start"; cat "$T/scaler.log"; exit 1; }
@@ -57,6 +60,11 @@ next_eval() {
 		'import json,sys; print(int(json.load(sys.stdin)["next_evaluation_s"]))'
 }
 
+# One rule: every round leaves a decision record (hoist_scaling) in the
+# output file, stamped with the scaler's wall clock.
+curl -sf -X POST -d '{"app_id": "/clock/app", "min_instances": 1,
+	"max_instances": 2, "cpu": {"above": 80, "below": 20}}' \
+	"$API/v1/rules" >/dev/null || fail "POST /v1/rules"
 wait_for 10 "two rounds" rounds_at_least 2 || fail "no rounds before the step: $(rounds)"
 r0=$(rounds)
 
@@ -72,6 +80,17 @@ if wait_for 10 "4 more rounds after the step back" rounds_at_least $((r0 + 4)); 
 	ok "rounds go on after the step back: $r0 -> $(rounds)"
 else
 	fail "rounds stalled after the step back: $r0 -> $(rounds)"
+fi
+# The records keep the wall clock: the newest is stamped an hour back.
+last_ts_s() {
+	sed -n 's/^hoist_scaling,.* \([0-9]*\)$/\1/p' "$T/decisions.lp" | tail -1 |
+		awk '{ printf "%d", $1 / 1000000000 }'
+}
+stamped_back() { t=$(last_ts_s); [ -n "$t" ] && [ "$t" -lt $(($(date +%s) - 3000)) ]; }
+if wait_for 10 "a decision record stamped an hour back" stamped_back; then
+	ok "decision records carry the (stepped) wall clock: $(last_ts_s), now $(date +%s)"
+else
+	fail "no decision record stamped an hour back (last $(last_ts_s), now $(date +%s))"
 fi
 
 # And forward two hours (one hour past the real time): no burst.

@@ -45,6 +45,8 @@ seed '{"app": {"id": "/shop/locked", "instances": 1, "cmd": "sleep 3600"}, "lock
 printf 'pw\n' >"$T/mpw"
 printf 'wrong\n' >"$T/badpw"
 printf 'tok-123\n' >"$T/token"
+# Credential files must be private (common/secret.h).
+chmod 600 "$T/mpw" "$T/badpw" "$T/token"
 # Agents on a port where nothing listens: tasks have no metrics.
 cat >"$T/scaler.conf" <<EOF
 marathon = $MURL

@@ -177,10 +177,39 @@ test_dump_flag(void **state)
 	assert_int_equal(cli.dump_keys, 0);
 }
 
+/* --version: reported in cli.version, no config file is read (the one
+ * named does not exist), the other flags are left alone. */
+static void
+test_version_flag(void **state)
+{
+	char a0[] = "prog", a1[] = "-c", a2[] = "/nonexistent/hoist.conf",
+	    a3[] = "--version", a4[] = "--n", a5[] = "7", v[] = "-v";
+	char *argv[] = { a0, a1, a2, a3, a4, a5, NULL };
+	static struct settings st;
+	struct conf_cli cli;
+	char err[256];
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(conf_defaults(opts, ARRAY_LEN(opts), &st, err,
+	    sizeof(err)), 0);
+	assert_int_equal(conf_parse_args(opts, ARRAY_LEN(opts), &st, 6, argv,
+	    NULL, &cli, err, sizeof(err)), 0);
+	assert_int_equal(cli.version, 1);
+	assert_int_equal(cli.help, 0);
+	assert_int_equal(st.n, 5);
+	/* Without it, the missing file is an error and version stays 0. */
+	argv[3] = v;
+	assert_int_equal(conf_parse_args(opts, ARRAY_LEN(opts), &st, 6, argv,
+	    NULL, &cli, err, sizeof(err)), -1);
+	assert_int_equal(cli.version, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_version_flag),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_dump_keys),

@@ -643,6 +643,8 @@ write_text(const char *path, const char *text)
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
+	/* Credential files must be private (common/secret.h). */
+	assert_int_equal(chmod(path, 0600), 0);
 }
 
 static void

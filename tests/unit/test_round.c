@@ -174,7 +174,7 @@ test_scale(void **state)
 	struct policy_decision d;
 	struct policy_history h;
 
-	round_run(&f->rc, 1000);
+	round_run(&f->rc, 1000, 1000);
 	last(f, &d);
 	assert_int_equal(d.action, POLICY_SCALE);
 	assert_int_equal(d.current, 2);
@@ -186,7 +186,7 @@ test_scale(void **state)
 	assert_int_equal(h.last_up_s, 1000);
 	assert_int_equal(h.nevents, 1);
 	/* Next round: at 3 now, no metrics -> none, nothing sent. */
-	round_run(&f->rc, 1010);
+	round_run(&f->rc, 1010, 1010);
 	last(f, &d);
 	assert_int_equal(d.action, POLICY_NONE);
 	assert_int_equal(f->fk.scale_calls, 1);
@@ -202,7 +202,7 @@ test_locked(void **state)
 	struct policy_history h;
 
 	f->fk.scale_res = ORCH_E_LOCKED;
-	round_run(&f->rc, 1000);
+	round_run(&f->rc, 1000, 1000);
 	last(f, &d);
 	assert_int_equal(d.action, POLICY_DEFERRED);
 	assert_non_null(strstr(d.reason, "locked by deployment 5cd987cd "
@@ -210,7 +210,7 @@ test_locked(void **state)
 	assert_int_equal(state_get(f->st, "/shop/web", NULL, &h), STATE_OK);
 	assert_int_equal(h.last_up_s, 0);
 	/* Retried on the very next round, not backed off. */
-	round_run(&f->rc, 1001);
+	round_run(&f->rc, 1001, 1001);
 	assert_int_equal(f->fk.scale_calls, 2);
 }
 
@@ -221,7 +221,7 @@ test_deploying(void **state)
 	struct policy_decision d;
 
 	f->fk.deploying = 1;
-	round_run(&f->rc, 1000);
+	round_run(&f->rc, 1000, 1000);
 	last(f, &d);
 	assert_int_equal(d.action, POLICY_DEFERRED);
 	assert_non_null(strstr(d.reason, "deployment dep-1 in progress"));
@@ -235,7 +235,7 @@ test_dry_run(void **state)
 	struct policy_decision d;
 
 	f->rc.dry_run = 1;
-	round_run(&f->rc, 1000);
+	round_run(&f->rc, 1000, 1000);
 	last(f, &d);
 	assert_int_equal(d.action, POLICY_DRY_RUN);
 	assert_int_equal(d.desired, 3);
@@ -250,26 +250,52 @@ test_error_backoff(void **state)
 
 	f->fk.get_res = ORCH_E_AUTH;
 	f->fk.status = 401;
-	round_run(&f->rc, 1000);
+	round_run(&f->rc, 1000, 1000);
 	last(f, &d);
 	assert_int_equal(d.action, POLICY_ERROR);
 	assert_string_equal(d.reason, "fake get app: HTTP 401 (not "
 	    "authorized): Unauthorized");
 	assert_int_equal(f->fk.get_calls, 1);
-	round_run(&f->rc, 1009);        /* inside the first gap (10 s) */
+	round_run(&f->rc, 1009, 1009);        /* inside the first gap (10 s) */
 	assert_int_equal(f->fk.get_calls, 1);
-	round_run(&f->rc, 1010);
+	round_run(&f->rc, 1010, 1010);
 	assert_int_equal(f->fk.get_calls, 2);
-	round_run(&f->rc, 1029);        /* second gap: 20 s */
+	round_run(&f->rc, 1029, 1029);        /* second gap: 20 s */
 	assert_int_equal(f->fk.get_calls, 2);
 	f->fk.get_res = ORCH_OK;
-	round_run(&f->rc, 1030);
+	round_run(&f->rc, 1030, 1030);
 	assert_int_equal(f->fk.get_calls, 3);
 	last(f, &d);
 	assert_int_equal(d.action, POLICY_SCALE);
-	round_run(&f->rc, 1031);        /* recovered: no more backoff */
+	round_run(&f->rc, 1031, 1031);        /* recovered: no more backoff */
 	assert_int_equal(f->fk.get_calls, 4);
 	assert_int_equal(atomic_load(&f->stats.orchestrator_errors), 2);
+}
+
+/*
+ * Issue 9 §3: the per-app error backoff runs on the monotonic clock.  A
+ * wall clock stepped back an hour does not keep the app backed off for
+ * that hour, one stepped forward does not cut the backoff short; the
+ * records still carry the (stepped) wall clock.
+ */
+static void
+test_backoff_wall_step(void **state)
+{
+	struct fx *f = *state;
+	struct policy_decision d;
+
+	f->fk.get_res = ORCH_E_AUTH;
+	f->fk.status = 401;
+	round_run(&f->rc, 100000, 1000);       /* first gap: 10 s */
+	assert_int_equal(f->fk.get_calls, 1);
+	round_run(&f->rc, 100000 - 3600, 1010); /* wall back an hour */
+	assert_int_equal(f->fk.get_calls, 2);
+	last(f, &d);
+	assert_int_equal(d.time_s, 100000 - 3600);
+	round_run(&f->rc, 100000 + 3600, 1020); /* forward; gap 20 s */
+	assert_int_equal(f->fk.get_calls, 2);
+	round_run(&f->rc, 100000 + 3610, 1030);
+	assert_int_equal(f->fk.get_calls, 3);
 }
 
 /* A sink that takes the lines (refuse == 0) or refuses them, counting
@@ -314,7 +340,7 @@ test_output_refused(void **state)
 	str_copy_trunc(bad.s.spec, "file:/nonexistent/x.lp",
 	    sizeof(bad.s.spec));
 	round_set_sinks(&f->rc, both, 2);
-	round_run(&f->rc, 1000);
+	round_run(&f->rc, 1000, 1000);
 	assert_int_equal(good.writes, 1);
 	assert_int_equal(bad.writes, 1);
 	assert_int_equal(atomic_load(&f->stats.output_refused), 1);
@@ -326,7 +352,7 @@ test_output_refused(void **state)
 	/* Outputs replaced (a reload opens new ones): the totals keep
 	 * what the old ones counted. */
 	round_set_sinks(&f->rc, &fresh_p, 1);
-	round_run(&f->rc, 1010);
+	round_run(&f->rc, 1010, 1010);
 	assert_int_equal(bad.writes, 1);
 	assert_int_equal(fresh.writes, 1);
 	assert_int_equal(atomic_load(&f->stats.output_points_written), 2);
@@ -384,7 +410,7 @@ test_invalid_metric(void **state)
 	assert_non_null(f->src);
 	f->rc.source = f->src;
 	f->fk.instances = f->fk.running = f->fk.ntasks = 3;
-	round_run(&f->rc, 1000);
+	round_run(&f->rc, 1000, 1000);
 	last(f, &dec);
 	assert_int_equal(atomic_load(&f->stats.metric_invalid), 1);
 	assert_int_equal(atomic_load(&f->stats.metric_fetch_errors), 0);
@@ -392,7 +418,7 @@ test_invalid_metric(void **state)
 	assert_int_equal(dec.tasks_with_metrics, 1);
 	assert_true(dec.has_cpu && dec.cpu == 50);
 	assert_int_equal(dec.action, POLICY_NONE);
-	round_run(&f->rc, 1010);
+	round_run(&f->rc, 1010, 1010);
 	assert_int_equal(atomic_load(&f->stats.metric_invalid), 2);
 	MHD_stop_daemon(d);
 }
@@ -407,6 +433,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_backoff, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_backoff_wall_step, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_output_refused, setup,
 		    teardown),

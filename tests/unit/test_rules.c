@@ -264,6 +264,65 @@ test_roundtrip(void **state)
 	assert_true(b.mem.target == 70);
 }
 
+/*
+ * Hostile bodies (issue 10 §5): a \u0000 that cJSON would cut a string
+ * at, duplicate keys in the metric blocks and at the top, and bytes after
+ * the document.  Each is a 400 naming the field (or null for the body).
+ */
+static const struct {
+	const char *json;
+	size_t      len;        /* 0: strlen */
+	const char *field, *error;
+} hostile[] = {
+	{ "{\"app_id\":\"/u1\\u0000evil\",\"min_instances\":1,"
+	  "\"max_instances\":5," OKCPU "}", 0, "app_id", "\\u0000" },
+	{ "{" BASE "\"cpu\\u0000x\":{\"above\":80,\"below\":20}}", 0,
+	  "cpu\x7fx", "\\u0000" },
+	{ "{" BASE "\"mode\":\"target\\u0000x\",\"cpu\":{\"target\":50}}", 0,
+	  "mode", "\\u0000" },
+	{ "{" BASE "\"cpu\":{\"above\":80,\"below\":20,\"above\":90}}", 0,
+	  "cpu.above", "more than once" },
+	{ "{" BASE "\"mem\":{\"above\":80,\"below\":20,\"below\":10}}", 0,
+	  "mem.below", "more than once" },
+	{ "{" BASE OKCPU ",\"min_instances\":2}", 0, "min_instances",
+	  "more than once" },
+	{ "{" BASE OKCPU "} xyz", 0, "", "junk after the JSON document at "
+	  "line 1" },
+	{ "{" BASE OKCPU "}\0garbage", sizeof("{" BASE OKCPU "}\0garbage") - 1,
+	  "", "junk after" },
+	{ "{" BASE OKCPU "}{}", 0, "", "junk after" },
+};
+
+static void
+test_hostile_bodies(void **state)
+{
+	struct rule r;
+	struct rules_error e;
+	size_t i, len;
+	int rc, failed = 0;
+
+	(void)state;
+	for (i = 0; i < ARRAY_LEN(hostile); i++) {
+		len = hostile[i].len ? hostile[i].len : strlen(hostile[i].json);
+		rc = rules_from_json(hostile[i].json, len, NULL, &r, &e);
+		if (rc != -1 || strcmp(e.field, hostile[i].field) != 0 ||
+		    strstr(e.error, hostile[i].error) == NULL) {
+			print_error("case %zu %s: rc %d field '%s' error '%s'\n",
+			    i, hostile[i].json, rc, e.field, e.error);
+			failed++;
+		}
+	}
+	assert_int_equal(failed, 0);
+	/* Whitespace after the document is not junk. */
+	{
+		static const char ok[] = "{" BASE OKCPU "} \r\n\t";
+
+		assert_int_equal(rules_from_json(ok, strlen(ok), NULL, &r, &e),
+		    0);
+		assert_string_equal(r.app_id, "/shop/web");
+	}
+}
+
 static void
 test_body_too_large(void **state)
 {
@@ -340,6 +399,7 @@ main(void)
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_body_too_large),
+		cmocka_unit_test(test_hostile_bodies),
 		cmocka_unit_test(test_app_id_too_long),
 	};
 

@@ -88,6 +88,8 @@ write_file(const char *path, const char *text)
 	assert_non_null(fp);
 	fputs(text, fp);
 	fclose(fp);
+	/* Credential files must be private (common/secret.h). */
+	assert_int_equal(chmod(path, 0600), 0);
 }
 
 static void __attribute__((format(printf, 2, 3)))
