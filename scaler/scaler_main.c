@@ -491,6 +491,12 @@ main(int argc, char **argv)
 	    sizeof(d.st.sink.hostname), argc, argv, &cli);
 	if (ret >= 0)
 		return ret;
+	/* Before runtime_build(): it starts the outputs' threads, which must
+	 * inherit the blocked mask.  A thread that does not block SIGTERM
+	 * takes it whenever the main thread is not in sigtimedwait(), and
+	 * SIGTERM's default action then kills the scaler (exit 143, queued
+	 * decision points lost), as a suite run saw. */
+	block_signals(&set);
 	if (runtime_build(&d.st, &d.rt, err, sizeof(err)) != 0) {
 		ret = startup_config_error(&cli, err);
 		goto out;
@@ -499,7 +505,6 @@ main(int argc, char **argv)
 		ret = startup_check_ok();
 		goto out;
 	}
-	block_signals(&set);
 	ret = 1;
 	if (daemon_open(&d) != 0)
 		goto out;

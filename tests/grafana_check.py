@@ -2,7 +2,7 @@
 """grafana_check.py - prove the hoist Grafana files work (Python 3 stdlib).
 
     grafana_check.py static  GRAFANA_DIR
-    grafana_check.py queries GRAFANA_DIR URL DB
+    grafana_check.py queries GRAFANA_DIR URL DB [--var NAME=VALUE]...
     grafana_check.py synth   [--span SEC] [--step SEC] [--scaling-only]
 
 static: every dashboard in GRAFANA_DIR/dashboards/*.json has what Grafana
@@ -277,12 +277,12 @@ def resolve_variables(url, db, dash, name, forced=None):
     return values
 
 
-def cmd_queries(gdir, url, db):
+def cmd_queries(gdir, url, db, forced=None):
     nq = 0
     for path in sorted(glob.glob(os.path.join(gdir, "dashboards/*.json"))):
         dash = json.load(open(path))
         name = os.path.basename(path)
-        values = resolve_variables(url, db, dash, name)
+        values = resolve_variables(url, db, dash, name, forced)
         for p in all_panels(dash):
             for t in p.get("targets", []) or []:
                 run_checked(url, db, "%s: %s/%s" % (name, p.get("title"), t.get("refId")),
@@ -412,7 +412,19 @@ def main(argv):
     if len(argv) >= 2 and argv[0] == "static":
         return cmd_static(argv[1])
     if len(argv) >= 4 and argv[0] == "queries":
-        return cmd_queries(argv[1], argv[2].rstrip("/"), argv[3])
+        # --var NAME=VALUE: that value for the variable when its query
+        # returns it (the test's own data, not another test's that the
+        # same host shows), else the first, as without it.
+        forced = {}
+        rest = argv[4:]
+        while len(rest) >= 2 and rest[0] == "--var" and "=" in rest[1]:
+            k, v = rest[1].split("=", 1)
+            forced[k] = v
+            rest = rest[2:]
+        if rest:
+            print("grafana_check.py queries: unknown arguments %r" % rest, file=sys.stderr)
+            return 2
+        return cmd_queries(argv[1], argv[2].rstrip("/"), argv[3], forced)
     if argv and argv[0] == "synth":
         span, step = 900, 10
         if "--span" in argv:
