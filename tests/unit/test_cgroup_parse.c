@@ -13,6 +13,8 @@
 #include <stdarg.h>
 #include <cmocka.h>
 
+#include "asserts.h"
+
 #include "collector/cgroup_parse.h"
 #include "common/util.h"
 #include "tests/lib/fixture.h"
@@ -78,7 +80,7 @@ test_u64(void **state)
 			fail_msg("cgp_u64(\"%s\"): rc %d, want %d", c->in, rc,
 			    c->rc);
 		if (rc == 0) {
-			assert_true(v == c->want);
+			assert_int_equal(v, c->want);
 			assert_int_equal(is_max, c->is_max);
 		}
 	}
@@ -86,7 +88,7 @@ test_u64(void **state)
 	{
 		uint64_t v;
 		assert_int_equal(cgp_u64("123456", 3, &v, 0, NULL), 0);
-		assert_true(v == 123);
+		assert_int_equal(v, 123);
 	}
 }
 
@@ -124,7 +126,7 @@ test_i64(void **state)
 			fail_msg("cgp_i64(\"%s\"): rc %d, want %d",
 			    cases[i].in, rc, cases[i].rc);
 		if (rc == 0)
-			assert_true(v == cases[i].want);
+			assert_int_equal(v, cases[i].want);
 	}
 }
 
@@ -148,19 +150,19 @@ test_flat_memory_stat_sample(void **state)
 	(void)state;
 	/* Dozens of keys we do not ask for: ignored, not errors. */
 	assert_int_equal(cgp_flat(s, len, k3, ARRAY_LEN(k3), &f, &found), 0);
-	assert_true(found == 7);
-	assert_true(f.a == 8388608);
-	assert_true(f.b == 81920);
-	assert_true(f.c == 8388608);
+	assert_int_equal(found, 7);
+	assert_int_equal(f.a, 8388608);
+	assert_int_equal(f.b, 81920);
+	assert_int_equal(f.c, 8388608);
 	free(s);
 
 	s = cgroup_fixture("docs/v1-memory.stat.docker-runmetrics-doc.txt", &len);
 	memset(&f, 0, sizeof(f));
 	assert_int_equal(cgp_flat(s, len, k3, ARRAY_LEN(k3), &f, &found), 0);
-	assert_true(found == 7);
-	assert_true(f.a == 11492564992ULL);
-	assert_true(f.b == 1930993664ULL);
-	assert_true(f.c == 7003344896ULL);
+	assert_int_equal(found, 7);
+	assert_int_equal(f.a, 11492564992ULL);
+	assert_int_equal(f.b, 1930993664ULL);
+	assert_int_equal(f.c, 7003344896ULL);
 	free(s);
 }
 
@@ -214,10 +216,10 @@ test_flat_table(void **state)
 			    c->rc);
 		if (rc != 0)
 			continue;
-		assert_true(found == c->found);
-		assert_true(f.a == c->a);
-		assert_true(f.b == c->b);
-		assert_true(f.c == c->c);
+		assert_int_equal(found, c->found);
+		assert_int_equal(f.a, c->a);
+		assert_int_equal(f.b, c->b);
+		assert_int_equal(f.c, c->c);
 	}
 }
 
@@ -237,10 +239,10 @@ test_flat_v1_cpu_stat_sample(void **state)
 	(void)state;
 	/* nr_bursts / burst_time of newer kernels are ignored. */
 	assert_int_equal(cgp_flat(s, len, k, ARRAY_LEN(k), &v, &found), 0);
-	assert_true(found == 7);
-	assert_true(v.periods == 13);
-	assert_true(v.throttled == 10);
-	assert_true(v.time == 215620526);
+	assert_int_equal(found, 7);
+	assert_int_equal(v.periods, 13);
+	assert_int_equal(v.throttled, 10);
+	assert_int_equal(v.time, 215620526);
 	free(s);
 }
 
@@ -258,17 +260,17 @@ test_percpu(void **state)
 	/* The real file ends "... 296809785 \n": a trailing space. */
 	assert_int_equal(cgp_percpu(s, len, out, 4, &n), 0);
 	assert_int_equal(n, 2);
-	assert_true(out[0] == 346362111);
-	assert_true(out[1] == 296809785);
+	assert_int_equal(out[0], 346362111);
+	assert_int_equal(out[1], 296809785);
 	/* More CPUs than room: the first `max` are kept. */
 	assert_int_equal(cgp_percpu(s, len, out, 1, &n), 0);
 	assert_int_equal(n, 1);
-	assert_true(out[0] == 346362111);
+	assert_int_equal(out[0], 346362111);
 	free(s);
 
 	assert_int_equal(cgp_percpu(L("1 2 3 4\n"), out, 4, &n), 0);
 	assert_int_equal(n, 4);
-	assert_true(out[3] == 4);
+	assert_int_equal(out[3], 4);
 	assert_int_equal(cgp_percpu(L("5"), out, 4, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(cgp_percpu(L(""), out, 4, &n), -1);
@@ -320,8 +322,8 @@ test_cpu_max(void **state)
 			fail_msg("cgp_cpu_max(\"%s\"): rc %d, want %d",
 			    cases[i].in, rc, cases[i].rc);
 		if (rc == 0) {
-			assert_true(q == cases[i].quota);
-			assert_true(p == cases[i].period);
+			assert_int_equal(q, cases[i].quota);
+			assert_int_equal(p, cases[i].period);
 		}
 	}
 }
@@ -349,14 +351,14 @@ test_blkio_v1_sample(void **state)
 	assert_int_equal(io.ndev, 1);
 	assert_int_equal(io.dev[0].major, 254);
 	assert_int_equal(io.dev[0].minor, 0);
-	assert_true(io.dev[0].read_bytes == 16777216);
-	assert_true(io.dev[0].write_bytes == 16777216);
-	assert_true(io.dev[0].read_ops == 32);
-	assert_true(io.dev[0].write_ops == 16);
-	assert_true(io.total.read_bytes == 16777216);
-	assert_true(io.total.write_bytes == 16777216);
-	assert_true(io.total.read_ops == 32);
-	assert_true(io.total.write_ops == 16);
+	assert_int_equal(io.dev[0].read_bytes, 16777216);
+	assert_int_equal(io.dev[0].write_bytes, 16777216);
+	assert_int_equal(io.dev[0].read_ops, 32);
+	assert_int_equal(io.dev[0].write_ops, 16);
+	assert_int_equal(io.total.read_bytes, 16777216);
+	assert_int_equal(io.total.write_bytes, 16777216);
+	assert_int_equal(io.total.read_ops, 32);
+	assert_int_equal(io.total.write_ops, 16);
 }
 
 static void
@@ -392,7 +394,7 @@ test_blkio_v1_table(void **state)
 	/* Unknown operations are ignored. */
 	assert_int_equal(cgp_blkio_v1(L("8:0 Frobnicate 7\n8:0 Read 3\n"),
 	    &io, 0), 0);
-	assert_true(io.total.read_bytes == 3);
+	assert_int_equal(io.total.read_bytes, 3);
 	/* More devices than BLKIO_DEV_MAX: all still count in the total. */
 	memset(&io, 0, sizeof(io));
 	for (i = 0; i < BLKIO_DEV_MAX + 3; i++)
@@ -400,9 +402,9 @@ test_blkio_v1_table(void **state)
 		    "8:%zu Read 10\n8:%zu Write 1\n", i, i);
 	assert_int_equal(cgp_blkio_v1(many, off, &io, 0), 0);
 	assert_int_equal(io.ndev, BLKIO_DEV_MAX);
-	assert_true(io.total.read_bytes == 10 * (BLKIO_DEV_MAX + 3));
-	assert_true(io.total.write_bytes == BLKIO_DEV_MAX + 3);
-	assert_true(io.dev[BLKIO_DEV_MAX - 1].read_bytes == 10);
+	assert_int_equal(io.total.read_bytes, 10 * (BLKIO_DEV_MAX + 3));
+	assert_int_equal(io.total.write_bytes, BLKIO_DEV_MAX + 3);
+	assert_int_equal(io.dev[BLKIO_DEV_MAX - 1].read_bytes, 10);
 }
 
 /* ---- cgp_io_stat ------------------------------------------------------ */
@@ -431,24 +433,24 @@ test_io_stat(void **state)
 	assert_int_equal(io.ndev, 2);
 	assert_int_equal(io.dev[0].major, 8);
 	assert_int_equal(io.dev[0].minor, 16);
-	assert_true(io.dev[0].read_bytes == 1459200);
-	assert_true(io.dev[0].write_bytes == 314773504);
-	assert_true(io.dev[0].read_ops == 192);
-	assert_true(io.dev[0].write_ops == 353);
+	assert_int_equal(io.dev[0].read_bytes, 1459200);
+	assert_int_equal(io.dev[0].write_bytes, 314773504);
+	assert_int_equal(io.dev[0].read_ops, 192);
+	assert_int_equal(io.dev[0].write_ops, 353);
 	assert_int_equal(io.dev[1].minor, 0);
-	assert_true(io.dev[1].read_bytes == 90430464);
-	assert_true(io.dev[1].write_ops == 1252);
+	assert_int_equal(io.dev[1].read_bytes, 90430464);
+	assert_int_equal(io.dev[1].write_ops, 1252);
 	/* dbytes/dios (discards) are not reads or writes. */
-	assert_true(io.total.read_bytes == 1459200 + 90430464);
-	assert_true(io.total.write_bytes == 314773504 + 299008000);
-	assert_true(io.total.read_ops == 192 + 8950);
-	assert_true(io.total.write_ops == 353 + 1252);
+	assert_int_equal(io.total.read_bytes, 1459200 + 90430464);
+	assert_int_equal(io.total.write_bytes, 314773504 + 299008000);
+	assert_int_equal(io.total.read_ops, 192 + 8950);
+	assert_int_equal(io.total.write_ops, 353 + 1252);
 
 	memset(&io, 0, sizeof(io));
 	assert_int_equal(cgp_io_stat(L(""), &io), 0);     /* no I/O yet */
 	assert_int_equal(io.ndev, 0);
 	assert_int_equal(cgp_io_stat(L("8:0 rbytes=5 newkey=9"), &io), 0);
-	assert_true(io.total.read_bytes == 5);
+	assert_int_equal(io.total.read_bytes, 5);
 	for (i = 0; i < ARRAY_LEN(bad); i++) {
 		memset(&io, 0, sizeof(io));
 		if (cgp_io_stat(bad[i], strlen(bad[i]), &io) != -1)
@@ -480,17 +482,21 @@ test_psi(void **state)
 	assert_int_equal(cgp_psi(L(
 	    "some avg10=1.53 avg60=0.87 avg300=0.25 total=1845123\n"
 	    "full avg10=0.40 avg60=0.10 avg300=0.02 total=402311\n"), &p), 0);
-	assert_true(p.some.avg10 > 1.5299 && p.some.avg10 < 1.5301);
-	assert_true(p.some.avg60 > 0.8699 && p.some.avg60 < 0.8701);
-	assert_true(p.some.avg300 > 0.2499 && p.some.avg300 < 0.2501);
-	assert_true(p.some.total_us == 1845123);
-	assert_true(p.full.avg10 > 0.3999 && p.full.avg10 < 0.4001);
-	assert_true(p.full.total_us == 402311);
+	assert_true(p.some.avg10 > 1.5299);
+	assert_true(p.some.avg10 < 1.5301);
+	assert_true(p.some.avg60 > 0.8699);
+	assert_true(p.some.avg60 < 0.8701);
+	assert_true(p.some.avg300 > 0.2499);
+	assert_true(p.some.avg300 < 0.2501);
+	assert_int_equal(p.some.total_us, 1845123);
+	assert_true(p.full.avg10 > 0.3999);
+	assert_true(p.full.avg10 < 0.4001);
+	assert_int_equal(p.full.total_us, 402311);
 	/* Before Linux 5.13, cpu.pressure had only the "some" line. */
 	assert_int_equal(cgp_psi(L(
 	    "some avg10=100.00 avg60=0.00 avg300=0.00 total=7"), &p), 0);
-	assert_true(p.some.avg10 == 100.0);
-	assert_true(p.full.total_us == 0);
+	assert_double_equal(p.some.avg10, 100.0);
+	assert_int_equal(p.full.total_us, 0);
 	for (i = 0; i < ARRAY_LEN(bad); i++)
 		if (cgp_psi(bad[i], strlen(bad[i]), &p) != -1)
 			fail_msg("cgp_psi(\"%s\") accepted", bad[i]);
@@ -519,18 +525,18 @@ test_net_dev(void **state)
 	assert_int_equal(n.nif, 2);
 	assert_string_equal(n.ifs[0].name, "lo");
 	assert_string_equal(n.ifs[1].name, "eth0");
-	assert_true(n.ifs[1].rx_bytes == 5338042);
-	assert_true(n.ifs[1].rx_packets == 3617);
-	assert_true(n.ifs[1].rx_errors == 1);
-	assert_true(n.ifs[1].rx_dropped == 2);
-	assert_true(n.ifs[1].tx_bytes == 648123);
-	assert_true(n.ifs[1].tx_packets == 812);
-	assert_true(n.ifs[1].tx_errors == 3);
-	assert_true(n.ifs[1].tx_dropped == 4);
+	assert_int_equal(n.ifs[1].rx_bytes, 5338042);
+	assert_int_equal(n.ifs[1].rx_packets, 3617);
+	assert_int_equal(n.ifs[1].rx_errors, 1);
+	assert_int_equal(n.ifs[1].rx_dropped, 2);
+	assert_int_equal(n.ifs[1].tx_bytes, 648123);
+	assert_int_equal(n.ifs[1].tx_packets, 812);
+	assert_int_equal(n.ifs[1].tx_errors, 3);
+	assert_int_equal(n.ifs[1].tx_dropped, 4);
 	assert_string_equal(n.total.name, "total");
-	assert_true(n.total.rx_bytes == 5338042 + 1200);
-	assert_true(n.total.tx_bytes == 648123 + 1200);
-	assert_true(n.total.rx_packets == 3617 + 12);
+	assert_int_equal(n.total.rx_bytes, 5338042 + 1200);
+	assert_int_equal(n.total.tx_bytes, 648123 + 1200);
+	assert_int_equal(n.total.rx_packets, 3617 + 12);
 
 	/* Headers only: no interface, not an error. */
 	assert_int_equal(cgp_net_dev(net_dev, (size_t)hdr, &n), 0);
@@ -556,8 +562,8 @@ test_net_dev(void **state)
 		    "veth%zu: 100 1 0 0 0 0 0 0 10 1 0 0 0 0 0 0\n", i);
 	assert_int_equal(cgp_net_dev(many, off, &n), 0);
 	assert_int_equal(n.nif, NET_IF_MAX);
-	assert_true(n.total.rx_bytes == 100 * (NET_IF_MAX + 2));
-	assert_true(n.total.tx_bytes == 10 * (NET_IF_MAX + 2));
+	assert_int_equal(n.total.rx_bytes, 100 * (NET_IF_MAX + 2));
+	assert_int_equal(n.total.tx_bytes, 10 * (NET_IF_MAX + 2));
 }
 
 /* ---- cgp_proc_stat ---------------------------------------------------- */
@@ -575,7 +581,7 @@ test_proc_stat(void **state)
 	 * user nice system idle iowait irq softirq (strings.Fields()[1:8],
 	 * steal and guest left out) and scales ticks to ns. */
 	assert_int_equal(cgp_proc_stat(s, len, 100, &total, &ncpu), 0);
-	assert_true(total == (31619ULL + 0 + 22904 + 27914 + 1486 + 0 + 95) *
+	assert_int_equal(total, (31619ULL + 0 + 22904 + 27914 + 1486 + 0 + 95) *
 	    10000000ULL);
 	assert_int_equal(ncpu, 2);
 	assert_int_equal(cgp_proc_stat(s, len, 0, &total, &ncpu), -1);
@@ -583,7 +589,7 @@ test_proc_stat(void **state)
 
 	assert_int_equal(cgp_proc_stat(L("cpu  1 2 3 4 5 6 7 8 9 10\n"),
 	    1000, &total, &ncpu), 0);
-	assert_true(total == 28ULL * 1000000ULL);
+	assert_int_equal(total, 28ULL * 1000000ULL);
 	assert_int_equal(ncpu, 0);
 	assert_int_equal(cgp_proc_stat(L(
 	    "cpu  1 2 3 4 5 6 7 0 0 0\ncpu0 1 1 1 1 1 1 1\ncpu1 0 1 2 0 0 0 0\n"
@@ -603,7 +609,7 @@ test_proc_stat(void **state)
 	    "0\n"), 100, &total, &ncpu), -1);
 	assert_int_equal(cgp_proc_stat(L("cpu  18446744073 0 0 0 0 0 0\n"), 100,
 	    &total, &ncpu), 0);
-	assert_true(total == 184467440730000000ULL);
+	assert_int_equal(total, 184467440730000000ULL);
 }
 
 int

@@ -93,10 +93,13 @@ static void
 assert_psi(const struct psi_line *l, double a10, double a60, double a300,
     uint64_t total)
 {
-	assert_true(l->avg10 > a10 - 1e-9 && l->avg10 < a10 + 1e-9);
-	assert_true(l->avg60 > a60 - 1e-9 && l->avg60 < a60 + 1e-9);
-	assert_true(l->avg300 > a300 - 1e-9 && l->avg300 < a300 + 1e-9);
-	assert_true(l->total_us == total);
+	assert_true(l->avg10 > a10 - 1e-9);
+	assert_true(l->avg10 < a10 + 1e-9);
+	assert_true(l->avg60 > a60 - 1e-9);
+	assert_true(l->avg60 < a60 + 1e-9);
+	assert_true(l->avg300 > a300 - 1e-9);
+	assert_true(l->avg300 < a300 + 1e-9);
+	assert_int_equal(l->total_us, total);
 }
 
 /* ---- layout detection ------------------------------------------------- */
@@ -183,33 +186,33 @@ static const uint32_t v1_full_have = HAVE_CPU_USAGE | HAVE_CPU_USERSYS |
 static void
 assert_v1_sample_cpu_mem(const struct sample *s)
 {
-	assert_true(s->cpu.usage_ns == 643171896);
-	assert_true(s->cpu.user_ns == ticks_ns(57));
-	assert_true(s->cpu.system_ns == ticks_ns(6));
+	assert_int_equal(s->cpu.usage_ns, 643171896);
+	assert_int_equal(s->cpu.user_ns, ticks_ns(57));
+	assert_int_equal(s->cpu.system_ns, ticks_ns(6));
 	assert_int_equal(s->cpu.npercpu, 2);
-	assert_true(s->cpu.percpu_ns[0] == 346362111);
-	assert_true(s->cpu.percpu_ns[1] == 296809785);
-	assert_true(s->cpu.nr_periods == 13);
-	assert_true(s->cpu.nr_throttled == 10);
-	assert_true(s->cpu.throttled_ns == 215620526);
-	assert_true(s->cpu.quota_us == 50000);
-	assert_true(s->cpu.period_us == 100000);
-	assert_true(s->mem.usage == 8904704);
+	assert_int_equal(s->cpu.percpu_ns[0], 346362111);
+	assert_int_equal(s->cpu.percpu_ns[1], 296809785);
+	assert_int_equal(s->cpu.nr_periods, 13);
+	assert_int_equal(s->cpu.nr_throttled, 10);
+	assert_int_equal(s->cpu.throttled_ns, 215620526);
+	assert_int_equal(s->cpu.quota_us, 50000);
+	assert_int_equal(s->cpu.period_us, 100000);
+	assert_int_equal(s->mem.usage, 8904704);
 	/* usage_in_bytes - total_inactive_file, as the docker CLI. */
-	assert_true(s->mem.working_set == 8904704 - 8388608);
-	assert_true(s->mem.limit == 268435456);   /* hierarchical_memory_limit */
-	assert_true(s->mem.max_usage == 10522624);
-	assert_true(s->mem.cache == 8388608);
-	assert_true(s->mem.rss == 81920);
-	assert_true(s->mem.inactive_file == 8388608);
-	assert_true(s->mem.active_file == 0);
-	assert_true(s->mem.pgfault == 1582);
-	assert_true(s->mem.pgmajfault == 0);
-	assert_true(s->mem.swap == 0);
-	assert_true(s->mem.failcnt == 0);
-	assert_true(s->mem.oom_kills == 2);
-	assert_true(s->pids.current == 1);
-	assert_true(s->pids.limit == 64);
+	assert_int_equal(s->mem.working_set, 8904704 - 8388608);
+	assert_int_equal(s->mem.limit, 268435456);   /* hierarchical_memory_limit */
+	assert_int_equal(s->mem.max_usage, 10522624);
+	assert_int_equal(s->mem.cache, 8388608);
+	assert_int_equal(s->mem.rss, 81920);
+	assert_int_equal(s->mem.inactive_file, 8388608);
+	assert_int_equal(s->mem.active_file, 0);
+	assert_int_equal(s->mem.pgfault, 1582);
+	assert_int_equal(s->mem.pgmajfault, 0);
+	assert_int_equal(s->mem.swap, 0);
+	assert_int_equal(s->mem.failcnt, 0);
+	assert_int_equal(s->mem.oom_kills, 2);
+	assert_int_equal(s->pids.current, 1);
+	assert_int_equal(s->pids.limit, 64);
 }
 
 static void
@@ -238,14 +241,14 @@ test_v1_docker(void **state)
 		assert_int_equal(s.blkio.ndev, 1);
 		assert_int_equal(s.blkio.dev[0].major, 254);
 		assert_int_equal(s.blkio.dev[0].minor, 0);
-		assert_true(s.blkio.dev[0].read_bytes == 16777216);
-		assert_true(s.blkio.dev[0].write_bytes == 16777216);
-		assert_true(s.blkio.dev[0].read_ops == 32);
-		assert_true(s.blkio.dev[0].write_ops == 16);
-		assert_true(s.blkio.total.read_bytes == 16777216);
-		assert_true(s.blkio.total.write_bytes == 16777216);
-		assert_true(s.blkio.total.read_ops == 32);
-		assert_true(s.blkio.total.write_ops == 16);
+		assert_int_equal(s.blkio.dev[0].read_bytes, 16777216);
+		assert_int_equal(s.blkio.dev[0].write_bytes, 16777216);
+		assert_int_equal(s.blkio.dev[0].read_ops, 32);
+		assert_int_equal(s.blkio.dev[0].write_ops, 16);
+		assert_int_equal(s.blkio.total.read_bytes, 16777216);
+		assert_int_equal(s.blkio.total.write_bytes, 16777216);
+		assert_int_equal(s.blkio.total.read_ops, 32);
+		assert_int_equal(s.blkio.total.write_ops, 16);
 	}
 	cgroup_close(h);
 }
@@ -269,10 +272,10 @@ test_v1_systemd_unlimited(void **state)
 	 * kernel before 4.13): no OOM count. */
 	assert_int_equal(s.have, v1_full_have & ~(HAVE_CPU_QUOTA |
 	    HAVE_MEM_LIMIT | HAVE_MEM_OOM));
-	assert_true(s.cpu.quota_us == -1);
-	assert_true(s.cpu.usage_ns == 1034895764);
-	assert_true(s.pids.current == 0);
-	assert_true(s.mem.working_set == 8904704 - 8388608);
+	assert_int_equal(s.cpu.quota_us, -1);
+	assert_int_equal(s.cpu.usage_ns, 1034895764);
+	assert_int_equal(s.pids.current, 0);
+	assert_int_equal(s.mem.working_set, 8904704 - 8388608);
 	cgroup_close(h);
 }
 
@@ -292,17 +295,17 @@ test_v1_mesos(void **state)
 	assert_int_equal(s.have, v1_full_have & ~(HAVE_CPU_QUOTA |
 	    HAVE_MEM_LIMIT | HAVE_PIDS_LIMIT));
 	/* Docker's runmetrics memory.stat: large values, limit 2^63-1. */
-	assert_true(s.mem.usage == 13423558656ULL);
-	assert_true(s.mem.working_set == 13423558656ULL - 7003344896ULL);
-	assert_true(s.mem.cache == 11492564992ULL);
-	assert_true(s.mem.rss == 1930993664ULL);
-	assert_true(s.mem.mapped_file == 306728960ULL);
-	assert_true(s.mem.active_file == 4489052160ULL);
-	assert_true(s.mem.pgfault == 728281223ULL);
-	assert_true(s.mem.pgmajfault == 1724);
+	assert_int_equal(s.mem.usage, 13423558656ULL);
+	assert_int_equal(s.mem.working_set, 13423558656ULL - 7003344896ULL);
+	assert_int_equal(s.mem.cache, 11492564992ULL);
+	assert_int_equal(s.mem.rss, 1930993664ULL);
+	assert_int_equal(s.mem.mapped_file, 306728960ULL);
+	assert_int_equal(s.mem.active_file, 4489052160ULL);
+	assert_int_equal(s.mem.pgfault, 728281223ULL);
+	assert_int_equal(s.mem.pgmajfault, 1724);
 	/* "Total 0" only: blkio read, no device. */
 	assert_int_equal(s.blkio.ndev, 0);
-	assert_true(s.blkio.total.read_bytes == 0);
+	assert_int_equal(s.blkio.total.read_bytes, 0);
 	cgroup_close(h);
 }
 
@@ -329,43 +332,43 @@ test_v2_systemd_full(void **state)
 	    HAVE_MEM_STAT | HAVE_MEM_SWAP | HAVE_MEM_OOM | HAVE_MEM_PSI |
 	    HAVE_BLKIO | HAVE_IO_PSI | HAVE_PIDS);
 	/* cpu.stat is in µs. */
-	assert_true(s.cpu.usage_ns == 1201536000ULL);
-	assert_true(s.cpu.user_ns == 1190921000ULL);
-	assert_true(s.cpu.system_ns == 10615000ULL);
-	assert_true(s.cpu.nr_periods == 120);
-	assert_true(s.cpu.nr_throttled == 43);
-	assert_true(s.cpu.throttled_ns == 2207455000ULL);
-	assert_true(s.cpu.quota_us == 50000);
-	assert_true(s.cpu.period_us == 100000);
+	assert_int_equal(s.cpu.usage_ns, 1201536000ULL);
+	assert_int_equal(s.cpu.user_ns, 1190921000ULL);
+	assert_int_equal(s.cpu.system_ns, 10615000ULL);
+	assert_int_equal(s.cpu.nr_periods, 120);
+	assert_int_equal(s.cpu.nr_throttled, 43);
+	assert_int_equal(s.cpu.throttled_ns, 2207455000ULL);
+	assert_int_equal(s.cpu.quota_us, 50000);
+	assert_int_equal(s.cpu.period_us, 100000);
 	assert_int_equal(s.cpu.npercpu, 0);
 	assert_psi(&s.cpu.psi.some, 1.53, 0.87, 0.25, 1845123);
 	assert_psi(&s.cpu.psi.full, 0.40, 0.10, 0.02, 402311);
 	/* memory.current - inactive_file. */
-	assert_true(s.mem.usage == 19922944);
-	assert_true(s.mem.working_set == 19922944 - 9437184);
-	assert_true(s.mem.limit == 268435456);
-	assert_true(s.mem.max_usage == 25165824);
-	assert_true(s.mem.rss == 6291456);          /* anon */
-	assert_true(s.mem.cache == 12582912);       /* file */
-	assert_true(s.mem.mapped_file == 2097152);
-	assert_true(s.mem.active_file == 3145728);
-	assert_true(s.mem.inactive_file == 9437184);
-	assert_true(s.mem.pgfault == 5321);
-	assert_true(s.mem.pgmajfault == 12);
-	assert_true(s.mem.swap == 0);
-	assert_true(s.mem.oom_kills == 1);
+	assert_int_equal(s.mem.usage, 19922944);
+	assert_int_equal(s.mem.working_set, 19922944 - 9437184);
+	assert_int_equal(s.mem.limit, 268435456);
+	assert_int_equal(s.mem.max_usage, 25165824);
+	assert_int_equal(s.mem.rss, 6291456);          /* anon */
+	assert_int_equal(s.mem.cache, 12582912);       /* file */
+	assert_int_equal(s.mem.mapped_file, 2097152);
+	assert_int_equal(s.mem.active_file, 3145728);
+	assert_int_equal(s.mem.inactive_file, 9437184);
+	assert_int_equal(s.mem.pgfault, 5321);
+	assert_int_equal(s.mem.pgmajfault, 12);
+	assert_int_equal(s.mem.swap, 0);
+	assert_int_equal(s.mem.oom_kills, 1);
 	assert_psi(&s.mem.psi.some, 0.00, 0.12, 0.05, 40000);
 	assert_psi(&s.mem.psi.full, 0.00, 0.03, 0.01, 12000);
 	/* io.stat: the kernel doc's two devices. */
 	assert_int_equal(s.blkio.ndev, 2);
 	assert_int_equal(s.blkio.dev[0].major, 8);
 	assert_int_equal(s.blkio.dev[0].minor, 16);
-	assert_true(s.blkio.dev[1].write_bytes == 299008000);
-	assert_true(s.blkio.total.read_bytes == 1459200 + 90430464);
-	assert_true(s.blkio.total.write_ops == 353 + 1252);
+	assert_int_equal(s.blkio.dev[1].write_bytes, 299008000);
+	assert_int_equal(s.blkio.total.read_bytes, 1459200 + 90430464);
+	assert_int_equal(s.blkio.total.write_ops, 353 + 1252);
 	assert_psi(&s.blkio.psi.some, 2.10, 1.00, 0.33, 912345);
 	assert_psi(&s.blkio.psi.full, 1.05, 0.50, 0.16, 456789);
-	assert_true(s.pids.current == 7);
+	assert_int_equal(s.pids.current, 7);
 	assert_int_equal(cgroup_pids(h, pids, 4), 1);
 	assert_int_equal(pids[0], 4321);
 	cgroup_close(h);
@@ -389,12 +392,12 @@ test_v2_docker_sample(void **state)
 	 * io.stat, memory.events: those metrics are absent, not errors. */
 	assert_int_equal(s.have, HAVE_CPU_USAGE | HAVE_CPU_USERSYS |
 	    HAVE_MEM_USAGE | HAVE_MEM_STAT | HAVE_PIDS | HAVE_PIDS_LIMIT);
-	assert_true(s.cpu.usage_ns == 689130000ULL);
-	assert_true(s.cpu.user_ns == 617836000ULL);
-	assert_true(s.cpu.system_ns == 71294000ULL);
-	assert_true(s.mem.working_set == 8904704 - 8388608);
-	assert_true(s.pids.current == 1);
-	assert_true(s.pids.limit == 64);
+	assert_int_equal(s.cpu.usage_ns, 689130000ULL);
+	assert_int_equal(s.cpu.user_ns, 617836000ULL);
+	assert_int_equal(s.cpu.system_ns, 71294000ULL);
+	assert_int_equal(s.mem.working_set, 8904704 - 8388608);
+	assert_int_equal(s.pids.current, 1);
+	assert_int_equal(s.pids.limit, 64);
 	assert_int_equal(cgroup_pids(h, pids, 4), 0);  /* empty procs */
 	cgroup_close(h);
 }
@@ -416,11 +419,11 @@ test_v2_mesos_leaf(void **state)
 	/* "max 100000": no quota. */
 	assert_int_equal(s.have, HAVE_CPU_USAGE | HAVE_CPU_USERSYS |
 	    HAVE_MEM_USAGE | HAVE_MEM_LIMIT | HAVE_PIDS);
-	assert_true(s.cpu.quota_us == -1);
-	assert_true(s.cpu.period_us == 100000);
-	assert_true(s.cpu.usage_ns == 1035088000ULL);
-	assert_true(s.mem.limit == 1073741824);
-	assert_true(s.mem.working_set == 4096);
+	assert_int_equal(s.cpu.quota_us, -1);
+	assert_int_equal(s.cpu.period_us, 100000);
+	assert_int_equal(s.cpu.usage_ns, 1035088000ULL);
+	assert_int_equal(s.mem.limit, 1073741824);
+	assert_int_equal(s.mem.working_set, 4096);
 	/* The processes are in leaf/. */
 	assert_int_equal(cgroup_pids(h, pids, 4), 2);
 	assert_int_equal(pids[0], 5150);
@@ -477,16 +480,16 @@ test_bad_v1(void **state)
 	    HAVE_PIDS);
 	/* The rest is read as usual; cpuacct.stat and oom_control had
 	 * unknown keys. */
-	assert_true(s.cpu.user_ns == ticks_ns(57));
-	assert_true(s.cpu.system_ns == ticks_ns(6));
+	assert_int_equal(s.cpu.user_ns, ticks_ns(57));
+	assert_int_equal(s.cpu.system_ns, ticks_ns(6));
 	assert_int_equal(s.cpu.npercpu, 2);
-	assert_true(s.cpu.quota_us == 50000);
-	assert_true(s.mem.usage == 8904704);
+	assert_int_equal(s.cpu.quota_us, 50000);
+	assert_int_equal(s.mem.usage, 8904704);
 	/* Without memory.stat the working set is the raw usage. */
-	assert_true(s.mem.working_set == 8904704);
-	assert_true(s.mem.oom_kills == 2);
-	assert_true(s.blkio.total.read_bytes == 16777216);
-	assert_true(s.pids.current == 1);
+	assert_int_equal(s.mem.working_set, 8904704);
+	assert_int_equal(s.mem.oom_kills, 2);
+	assert_int_equal(s.blkio.total.read_bytes, 16777216);
+	assert_int_equal(s.pids.current, 1);
 	/* Errors count again on the next sweep. */
 	memset(&errs, 0, sizeof(errs));
 	assert_int_equal(cgroup_read(h, &s, &errs, 1001), CG_OK);
@@ -515,9 +518,9 @@ test_bad_v2(void **state)
 	/* cpu.stat with an unknown key and pids.current are read. */
 	assert_int_equal(s.have, HAVE_CPU_USAGE | HAVE_CPU_USERSYS |
 	    HAVE_CPU_THROTTLE | HAVE_PIDS);
-	assert_true(s.cpu.usage_ns == 1201536000ULL);
-	assert_true(s.cpu.nr_throttled == 43);
-	assert_true(s.pids.current == 3);
+	assert_int_equal(s.cpu.usage_ns, 1201536000ULL);
+	assert_int_equal(s.cpu.nr_throttled, 43);
+	assert_int_equal(s.pids.current, 3);
 	cgroup_close(h);
 }
 

@@ -15,6 +15,8 @@
 #include <stdarg.h>
 #include <cmocka.h>
 
+#include "asserts.h"
+
 #include "collector/collector.h"
 #include "common/buf.h"
 #include "common/util.h"
@@ -92,8 +94,8 @@ test_sweep_v1(void **state)
 	k = find(&c, D1);
 	assert_non_null(k);
 	assert_string_equal(k->cgroup_path, "docker/" D1);
-	assert_true(k->cur.cpu.usage_ns == 643171896);
-	assert_true(k->cur.mem.working_set == 8904704 - 8388608);
+	assert_int_equal(k->cur.cpu.usage_ns, 643171896);
+	assert_int_equal(k->cur.mem.working_set, 8904704 - 8388608);
 	assert_false(k->rates.valid);          /* first sweep */
 	assert_non_null(find(&c, D2));
 	assert_non_null(find(&c, M1));
@@ -107,10 +109,10 @@ test_sweep_v1(void **state)
 	k = find(&c, D1);
 	if (k->cur.host_cpu_ns > k->prev.host_cpu_ns) {
 		assert_true(k->rates.valid);
-		assert_true(k->rates.cpu_percent == 0);
+		assert_double_equal(k->rates.cpu_percent, 0);
 	}
 	assert_true(k->rates.has_limit);
-	assert_true(k->rates.limit_cores == 0.5);
+	assert_double_equal(k->rates.limit_cores, 0.5);
 	assert_non_null(strstr(out.data, " 1700000010000000000\n"));
 	/* No output: a priming sweep appends nothing. */
 	assert_int_equal(collector_sweep(&c, 1, NULL), 0);

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "asserts.h"
 #include <cJSON.h>
 
 #include "scaler/decisions.h"
@@ -105,7 +107,7 @@ test_json(void **state)
 	assert_string_equal(cJSON_GetObjectItem(o, "action")->valuestring,
 	    "deferred");
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "cpu")));
-	assert_true(cJSON_GetObjectItem(o, "mem")->valuedouble == 12.5);
+	assert_double_equal(cJSON_GetObjectItem(o, "mem")->valuedouble, 12.5);
 	assert_int_equal(cJSON_GetObjectItem(o, "desired")->valueint, 2);
 	cJSON_Delete(o);
 }

@@ -56,7 +56,7 @@ test_image_parse(void **state)
 		if (cases[i].repo == NULL) {
 			if (rc != -1)
 				fail_msg("'%s' accepted", cases[i].ref);
-			assert_true(err[0] != '\0');
+			assert_int_not_equal(err[0], '\0');
 			continue;
 		}
 		if (rc != 0)

@@ -84,7 +84,7 @@ test_inspect_fixture(void **state)
 	assert_string_equal(m.state, "running");
 	assert_int_equal(m.pid, 0);
 	assert_int_equal(m.runtime, RUNTIME_DOCKER);
-	assert_true(m.started_ns == 1420559252LL * 1000000000 + 72697474);
+	assert_int_equal(m.started_ns, 1420559252LL * 1000000000 + 72697474);
 	assert_string_equal(m.marathon_app_id, "");
 	assert_string_equal(m.mesos_task_id, "");
 	assert_int_equal(m.nlabels, 2);
@@ -220,7 +220,7 @@ test_inspect_cases(void **state)
 		assert_string_equal(m.mesos_task_id, c->task);
 		assert_string_equal(m.state, c->state);
 		assert_int_equal(m.pid, c->pid);
-		assert_true(m.started_ns == c->started_ns);
+		assert_int_equal(m.started_ns, c->started_ns);
 		assert_int_equal(m.nlabels, 0);
 	}
 }
@@ -847,7 +847,7 @@ test_fake_lookup(void **state)
 	assert_string_equal(m.mesos_task_id, "shop_web.123");
 	assert_string_equal(m.state, "running");
 	assert_int_equal(m.pid, 4242);
-	assert_true(m.started_ns == 1795669200LL * 1000000000 + 123456789);
+	assert_int_equal(m.started_ns, 1795669200LL * 1000000000 + 123456789);
 	assert_int_equal(m.nlabels, 2);
 	assert_string_equal(label_get(&m, "team"), "shop");
 	assert_string_equal(label_get(&m, "com.example.tier"), "front");
@@ -1038,7 +1038,7 @@ test_new_args(void **state)
 	for (i = 0; i < ARRAY_LEN(bad); i++) {
 		err[0] = '\0';
 		assert_null(docker_new(bad[i], NULL, err, sizeof(err)));
-		assert_true(err[0] != '\0');
+		assert_int_not_equal(err[0], '\0');
 	}
 	assert_true(docker_url_disabled("none"));
 	assert_true(docker_url_disabled(NULL));

@@ -336,11 +336,12 @@ test_tags_cut(void **state)
 			/* What is there is whole tags: ends with a value,
 			 * and every ",key=" has one. */
 			const char *p = tags.data;
-			assert_true(tags.data[tags.len - 1] != '=');
+			assert_int_not_equal(tags.data[tags.len - 1], '=');
 			while ((p = strchr(p, ',')) != NULL) {
 				const char *eq = strchr(p, '=');
 				assert_non_null(eq);
-				assert_true(eq[1] != '\0' && eq[1] != ',');
+				assert_int_not_equal(eq[1], '\0');
+				assert_int_not_equal(eq[1], ',');
 				p++;
 			}
 		}

@@ -16,6 +16,8 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "asserts.h"
+
 #include "collector/jsonw.h"
 #include "common/util.h"
 
@@ -72,7 +74,7 @@ test_doubles_round_trip(void **state)
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		jsonw_fmt_double(num, sizeof(num), cases[i].v);
 		assert_string_equal(num, cases[i].text);
-		assert_true(strtod(num, NULL) == cases[i].v);
+		assert_double_equal(strtod(num, NULL), cases[i].v);
 	}
 	jsonw_fmt_double(num, sizeof(num), NAN);
 	assert_string_equal(num, "NaN");

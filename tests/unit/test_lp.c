@@ -20,6 +20,8 @@
 #include <stdarg.h>
 #include <cmocka.h>
 
+#include "asserts.h"
+
 #include <cjson/cJSON.h>
 
 #include "common/buf.h"
@@ -101,17 +103,18 @@ check_point(const struct lpr_point *pt, const cJSON *c, const char *what)
 				    what, it->string, f->val, v->valuestring);
 		} else if (strcmp(type, "integer") == 0) {
 			assert_int_equal(f->type, 'i');
-			assert_true(strtoll(f->val, NULL, 10) ==
+			assert_int_equal(strtoll(f->val, NULL, 10),
 			    (long long)v->valuedouble);
 		} else if (strcmp(type, "float") == 0) {
 			assert_int_equal(f->type, 'f');
-			assert_true(strtod(f->val, NULL) == v->valuedouble);
+			assert_double_equal(strtod(f->val, NULL),
+			    v->valuedouble);
 		} else if (strcmp(type, "boolean") == 0) {
 			assert_int_equal(f->type, 'b');
 		} else
 			fail_msg("%s: unknown type %s", what, type);
 	}
-	assert_true(pt->ts == (int64_t)(ts ? ts->valuedouble : 0));
+	assert_int_equal(pt->ts, (int64_t)(ts ? ts->valuedouble : 0));
 }
 
 /* ---- InfluxDB's own parse cases ----------------------------------------- */
@@ -270,7 +273,7 @@ test_hostile_round_trip(void **state)
 		assert_string_equal(pt.fields[1].val, s);
 		assert_int_equal(pt.fields[1].type, 's');
 		assert_string_equal(pt.fields[2].key, "after");
-		assert_true(pt.ts == 1234);
+		assert_int_equal(pt.ts, 1234);
 	}
 	buf_free(&b);
 }

@@ -94,7 +94,7 @@ test_id_rule(void **state)
 			fail_msg("id '%s': got %d want %d (%s)", cases[i].id, got,
 			    cases[i].ok, err);
 		if (!got)
-			assert_true(err[0] != '\0');
+			assert_int_not_equal(err[0], '\0');
 	}
 	assert_false(marathon_id_valid(NULL, err, sizeof(err)));
 	memset(longid, 'a', sizeof(longid) - 1);
@@ -174,8 +174,10 @@ test_fixture_app_with_tasks(void **state)
 	assert_int_equal(app.tasks_healthy, 2);
 	assert_int_equal(app.tasks_unhealthy, 0);
 	assert_int_equal(app.tasks_staged, 0);
-	assert_true(app.cpus > 0.199 && app.cpus < 0.201);
-	assert_true(app.mem > 31.9 && app.mem < 32.1);
+	assert_true(app.cpus > 0.199);
+	assert_true(app.cpus < 0.201);
+	assert_true(app.mem > 31.9);
+	assert_true(app.mem < 32.1);
 	assert_int_equal(app.has_health_checks, 1);
 	assert_string_equal(app.version, "2014-09-12T23:28:21.737Z");
 	assert_string_equal(app.config_version, "2014-09-11T02:26:01.135Z");

@@ -418,9 +418,11 @@ test_decision_inputs(void **state)
 	memset(&h, 0, sizeof(h));
 	policy_evaluate(&r, &in, &h, NOW, &d);
 	assert_true(d.has_cpu);
-	assert_true(d.cpu > 44.99 && d.cpu < 45.01);
+	assert_true(d.cpu > 44.99);
+	assert_true(d.cpu < 45.01);
 	assert_true(d.has_mem);
-	assert_true(d.mem > 39.99 && d.mem < 40.01);
+	assert_true(d.mem > 39.99);
+	assert_true(d.mem < 40.01);
 	assert_int_equal(d.tasks_with_metrics, 2);
 	assert_int_equal(d.tasks_total, 3);
 }

@@ -15,6 +15,8 @@
 #include <stdarg.h>
 #include <cmocka.h>
 
+#include "asserts.h"
+
 #include <cjson/cJSON.h>
 
 #include "collector/rates.h"
@@ -90,8 +92,8 @@ test_docker_cpu_percent(void **state)
 
 	(void)state;
 	/* The example's numbers, so a change of fixture shows up here. */
-	assert_true(cur_usage - pre_usage == 121359.0);
-	assert_true(ncpu == 4.0);
+	assert_double_equal(cur_usage - pre_usage, 121359.0);
+	assert_double_equal(ncpu, 4.0);
 	cpu_sample(&prev, 1000000000, (uint64_t)pre_usage, (uint64_t)pre_sys,
 	    4);
 	cpu_sample(&cur, 2000000000, (uint64_t)cur_usage, (uint64_t)cur_sys,
@@ -104,7 +106,7 @@ test_docker_cpu_percent(void **state)
 	assert_close(r.cpu_percent, want);
 	assert_close(r.cpu_percent, 121359.0 / 729814450000000.0 * 400.0);
 	assert_false(r.has_limit);
-	assert_true(r.cpu_percent_of_limit == 0);
+	assert_double_equal(r.cpu_percent_of_limit, 0);
 	cJSON_Delete(j);
 }
 
@@ -133,7 +135,7 @@ test_docker_mem_percent(void **state)
 	assert_close(r.mem_percent, 6537216.0 / 67108864.0 * 100.0);
 	/* No previous sample: memory percent is there, rates are not. */
 	assert_false(r.valid);
-	assert_true(rates_mem_limit(&s, 8 * GiB) == 67108864);
+	assert_int_equal(rates_mem_limit(&s, 8 * GiB), 67108864);
 	cJSON_Delete(j);
 }
 
@@ -171,11 +173,11 @@ test_mem_limit_table(void **state)
 		s.have = cases[i].have;
 		s.mem.limit = cases[i].limit;
 		s.mem.working_set = GiB / 2;
-		assert_true(rates_mem_limit(&s, cases[i].host) ==
+		assert_int_equal(rates_mem_limit(&s, cases[i].host),
 		    cases[i].want_limit);
 		rates_compute(&s, &pv, cases[i].host, &r);
 		if (cases[i].want_limit == 0)
-			assert_true(r.mem_percent == 0);
+			assert_double_equal(r.mem_percent, 0);
 		else
 			assert_close(r.mem_percent, (double)(GiB / 2) /
 			    (double)cases[i].want_limit * 100.0);
@@ -185,7 +187,7 @@ test_mem_limit_table(void **state)
 	s.have = HAVE_MEM_LIMIT;
 	s.mem.limit = GiB;
 	rates_compute(&s, &pv, 8 * GiB, &r);
-	assert_true(r.mem_percent == 0);
+	assert_double_equal(r.mem_percent, 0);
 }
 
 /* cpu.cfs_quota_us 50000 / period 100000 = half a core. */
@@ -221,7 +223,7 @@ test_quota_percent(void **state)
 	cur.have &= ~HAVE_CPU_QUOTA;
 	rates_compute(&cur, &pv, 0, &r);
 	assert_false(r.has_limit);
-	assert_true(r.cpu_percent_of_limit == 0);
+	assert_double_equal(r.cpu_percent_of_limit, 0);
 	assert_close(r.cpu_percent, 50.0);
 }
 
@@ -274,9 +276,9 @@ test_invalid(void **state)
 		rates_compute(&cur, &pv, 0, &r);
 		if (r.valid)
 			fail_msg("%s: valid", c->why);
-		assert_true(r.cpu_percent == 0);
-		assert_true(r.net_rx_bps == 0);
-		assert_true(r.blk_read_bps == 0);
+		assert_double_equal(r.cpu_percent, 0);
+		assert_double_equal(r.net_rx_bps, 0);
+		assert_double_equal(r.blk_read_bps, 0);
 	}
 	/* A sample without CPU usage is no base for the next one. */
 	memset(&cur, 0, sizeof(cur));
@@ -301,8 +303,10 @@ test_net_blk_rates(void **state)
 	prev.blkio.total.write_bytes = 8192;
 	memset(&pv, 0, sizeof(pv));
 	rates_remember(&prev, &pv);
-	assert_true(pv.net_rx == 1000 && pv.net_tx == 500);
-	assert_true(pv.blk_read == 4096 && pv.blk_write == 8192);
+	assert_int_equal(pv.net_rx, 1000);
+	assert_int_equal(pv.net_tx, 500);
+	assert_int_equal(pv.blk_read, 4096);
+	assert_int_equal(pv.blk_write, 8192);
 
 	/* 2.5 s later. */
 	cpu_sample(&cur, 3500000000LL, 200, 2000, 1);
@@ -316,22 +320,22 @@ test_net_blk_rates(void **state)
 	assert_close(r.net_rx_bps, 10000.0);
 	assert_close(r.net_tx_bps, 1000.0);
 	assert_close(r.blk_read_bps, 1048576.0 / 2.5);
-	assert_true(r.blk_write_bps == 0);
+	assert_double_equal(r.blk_write_bps, 0);
 	/* Counters that went backwards (an interface re-created) give 0,
 	 * never a huge wrapped rate. */
 	cur.net.total.rx_bytes = 10;
 	cur.blkio.total.write_bytes = 0;
 	rates_compute(&cur, &pv, 0, &r);
 	assert_true(r.valid);
-	assert_true(r.net_rx_bps == 0);
-	assert_true(r.blk_write_bps == 0);
+	assert_double_equal(r.net_rx_bps, 0);
+	assert_double_equal(r.blk_write_bps, 0);
 	assert_close(r.net_tx_bps, 1000.0);
 	/* Without the have bits there is no rate. */
 	cur.have &= ~(HAVE_NET | HAVE_BLKIO);
 	rates_compute(&cur, &pv, 0, &r);
 	assert_true(r.valid);
-	assert_true(r.net_tx_bps == 0);
-	assert_true(r.blk_read_bps == 0);
+	assert_double_equal(r.net_tx_bps, 0);
+	assert_double_equal(r.blk_read_bps, 0);
 }
 
 int

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "asserts.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <microhttpd.h>
@@ -416,7 +418,8 @@ test_invalid_metric(void **state)
 	assert_int_equal(atomic_load(&f->stats.metric_fetch_errors), 0);
 	assert_int_equal(dec.tasks_total, 3);
 	assert_int_equal(dec.tasks_with_metrics, 1);
-	assert_true(dec.has_cpu && dec.cpu == 50);
+	assert_true(dec.has_cpu);
+	assert_double_equal(dec.cpu, 50);
 	assert_int_equal(dec.action, POLICY_NONE);
 	round_run(&f->rc, 1010, 1010);
 	assert_int_equal(atomic_load(&f->stats.metric_invalid), 2);

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "asserts.h"
 #include <cJSON.h>
 
 #include "common/util.h"
@@ -168,7 +170,8 @@ test_defaults(void **state)
 	assert_int_equal(r.trigger, RULES_TRIGGER_ANY);
 	assert_int_equal(r.step, 1);
 	assert_int_equal(r.confirm_cycles, 2);
-	assert_true(r.tolerance > 0.0999 && r.tolerance < 0.1001);
+	assert_true(r.tolerance > 0.0999);
+	assert_true(r.tolerance < 0.1001);
 	assert_int_equal(r.stabilization_s, 300);
 	assert_int_equal(r.scale_up_max_percent, 100);
 	assert_int_equal(r.scale_up_max_instances, 4);
@@ -181,7 +184,8 @@ test_defaults(void **state)
 	assert_int_equal(r.paused, 0);
 	assert_true(r.cpu.enabled);
 	assert_false(r.mem.enabled);
-	assert_true(r.cpu.above == 80 && r.cpu.below == 20);
+	assert_double_equal(r.cpu.above, 80);
+	assert_double_equal(r.cpu.below, 20);
 }
 
 static void
@@ -260,8 +264,9 @@ test_roundtrip(void **state)
 	    0);
 	free(text);
 	assert_memory_equal(&a, &b, sizeof(a));
-	assert_true(b.dry_run && b.paused);
-	assert_true(b.mem.target == 70);
+	assert_true(b.dry_run);
+	assert_true(b.paused);
+	assert_double_equal(b.mem.target, 70);
 }
 
 /*

@@ -4,6 +4,7 @@
  * collector on 127.0.0.1 answers, the same port on ::1 refuses, so that
  * host's tasks end up without metrics and the failure is counted.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "asserts.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <microhttpd.h>
@@ -56,10 +59,13 @@ test_decode_agent(void **state)
 	init_tasks(t);
 	assert_int_equal(source_decode_agent(AGENT_BODY, strlen(AGENT_BODY),
 	    t, 3), 2);
-	assert_true(t[0].has_cpu && t[0].cpu == 91.5);
-	assert_true(t[0].has_mem && t[0].mem == 40);
+	assert_true(t[0].has_cpu);
+	assert_double_equal(t[0].cpu, 91.5);
+	assert_true(t[0].has_mem);
+	assert_double_equal(t[0].mem, 40);
 	assert_false(t[1].has_cpu);
-	assert_true(t[1].has_mem && t[1].mem == 12.25);
+	assert_true(t[1].has_mem);
+	assert_double_equal(t[1].mem, 12.25);
 	assert_false(t[2].has_cpu || t[2].has_mem);
 	for (i = 0; i < ARRAY_LEN(bad); i++)
 		assert_int_equal(source_decode_agent(bad[i], strlen(bad[i]), t,
@@ -87,10 +93,12 @@ test_decode_influx(void **state)
 	(void)state;
 	init_tasks(t);
 	assert_int_equal(source_decode_influx(body, strlen(body), t, 3), 2);
-	assert_true(t[0].has_cpu && t[0].cpu == 70.5);
+	assert_true(t[0].has_cpu);
+	assert_double_equal(t[0].cpu, 70.5);
 	assert_false(t[0].has_mem);
 	assert_false(t[2].has_cpu);
-	assert_true(t[2].has_mem && t[2].mem == 33);
+	assert_true(t[2].has_mem);
+	assert_double_equal(t[2].mem, 33);
 	init_tasks(t);
 	assert_int_equal(source_decode_influx(empty, strlen(empty), t, 3), 0);
 	assert_int_equal(source_decode_influx(err, strlen(err), t, 3), -1);
@@ -137,15 +145,15 @@ test_decode_agent_range(void **state)
 			    cases[i].figure, t[0].has_cpu, t[0].invalid,
 			    cases[i].has, cases[i].invalid);
 		if (cases[i].has)
-			assert_true(t[0].cpu == cases[i].value);
+			assert_double_equal(t[0].cpu, cases[i].value);
 		if (!cases[i].invalid)
 			continue;
 		assert_string_equal(t[0].invalid_field,
 		    "cpu_percent_of_limit");
 		if (cases[i].value == -1)
-			assert_true(t[0].invalid_value != t[0].invalid_value);
+			assert_true(isnan(t[0].invalid_value));
 		else
-			assert_true(t[0].invalid_value == cases[i].value);
+			assert_double_equal(t[0].invalid_value, cases[i].value);
 	}
 }
 
@@ -169,8 +177,9 @@ test_decode_influx_range(void **state)
 	assert_int_equal(t[0].invalid, 1);
 	assert_string_equal(t[0].invalid_field,
 	    "container_cpu mean(usage_percent_of_limit)");
-	assert_true(t[0].invalid_value == 1e22);
-	assert_true(t[0].has_mem && t[0].mem == 20);
+	assert_double_equal(t[0].invalid_value, 1e22);
+	assert_true(t[0].has_mem);
+	assert_double_equal(t[0].mem, 20);
 	assert_false(t[1].has_cpu);
 	assert_int_equal(t[1].invalid, 1);
 	/* A third statement is not ours: ignored, not taken as memory. */
@@ -251,8 +260,10 @@ test_fetch_agents(void **state)
 	    sizeof(err)), 1);
 	assert_non_null(strstr(err, "http://[::1]:"));
 	assert_string_equal(last_url, "/v1/apps/shop/web");
-	assert_true(t[0].has_cpu && t[0].cpu == 91.5);
-	assert_true(t[1].has_mem && t[1].mem == 12.25);
+	assert_true(t[0].has_cpu);
+	assert_double_equal(t[0].cpu, 91.5);
+	assert_true(t[1].has_mem);
+	assert_double_equal(t[1].mem, 12.25);
 	assert_false(t[2].has_cpu || t[2].has_mem);
 	assert_string_equal(last_auth, "");
 	source_free(s);
