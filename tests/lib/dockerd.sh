@@ -97,8 +97,13 @@ dockerd_stop() {
 	kill -9 "$DOCKERD_PID" 2>/dev/null
 	# containerd-shim processes of this namespace, if any survived.
 	pkill -f "containerd-shim.*-namespace hoist$$" 2>/dev/null
-	umount -R "$DOCKER_TMP/exec" 2>/dev/null
-	umount -R "$DOCKER_TMP/data" 2>/dev/null
+	# Every mount dockerd left below its folder, deepest first: the nsfs
+	# bind at exec/netns/default is not reached by `umount -R exec`
+	# (exec itself is no mount point), and it kept the folder alive.
+	awk -v p="$DOCKER_TMP/" 'index($2, p) == 1 { print $2 }' /proc/self/mounts |
+		sort -r | while read -r m; do
+			umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+		done
 	rm -rf "$DOCKER_TMP" 2>/dev/null
 	DOCKERD_PID=
 }
