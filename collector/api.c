@@ -23,7 +23,7 @@ struct api {
 	struct container_table *table;      /* borrowed */
 	struct httpd           *httpd;
 	double                  interval_s;
-	int64_t                 started_ns; /* realtime */
+	int64_t                 started_mono_ns; /* CLOCK_MONOTONIC */
 };
 
 /* What a route renders; the reply buffer is filled under the lock. */
@@ -81,7 +81,7 @@ render(void *ctx, const struct httpd_request *rq, struct httpd_reply *r)
 	struct api *a = ctx;
 	struct container_table *t = a->table;
 	char id[CONTAINER_NAME_MAX + 2];
-	int64_t now = now_realtime_ns(), since;
+	int64_t now = now_mono_ns(), since;  /* every age is monotonic */
 	size_t n;
 	int hs;
 
@@ -99,8 +99,8 @@ render(void *ctx, const struct httpd_request *rq, struct httpd_reply *r)
 	pthread_mutex_lock(&t->lock);
 	switch ((enum route_kind)rq->route) {
 	case ROUTE_HEALTH:
-		since = t->health.started_ns > 0 ? t->health.started_ns :
-		    a->started_ns;
+		since = t->health.started_mono_ns > 0 ?
+		    t->health.started_mono_ns : a->started_mono_ns;
 		status_from(r, apijson_health(t, now, since, a->interval_s,
 		    &r->body, &hs), "health");
 		if (r->status == 200)
@@ -144,7 +144,7 @@ api_start(struct container_table *t, const struct api_options *o,
 	}
 	a->table = t;
 	a->interval_s = o->interval_s > 0 ? o->interval_s : 10;
-	a->started_ns = now_realtime_ns();
+	a->started_mono_ns = now_mono_ns();
 	if (o->token_file != NULL && o->token_file[0] != '\0') {
 		token = secret_read(o->token_file, HTTPD_TOKEN_MAX, NULL, err,
 		    errlen);

@@ -404,7 +404,7 @@ put_task(struct jsonw *w, const struct container *c)
 
 static void
 put_app(struct jsonw *w, const struct container_table *t,
-    const struct container *const *tasks, size_t n, int64_t now_ns)
+    const struct container *const *tasks, size_t n, int64_t now_mono_ns)
 {
 	struct apps_summary s;
 	char id[CONTAINER_NAME_MAX + 1];
@@ -421,8 +421,9 @@ put_app(struct jsonw *w, const struct container_table *t,
 	jsonw_kv_str(w, "id", id);
 	jsonw_kv_str(w, "host", t->host);
 	put_time(w, "sampled_at", t->sweep_ts_ns);
-	age = (double)(now_ns - t->sweep_ts_ns) / 1e9;
-	jsonw_kv_double_or_null(w, "sample_age_s", t->sweep_ts_ns > 0,
+	/* On the monotonic clock: not now - sampled_at after a clock step. */
+	age = (double)(now_mono_ns - t->sweep_mono_ns) / 1e9;
+	jsonw_kv_double_or_null(w, "sample_age_s", t->sweeps > 0,
 	    age < 0 ? 0 : age);
 	jsonw_kv_u64(w, "task_count", s.tasks);
 	put_stat(w, "cpu_percent_of_limit", &s.cpu);
@@ -436,7 +437,8 @@ put_app(struct jsonw *w, const struct container_table *t,
 }
 
 enum apijson_result
-apijson_apps(const struct container_table *t, int64_t now_ns, struct buf *out)
+apijson_apps(const struct container_table *t, int64_t now_mono_ns,
+    struct buf *out)
 {
 	struct apps_index ix;
 	struct jsonw w;
@@ -448,7 +450,7 @@ apijson_apps(const struct container_table *t, int64_t now_ns, struct buf *out)
 	jsonw_init(&w, out);
 	jsonw_arr_begin(&w);
 	while (!w.failed && apps_next(&ix, &pos, &first, &count))
-		put_app(&w, t, ix.c + first, count, now_ns);
+		put_app(&w, t, ix.c + first, count, now_mono_ns);
 	jsonw_arr_end(&w);
 	r = finish(&w, out, start);
 	apps_index_free(&ix);
@@ -457,7 +459,7 @@ apijson_apps(const struct container_table *t, int64_t now_ns, struct buf *out)
 
 enum apijson_result
 apijson_app(const struct container_table *t, const char *app_id,
-    int64_t now_ns, struct buf *out)
+    int64_t now_mono_ns, struct buf *out)
 {
 	struct apps_index ix;
 	struct jsonw w;
@@ -471,7 +473,7 @@ apijson_app(const struct container_table *t, const char *app_id,
 		goto out;
 	}
 	jsonw_init(&w, out);
-	put_app(&w, t, ix.c + first, count, now_ns);
+	put_app(&w, t, ix.c + first, count, now_mono_ns);
 	r = finish(&w, out, start);
 out:
 	apps_index_free(&ix);
@@ -479,18 +481,21 @@ out:
 }
 
 enum apijson_result
-apijson_health(const struct container_table *t, int64_t now_ns,
-    int64_t since_ns, double interval_s, struct buf *out, int *http_status)
+apijson_health(const struct container_table *t, int64_t now_mono_ns,
+    int64_t since_mono_ns, double interval_s, struct buf *out,
+    int *http_status)
 {
 	struct jsonw w;
 	size_t start = out->len;
-	int64_t ref = t->sweeps > 0 ? t->sweep_ts_ns : since_ns;
-	double age = (double)(now_ns - ref) / 1e9;
+	int64_t ref = t->sweeps > 0 ? t->sweep_mono_ns : since_mono_ns;
+	double age = (double)(now_mono_ns - ref) / 1e9;
 	int healthy;
 	const char *status;
 
+	/* The monotonic clock does not step; a negative age is a sweep that
+	 * began after the caller read `now`. */
 	if (age < 0)
-		age = 0;        /* the clock stepped back: not our failure */
+		age = 0;
 	healthy = age <= 3.0 * interval_s;
 	if (!healthy)
 		status = "stale";

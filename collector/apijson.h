@@ -14,8 +14,10 @@
  *     the same instant where a program wants one.
  *
  * Everything here is pure: the caller holds the table's lock while a
- * function reads it, and passes `now_ns` (realtime) where an age is
- * reported.  Output is appended to `out`; on failure what was appended is
+ * function reads it, and passes `now_mono_ns` (CLOCK_MONOTONIC) where an
+ * age is reported: ages are measured from t->sweep_mono_ns, times are
+ * printed from the realtime t->sweep_ts_ns, so a step of the wall clock
+ * moves the times and leaves the ages alone.  Output is appended to `out`; on failure what was appended is
  * rolled back.
  */
 #ifndef HOIST_APIJSON_H
@@ -54,18 +56,19 @@ enum apijson_result apijson_container(const struct container_table *t,
 	const char *id, struct buf *out);
 /* GET /v1/apps: an array of app objects, sorted by app id. */
 enum apijson_result apijson_apps(const struct container_table *t,
-	int64_t now_ns, struct buf *out);
+	int64_t now_mono_ns, struct buf *out);
 /* GET /v1/apps/{id}: one app object (leading slashes of id optional). */
 enum apijson_result apijson_app(const struct container_table *t,
-	const char *app_id, int64_t now_ns, struct buf *out);
+	const char *app_id, int64_t now_mono_ns, struct buf *out);
 /*
- * GET /healthz: {"status": ...}.  Healthy while the last sweep (or, before
- * the first, `since_ns`: when serving began) is at most 3 intervals old.
+ * GET /healthz: {"status": ...}.  Healthy while the last sweep
+ * (t->sweep_mono_ns; or, before the first, `since_mono_ns`: when the
+ * collector started) is at most 3 intervals old on the monotonic clock.
  * *http_status gets 200 or 503.
  */
 enum apijson_result apijson_health(const struct container_table *t,
-	int64_t now_ns, int64_t since_ns, double interval_s, struct buf *out,
-	int *http_status);
+	int64_t now_mono_ns, int64_t since_mono_ns, double interval_s,
+	struct buf *out, int *http_status);
 /* {"error": msg} */
 enum apijson_result apijson_error(struct buf *out, const char *msg);
 #endif

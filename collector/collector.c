@@ -110,6 +110,7 @@ collector_init(struct collector *c, const struct collector_options *o,
 	pthread_mutex_init(&c->table.lock, NULL);
 	str_copy_trunc(c->table.host, o->hostname, sizeof(c->table.host));
 	c->table.health.started_ns = now_realtime_ns();
+	c->table.health.started_mono_ns = now_mono_ns();
 	c->docker = docker;
 	c->fmt.schema = o->schema;
 	c->fmt.percpu = o->percpu;
@@ -526,6 +527,7 @@ collector_sweep(struct collector *c, int64_t ts_ns, struct buf *out)
 	pthread_mutex_lock(&t->lock);
 	t->sweeps++;
 	t->sweep_ts_ns = ts_ns;
+	t->sweep_mono_ns = start;
 	t->health.sweeps = t->sweeps;
 	t->health.containers = t->n - vanished;
 	t->health.vanished += vanished;

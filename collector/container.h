@@ -190,6 +190,7 @@ struct container {
 /* The collector's own health, updated by the sweep (under table->lock). */
 struct collector_health {
 	int64_t  started_ns;            /* realtime when the process started */
+	int64_t  started_mono_ns;       /* the same instant, CLOCK_MONOTONIC */
 	uint64_t sweeps;
 	double   last_sweep_ms;         /* wall time of the last sweep */
 	uint64_t containers;            /* seen in the last sweep */
@@ -222,6 +223,11 @@ struct container_table {
 	size_t             n, cap;
 	char               host[256];
 	int64_t            sweep_ts_ns;  /* realtime of the last sweep */
+	/* CLOCK_MONOTONIC when the last completed sweep began: every age
+	 * (/healthz, sample_age_s) is measured from this, so a step of the
+	 * wall clock neither fakes a stall nor hides one.  sweep_ts_ns is
+	 * what is reported as a time. */
+	int64_t            sweep_mono_ns;
 	uint64_t           sweeps;
 	struct collector_health health;
 	/* The host's last sample (host metrics), owned by the collector's

@@ -30,6 +30,8 @@
 #define FIX_MIB (1024ull * 1024ull)
 /* 2026-11-26T05:00:00Z */
 #define FIX_SWEEP_NS 1795669200000000000LL
+/* The same sweep on the monotonic clock: about a day after boot. */
+#define FIX_SWEEP_MONO_NS 86400000000000LL
 
 static void __attribute__((unused))
 fix_label(struct container *c, const char *k, const char *v)
@@ -172,8 +174,10 @@ fix_table_init(struct container_table *t)
 	t->c[t->n++] = fix_deep();
 	str_copy_trunc(t->host, "agent-1", sizeof(t->host));
 	t->sweep_ts_ns = FIX_SWEEP_NS;
+	t->sweep_mono_ns = FIX_SWEEP_MONO_NS;
 	t->sweeps = 42;
 	t->health.started_ns = FIX_SWEEP_NS - 420LL * 1000000000LL;
+	t->health.started_mono_ns = FIX_SWEEP_MONO_NS - 420LL * 1000000000LL;
 	t->health.sweeps = 42;
 	t->health.last_sweep_ms = 12.5;
 	t->health.containers = 4;

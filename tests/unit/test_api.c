@@ -31,6 +31,7 @@
 #include "api_fixture.h"
 #include "collector/api.h"
 #include "common/http.h"
+#include "common/rfc3339.h"
 
 struct fx {
 	struct container_table t;
@@ -57,6 +58,7 @@ fx_new_reply_max(const char *token, unsigned max_conn, unsigned timeout_s,
 	fix_table_init(&f->t);
 	/* A fresh sweep, so /healthz says ok. */
 	f->t.sweep_ts_ns = now_realtime_ns();
+	f->t.sweep_mono_ns = now_mono_ns();
 	memset(&o, 0, sizeof(o));
 	o.listen = "127.0.0.1:0";
 	o.interval_s = 10;
@@ -557,6 +559,7 @@ test_healthz(void **state)
 
 	pthread_mutex_lock(&f->t.lock);
 	f->t.sweep_ts_ns = now_realtime_ns() - 2000000000LL;
+	f->t.sweep_mono_ns = now_mono_ns() - 2000000000LL;
 	pthread_mutex_unlock(&f->t.lock);
 	j = get_json(f, "/healthz", NULL, 200);
 	assert_str(j, "status", "ok");
@@ -569,6 +572,7 @@ test_healthz(void **state)
 	/* 31 s without a sweep at a 10 s interval: stale. */
 	pthread_mutex_lock(&f->t.lock);
 	f->t.sweep_ts_ns = now_realtime_ns() - 31000000000LL;
+	f->t.sweep_mono_ns = now_mono_ns() - 31000000000LL;
 	pthread_mutex_unlock(&f->t.lock);
 	j = get_json(f, "/healthz", NULL, 503);
 	assert_str(j, "status", "stale");
@@ -578,10 +582,81 @@ test_healthz(void **state)
 	pthread_mutex_lock(&f->t.lock);
 	f->t.sweeps = 0;
 	f->t.health.started_ns = now_realtime_ns();
+	f->t.health.started_mono_ns = now_mono_ns();
 	pthread_mutex_unlock(&f->t.lock);
 	j = get_json(f, "/healthz", NULL, 200);
 	assert_str(j, "status", "starting");
 	assert_null_at(j, "last_sweep_age_s");
+	cJSON_Delete(j);
+}
+
+/*
+ * A step of the wall clock changes no age: /healthz and sample_age_s are
+ * measured on the monotonic clock, the times reported stay the wall
+ * clock's.  Judged on the wall clock (the old code), the step forward
+ * read as a sweep an hour old (503), the step back as age 0, and the
+ * stall below as a fresh sweep (200).
+ */
+static void
+test_healthz_clock_step(void **state)
+{
+	struct fx *f = *state;
+	static const int64_t steps_s[] = { 3600, -3600 };
+	char want[64];
+	size_t i;
+	cJSON *j;
+
+	for (i = 0; i < ARRAY_LEN(steps_s); i++) {
+		/* Swept a second ago; the wall clock has since moved. */
+		pthread_mutex_lock(&f->t.lock);
+		f->t.sweep_mono_ns = now_mono_ns() - 1000000000LL;
+		f->t.sweep_ts_ns = now_realtime_ns() -
+		    (1 + steps_s[i]) * 1000000000LL;
+		assert_true(rfc3339_format(want, sizeof(want),
+		    f->t.sweep_ts_ns, 3) > 0);
+		pthread_mutex_unlock(&f->t.lock);
+		j = get_json(f, "/healthz", NULL, 200);
+		assert_str(j, "status", "ok");
+		assert_true(at(j, "last_sweep_age_s")->valuedouble >= 1.0);
+		assert_true(at(j, "last_sweep_age_s")->valuedouble < 30.0);
+		assert_str(j, "last_sweep", want);
+		cJSON_Delete(j);
+		j = get_json(f, "/v1/apps/shop/web", NULL, 200);
+		assert_true(at(j, "sample_age_s")->valuedouble >= 1.0);
+		assert_true(at(j, "sample_age_s")->valuedouble < 30.0);
+		assert_str(j, "sampled_at", want);
+		cJSON_Delete(j);
+	}
+
+	/* No sweep for 40 s, but the wall clock was set back 40 s: the
+	 * realtime stamp looks fresh, the collector is stalled. */
+	pthread_mutex_lock(&f->t.lock);
+	f->t.sweep_mono_ns = now_mono_ns() - 40000000000LL;
+	f->t.sweep_ts_ns = now_realtime_ns();
+	pthread_mutex_unlock(&f->t.lock);
+	j = get_json(f, "/healthz", NULL, 503);
+	assert_str(j, "status", "stale");
+	assert_true(at(j, "last_sweep_age_s")->valuedouble >= 40.0);
+	cJSON_Delete(j);
+	j = get_json(f, "/v1/apps/shop/web", NULL, 200);
+	assert_true(at(j, "sample_age_s")->valuedouble >= 40.0);
+	cJSON_Delete(j);
+
+	/* Before the first sweep: the start, on the monotonic clock. */
+	pthread_mutex_lock(&f->t.lock);
+	f->t.sweeps = 0;
+	f->t.health.started_mono_ns = now_mono_ns();
+	f->t.health.started_ns = now_realtime_ns() - 3600000000000LL;
+	pthread_mutex_unlock(&f->t.lock);
+	j = get_json(f, "/healthz", NULL, 200);
+	assert_str(j, "status", "starting");
+	cJSON_Delete(j);
+	pthread_mutex_lock(&f->t.lock);
+	f->t.health.started_mono_ns = now_mono_ns() - 40000000000LL;
+	f->t.health.started_ns = now_realtime_ns();
+	pthread_mutex_unlock(&f->t.lock);
+	j = get_json(f, "/healthz", NULL, 503);
+	assert_str(j, "status", "stale");
 	cJSON_Delete(j);
 }
 
@@ -948,6 +1023,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_method_not_allowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_healthz, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_healthz_clock_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_bad_token_file),

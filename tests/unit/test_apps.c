@@ -16,6 +16,7 @@
 #include "api_fixture.h"
 #include "collector/apijson.h"
 #include "collector/apps.h"
+#include "common/rfc3339.h"
 
 /* One task: cpu percent of limit (< 0: no cpu limit), working set and
  * limit in MiB (limit 0: none). */
@@ -142,25 +143,41 @@ test_index_and_find(void **state)
 	fix_table_free(&t);
 }
 
+/*
+ * The health decision is taken on the monotonic clock alone.  mono_age_s
+ * is how long ago the last sweep (or, with no sweep, the start) was on
+ * CLOCK_MONOTONIC; wall_age_s is what the realtime stamp says.  The rows
+ * where the two differ are wall-clock steps: judged on the wall clock (as
+ * before) the first two would be 503 and the third 200.
+ */
 static void
 test_health_edges(void **state)
 {
 	static const struct {
 		uint64_t    sweeps;
-		int64_t     age_s;      /* of the last sweep, or since start */
+		int64_t     mono_age_s;
+		int64_t     wall_age_s;
 		int         status;
 		const char *word;
 	} cases[] = {
-		{ 5, 0, 200, "\"ok\"" },
-		{ 5, 30, 200, "\"ok\"" },          /* 3 intervals exactly */
-		{ 5, 31, 503, "\"stale\"" },
-		{ 5, -100, 200, "\"ok\"" },        /* clock stepped back */
-		{ 0, 5, 200, "\"starting\"" },
-		{ 0, 31, 503, "\"stale\"" },
+		{ 5, 0, 0, 200, "\"ok\"" },
+		{ 5, 30, 30, 200, "\"ok\"" },        /* 3 intervals exactly */
+		{ 5, 31, 31, 503, "\"stale\"" },
+		{ 5, -1, -1, 200, "\"ok\"" },        /* swept after `now` */
+		{ 0, 5, 5, 200, "\"starting\"" },
+		{ 0, 31, 31, 503, "\"stale\"" },
+		/* The wall clock stepped forward an hour since the sweep. */
+		{ 5, 2, 3600, 200, "\"last_sweep_age_s\":2," },
+		/* ... back an hour: the last sweep is "in the future". */
+		{ 5, 2, -3600, 200, "\"last_sweep_age_s\":2," },
+		/* Stalled for 40 s while the clock was set back 40 s. */
+		{ 5, 40, 0, 503, "\"last_sweep_age_s\":40," },
 	};
 	struct container_table t;
 	struct buf b;
-	int64_t now = FIX_SWEEP_NS;
+	int64_t now_mono = FIX_SWEEP_MONO_NS, now_real = FIX_SWEEP_NS;
+	int64_t since;
+	char want_time[64];
 	size_t i;
 	int st;
 
@@ -170,12 +187,23 @@ test_health_edges(void **state)
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		buf_reset(&b);
 		t.sweeps = cases[i].sweeps;
-		t.sweep_ts_ns = now - cases[i].age_s * 1000000000LL;
-		assert_int_equal(apijson_health(&t, now, t.sweep_ts_ns, 10.0,
+		t.sweep_mono_ns = now_mono - cases[i].mono_age_s * 1000000000LL;
+		t.sweep_ts_ns = now_real - cases[i].wall_age_s * 1000000000LL;
+		since = t.sweep_mono_ns;
+		assert_int_equal(apijson_health(&t, now_mono, since, 10.0,
 		    &b, &st), APIJSON_OK);
-		assert_int_equal(st, cases[i].status);
-		if (strstr(b.data, cases[i].word) == NULL)
-			fail_msg("case %zu: %s", i, b.data);
+		if (st != cases[i].status ||
+		    strstr(b.data, cases[i].word) == NULL)
+			fail_msg("case %zu: status %d, want %d %s: %s", i, st,
+			    cases[i].status, cases[i].word, b.data);
+		if (cases[i].sweeps == 0)
+			continue;
+		/* The time reported is still the wall clock's. */
+		assert_true(rfc3339_format(want_time, sizeof(want_time),
+		    t.sweep_ts_ns, 3) > 0);
+		if (strstr(b.data, want_time) == NULL)
+			fail_msg("case %zu: no last_sweep %s: %s", i,
+			    want_time, b.data);
 	}
 	buf_free(&b);
 }
@@ -193,7 +221,7 @@ test_apijson_cap_rolls_back(void **state)
 	buf_init(&b, 600);
 	assert_int_equal(buf_puts(&b, "keep"), 0);
 	assert_int_equal(apijson_containers(&t, &b), APIJSON_TOO_BIG);
-	assert_int_equal(apijson_apps(&t, FIX_SWEEP_NS, &b), APIJSON_TOO_BIG);
+	assert_int_equal(apijson_apps(&t, FIX_SWEEP_MONO_NS, &b), APIJSON_TOO_BIG);
 	assert_int_equal(b.len, 4);
 	assert_string_equal(b.data, "keep");
 	assert_int_equal(apijson_find(&t, "", &idx), APIJSON_NOT_FOUND);
