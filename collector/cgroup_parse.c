@@ -6,63 +6,7 @@
 #include <string.h>
 
 #include "collector/cgroup_parse.h"
-
-/*
- * Parse decimal digits at *pp (no sign).  Stops at the first non-digit.
- * Returns 0, or -1 if there is no digit or the value overflows 64 bits.
- */
-static int
-scan_u64(const char **pp, const char *end, uint64_t *out)
-{
-	const char *p = *pp;
-	uint64_t v = 0;
-
-	if (p >= end || *p < '0' || *p > '9')
-		return -1;
-	for (; p < end && *p >= '0' && *p <= '9'; p++) {
-		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*pp = p;
-	*out = v;
-	return 0;
-}
-
-/* A decimal like "0.25" or "12" -> double; no exponent, no sign. */
-static int
-scan_decimal(const char **pp, const char *end, double *out)
-{
-	const char *p = *pp;
-	uint64_t ip, fp = 0;
-	double scale = 1;
-
-	if (scan_u64(&p, end, &ip) != 0)
-		return -1;
-	if (p < end && *p == '.') {
-		p++;
-		if (p >= end || *p < '0' || *p > '9')
-			return -1;
-		for (; p < end && *p >= '0' && *p <= '9'; p++) {
-			if (scale < 1e15) {
-				fp = fp * 10 + (uint64_t)(*p - '0');
-				scale *= 10;
-			}
-		}
-	}
-	*out = (double)ip + (double)fp / scale;
-	*pp = p;
-	return 0;
-}
-
-static const char *
-skip_blanks(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return p;
-}
+#include "collector/scan.h"
 
 /* Only blanks and newlines may follow a value. */
 static int
@@ -80,7 +24,7 @@ cgp_u64(const char *s, size_t len, uint64_t *out, int allow_max, int *is_max)
 
 	if (is_max != NULL)
 		*is_max = 0;
-	p = skip_blanks(p, end);
+	p = scan_skip_blanks(p, end);
 	if (allow_max && end - p >= 3 && memcmp(p, "max", 3) == 0) {
 		if (!only_space_left(p + 3, end))
 			return -1;
@@ -101,7 +45,7 @@ cgp_i64(const char *s, size_t len, int64_t *out)
 	uint64_t v;
 	int neg = 0;
 
-	p = skip_blanks(p, end);
+	p = scan_skip_blanks(p, end);
 	if (p < end && *p == '-') {
 		neg = 1;
 		p++;
@@ -161,7 +105,7 @@ cgp_percpu(const char *s, size_t len, uint64_t *out, uint32_t max,
 
 	*n = 0;
 	for (;;) {
-		p = skip_blanks(p, end);
+		p = scan_skip_blanks(p, end);
 		if (p >= end || *p == '\n')
 			break;
 		if (scan_u64(&p, end, &v) != 0)
@@ -183,7 +127,7 @@ cgp_cpu_max(const char *s, size_t len, int64_t *quota_us, uint64_t *period_us)
 	const char *p = s, *end = s + len;
 	uint64_t q;
 
-	p = skip_blanks(p, end);
+	p = scan_skip_blanks(p, end);
 	if (end - p >= 3 && memcmp(p, "max", 3) == 0) {
 		*quota_us = -1;
 		p += 3;
@@ -250,7 +194,7 @@ cgp_blkio_v1(const char *s, size_t len, struct blkio_stats *io, int ops)
 			p += 6;
 			if (scan_u64(&p, end, &v) != 0)
 				return -1;
-			p = skip_blanks(p, end);
+			p = scan_skip_blanks(p, end);
 			if (p < end && *p++ != '\n')
 				return -1;
 			continue;
@@ -411,7 +355,7 @@ cgp_net_dev(const char *s, size_t len, struct net_stats *net)
 			p = nl + 1;
 			continue;
 		}
-		p = skip_blanks(p, nl);
+		p = scan_skip_blanks(p, nl);
 		name = p;
 		while (p < nl && *p != ':')
 			p++;
@@ -422,7 +366,7 @@ cgp_net_dev(const char *s, size_t len, struct net_stats *net)
 			return -1;
 		p++;
 		for (i = 0; i < 16; i++) {
-			p = skip_blanks(p, nl);
+			p = scan_skip_blanks(p, nl);
 			if (scan_u64(&p, nl, &v[i]) != 0)
 				return -1;
 		}
@@ -465,7 +409,7 @@ cgp_proc_stat(const char *s, size_t len, long user_hz, uint64_t *total_ns,
 	 * adds up (strings.Fields(line)[1:8]); steal and guest are not in
 	 * its system_cpu_usage, so they stay out of ours. */
 	for (i = 0; i < 7; i++) {
-		p = skip_blanks(p, nl);
+		p = scan_skip_blanks(p, nl);
 		if (scan_u64(&p, nl, &v) != 0) {
 			if (i >= 4)
 				break;  /* very old kernels: fewer fields */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "collector/host_parse.h"
+#include "collector/scan.h"
 
 /* ---- small scanners ----------------------------------------------------- */
 
@@ -21,39 +22,11 @@ line_end(const char *p, const char *end)
 	return nl != NULL ? nl : end;
 }
 
-static const char *
-skip_blanks(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return p;
-}
-
-/* Decimal digits at *p into *v; 0, or -1 (none, or over 64 bits). */
-static int
-scan_u64(const char **pp, const char *end, uint64_t *v)
-{
-	const char *p = *pp;
-	uint64_t x = 0;
-
-	if (p >= end || *p < '0' || *p > '9')
-		return -1;
-	for (; p < end && *p >= '0' && *p <= '9'; p++) {
-		unsigned d = (unsigned)(*p - '0');
-		if (x > (UINT64_MAX - d) / 10)
-			return -1;
-		x = x * 10 + d;
-	}
-	*v = x;
-	*pp = p;
-	return 0;
-}
-
 /* A blank-separated u64 column: blanks, digits, then a blank or the end. */
 static int
 column_u64(const char **pp, const char *end, uint64_t *v)
 {
-	const char *p = skip_blanks(*pp, end);
+	const char *p = scan_skip_blanks(*pp, end);
 
 	if (scan_u64(&p, end, v) != 0)
 		return -1;
@@ -63,36 +36,10 @@ column_u64(const char **pp, const char *end, uint64_t *v)
 	return 0;
 }
 
-/* "12.34" (digits, optional fraction); for loadavg and uptime. */
-static int
-scan_decimal(const char **pp, const char *end, double *v)
-{
-	const char *p = *pp;
-	uint64_t ip, fp = 0;
-	double scale = 1;
-
-	if (scan_u64(&p, end, &ip) != 0)
-		return -1;
-	if (p < end && *p == '.') {
-		p++;
-		if (p >= end || *p < '0' || *p > '9')
-			return -1;
-		for (; p < end && *p >= '0' && *p <= '9'; p++) {
-			if (scale < 1e15) {
-				fp = fp * 10 + (uint64_t)(*p - '0');
-				scale *= 10;
-			}
-		}
-	}
-	*v = (double)ip + (double)fp / scale;
-	*pp = p;
-	return 0;
-}
-
 static int
 only_blanks_left(const char *p, const char *end)
 {
-	return skip_blanks(p, end) == end;
+	return scan_skip_blanks(p, end) == end;
 }
 
 /* Copy [p, q) into dst (size bytes); -1 when it does not fit or is empty. */
@@ -365,7 +312,7 @@ hostp_meminfo(const char *s, size_t len, struct host_meminfo *out)
 		p = colon + 1;
 		if (column_u64(&p, nl, &v) != 0)
 			return -1;
-		p = skip_blanks(p, nl);
+		p = scan_skip_blanks(p, nl);
 		if (nl - p >= 2 && memcmp(p, "kB", 2) == 0) {
 			if (v > UINT64_MAX / 1024)
 				return -1;
@@ -396,7 +343,7 @@ hostp_zoneinfo_low(const char *s, size_t len, uint64_t *low_pages)
 	*low_pages = 0;
 	for (; p < end; p = nl + 1) {
 		nl = line_end(p, end);
-		p = skip_blanks(p, nl);
+		p = scan_skip_blanks(p, nl);
 		if (nl - p >= 4 && memcmp(p, "Node", 4) == 0)
 			zones++;
 		if (nl - p < 4 || memcmp(p, "low", 3) != 0 ||
@@ -509,11 +456,11 @@ hostp_loadavg(const char *s, size_t len, struct host_load *out)
 	l[1] = &out->load5;
 	l[2] = &out->load15;
 	for (i = 0; i < 3; i++) {
-		p = skip_blanks(p, nl);
+		p = scan_skip_blanks(p, nl);
 		if (scan_decimal(&p, nl, l[i]) != 0 || p >= nl || *p != ' ')
 			return -1;
 	}
-	p = skip_blanks(p, nl);
+	p = scan_skip_blanks(p, nl);
 	if (scan_u64(&p, nl, &out->runnable) != 0 || p >= nl || *p != '/')
 		return -1;
 	p++;
@@ -528,7 +475,7 @@ hostp_uptime(const char *s, size_t len, double *uptime_s)
 	const char *p = s, *nl = line_end(s, s + len);
 
 	*uptime_s = 0;
-	p = skip_blanks(p, nl);
+	p = scan_skip_blanks(p, nl);
 	/* Range-checked here so that it may become an integer later. */
 	if (scan_decimal(&p, nl, uptime_s) != 0 ||
 	    (p < nl && *p != ' ' && *p != '\t') || *uptime_s >= HOST_UPTIME_MAX) {
@@ -552,7 +499,7 @@ disk_line(const char *p, const char *nl, struct host_diskio *d, int *toolong)
 	if (column_u64(&p, nl, &maj) != 0 || column_u64(&p, nl, &min) != 0 ||
 	    maj > UINT32_MAX || min > UINT32_MAX)
 		return -1;
-	p = skip_blanks(p, nl);
+	p = scan_skip_blanks(p, nl);
 	name = p;
 	while (p < nl && *p != ' ' && *p != '\t')
 		p++;
@@ -632,7 +579,7 @@ hostp_netdev(const char *s, size_t len, struct host_netdev *out)
 			continue;
 		if (only_blanks_left(p, nl))
 			continue;
-		name = skip_blanks(p, nl);
+		name = scan_skip_blanks(p, nl);
 		p = memchr(name, ':', (size_t)(nl - name));
 		if (p == NULL || p == name)
 			return -1;
@@ -696,7 +643,7 @@ copy_unescaped(char *dst, size_t size, const char *p, const char *q)
 static int
 next_field(const char **pp, const char *end, const char **f, const char **fe)
 {
-	const char *p = skip_blanks(*pp, end);
+	const char *p = scan_skip_blanks(*pp, end);
 
 	*f = p;
 	while (p < end && *p != ' ' && *p != '\t')
@@ -798,7 +745,7 @@ hostp_pid_stat(const char *s, size_t len, char *state, uint64_t *threads)
 	for (i = 4; i < 20; i++)
 		if (next_field(&p, end, &f, &fe) != 0)
 			return -1;
-	p = skip_blanks(p, end);
+	p = scan_skip_blanks(p, end);
 	if (scan_u64(&p, end, threads) != 0 ||
 	    (p < end && *p != ' ' && *p != '\n'))
 		return -1;
