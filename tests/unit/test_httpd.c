@@ -29,6 +29,7 @@
 #include "common/httpd.h"
 #include "common/secret.h"
 #include "common/util.h"
+#include "tests/lib/utf8_valid.h"
 
 /* ---- pure half ---------------------------------------------------------- */
 
@@ -241,37 +242,6 @@ test_classify(void **state)
 		assert_int_equal(v.status, 414);
 		free(p);
 	}
-}
-
-/* Is s valid UTF-8?  (Independent of the code under test.) */
-static int
-valid_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k, len;
-	unsigned cp;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		len = (s[i] & 0xe0) == 0xc0 ? 2 : (s[i] & 0xf0) == 0xe0 ? 3 :
-		    (s[i] & 0xf8) == 0xf0 ? 4 : 0;
-		if (len == 0 || i + len > n)
-			return 0;
-		cp = s[i] & (0xff >> (len + 1));
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-		    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += len;
-	}
-	return 1;
 }
 
 static void
