@@ -175,6 +175,17 @@ taskset -c "$last" sh -c 'while :; do :; done' &
 BUSY=$!
 running() { [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" = R ]; }
 wait_for 5 "the busy loop to run" running "$BUSY" || fail "the busy loop does not run"
+# The three windows start a few ms apart, so anything that happens in
+# that gap is seen by one observer and not the others.  What happened
+# there on CI was each program's own first start: reading mpstat, vmstat
+# and their libraries from a cold disk is I/O wait (3.4 points on one
+# CPU, seen by the collector, whose window had begun, and not by mpstat,
+# whose window had not).  So run each once beforehand (their pages are
+# then in memory) and flush dirty pages, and only then open the window.
+mpstat -o JSON >/dev/null || fail "mpstat"
+vmstat -n >/dev/null || fail "vmstat"
+"$BIN" --version >/dev/null || fail "--version"
+sync
 "$BIN" $base --once --interval 5 >"$T/cpu.lp" 2>"$T/cpu.err" &
 CPID=$!
 mpstat -P ALL -o JSON 5 1 >"$T/mpstat.json" &
