@@ -168,4 +168,97 @@ int  backtest_to_lp(const struct rule *r, const struct backtest_result *res,
 int  backtest_to_svg(const struct rule *r, const struct backtest_trace *tr,
 	const struct backtest_result *res, struct buf *out);
 
+/* backtest_influx.c — the trace from InfluxDB (see that file). */
+#define BACKTEST_INFLUX_CHUNK    2000          /* steps per query */
+#define BACKTEST_INFLUX_BODY_MAX (256u << 20)  /* one reply */
+/* The InfluxQL of [a_s, b_s) for app_id; -1 when it does not fit. */
+int  backtest_influx_query(const char *app_id, int64_t a_s, int64_t b_s,
+	int64_t step_s, char *out, size_t outlen);
+/*
+ * Decode one /query reply (epoch=s) into tr: statement 0 CPU, 1 memory.
+ * The count of figures stored; -1 for a reply that is not a complete
+ * query result (an error, partial, not JSON) and -2 out of memory, with
+ * err.
+ */
+int  backtest_decode_influx(const char *body, size_t len,
+	struct backtest_trace *tr, char *err, size_t errlen);
+struct source;
+/* Fill tr from s (an influxdb source); *query_s is the time it took.
+ * BACKTEST_OK, or BACKTEST_E_SOURCE / _NOMEM / _INPUT with err. */
+int  backtest_influx_load(struct source *s, const char *app_id,
+	struct backtest_trace *tr, double *query_s, char *err, size_t errlen);
+
+/* backtest_exec.c — one backtest from request to result (CLI, REST). */
+#define BACKTEST_TIMEOUT_MS 60000   /* one InfluxDB query, whole */
+
+/* Where and how: the scaler's settings (copied strings). */
+struct backtest_env {
+	char    influx_url[1024];       /* source_influxdb_url; "" = none */
+	char    influx_db[256];
+	char    influx_user[256];
+	char    influx_password[512];
+	long    timeout_ms;             /* 0: BACKTEST_TIMEOUT_MS */
+	int64_t interval_s;             /* the default step */
+	int64_t max_points;             /* backtest_max_points */
+};
+
+struct backtest_request {
+	struct rule rule;
+	int         has_rule;           /* JSON: the body had one */
+	int64_t     from_s, to_s;
+	int64_t     step_s;             /* 0: env->interval_s */
+	int64_t     scale_delay_s;
+};
+
+struct backtest_outcome {
+	struct backtest_trace  tr;
+	struct backtest_result res;
+	double                 query_s, replay_s;
+};
+
+/*
+ * A time as the command line and the REST body take it: RFC 3339, unix
+ * seconds, "now", "now-DURATION" or "-DURATION" (N followed by s, m, h,
+ * d or w).  0, or -1.
+ */
+int  backtest_parse_time(const char *s, int64_t now_s, int64_t *out);
+void backtest_request_init(struct backtest_request *rq);
+/*
+ * The REST body {"from": T, "to": T, "step_s": N, "scale_delay_s": N,
+ * "rule": {...}} (rule optional: has_rule says).  0, or -1 with err and
+ * field naming the member at fault.
+ */
+int  backtest_request_from_json(const char *body, size_t len,
+	const char *path_id, int64_t now_s, struct backtest_request *rq,
+	char *field, size_t flen, char *err, size_t errlen);
+/* Load the trace from InfluxDB and replay.  BACKTEST_OK with oc filled
+ * (backtest_outcome_free()), or a backtest_status with err. */
+int  backtest_execute(const struct backtest_env *env,
+	const struct backtest_request *rq, struct backtest_outcome *oc,
+	char *err, size_t errlen);
+void backtest_outcome_free(struct backtest_outcome *oc);
+
+/* backtest_cli.c — hoist-scaler backtest (see hoist-scaler(8)). */
+struct backtest_cli {
+	const char *app, *rule_file, *from, *to, *format, *plot;
+	const char *step, *scale_delay;
+};
+/*
+ * Take the backtest's own flags out of argv[1..argc) into cli; the rest
+ * (the scaler's -c FILE and --KEY VALUE) go to rest[0..*nrest), with
+ * rest[0] = argv[0].  rest has room for argc entries.  0, or -1 with err.
+ */
+int  backtest_cli_split(int argc, char **argv, struct backtest_cli *cli,
+	char **rest, int *nrest, char *err, size_t errlen);
+/* Run it; the exit status (0, 1 source down or I/O, 2 bad input). */
+int  backtest_cli_run(const struct backtest_cli *cli,
+	const struct backtest_env *env, const char *state_dir);
+
+/* backtest_rest.c — POST /v1/rules/{app_id}/backtest, for rest.c.
+ * env NULL: 503; stored: the app's rule, or NULL. */
+struct httpd_reply;
+void backtest_rest(const struct backtest_env *env, const char *app_id,
+	const struct rule *stored, const char *body, size_t len,
+	struct httpd_reply *rp);
+
 #endif

@@ -151,6 +151,50 @@ out:
 	return failed;
 }
 
+/*
+ * For callers that ask their own question of the same InfluxDB
+ * (scaler/backtest_influx.c): GET /query?db=DB&epoch=s&q=Q with s's
+ * URL, database, credentials and timeout; the reply lands in `body` (the
+ * caller's, with its own cap).  0 for a 200, else -1 with err.
+ */
+int
+source_influx_get(struct source *s, const char *q, struct buf *body,
+    char *err, size_t errlen)
+{
+	const struct influx *p = s->priv;
+	char *eq = NULL, *edb = NULL;
+	struct xfer x;
+	int n, ret = -1;
+
+	if (s->ops != &source_influxdb_ops) {
+		snprintf(err, errlen, "not an influxdb source");
+		return -1;
+	}
+	memset(&x, 0, sizeof(x));
+	x.body = *body;
+	eq = curl_easy_escape(NULL, q, 0);
+	edb = curl_easy_escape(NULL, p->db, 0);
+	if (eq == NULL || edb == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	n = snprintf(x.url, sizeof(x.url), "%s/query?db=%s&epoch=s&q=%s",
+	    p->url, edb, eq);
+	if (n < 0 || (size_t)n >= sizeof(x.url)) {
+		snprintf(err, errlen, "the query URL is over %zu bytes",
+		    sizeof(x.url) - 1);
+		goto out;
+	}
+	x.easy = source_xfer_easy(s, &x);
+	source_run_all(s, &x, 1);
+	ret = source_xfer_ok(&x, err, errlen);
+out:
+	curl_free(eq);
+	curl_free(edb);
+	*body = x.body;
+	return ret;
+}
+
 static int
 influx_init(struct source *s, const struct source_options *o, char *err,
     size_t errlen)
