@@ -186,8 +186,20 @@ source_influx_get(struct source *s, const char *q, struct buf *body,
 		goto out;
 	}
 	x.easy = source_xfer_easy(s, &x);
+	if (x.easy == NULL) {
+		snprintf(err, errlen, "cannot start the request");
+		goto out;
+	}
 	source_run_all(s, &x, 1);
-	ret = source_xfer_ok(&x, err, errlen);
+	/* Not source_xfer_ok(): the long URL would crowd out the cause. */
+	if (!x.done || x.cc != CURLE_OK)
+		snprintf(err, errlen, "%.300s/query: %s", p->url, x.done ?
+		    curl_easy_strerror(x.cc) : "not finished");
+	else if (x.status != 200)
+		snprintf(err, errlen, "%.300s/query: HTTP %ld: %.200s", p->url,
+		    x.status, x.body.data ? x.body.data : "");
+	else
+		ret = 0;
 out:
 	curl_free(eq);
 	curl_free(edb);

@@ -1,0 +1,194 @@
+#!/bin/sh
+# hoist-scaler backtest (CLI) and POST /v1/rules/{app_id}/backtest (REST)
+# against a real InfluxDB 1.x (tests/lib/influxd.sh):
+#   - a 30-minute trace written as the collector writes it (container_cpu
+#     with cpu=cpu-total and per-CPU lines, container_mem; tags
+#     marathon_app_id, mesos_task_id; a point every 5 s) for two tasks:
+#     CPU 50 %, 90 % from minute 10, 50 % from minute 20;
+#   - a threshold rule (above 80, 2 confirming cycles) at 60 s steps must
+#     scale 2 -> 3 once, at from + 720 s (the 90 % buckets of minutes 10
+#     and 11 confirm it), and nothing else: the simulated third task
+#     brings the per-task figure to 60 %;
+#   - the same timeline from the CLI (json, text, lp) and from the REST
+#     endpoint (rule in the body, and the stored rule);
+#   - --plot writes an SVG that rsvg-convert rasterizes into a PNG;
+#   - bad input: --from after --to, over backtest_max_points, no data, a
+#     rule failing validation: exit 2 / HTTP 400; InfluxDB down: exit 1 /
+#     HTTP 503 with the reason.
+set -u
+: "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${BUILD:=build}"
+BIN="$HOIST_TOP/$BUILD/hoist-scaler"
+T=$(mktemp -d /tmp/hoist-scaler-backtest.XXXXXX)
+SPID=""
+command -v influxd >/dev/null 2>&1 || { echo "FAIL: influxd not installed (Debian: influxdb)"; exit 1; }
+command -v rsvg-convert >/dev/null 2>&1 || { echo "FAIL: rsvg-convert not installed (Debian: librsvg2-bin)"; exit 1; }
+
+. "$HOIST_TOP/tests/lib/influxd.sh"
+. "$HOIST_TOP/tests/lib/wait.sh"
+cleanup() {
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	influxd_stop
+	rm -rf "$T"
+}
+fail() {
+	echo "FAIL: $*"
+	echo "--- scaler log"; tail -15 "$T/scaler.log" 2>/dev/null
+	exit 1
+}
+influxd_start || { echo "FAIL: influxd"; exit 1; }
+trap cleanup EXIT INT TERM
+curl -sf -XPOST "$INFLUX_URL/query" --data-urlencode "q=CREATE DATABASE hoist" >/dev/null ||
+	fail "create database"
+
+# The range: 30 minutes, starting on a minute, an hour ago.
+FROM=$(( ($(date +%s) - 3600) / 60 * 60 ))
+TO=$((FROM + 1800))
+python3 - "$INFLUX_URL" "$FROM" <<'EOF' || fail "writing the trace"
+import sys, urllib.request
+url, start = sys.argv[1], int(sys.argv[2])
+lines = []
+for k in range(0, 1800, 5):
+    cpu = 90 if 600 <= k < 1200 else 50
+    ts = (start + k + 2) * 10**9     # inside the bucket, never on its edge
+    for task in ("shop_web.a1", "shop_web.b2"):
+        tags = "marathon_app_id=/shop/web,mesos_task_id=%s" % task
+        lines.append("container_cpu,%s,cpu=cpu-total usage_percent=%d,usage_percent_of_limit=%d %d" % (tags, cpu / 4, cpu, ts))
+        lines.append("container_cpu,%s,cpu=cpu0 usage_total=1i %d" % (tags, ts))
+        lines.append("container_mem,%s usage_percent=30,usage_bytes=1000i %d" % (tags, ts))
+req = urllib.request.Request(url + "/write?db=hoist&precision=ns", "\n".join(lines).encode())
+assert urllib.request.urlopen(req).status == 204
+EOF
+
+RULE='{"app_id":"/shop/web","min_instances":1,"max_instances":8,"cpu":{"above":80,"below":20},"confirm_cycles":2,"warmup_s":0,"cooldown_up_s":0}'
+printf '%s\n' "$RULE" >"$T/rule.json"
+COMMON="--source-influxdb-url $INFLUX_URL --source-influxdb-db hoist --state-dir $T/state"
+
+# The expected timeline, whatever the form (JSON from the CLI or REST).
+check_json() {
+	python3 - "$1" "$FROM" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+start = int(sys.argv[2])
+tl = d["timeline"]
+assert d["complete"] is True, d
+assert [(e["time_s"] - start, e["action"], e["from"], e["to"], e["actual"]) for e in tl] == \
+    [(720, "scale", 2, 3, 2)], tl
+assert abs(tl[0]["cpu"] - 90) < 0.01, tl
+assert "above threshold for 2 evaluations" in tl[0]["reason"], tl
+s = d["summary"]
+assert (s["steps"], s["scale_ups"], s["scale_downs"], s["flaps"], s["tasks_seen"]) == (30, 1, 0, 0, 2), s
+assert s["steps_without_data"] == 0 and s["figures"] == 120, s
+# 90 % with two tasks over steps 10, 11 and the 30 s delay (steps 12 at
+# 780 s has the third task): 120 s above.
+assert s["above_s"] == 120, s
+assert abs(s["instance_hours_actual"] - 1.0) < 1e-9, s
+print("timeline: %s" % tl[0]["reason"])
+EOF
+}
+
+# ---- CLI ----
+"$BIN" backtest --app /shop/web --rule "$T/rule.json" --from "$FROM" --to "$TO" --step 60 \
+	--format json --plot "$T/plot.svg" $COMMON >"$T/cli.json" 2>"$T/cli.err" ||
+	fail "CLI json: $(cat "$T/cli.err")"
+check_json "$T/cli.json" || fail "CLI timeline: $(cat "$T/cli.json")"
+grep -q "influxdb query .* s, replay .* s" "$T/cli.err" || fail "CLI timings: $(cat "$T/cli.err")"
+"$BIN" backtest --app /shop/web --rule "$T/rule.json" --from "$FROM" --to "$TO" --step 60 \
+	$COMMON >"$T/cli.txt" 2>/dev/null || fail "CLI text"
+grep -q "  scale   2->3  " "$T/cli.txt" && grep -q "scale ups 1, scale downs 0, flaps 0" "$T/cli.txt" ||
+	fail "CLI text: $(cat "$T/cli.txt")"
+"$BIN" backtest --app /shop/web --rule "$T/rule.json" --from "$FROM" --to "$TO" --step 60 \
+	--format lp $COMMON >"$T/cli.lp" 2>/dev/null || fail "CLI lp"
+[ "$(wc -l <"$T/cli.lp")" = 1 ] && grep -q "^hoist_backtest,app_id=/shop/web,action=scale current=2i,desired=3i,actual=2i,.* $(( (FROM + 720) * 1000000000 ))\$" "$T/cli.lp" ||
+	fail "CLI lp: $(cat "$T/cli.lp")"
+# The lp form goes into InfluxDB as it is.
+curl -sf -o /dev/null -XPOST "$INFLUX_URL/write?db=hoist" --data-binary @"$T/cli.lp" || fail "lp refused by InfluxDB"
+
+# The plot: a self-contained SVG that rasterizes to a PNG.
+grep -q "<svg xmlns=" "$T/plot.svg" && ! grep -q "href=" "$T/plot.svg" || fail "plot is not self-contained"
+rsvg-convert -o "$T/plot.png" "$T/plot.svg" || fail "rsvg-convert"
+python3 - "$T/plot.png" <<'EOF' || fail "plot PNG"
+import struct, sys, zlib
+b = open(sys.argv[1], "rb").read()
+assert b[:8] == b"\x89PNG\r\n\x1a\n", b[:8]
+w, h = struct.unpack(">II", b[16:24])
+assert (w, h) == (1000, 600), (w, h)
+# Decompress the image data: a real image, not a blank page.
+idat = b"".join(b[i + 8:i + 8 + struct.unpack(">I", b[i:i + 4])[0]]
+    for i in range(8, len(b)) if b[i + 4:i + 8] == b"IDAT")
+raw = zlib.decompress(idat)
+assert len(set(raw)) > 8, "blank image"
+print("plot: %dx%d PNG, %d bytes" % (w, h, len(b)))
+EOF
+
+# ---- bad input (CLI): exit 2, the cause named ----
+expect_exit() {
+	want=$1 pat=$2; shift 2
+	"$BIN" backtest "$@" $COMMON >"$T/bad.out" 2>"$T/bad.err"
+	rc=$?
+	[ "$rc" = "$want" ] && grep -q "$pat" "$T/bad.err" && [ ! -s "$T/bad.out" ] ||
+		fail "backtest $*: exit $rc (want $want, '$pat'): $(cat "$T/bad.err") $(cat "$T/bad.out")"
+}
+expect_exit 2 "is not before" --app /shop/web --rule "$T/rule.json" --from "$TO" --to "$FROM"
+expect_exit 2 "over backtest_max_points (10)" --app /shop/web --rule "$T/rule.json" \
+	--from "$FROM" --to "$TO" --step 60 --backtest-max-points 10
+printf '%s\n' '{"min_instances":1,"max_instances":8,"cpu":{"above":80,"below":20}}' >"$T/other.json"
+expect_exit 2 "no data" --app /shop/other --rule "$T/other.json" --from "$FROM" --to "$TO" --step 60
+printf '%s\n' '{"app_id":"/shop/web","min_instances":5,"max_instances":2,"cpu":{"above":80,"below":20}}' >"$T/bad.json"
+expect_exit 2 "max_instances" --app /shop/web --rule "$T/bad.json" --from "$FROM" --to "$TO"
+expect_exit 2 "no stored rule: cannot read" --app /shop/web --from "$FROM" --to "$TO"
+expect_exit 2 "format" --app /shop/web --rule "$T/rule.json" --from "$FROM" --to "$TO" --format xml
+
+# ---- REST ----
+"$BIN" --listen 127.0.0.1:0 --marathon http://127.0.0.1:9 --interval 3600 \
+	--source-influxdb-url "$INFLUX_URL" --source-influxdb-db hoist --state-dir "$T/state" \
+	-v >"$T/scaler.log" 2>&1 &
+SPID=$!
+wait_for 10 "the scaler to log its API port" file_has "$T/scaler.log" '\(port [0-9]+\)' ||
+	fail "scaler did not start"
+PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/scaler.log" | head -1)
+API="http://127.0.0.1:$PORT"
+post() {
+	curl -s -o "$T/rest.json" -w '%{http_code}' -X POST "$API/v1/rules/shop/web/backtest" --data-binary "$1"
+}
+code=$(post "{\"from\":$FROM,\"to\":$TO,\"step_s\":60,\"rule\":$RULE}")
+[ "$code" = 200 ] || fail "REST with a rule: $code $(cat "$T/rest.json")"
+check_json "$T/rest.json" || fail "REST timeline: $(cat "$T/rest.json")"
+code=$(post "{\"from\":$FROM,\"to\":$TO,\"step_s\":60}")
+[ "$code" = 404 ] || fail "REST without any rule: $code $(cat "$T/rest.json")"
+code=$(curl -s -o "$T/out" -w '%{http_code}' -X PUT "$API/v1/rules/shop/web" --data-binary "$RULE")
+[ "$code" = 201 ] || fail "PUT rule: $code $(cat "$T/out")"
+code=$(post "{\"from\":\"$(date -u -d @$FROM +%Y-%m-%dT%H:%M:%SZ)\",\"to\":$TO,\"step_s\":60}")
+[ "$code" = 200 ] || fail "REST stored rule: $code $(cat "$T/rest.json")"
+check_json "$T/rest.json" || fail "REST stored-rule timeline: $(cat "$T/rest.json")"
+# The stored rule is now there for the CLI too (read from state.json).
+"$BIN" backtest --app /shop/web --from "$FROM" --to "$TO" --step 60 --format json \
+	$COMMON >"$T/cli2.json" 2>"$T/cli.err" || fail "CLI stored rule: $(cat "$T/cli.err")"
+check_json "$T/cli2.json" || fail "CLI stored-rule timeline"
+
+expect_code() {
+	want=$1 pat=$2 body=$3
+	code=$(post "$body")
+	[ "$code" = "$want" ] && grep -q "$pat" "$T/rest.json" ||
+		fail "POST $body: $code (want $want, '$pat'): $(cat "$T/rest.json")"
+}
+expect_code 400 "is not before" "{\"from\":$TO,\"to\":$FROM}"
+expect_code 400 '"field":"rule.max_instances"' "{\"from\":$FROM,\"to\":$TO,\"rule\":{\"min_instances\":5,\"max_instances\":2,\"cpu\":{\"above\":80,\"below\":20}}}"
+expect_code 400 "over backtest_max_points" "{\"from\":$FROM,\"to\":$((FROM + 86400 * 30)),\"step_s\":1}"
+expect_code 400 '"field":"to"' "{\"from\":$FROM}"
+expect_code 400 '"field":"step_s"' "{\"from\":$FROM,\"to\":$TO,\"step_s\":0}"
+expect_code 400 "JSON object" "nope"
+code=$(curl -s -o "$T/rest.json" -w '%{http_code}' -X POST "$API/v1/rules/shop/other/backtest" \
+	--data-binary "{\"from\":$FROM,\"to\":$TO,\"step_s\":60,\"rule\":{\"min_instances\":1,\"max_instances\":2,\"cpu\":{\"above\":80,\"below\":20}}}")
+[ "$code" = 400 ] && grep -q "no data" "$T/rest.json" || fail "REST no data: $code $(cat "$T/rest.json")"
+code=$(curl -s -o "$T/rest.json" -w '%{http_code}' -X POST "$API/v1/rules/shop/web" --data-binary '{}')
+[ "$code" = 405 ] || fail "POST on a rule: $code"
+
+# ---- InfluxDB down: exit 1 / 503 with the reason ----
+influxd_halt
+expect_exit 1 "metrics source unavailable: InfluxDB: .*Couldn't connect\|metrics source unavailable: InfluxDB: .*refused" \
+	--app /shop/web --rule "$T/rule.json" --from "$FROM" --to "$TO" --step 60
+expect_code 503 "metrics source unavailable: InfluxDB" "{\"from\":$FROM,\"to\":$TO,\"step_s\":60}"
+kill -0 "$SPID" || fail "the scaler died"
+echo "scaler_backtest: ok"
+exit 0
