@@ -5,6 +5,8 @@
  * the process's peak RSS (trace + result + replay).
  *
  *   build/bench/backtest                 the replay line
+ *   build/bench/backtest svg FILE        the plot of docs/backtest-example.svg:
+ *                                        two days at 60 s steps, 10 tasks
  *   build/bench/backtest lp FROM DIR     write the same trace as the
  *                                        collector's line protocol into
  *                                        DIR/trace-N.lp (100000 lines a
@@ -77,6 +79,67 @@ write_lp(int64_t from, const char *dir)
 	return f != NULL && fclose(f) != 0;
 }
 
+/* The trace of `steps` steps of `step` s for `tasks` tasks. */
+static int
+fill(struct backtest_trace *tr, int64_t steps, int64_t step, int tasks)
+{
+	char id[64];
+	int64_t s;
+	long k;
+	int i;
+
+	for (i = 0; i < tasks; i++) {
+		snprintf(id, sizeof(id), "bench_web.t%02d", i);
+		k = backtest_trace_task(tr, id);
+		for (s = 0; s < steps; s++) {
+			int64_t t = tr->from_s + s * step;
+
+			if (backtest_trace_set(tr, k, BACKTEST_CPU, t,
+			    load(t + 3, i)) < 0 || backtest_trace_set(tr, k,
+			    BACKTEST_MEM, t, 40) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The example plot: a threshold rule over two days, 10 tasks. */
+static int
+example_svg(const char *path)
+{
+	static const char rule_json[] = "{\"app_id\":\"/shop/web\","
+	    "\"min_instances\":4,\"max_instances\":24,"
+	    "\"cpu\":{\"above\":70,\"below\":30},\"step\":2,"
+	    "\"confirm_cycles\":3}";
+	struct backtest_options o = { .scale_delay_s = 30 };
+	struct backtest_trace tr;
+	struct backtest_result res;
+	struct rules_error re;
+	struct rule r;
+	struct buf b;
+	char err[256];
+	FILE *f;
+	int rc = 1;
+
+	if (rules_from_json(rule_json, sizeof(rule_json) - 1, NULL, &r,
+	    &re) != 0 || backtest_trace_init(&tr, FROM0, FROM0 + 2 * 86400,
+	    60, BACKTEST_MAX_POINTS_DEFAULT, err, sizeof(err)) != 0 ||
+	    fill(&tr, 2 * 1440, 60, 10) != 0 ||
+	    backtest_run(&r, &tr, &o, &res, err, sizeof(err)) != 0)
+		return 1;
+	buf_init(&b, 16u << 20);
+	f = fopen(path, "w");
+	if (f != NULL && backtest_to_svg(&r, &tr, &res, &b) == 0 &&
+	    fwrite(b.data, 1, b.len, f) == b.len)
+		rc = 0;
+	if (f != NULL && fclose(f) != 0)
+		rc = 1;
+	buf_free(&b);
+	backtest_result_free(&res);
+	backtest_trace_free(&tr);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -89,11 +152,11 @@ main(int argc, char **argv)
 	struct rules_error re;
 	struct rusage ru;
 	struct rule r;
-	char err[256], id[64];
-	int64_t t0, t1, s;
-	long k;
-	int i;
+	char err[256];
+	int64_t t0, t1;
 
+	if (argc == 3 && strcmp(argv[1], "svg") == 0)
+		return example_svg(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "lp") == 0) {
 		int64_t from;
 
@@ -109,18 +172,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	t0 = now_mono_ns();
-	for (i = 0; i < TASKS; i++) {
-		snprintf(id, sizeof(id), "bench_web.t%02d", i);
-		k = backtest_trace_task(&tr, id);
-		for (s = 0; s < STEPS; s++) {
-			int64_t t = FROM0 + s * STEP;
-
-			if (backtest_trace_set(&tr, k, BACKTEST_CPU, t,
-			    load(t + 3, i)) < 0 || backtest_trace_set(&tr, k,
-			    BACKTEST_MEM, t, 40) < 0)
-				return 1;
-		}
-	}
+	if (fill(&tr, STEPS, STEP, TASKS) != 0)
+		return 1;
 	t1 = now_mono_ns();
 	if (backtest_run(&r, &tr, &o, &res, err, sizeof(err)) != BACKTEST_OK) {
 		fprintf(stderr, "bench backtest: %s\n", err);

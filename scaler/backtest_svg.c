@@ -220,16 +220,21 @@ axes(struct plot *p)
 	    "fill=\"none\" stroke=\"#444\"/>\n<rect x=\"%d\" y=\"%d\" "
 	    "width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#444\"/>\n",
 	    PLOT_X, TOP_Y, PLOT_W, TOP_H, PLOT_X, BOT_Y, PLOT_W, BOT_H);
+	/* Percent every 25, instances in quarters (nmax is a multiple
+	 * of 4, see scales()). */
+	for (k = 0; k * 25 <= (int)p->ymax; k++)
+		put(p, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" "
+		    "text-anchor=\"end\">%d %%</text>\n<line x1=\"%d\" "
+		    "x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>\n",
+		    PLOT_X - 4, pct_y(p, k * 25) + 4, k * 25, PLOT_X,
+		    PLOT_X + PLOT_W, pct_y(p, k * 25), pct_y(p, k * 25));
 	for (k = 0; k <= 4; k++) {
-		double v = p->ymax * k / 4, n = (double)p->nmax * k / 4;
+		int n = p->nmax * k / 4;
 		int64_t t = p->tr->from_s + (p->tr->to_s - p->tr->from_s) *
 		    k / 4;
 
 		put(p, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" "
-		    "text-anchor=\"end\">%.0f %%</text>\n", PLOT_X - 4,
-		    pct_y(p, v) + 4, v);
-		put(p, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" "
-		    "text-anchor=\"end\">%.1f</text>\n", PLOT_X - 4,
+		    "text-anchor=\"end\">%d</text>\n", PLOT_X - 4,
 		    inst_y(p, n) + 4, n);
 		rfc3339_format(ts, sizeof(ts), t * 1000000000, 0);
 		put(p, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" "
@@ -304,6 +309,7 @@ scales(struct plot *p, const struct rule *r)
 			p->nmax = res->actual[i];
 	}
 	p->ymax = ceil(p->ymax / 25) * 25;
+	p->nmax = (p->nmax + 3) / 4 * 4;
 }
 
 static void
@@ -339,11 +345,11 @@ backtest_to_svg(const struct rule *r, const struct backtest_trace *tr,
 	    "http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
 	    "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">"
 	    "\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-	    "<text x=\"%d\" y=\"22\" font-size=\"15\">hoist-scaler backtest: ",
+	    "<text x=\"%d\" y=\"22\" font-size=\"14\">backtest of ",
 	    SVG_W, SVG_H, SVG_W, SVG_H, PLOT_X);
 	esc_text(&p, r->app_id);
-	put(&p, " (%s mode, step %llds; %d up, %d down, %.1f simulated vs "
-	    "%.1f actual instance-hours)</text>\n", rules_mode_str(r->mode),
+	put(&p, " (%s mode, step %llds): %d up, %d down; %.1f simulated vs "
+	    "%.1f actual instance-hours</text>\n", rules_mode_str(r->mode),
 	    (long long)tr->step_s, res->sum.scale_ups, res->sum.scale_downs,
 	    res->sum.instance_hours_simulated,
 	    res->sum.instance_hours_actual);
