@@ -97,6 +97,7 @@ grep -q "influxdb query .* s, replay .* s" "$T/cli.err" || fail "CLI timings: $(
 	$COMMON >"$T/cli.txt" 2>/dev/null || fail "CLI text"
 grep -q "  scale   2->3  " "$T/cli.txt" && grep -q "scale ups 1, scale downs 0, flaps 0" "$T/cli.txt" ||
 	fail "CLI text: $(cat "$T/cli.txt")"
+sed 's/^/  | /' "$T/cli.txt"
 "$BIN" backtest --app /shop/web --rule "$T/rule.json" --from "$FROM" --to "$TO" --step 60 \
 	--format lp $COMMON >"$T/cli.lp" 2>/dev/null || fail "CLI lp"
 [ "$(wc -l <"$T/cli.lp")" = 1 ] && grep -q "^hoist_backtest,app_id=/shop/web,action=scale current=2i,desired=3i,actual=2i,.* $(( (FROM + 720) * 1000000000 ))\$" "$T/cli.lp" ||

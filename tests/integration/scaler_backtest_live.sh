@@ -114,7 +114,10 @@ import json, sys
 live_doc, bt, step = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3])
 import calendar, time
 def secs(t):
-    return calendar.timegm(time.strptime(t[:19], "%Y-%m-%dT%H:%M:%S")) if isinstance(t, str) else int(t)
+    # influxd_query asks for epoch=ns; an RFC 3339 string otherwise.
+    if isinstance(t, str):
+        return calendar.timegm(time.strptime(t[:19], "%Y-%m-%dT%H:%M:%S"))
+    return int(t) // 10**9 if t > 10**12 else int(t)
 ser = live_doc["results"][0]["series"][0]
 cols = ser["columns"]
 live = [(secs(v[0]), v[cols.index("current")], v[cols.index("desired")]) for v in ser["values"]]
@@ -125,7 +128,9 @@ assert [(a, b) for _, a, b in live] == [(2, 3), (3, 2)], live
 assert [(a, b) for _, a, b in sim] == [(a, b) for _, a, b in live], (live, sim)
 for (tl, _, _), (ts, _, _) in zip(live, sim):
     assert abs(tl - ts) <= step, ("more than one step apart", tl, ts)
-assert bt["summary"]["flaps"] == 0, bt["summary"]
+# Up, then down 30 s later: inside the rule's 300 s stabilization window,
+# a flap by the summary's definition.
+assert (bt["summary"]["scale_ups"], bt["summary"]["scale_downs"], bt["summary"]["flaps"]) == (1, 1, 1), bt["summary"]
 EOF
 echo "scaler_backtest_live: ok"
 exit 0
