@@ -3,7 +3,8 @@
  * here): the body {"from", "to", "step_s", "scale_delay_s", "rule"}, the
  * reply the JSON of backtest_to_cjson() with the timings.  400 for bad
  * input (body, rule, range, no data), 404 without a rule, 503 when
- * InfluxDB cannot answer (with the reason), 500 out of memory.
+ * InfluxDB cannot answer (with the reason) or source_influxdb_url is not
+ * set, 500 out of memory.
  *
  * It runs on the API thread, like every route: the range is capped by
  * backtest_max_points and each InfluxDB query by its timeout.
@@ -49,8 +50,9 @@ backtest_rest(const struct backtest_env *env, const char *app_id,
 	cJSON *j;
 	int rc;
 
-	if (env == NULL) {
-		httpd_reply_error(rp, 503, NULL, "backtest not configured");
+	if (env == NULL || env->influx_url[0] == '\0') {
+		httpd_reply_error(rp, 503, NULL, "backtest not configured: it "
+		    "reads InfluxDB, and source_influxdb_url is not set");
 		return;
 	}
 	rq = calloc(1, sizeof(*rq));

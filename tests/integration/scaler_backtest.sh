@@ -185,6 +185,24 @@ code=$(curl -s -o "$T/rest.json" -w '%{http_code}' -X POST "$API/v1/rules/shop/o
 code=$(curl -s -o "$T/rest.json" -w '%{http_code}' -X POST "$API/v1/rules/shop/web" --data-binary '{}')
 [ "$code" = 405 ] || fail "POST on a rule: $code"
 
+# A scaler without source_influxdb_url cannot backtest: 503, it says why.
+"$BIN" --listen 127.0.0.1:0 --marathon http://127.0.0.1:9 --interval 3600 --state-dir "$T/state2" \
+	>"$T/scaler2.log" 2>&1 &
+S2=$!
+wait_for 10 "the second scaler's API port" file_has "$T/scaler2.log" '\(port [0-9]+\)' ||
+	{ kill "$S2"; fail "second scaler did not start"; }
+P2=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/scaler2.log" | head -1)
+code=$(curl -s -o "$T/rest.json" -w '%{http_code}' -X POST "http://127.0.0.1:$P2/v1/rules/shop/web/backtest" \
+	--data-binary "{\"from\":$FROM,\"to\":$TO,\"rule\":$RULE}")
+kill "$S2"; wait "$S2"
+[ "$code" = 503 ] && grep -q "source_influxdb_url is not set" "$T/rest.json" ||
+	fail "REST without InfluxDB: $code $(cat "$T/rest.json")"
+"$BIN" backtest --app /shop/web --rule "$T/rule.json" --from "$FROM" --to "$TO" --state-dir "$T/state" \
+	-c /dev/null >"$T/bad.out" 2>"$T/bad.err"
+rc=$?
+[ "$rc" = 2 ] && grep -q "set source_influxdb_url" "$T/bad.err" ||
+	fail "CLI without InfluxDB: exit $rc: $(cat "$T/bad.err")"
+
 # ---- InfluxDB down: exit 1 / 503 with the reason ----
 influxd_halt
 expect_exit 1 "metrics source unavailable: InfluxDB: .*Couldn't connect\|metrics source unavailable: InfluxDB: .*refused" \
