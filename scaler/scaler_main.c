@@ -393,6 +393,7 @@ backtest_main(int argc, char **argv)
 	char err[1024], **rest;
 	int nrest, ret = 2;
 
+	memset(&cli, 0, sizeof(cli));
 	su.nopts = build_table(opts, OPTS_MAX);
 	rest = calloc((size_t)argc + 1, sizeof(*rest));
 	if (rest == NULL)
@@ -401,11 +402,15 @@ backtest_main(int argc, char **argv)
 	    sizeof(err)) != 0 || startup_load(&su, &st, sizeof(st),
 	    st.sink.hostname, sizeof(st.sink.hostname), nrest, rest, &cli,
 	    err, sizeof(err)) != 0 || backtest_env_fill(&st, &env, err,
-	    sizeof(err)) != 0) {
-		fprintf(stderr, "hoist-scaler backtest: %s\nusage: hoist-scaler "
+	    sizeof(err)) != 0 || cli.help) {
+		if (!cli.help)
+			fprintf(stderr, "hoist-scaler backtest: %s\n", err);
+		fprintf(cli.help ? stdout : stderr, "usage: hoist-scaler "
 		    "backtest --app ID [--rule FILE] --from TIME --to TIME "
 		    "[--step SEC] [--format text|json|lp] [--plot FILE.svg] "
-		    "[--scale-delay SEC] [-c FILE] [--KEY VALUE]...\n", err);
+		    "[--scale-delay SEC] [-c FILE] [--KEY VALUE]...\n"
+		    "(see hoist-scaler(8), BACKTEST)\n");
+		ret = cli.help ? 0 : 2;
 		goto out;
 	}
 	ret = 1;
@@ -560,7 +565,10 @@ main(int argc, char **argv)
 	struct startup su = { .progname = "hoist-scaler",
 	    .synopsis = "[-hnv] [-c FILE] [-i SEC] "
 	    "[-l ADDR:PORT] [-m URL] [-o SPEC]... [-s DIR] [--dry-run] "
-	    "[--KEY VALUE]...",
+	    "[--KEY VALUE]...\n       hoist-scaler backtest --app ID "
+	    "[--rule FILE] --from TIME --to TIME [--step SEC] "
+	    "[--format text|json|lp] [--plot FILE.svg] [--scale-delay SEC] "
+	    "[-c FILE] [--KEY VALUE]...",
 	    .default_config = DEFAULT_CONFIG, .opts = opts };
 	struct conf_cli cli;
 	sigset_t set;

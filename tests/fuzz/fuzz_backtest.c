@@ -3,6 +3,10 @@
  * backtest reads its trace from (backtest_decode_influx(),
  * scaler/backtest_influx.c), then the replay over whatever it stored.
  *
+ * Also the REST body of POST /v1/rules/{id}/backtest
+ * (backtest_request_from_json()) and a time as --from/--to take it
+ * (backtest_parse_time()): what they accept is in range.
+ *
  * Input: the reply body, decoded into a 60-step trace at 10 s steps.
  * Checked: every stored figure is a number from 0 to POLICY_PCT_MAX and
  * lies inside its task's life; the trace's count of figures is right
@@ -80,6 +84,27 @@ replay(const struct backtest_trace *tr)
 	backtest_result_free(&res);
 }
 
+static void
+request(const char *text, size_t size)
+{
+	struct backtest_request rq;
+	char err[256], field[80];
+	int64_t t;
+
+	if (backtest_request_from_json(text, size, "/a", FROM, &rq, field,
+	    sizeof(field), err, sizeof(err)) == 0) {
+		if (rq.from_s <= 0 || rq.to_s <= 0 || rq.step_s < 0 ||
+		    rq.step_s > BACKTEST_STEP_MAX || rq.scale_delay_s < 0 ||
+		    rq.scale_delay_s > BACKTEST_DELAY_MAX ||
+		    (rq.has_rule && strcmp(rq.rule.app_id, "/a") != 0))
+			abort();
+	} else if (err[0] == '\0')
+		abort();
+	if (backtest_parse_time(text, FROM, &t) == 0 && (t <= 0 ||
+	    t > 100000000000LL))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -98,6 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_trace(&tr, got);
 	if (got >= 0)
 		replay(&tr);
+	request(text, size);
 	backtest_trace_free(&tr);
 	free(text);
 	return 0;

@@ -483,6 +483,91 @@ test_outputs(void **state)
 	backtest_trace_free(&tr);
 }
 
+static void
+test_parse_time(void **state)
+{
+	static const struct { const char *in; int ok; int64_t want; } c[] = {
+		{ "now", 1, T0 },
+		{ "now-7d", 1, T0 - 7 * 86400 },
+		{ "-90s", 1, T0 - 90 },
+		{ "now-2h", 1, T0 - 7200 },
+		{ "now-1w", 1, T0 - 604800 },
+		{ "1700000000", 1, 1700000000 },
+		{ "2023-11-14T22:13:20Z", 1, 1700000000 },
+		{ "2023-11-15T00:13:20+02:00", 1, 1700000000 },
+		{ "now-", 0, 0 },
+		{ "now-7", 0, 0 },
+		{ "now-7y", 0, 0 },
+		{ "now--7d", 0, 0 },
+		{ "now-99999999999w", 0, 0 },   /* before 1970 */
+		{ "0", 0, 0 },
+		{ "-1", 0, 0 },
+		{ "2023-11-14", 0, 0 },
+		{ "yesterday", 0, 0 },
+		{ "", 0, 0 },
+	};
+	size_t i;
+	int64_t t;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int rc = backtest_parse_time(c[i].in, T0, &t);
+
+		if ((rc == 0) != c[i].ok || (c[i].ok && t != c[i].want))
+			fail_msg("'%s': rc %d t %lld", c[i].in, rc, (long long)t);
+	}
+}
+
+static void
+test_request_json(void **state)
+{
+	static const struct { const char *body, *field; } bad[] = {
+		{ "{\"to\":1700000000}", "from" },
+		{ "{\"from\":1700000000}", "to" },
+		{ "{\"from\":\"x\",\"to\":1}", "from" },
+		{ "{\"from\":1,\"to\":2,\"step_s\":0}", "step_s" },
+		{ "{\"from\":1,\"to\":2,\"step_s\":1.5}", "step_s" },
+		{ "{\"from\":1,\"to\":2,\"scale_delay_s\":-1}", "scale_delay_s" },
+		{ "{\"from\":1,\"to\":2,\"plot\":true}", "plot" },
+		{ "{\"from\":1,\"to\":2,\"rule\":{\"app_id\":\"/b\","
+		  "\"min_instances\":1,\"max_instances\":2,\"cpu\":{\"above\":80,"
+		  "\"below\":20}}}", "rule.app_id" },
+		{ "[]", "" },
+		{ "", "" },
+	};
+	struct backtest_request rq;
+	char err[256], field[80];
+	const char *ok = "{\"from\":\"now-1h\",\"to\":1700000000,\"step_s\":60,"
+	    "\"scale_delay_s\":0,\"rule\":{\"min_instances\":1,"
+	    "\"max_instances\":2,\"cpu\":{\"above\":80,\"below\":20}}}";
+	size_t i;
+
+	(void)state;
+	assert_int_equal(backtest_request_from_json(ok, strlen(ok), "/shop/web",
+	    T0, &rq, field, sizeof(field), err, sizeof(err)), 0);
+	assert_int_equal(rq.from_s, T0 - 3600);
+	assert_int_equal(rq.to_s, 1700000000);
+	assert_int_equal(rq.step_s, 60);
+	assert_int_equal(rq.scale_delay_s, 0);
+	assert_true(rq.has_rule);
+	assert_string_equal(rq.rule.app_id, "/shop/web");
+	ok = "{\"from\":1,\"to\":2}";
+	assert_int_equal(backtest_request_from_json(ok, strlen(ok), "/shop/web",
+	    T0, &rq, field, sizeof(field), err, sizeof(err)), 0);
+	assert_false(rq.has_rule);
+	assert_int_equal(rq.scale_delay_s, BACKTEST_DELAY_DEFAULT);
+	assert_int_equal(rq.step_s, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (backtest_request_from_json(bad[i].body, strlen(bad[i].body),
+		    "/shop/web", T0, &rq, field, sizeof(field), err,
+		    sizeof(err)) == 0)
+			fail_msg("accepted %s", bad[i].body);
+		if (strcmp(field, bad[i].field) != 0 || err[0] == '\0')
+			fail_msg("%s: field '%s' (want '%s'): %s", bad[i].body,
+			    field, bad[i].field, err);
+	}
+}
+
 int
 main(void)
 {
@@ -497,6 +582,8 @@ main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_trace_grows_both_ways),
 		cmocka_unit_test(test_outputs),
+		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_request_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
