@@ -85,7 +85,31 @@ backtest_trace_free(struct backtest_trace *tr)
 		free(tr->tasks[i].fig[1]);
 	}
 	free(tr->tasks);
+	free(tr->recorded);
 	memset(tr, 0, sizeof(*tr));
+}
+
+int
+backtest_trace_set_count(struct backtest_trace *tr, int64_t t_s,
+    double running)
+{
+	size_t s, i;
+
+	if (t_s < tr->from_s || t_s >= tr->to_s || !(running >= 0 &&
+	    running <= RULES_MAX_INSTANCES) || running != (double)(int)running)
+		return 1;
+	if (tr->recorded == NULL) {
+		tr->recorded = malloc(tr->nsteps * sizeof(int32_t));
+		if (tr->recorded == NULL)
+			return -1;
+		for (i = 0; i < tr->nsteps; i++)
+			tr->recorded[i] = -1;
+	}
+	s = (size_t)((t_s - tr->from_s) / tr->step_s);
+	if (tr->recorded[s] < 0)
+		tr->nrecorded++;
+	tr->recorded[s] = (int32_t)running;
+	return 0;
 }
 
 long
@@ -348,18 +372,29 @@ above_rule(const struct rule *r, const double fig[2])
 	return 0;
 }
 
-/* The first non-zero count of alive tasks; 0 when the trace has none. */
+/*
+ * The count the simulation starts with: at the first step with data, the
+ * last record up to it (when positive), else the tasks alive; 0 when the
+ * trace has no data.  *first is that step.
+ */
 static int
-first_count(const struct backtest_trace *tr)
+first_count(const struct backtest_trace *tr, size_t *first)
 {
 	struct step_view v;
-	size_t k, s = tr->nsteps;
+	size_t k, s = tr->nsteps, i;
+	int rec = -1;
 
 	for (k = 0; k < tr->ntasks; k++)
 		if (tr->tasks[k].n != 0 && tr->tasks[k].first < s)
 			s = tr->tasks[k].first;
+	*first = s;
 	if (s == tr->nsteps)
 		return 0;
+	for (i = 0; tr->recorded != NULL && i <= s; i++)
+		if (tr->recorded[i] >= 0)
+			rec = tr->recorded[i];
+	if (rec > 0)
+		return rec;
 	view_step(tr, s, &v);
 	return v.alive;
 }
@@ -395,6 +430,7 @@ struct replay {
 	struct sim                    sm;
 	struct policy_history         h;
 	int                           last_a;
+	int                           last_rec;    /* -1: no record yet */
 	int                           last_dir;
 	int64_t                       last_t;
 };
@@ -414,7 +450,13 @@ replay_step(struct replay *rp, size_t s)
 
 	sim_apply(&rp->sm, now);
 	view_step(tr, s, &v);
-	a = v.alive > 0 ? v.alive : rp->last_a;
+	if (tr->recorded != NULL && tr->recorded[s] >= 0)
+		rp->last_rec = tr->recorded[s];
+	if (rp->last_rec > 0) {
+		a = rp->last_rec;
+		sum->steps_recorded++;
+	} else
+		a = v.alive > 0 ? v.alive : rp->last_a;
 	rp->last_a = a;
 	if (v.reported[0] + v.reported[1] == 0)
 		sum->steps_no_data++;
@@ -478,6 +520,7 @@ replay_setup(struct replay *rp, int a0)
 	for (j = 0; j < a0; j++)
 		rp->sm.started[j] = born > 0 ? born : 1;
 	rp->sm.instances = rp->sm.running = a0;
+	rp->last_rec = -1;
 	rp->last_a = a0;
 	rp->res->sum.start_instances = a0;
 	return 0;
@@ -492,7 +535,7 @@ backtest_run(const struct rule *rule, const struct backtest_trace *tr,
 	struct replay rp;
 	struct rule r = *rule;
 	int ret = BACKTEST_E_NOMEM, a0;
-	size_t s;
+	size_t s, first;
 
 	memset(&rp, 0, sizeof(rp));
 	memset(res, 0, sizeof(*res));
@@ -506,7 +549,7 @@ backtest_run(const struct rule *rule, const struct backtest_trace *tr,
 		    "%d s", (long long)o->scale_delay_s, BACKTEST_DELAY_MAX);
 		return BACKTEST_E_INPUT;
 	}
-	a0 = first_count(tr);
+	a0 = first_count(tr, &first);
 	if (tr->figures == 0 || a0 == 0) {
 		snprintf(err, errlen, "no data: no CPU or memory figure of %s "
 		    "in the range%s", r.app_id, tr->invalid ? " (every figure "
@@ -568,6 +611,8 @@ summary_cjson(const struct backtest_summary *s, const struct backtest_trace *tr)
 	cJSON_AddNumberToObject(o, "figures", (double)tr->figures);
 	cJSON_AddNumberToObject(o, "figures_refused", (double)tr->invalid);
 	cJSON_AddNumberToObject(o, "tasks_seen", (double)tr->ntasks);
+	cJSON_AddNumberToObject(o, "steps_actual_from_records",
+	    (double)s->steps_recorded);
 	cJSON_AddNumberToObject(o, "scale_ups", s->scale_ups);
 	cJSON_AddNumberToObject(o, "scale_downs", s->scale_downs);
 	cJSON_AddNumberToObject(o, "flaps", s->flaps);

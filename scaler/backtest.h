@@ -11,8 +11,10 @@
  * a figure is a missing metric for that task.
  *
  * The model (docs/backtest.md, hoist-scaler(8) BACKTEST):
- *   - actual count A_i: the tasks alive at step i (the last non-zero
- *     count carries over steps where none is);
+ *   - actual count A_i: the running tasks the live scaler recorded
+ *     (hoist_scaling's `running`) at step i where it left records, the
+ *     last record carrying over; elsewhere the tasks alive at step i (the
+ *     last non-zero count carrying over steps where none is);
  *   - total demand of a metric: the mean over the tasks that reported it
  *     (R_i of them) times A_i;
  *   - with S simulated running tasks, each carries total / S (Kubernetes
@@ -76,6 +78,11 @@ struct backtest_trace {
 	size_t                figures;     /* figures stored */
 	size_t                invalid;     /* figures refused (range) */
 	size_t                last;        /* lookup cache */
+	/* The live scaler's own count of running tasks per step, from its
+	 * hoist_scaling records (-1: none in that step); NULL when none at
+	 * all.  Owned. */
+	int32_t              *recorded;
+	size_t                nrecorded;   /* steps with a record */
 };
 
 struct backtest_options {
@@ -101,6 +108,7 @@ struct backtest_summary {
 	int     start_instances;
 	int     end_simulated, end_actual;
 	int     max_simulated, max_actual;
+	size_t  steps_recorded;    /* steps whose A came from a record */
 	double  instance_hours_simulated, instance_hours_actual;
 	int64_t above_s;           /* simulated per-task figure above the
 				    * rule's threshold (above) or target */
@@ -140,6 +148,14 @@ long backtest_trace_task(struct backtest_trace *tr, const char *id);
 int  backtest_trace_set(struct backtest_trace *tr, long k,
 	enum backtest_metric m, int64_t t_s, double v);
 /*
+ * Record the live scaler's count of running tasks for the step starting
+ * at t_s (the last one given for a step wins).  0 stored; 1 ignored (out
+ * of range, or not a count from 0 to RULES_MAX_INSTANCES); -1 out of
+ * memory.
+ */
+int  backtest_trace_set_count(struct backtest_trace *tr, int64_t t_s,
+	double running);
+/*
  * Replay rule r over tr.  0 with res filled (free with
  * backtest_result_free()), or BACKTEST_E_INPUT (no figure in the range,
  * an invalid rule) / BACKTEST_E_NOMEM with err.
@@ -175,7 +191,8 @@ int  backtest_to_svg(const struct rule *r, const struct backtest_trace *tr,
 int  backtest_influx_query(const char *app_id, int64_t a_s, int64_t b_s,
 	int64_t step_s, char *out, size_t outlen);
 /*
- * Decode one /query reply (epoch=s) into tr: statement 0 CPU, 1 memory.
+ * Decode one /query reply (epoch=s) into tr: statement 0 CPU, 1 memory,
+ * 2 the live scaler's running count (hoist_scaling).
  * The count of figures stored; -1 for a reply that is not a complete
  * query result (an error, partial, not JSON) and -2 out of memory, with
  * err.

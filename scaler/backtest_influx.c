@@ -10,8 +10,12 @@
  *   SELECT mean("usage_percent_of_limit") FROM "container_cpu"
  *     WHERE "marathon_app_id" = 'ID' AND time >= As AND time < Bs
  *     GROUP BY time(STEPs, OFFSETs), "mesos_task_id" fill(none);
- *   SELECT mean("usage_percent") FROM "container_mem" WHERE ...
+ *   SELECT mean("usage_percent") FROM "container_mem" WHERE ...;
+ *   SELECT last("running") FROM "hoist_scaling" WHERE "app_id" = 'ID'
+ *     AND "action" != 'error' AND time ... GROUP BY time(STEPs, OFFSETs)
  *
+ * The third gives the actual instance count where the live scaler left
+ * its records (see backtest.h).
  * A reply with an "error" or "partial": true anywhere fails the whole
  * backtest: never a partial answer presented as whole.
  */
@@ -52,6 +56,32 @@ backtest_influx_query(const char *app_id, int64_t a_s, int64_t b_s,
 		if (n < 0 || (size_t)n >= outlen - len)
 			return -1;
 		len += (size_t)n;
+	}
+	/* The live scaler's own records, where they exist. */
+	n = snprintf(out + len, outlen - len, "; SELECT last(\"running\") "
+	    "FROM \"hoist_scaling\" WHERE \"app_id\" = '%s' AND "
+	    "\"action\" != 'error' AND time >= %llds AND time < %llds "
+	    "GROUP BY time(%llds, %llds) fill(none)", app_id, (long long)a_s,
+	    (long long)b_s, (long long)step_s, (long long)off);
+	return n < 0 || (size_t)n >= outlen - len ? -1 : 0;
+}
+
+/* Statement 2: hoist_scaling's last "running" per step. */
+static int
+decode_counts(const cJSON *s, struct backtest_trace *tr)
+{
+	const cJSON *row;
+
+	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(s, "values")) {
+		const cJSON *t = cJSON_GetArrayItem(row, 0);
+		const cJSON *v = cJSON_GetArrayItem(row, 1);
+
+		if (!cJSON_IsNumber(t) || !cJSON_IsNumber(v) ||
+		    !(t->valuedouble >= 0 && t->valuedouble < 1e11))
+			continue;
+		if (backtest_trace_set_count(tr, (int64_t)t->valuedouble,
+		    v->valuedouble) < 0)
+			return -2;
 	}
 	return 0;
 }
@@ -115,16 +145,16 @@ decode_result(const cJSON *res, int k, struct backtest_trace *tr,
 		    "(its max-row-limit?)");
 		return -1;
 	}
-	if (which != 0 && which != 1)
-		return 0;   /* we sent two statements */
+	if (which < 0 || which > 2)
+		return 0;   /* we sent three statements */
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(res, "series")) {
 		if (partial(s)) {
 			snprintf(err, errlen, "InfluxDB returned a partial "
 			    "series");
 			return -1;
 		}
-		rc = decode_series(s, which ? BACKTEST_MEM : BACKTEST_CPU, tr,
-		    figures);
+		rc = which == 2 ? decode_counts(s, tr) : decode_series(s,
+		    which ? BACKTEST_MEM : BACKTEST_CPU, tr, figures);
 		if (rc != 0) {
 			snprintf(err, errlen, "out of memory (or over %d tasks)",
 			    BACKTEST_TASKS_MAX);
@@ -172,7 +202,7 @@ backtest_influx_load(struct source *s, const char *app_id,
     struct backtest_trace *tr, double *query_s, char *err, size_t errlen)
 {
 	int64_t chunk = BACKTEST_INFLUX_CHUNK * tr->step_s, a, t0;
-	char q[1024], e2[512];
+	char q[1536], e2[512];
 	struct buf body;
 	int ret = BACKTEST_OK, rc;
 

@@ -79,6 +79,7 @@ assert "above threshold for 2 evaluations" in tl[0]["reason"], tl
 s = d["summary"]
 assert (s["steps"], s["scale_ups"], s["scale_downs"], s["flaps"], s["tasks_seen"]) == (30, 1, 0, 0, 2), s
 assert s["steps_without_data"] == 0 and s["figures"] == 120, s
+assert s["steps_actual_from_records"] == 0, s    # no live scaler here
 # 90 % with two tasks over steps 10, 11 and the 30 s delay (steps 12 at
 # 780 s has the third task): 120 s above.
 assert s["above_s"] == 120, s

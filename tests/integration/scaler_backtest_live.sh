@@ -9,7 +9,8 @@
 # period with the same rule, at the scaler's interval as the step, window
 # and step alike, and no scale delay (the stand-in deploys in 0.3 s): its
 # timeline must hold the same scale actions, from -> to in the same
-# order, each within one step of the live record.
+# order, each within one step of the live record.  The backtest takes the
+# actual count from those records (hoist_scaling's running).
 #
 # Containers are left out (the writer stands in for the collectors): the
 # point is the engine and the model, which scaler_e2e.sh already checks
@@ -131,6 +132,8 @@ for (tl, _, _), (ts, _, _) in zip(live, sim):
 # Up, then down 30 s later: inside the rule's 300 s stabilization window,
 # a flap by the summary's definition.
 assert (bt["summary"]["scale_ups"], bt["summary"]["scale_downs"], bt["summary"]["flaps"]) == (1, 1, 1), bt["summary"]
+# The actual count came from the live scaler's hoist_scaling records.
+assert bt["summary"]["steps_actual_from_records"] >= 15, bt["summary"]
 EOF
 echo "scaler_backtest_live: ok"
 exit 0

@@ -336,6 +336,53 @@ test_deployment(void **state)
 	backtest_trace_free(&tr);
 }
 
+/*
+ * The live scaler's records say 3 tasks run while 2 report 90 %: the
+ * third is a missing metric (0 % for a scale-up: mean 60), so no scale,
+ * where the tasks alone would scale at step 1.  From step 5 the records
+ * say 2 (and carry over): up at step 6.
+ */
+static void
+test_recorded_count(void **state)
+{
+	struct backtest_trace tr;
+	struct backtest_result res;
+	size_t s;
+
+	(void)state;
+	mk_trace(&tr, 10, 10);
+	for (s = 0; s < 10; s++) {
+		put(&tr, "a", s, BACKTEST_CPU, 90);
+		put(&tr, "b", s, BACKTEST_CPU, 90);
+	}
+	assert_int_equal(backtest_trace_set_count(&tr, T0 + 3, 3), 0);
+	assert_int_equal(backtest_trace_set_count(&tr, T0 + 50, 2), 0);
+	assert_int_equal(backtest_trace_set_count(&tr, T0 + 60, 2.5), 1);
+	assert_int_equal(backtest_trace_set_count(&tr, T0 + 60, -1), 1);
+	assert_int_equal(backtest_trace_set_count(&tr, T0 - 10, 2), 1);
+	assert_int_equal(tr.nrecorded, 2);
+	run(THR "}", &tr, 0, &res);
+	assert_int_equal(res.sum.start_instances, 3);
+	assert_int_equal(res.actual[4], 3);
+	assert_int_equal(res.actual[5], 2);
+	assert_int_equal(res.actual[9], 2);
+	assert_int_equal(res.sum.steps_recorded, 10);
+	/* S = 3 and A = 3 at first: 2 of 3 report 90 * 3 / 3; mean over all
+	 * 60: no signal.  A = 2 from step 5: 180 / 3 = 60 each, all three
+	 * report (round(3 * 2 / 2)): still none.  Nothing to do. */
+	assert_int_equal(res.nevents, 0);
+	backtest_result_free(&res);
+	/* Without records the same figures scale 2 -> 3 at step 1. */
+	free(tr.recorded);
+	tr.recorded = NULL;
+	tr.nrecorded = 0;
+	run(THR "}", &tr, 0, &res);
+	assert_int_equal(res.nevents, 1);
+	expect_event(&res, 0, &tr, 1, 2, 3);
+	backtest_result_free(&res);
+	backtest_trace_free(&tr);
+}
+
 /* No scale: the simulated count is the actual one at every step. */
 static void
 test_no_change(void **state)
@@ -579,6 +626,7 @@ main(void)
 		cmocka_unit_test(test_gaps),
 		cmocka_unit_test(test_deployment),
 		cmocka_unit_test(test_no_change),
+		cmocka_unit_test(test_recorded_count),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_trace_grows_both_ways),
 		cmocka_unit_test(test_outputs),
