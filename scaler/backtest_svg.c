@@ -252,9 +252,10 @@ markers(struct plot *p)
 
 	for (i = 0; i < p->res->nevents; i++) {
 		const struct policy_decision *d = &p->res->events[i].d;
-		double frac = (double)(d->time_s - tr->from_s - tr->step_s) /
-		    (double)((int64_t)tr->nsteps * tr->step_s);
-		double x = PLOT_X + frac * PLOT_W, y = inst_y(p, d->desired);
+		/* The step the decision closed, in its column. */
+		size_t st = (size_t)((d->time_s - tr->from_s) / tr->step_s) - 1;
+		double x = col_x(p, (double)(st * p->cols / tr->nsteps));
+		double y = inst_y(p, d->desired);
 		int up = d->desired > d->current;
 
 		put(p, "<path d=\"M%.1f %.1f l-5 %d h10 z\" fill=\"%s\">"
