@@ -43,8 +43,10 @@ backtest_trace_init(struct backtest_trace *tr, int64_t from_s, int64_t to_s,
 		    (long long)step_s, BACKTEST_STEP_MAX);
 		return BACKTEST_E_INPUT;
 	}
-	if (from_s <= 0 || to_s <= 0) {
-		snprintf(err, errlen, "from/to: times must be after 1970");
+	if (from_s <= 0 || to_s <= 0 || from_s > BACKTEST_TIME_MAX ||
+	    to_s > BACKTEST_TIME_MAX) {
+		snprintf(err, errlen, "from/to: times must be after 1970 and "
+		    "before 2255");
 		return BACKTEST_E_INPUT;
 	}
 	if (from_s >= to_s) {

@@ -47,6 +47,8 @@
 #define BACKTEST_DELAY_DEFAULT   30
 #define BACKTEST_DELAY_MAX       86400
 #define BACKTEST_STEP_MAX        86400
+#define BACKTEST_TIME_MAX        9000000000LL  /* unix s (2255): in ns it
+						* still fits an int64 */
 #define BACKTEST_MAX_POINTS_DEFAULT 100000 /* steps of one backtest */
 #define BACKTEST_FLAP_WINDOW_S   300      /* flaps of a rule without a
 					   * stabilization window */

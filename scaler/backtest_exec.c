@@ -65,12 +65,13 @@ backtest_parse_time(const char *s, int64_t now_s, int64_t *out)
 		return 0;
 	}
 	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL) {
-		if (parse_i64(s, &v) != 0 || v <= 0 || v > 100000000000LL)
+		if (parse_i64(s, &v) != 0 || v <= 0 || v > BACKTEST_TIME_MAX)
 			return -1;
 		*out = v;
 		return 0;
 	}
-	if (rfc3339_parse(s, &ns) != 0 || ns <= 0)
+	if (rfc3339_parse(s, &ns) != 0 || ns <= 0 ||
+	    ns / 1000000000 > BACKTEST_TIME_MAX)
 		return -1;
 	*out = ns / 1000000000;
 	return 0;
@@ -88,7 +89,8 @@ static int
 json_time(const cJSON *v, int64_t now_s, int64_t *out)
 {
 	if (cJSON_IsNumber(v)) {
-		if (!(v->valuedouble > 0 && v->valuedouble < 1e11))
+		if (!(v->valuedouble > 0 &&
+		    v->valuedouble <= (double)BACKTEST_TIME_MAX))
 			return -1;
 		*out = (int64_t)v->valuedouble;
 		return 0;

@@ -77,7 +77,7 @@ decode_counts(const cJSON *s, struct backtest_trace *tr)
 		const cJSON *v = cJSON_GetArrayItem(row, 1);
 
 		if (!cJSON_IsNumber(t) || !cJSON_IsNumber(v) ||
-		    !(t->valuedouble >= 0 && t->valuedouble < 1e11))
+		    !(t->valuedouble >= 0 && t->valuedouble <= (double)BACKTEST_TIME_MAX))
 			continue;
 		if (backtest_trace_set_count(tr, (int64_t)t->valuedouble,
 		    v->valuedouble) < 0)
@@ -108,8 +108,8 @@ decode_series(const cJSON *s, enum backtest_metric m,
 
 		if (!cJSON_IsNumber(t) || !cJSON_IsNumber(v))
 			continue;
-		/* A time outside 1970..5138 is no bucket of ours. */
-		if (!(t->valuedouble >= 0 && t->valuedouble < 1e11))
+		/* A time outside 1970..2255 is no bucket of ours. */
+		if (!(t->valuedouble >= 0 && t->valuedouble <= (double)BACKTEST_TIME_MAX))
 			continue;
 		rc = backtest_trace_set(tr, k, m, (int64_t)t->valuedouble,
 		    v->valuedouble);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/rfc3339.h"
 #include "scaler/backtest.h"
 #include "tests/fuzz/fuzzlib.h"
 
@@ -88,7 +89,7 @@ static void
 request(const char *text, size_t size)
 {
 	struct backtest_request rq;
-	char err[256], field[80];
+	char err[256], field[80], ts[RFC3339_MAX];
 	int64_t t;
 
 	if (backtest_request_from_json(text, size, "/a", FROM, &rq, field,
@@ -98,11 +99,16 @@ request(const char *text, size_t size)
 		    rq.scale_delay_s > BACKTEST_DELAY_MAX ||
 		    (rq.has_rule && strcmp(rq.rule.app_id, "/a") != 0))
 			abort();
+		/* The outputs print times in ns: must not overflow (UBSan). */
+		rfc3339_format(ts, sizeof(ts), rq.from_s * 1000000000, 0);
+		rfc3339_format(ts, sizeof(ts), rq.to_s * 1000000000, 0);
 	} else if (err[0] == '\0')
 		abort();
-	if (backtest_parse_time(text, FROM, &t) == 0 && (t <= 0 ||
-	    t > 100000000000LL))
-		abort();
+	if (backtest_parse_time(text, FROM, &t) == 0) {
+		if (t <= 0 || t > BACKTEST_TIME_MAX)
+			abort();
+		rfc3339_format(ts, sizeof(ts), t * 1000000000, 0);
+	}
 }
 
 int

@@ -432,6 +432,9 @@ test_bad_input(void **state)
 	    sizeof(err)), BACKTEST_E_INPUT);
 	assert_int_equal(backtest_trace_init(&tr, T0, T0 + 5, 10, 1000, err,
 	    sizeof(err)), BACKTEST_E_INPUT);
+	assert_int_equal(backtest_trace_init(&tr, BACKTEST_TIME_MAX,
+	    BACKTEST_TIME_MAX + 100, 10, 1000, err, sizeof(err)),
+	    BACKTEST_E_INPUT);
 
 	/* No figure: no data; a figure out of range is refused, counted. */
 	mk_trace(&tr, 10, 10);
@@ -547,6 +550,10 @@ test_parse_time(void **state)
 		{ "now-7y", 0, 0 },
 		{ "now--7d", 0, 0 },
 		{ "now-99999999999w", 0, 0 },   /* before 1970 */
+		{ "9000000000", 1, 9000000000LL },
+		{ "9000000001", 0, 0 },          /* its ns overflow */
+		{ "99999999999", 0, 0 },
+		{ "9999-12-31T23:59:59Z", 0, 0 },
 		{ "0", 0, 0 },
 		{ "-1", 0, 0 },
 		{ "2023-11-14", 0, 0 },
