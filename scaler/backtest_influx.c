@@ -1,7 +1,7 @@
 /*
  * backtest_influx.c — a backtest's trace from the InfluxDB 1.x the
  * collectors write to, through the scaler's influxdb source (the same
- * URL, database, credentials; source_influx_get()).
+ * URL, database, credentials; source_influx_ask()).
  *
  * Per chunk of BACKTEST_INFLUX_CHUNK steps, one GET /query with two
  * statements, the same measurements, fields and tags the live influxdb
@@ -219,7 +219,7 @@ backtest_influx_load(struct source *s, const char *app_id,
 			break;
 		}
 		buf_reset(&body);
-		if (source_influx_get(s, q, &body, e2, sizeof(e2)) != 0) {
+		if (source_influx_ask(s, q, &body, e2, sizeof(e2)) != 0) {
 			snprintf(err, errlen, "InfluxDB: %s", e2);
 			ret = BACKTEST_E_SOURCE;
 			break;

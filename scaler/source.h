@@ -123,7 +123,7 @@ int            source_influx_query(const char *app_id, long window_s,
  * reply into body (the caller's buffer and cap); 0 for a 200, -1 with
  * err (source_influxdb.c). */
 struct buf;
-int            source_influx_get(struct source *s, const char *q,
+int            source_influx_ask(struct source *s, const char *q,
 	struct buf *body, char *err, size_t errlen);
 
 #endif

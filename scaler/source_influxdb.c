@@ -159,7 +159,7 @@ out:
  * -1 with err.
  */
 int
-source_influx_get(struct source *s, const char *q, struct buf *body,
+source_influx_ask(struct source *s, const char *q, struct buf *body,
     char *err, size_t errlen)
 {
 	const struct influx *p = s->priv;
