@@ -4,7 +4,9 @@
  * backend whose writes block until the test releases them: a POST is
  * answered only once its write is done, while /healthz and GETs answer
  * at once; a conflict is a 409 and an unavailable store a 503, both
- * rolled back; a watch event from another writer reaches the readers.
+ * rolled back; a watch event from another writer reaches the readers;
+ * the round's flush waits for a recorded scale, not for the
+ * stabilization window's bookkeeping (written in the background).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -383,6 +385,48 @@ test_watch_event(void **state)
 	assert_int_equal(ss.stale, 1);
 }
 
+static void
+test_flush_tiers(void **state)
+{
+	struct fx *f = *state;
+	struct policy_history h;
+	struct rules_error re;
+	struct rule r;
+	char err[256];
+	const char *j = RULE("/shop/web");
+	unsigned before;
+	int created;
+
+	assert_int_equal(rules_from_json(j, strlen(j), NULL, &r, &re), 0);
+	assert_int_equal(state_put(f->st, &r, 1, &created, err, sizeof(err)),
+	    STATE_OK);
+	/* Only the window moved: the flush does not wait for the store
+	 * (its write is held), the write happens in the background. */
+	memset(&h, 0, sizeof(h));
+	h.recs[0].t = 1700000000;
+	h.recs[0].n = 3;
+	h.nrecs = 1;
+	pthread_mutex_lock(&fk.mu);
+	fk.hold = 1;
+	pthread_mutex_unlock(&fk.mu);
+	assert_int_equal(state_set_history(f->st, "/shop/web", &h), STATE_OK);
+	assert_int_equal(state_flush(f->st, err, sizeof(err)), STATE_OK);
+	pthread_mutex_lock(&fk.mu);
+	while (!fk.in_apply)
+		pthread_cond_wait(&fk.cv, &fk.mu);
+	before = fk.applied;
+	fk.hold = 0;
+	pthread_cond_broadcast(&fk.cv);
+	pthread_mutex_unlock(&fk.mu);
+	/* A scale recorded: the flush returns once it is written. */
+	h.last_up_s = 1700000000;
+	assert_int_equal(state_set_history(f->st, "/shop/web", &h), STATE_OK);
+	assert_int_equal(state_flush(f->st, err, sizeof(err)), STATE_OK);
+	pthread_mutex_lock(&fk.mu);
+	assert_int_equal(fk.applied, before + 2);
+	pthread_mutex_unlock(&fk.mu);
+}
+
 int
 main(void)
 {
@@ -394,6 +438,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failures_roll_back,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_event, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_flush_tiers, setup,
 		    teardown),
 	};
 
