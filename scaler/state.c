@@ -603,6 +603,7 @@ static void
 run_batch(struct state *st, struct job **batch, size_t nb)
 {
 	size_t i;
+	int detached;
 
 	apply_batch(st, batch, nb);
 	pthread_mutex_lock(&st->mu);
@@ -621,12 +622,13 @@ run_batch(struct state *st, struct job **batch, size_t nb)
 		/* The flusher owns the job: hand it back (a detached one
 		 * is ours to free). */
 		pthread_mutex_lock(&st->mu);
-		j->finished = 1;
-		if (j->detached)
+		detached = j->detached;
+		j->finished = 1;     /* a waiter may free j from here on */
+		if (detached)
 			st->lazy_inflight = 0;
 		pthread_cond_broadcast(&st->done_cv);
 		pthread_mutex_unlock(&st->mu);
-		if (j->detached)
+		if (detached)
 			free_job(j);
 	}
 }
