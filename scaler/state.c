@@ -43,6 +43,7 @@ struct entry {
 struct vnode {
 	char    app_id[RULES_APP_ID_MAX];  /* first */
 	int64_t ver[STORE_KINDS];
+	int     pending[STORE_KINDS];  /* our writes queued or in flight */
 };
 
 /* A sorted array of pointers to structs that start with an app id. */
@@ -226,27 +227,70 @@ vget(struct state *st, enum store_kind k, const char *app_id)
 	return at >= 0 ? V(st, at)->ver[k] : STORE_VERSION_NONE;
 }
 
+/* Drop x when it holds nothing.  Under mu. */
 static void
-vset(struct state *st, enum store_kind k, const char *app_id, int64_t ver)
+vtrim(struct state *st, struct vnode *x)
+{
+	long at;
+
+	if (x->ver[0] != STORE_VERSION_NONE ||
+	    x->ver[1] != STORE_VERSION_NONE || x->pending[0] != 0 ||
+	    x->pending[1] != 0)
+		return;
+	at = pfind(&st->v, x->app_id);
+	if (at >= 0)
+		premove(&st->v, (size_t)at);
+}
+
+/* The vnode of app_id, created (nothing known) when `create`. */
+static struct vnode *
+vnode_of(struct state *st, const char *app_id, int create)
 {
 	long at = pfind(&st->v, app_id);
 	struct vnode *x;
 
-	if (at >= 0) {
-		x = V(st, at);
-		x->ver[k] = ver;
-		if (x->ver[0] == STORE_VERSION_NONE &&
-		    x->ver[1] == STORE_VERSION_NONE)
-			premove(&st->v, (size_t)at);
-		return;
-	}
-	if (ver == STORE_VERSION_NONE || (x = calloc(1, sizeof(*x))) == NULL)
-		return;
+	if (at >= 0)
+		return V(st, at);
+	if (!create || (x = calloc(1, sizeof(*x))) == NULL)
+		return NULL;
 	str_copy_trunc(x->app_id, app_id, sizeof(x->app_id));
 	x->ver[0] = x->ver[1] = STORE_VERSION_NONE;
-	x->ver[k] = ver;
-	if (pinsert(&st->v, (size_t)(-at - 1), x) != 0)
+	if (pinsert(&st->v, (size_t)(-at - 1), x) != 0) {
 		free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static void
+vset(struct state *st, enum store_kind k, const char *app_id, int64_t ver)
+{
+	struct vnode *x = vnode_of(st, app_id, ver != STORE_VERSION_NONE);
+
+	if (x == NULL)
+		return;
+	x->ver[k] = ver;
+	vtrim(st, x);
+}
+
+/* Count our writes of a node: +1 queued, -1 done.  Under mu. */
+static void
+vpending(struct state *st, const struct store_write *w, int d)
+{
+	struct vnode *x = vnode_of(st, w->app_id, d > 0);
+
+	if (x == NULL)
+		return;
+	x->pending[w->kind] += d;
+	vtrim(st, x);
+}
+
+static int
+vbusy(struct state *st, enum store_kind k, const char *app_id)
+{
+	struct vnode *x = vnode_of(st, app_id, 0);
+
+	return x != NULL && x->pending[k] > 0;
 }
 
 /* ---- the store's listener: start-up and watch events ---- */
@@ -325,6 +369,10 @@ watch_node(struct state *st, const struct store_node *n,
 {
 	struct entry *x = efind(st, n->app_id);
 
+	/* Our own write in flight decides (its compare-and-set fails if
+	 * another writer came first; then the backend refreshes). */
+	if (vbusy(st, n->kind, n->app_id))
+		return;
 	if (n->data != NULL && n->version <= vget(st, n->kind, n->app_id))
 		return;         /* our own write, or older news */
 	vset(st, n->kind, n->app_id, n->data != NULL ? n->version :
@@ -562,6 +610,7 @@ record_job(struct state *st, struct job *j)
 	for (i = 0; i < j->n; i++) {
 		struct store_write *w = &j->w[i];
 
+		vpending(st, w, -1);
 		if (w->result == STORE_OK || (w->data == NULL &&
 		    w->result == STORE_E_NOT_FOUND)) {
 			st->stats.writes++;
@@ -599,6 +648,21 @@ free_job(struct job *j)
 	free(j);
 }
 
+/* Another writer came first: have the backend hand us its version. */
+static void
+refresh_conflicts(struct state *st, const struct job *j)
+{
+	size_t i;
+
+	if (st->ops->refresh == NULL)
+		return;
+	for (i = 0; i < j->n; i++)
+		if (j->w[i].result == STORE_E_CONFLICT ||
+		    j->w[i].result == STORE_E_EXISTS)
+			st->ops->refresh(st->ctx, j->w[i].kind,
+			    j->w[i].app_id);
+}
+
 static void
 run_batch(struct state *st, struct job **batch, size_t nb)
 {
@@ -610,6 +674,8 @@ run_batch(struct state *st, struct job **batch, size_t nb)
 	for (i = 0; i < nb; i++)
 		record_job(st, batch[i]);
 	pthread_mutex_unlock(&st->mu);
+	for (i = 0; i < nb; i++)
+		refresh_conflicts(st, batch[i]);
 	for (i = 0; i < nb; i++) {
 		struct job *j = batch[i];
 
@@ -661,6 +727,10 @@ writer_main(void *arg)
 static void
 enqueue(struct state *st, struct job *j)
 {
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		vpending(st, &j->w[i], 1);
 	j->next = NULL;
 	if (st->tail != NULL)
 		st->tail->next = j;
@@ -1103,6 +1173,7 @@ drop_unencoded(struct state *st, struct job *j)
 			continue;
 		}
 		st->stats.write_errors++;
+		vpending(st, &j->w[i], -1);
 		x = efind(st, j->w[i].app_id);
 		if (x != NULL && x->hist_dirty < j->level)
 			x->hist_dirty = j->level;

@@ -120,10 +120,12 @@ struct fake {
 	enum store_result     next;      /* result of the next put */
 	unsigned              applied;   /* writes applied */
 	struct store_listener l;
+	const char           *other;     /* what refresh reads, or NULL */
+	unsigned              refreshed;
 };
 
 static struct fake fk = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-	0, 0, STORE_OK, 0, { NULL, NULL, NULL, NULL } };
+	0, 0, STORE_OK, 0, { NULL, NULL, NULL, NULL }, NULL, 0 };
 
 static void *
 fake_open(const char *spec, const struct store_listener *l, char *err,
@@ -173,8 +175,31 @@ fake_close(void *ctx)
 	(void)ctx;
 }
 
+/* The node as another writer left it (version 7). */
+static void
+fake_refresh(void *ctx, enum store_kind k, const char *app_id)
+{
+	struct store_node n;
+
+	(void)ctx;
+	fk.refreshed++;
+	memset(&n, 0, sizeof(n));
+	n.kind = k;
+	n.app_id = app_id;
+	n.where = "fake:/rules/x";
+	n.data = fk.other;
+	n.len = fk.other != NULL ? strlen(fk.other) : 0;
+	n.version = 7;
+	fk.l.node(fk.l.arg, &n);
+}
+
 static const struct store_ops fake_ops = {
-	"fake", fake_open, fake_load_all, fake_apply, fake_close,
+	.name = "fake",
+	.open = fake_open,
+	.load_all = fake_load_all,
+	.apply = fake_apply,
+	.close = fake_close,
+	.refresh = fake_refresh,
 };
 
 struct fx {
@@ -197,6 +222,8 @@ setup(void **state)
 	fk.hold = 0;
 	fk.next = STORE_OK;
 	fk.applied = 0;
+	fk.other = NULL;
+	fk.refreshed = 0;
 	f->st = state_open_store(&fake_ops, "fake", err, sizeof(err));
 	f->dec = decisions_new(8);
 	memset(&cfg, 0, sizeof(cfg));
@@ -334,6 +361,14 @@ test_failures_roll_back(void **state)
 	start_post(&p, &t);
 	assert_int_equal(release_post(&p, t), 409);
 	assert_int_equal(req(f, "GET", "/v1/rules/shop/web", NULL), 404);
+	assert_int_equal(fk.refreshed, 1);
+	/* The other writer's rule, read back after the conflict, is what
+	 * the copy then serves. */
+	fk.other = RULE("/shop/web");
+	assert_int_equal(req(f, "POST", "/v1/rules", RULE("/shop/web")), 409);
+	assert_int_equal(req(f, "GET", "/v1/rules/shop/web", NULL), 200);
+	assert_int_equal(req(f, "DELETE", "/v1/rules/shop/web", NULL), 204);
+	fk.other = NULL;
 	fk.next = STORE_E_UNAVAILABLE;
 	assert_int_equal(req(f, "POST", "/v1/rules", RULE("/shop/web")), 503);
 	assert_int_equal(req(f, "GET", "/v1/rules/shop/web", NULL), 404);
@@ -346,7 +381,7 @@ test_failures_roll_back(void **state)
 	    "\"below\":20}}"), 500);
 	assert_int_equal(req(f, "GET", "/v1/rules/shop/web", NULL), 200);
 	state_get_stats(f->st, &ss);
-	assert_int_equal(ss.write_errors, 3);
+	assert_int_equal(ss.write_errors, 4);
 	assert_int_equal(ss.pending, 0);
 	fk.next = STORE_OK;
 }
