@@ -566,4 +566,5 @@ const struct store_ops store_local_ops = {
 	.load_all = local_load_all,
 	.apply = local_apply,
 	.close = local_close,
+	.lazy_s = 60,
 };
