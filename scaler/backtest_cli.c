@@ -14,8 +14,10 @@
 #include "common/util.h"
 #include "scaler/backtest.h"
 #include "scaler/state.h"
+#include "scaler/store.h"
 
 #define CLI_OUT_MAX (256u << 20)
+#define BACKTEST_STATE_FILE_MAX (64u << 20)  /* an old state.json */
 
 static const struct {
 	const char *name;
@@ -82,10 +84,10 @@ backtest_cli_split(int argc, char **argv, struct backtest_cli *cli,
 	return 0;
 }
 
-/* The app's rule from DIR/state.json, read without its lock (the
- * running daemon holds it); 0 or -1 with err. */
+/* The app's rule from the old single file DIR/state.json (a state
+ * directory not yet migrated); 0, 1 not there, or -1 with err. */
 static int
-stored_rule(const char *dir, const char *app, struct rule *r, char *err,
+legacy_rule(const char *dir, const char *app, struct rule *r, char *err,
     size_t errlen)
 {
 	char path[4096];
@@ -94,14 +96,11 @@ stored_rule(const char *dir, const char *app, struct rule *r, char *err,
 	cJSON *root = NULL;
 	char *text = NULL;
 	size_t len;
-	int ret = -1;
+	int ret = 1;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE);
-	if (read_file(path, STATE_FILE_MAX, &text, &len) != 0) {
-		snprintf(err, errlen, "no --rule and no stored rule: cannot "
-		    "read %.400s", path);
-		return -1;
-	}
+	if (read_file(path, BACKTEST_STATE_FILE_MAX, &text, &len) != 0)
+		return 1;
 	root = cJSON_ParseWithLength(text, len);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "apps")) {
 		const cJSON *rj = cJSON_GetObjectItemCaseSensitive(it, "rule");
@@ -110,20 +109,55 @@ stored_rule(const char *dir, const char *app, struct rule *r, char *err,
 
 		if (!cJSON_IsString(id) || strcmp(id->valuestring, app) != 0)
 			continue;
-		if (rules_from_cjson(rj, app, r, &re) != 0) {
-			snprintf(err, errlen, "%.400s: the rule of %.256s: %s: %.200s",
-			    path, app, re.field, re.error);
-			goto out;
-		}
 		ret = 0;
-		goto out;
+		if (rules_from_cjson(rj, app, r, &re) != 0) {
+			snprintf(err, errlen, "%.400s: the rule of %.256s: %s: "
+			    "%.200s", path, app, re.field, re.error);
+			ret = -1;
+		}
+		break;
 	}
-	snprintf(err, errlen, "no rule for %.256s in %.400s (give --rule FILE)", app,
-	    path);
-out:
 	cJSON_Delete(root);
 	free(text);
 	return ret;
+}
+
+/*
+ * The app's stored rule, read from the local store's node
+ * DIR/rules/<name>.json (docs/state-format.md) without the directory's
+ * lock (the running daemon holds it), or from an older DIR/state.json.
+ * 0 or -1 with err.
+ */
+static int
+stored_rule(const char *dir, const char *app, struct rule *r, char *err,
+    size_t errlen)
+{
+	char name[STORE_NAME_MAX], path[4096], why[256];
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	if (store_encode_id(app, name, sizeof(name)) != 0) {
+		snprintf(err, errlen, "%.256s: no stored rule", app);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s/%s.json", dir,
+	    store_kind_dir(STORE_RULE), name);
+	if (read_file(path, RULES_BODY_MAX, &text, &len) == 0) {
+		rc = store_decode_rule(text, len, r, why, sizeof(why));
+		free(text);
+		if (rc == 0 && strcmp(r->app_id, app) == 0)
+			return 0;
+		snprintf(err, errlen, "%.400s: %s", path, rc == 0 ?
+		    "names another app" : why);
+		return -1;
+	}
+	rc = legacy_rule(dir, app, r, err, errlen);
+	if (rc == 1)
+		snprintf(err, errlen, "no --rule and no stored rule for %.256s "
+		    "in %.400s (a local state directory; give --rule FILE)",
+		    app, dir);
+	return rc == 0 ? 0 : -1;
 }
 
 static int
