@@ -10,7 +10,8 @@
 #     and 11 confirm it), and nothing else: the simulated third task
 #     brings the per-task figure to 60 %;
 #   - the same timeline from the CLI (json, text, lp) and from the REST
-#     endpoint (rule in the body, and the stored rule);
+#     endpoint (rule in the body, and the stored rule: the store's node
+#     while the daemon runs, or an older state.json);
 #   - --plot writes an SVG that rsvg-convert rasterizes into a PNG;
 #   - bad input: --from after --to, over backtest_max_points, no data, a
 #     rule failing validation: exit 2 / HTTP 400; InfluxDB down: exit 1 /
@@ -138,7 +139,7 @@ printf '%s\n' '{"min_instances":1,"max_instances":8,"cpu":{"above":80,"below":20
 expect_exit 2 "no data" --app /shop/other --rule "$T/other.json" --from "$FROM" --to "$TO" --step 60
 printf '%s\n' '{"app_id":"/shop/web","min_instances":5,"max_instances":2,"cpu":{"above":80,"below":20}}' >"$T/bad.json"
 expect_exit 2 "max_instances" --app /shop/web --rule "$T/bad.json" --from "$FROM" --to "$TO"
-expect_exit 2 "no stored rule: cannot read" --app /shop/web --from "$FROM" --to "$TO"
+expect_exit 2 "no --rule and no stored rule for /shop/web" --app /shop/web --from "$FROM" --to "$TO"
 expect_exit 2 "format" --app /shop/web --rule "$T/rule.json" --from "$FROM" --to "$TO" --format xml
 
 # ---- REST ----
@@ -163,10 +164,18 @@ code=$(curl -s -o "$T/out" -w '%{http_code}' -X PUT "$API/v1/rules/shop/web" --d
 code=$(post "{\"from\":\"$(date -u -d @$FROM +%Y-%m-%dT%H:%M:%SZ)\",\"to\":$TO,\"step_s\":60}")
 [ "$code" = 200 ] || fail "REST stored rule: $code $(cat "$T/rest.json")"
 check_json "$T/rest.json" || fail "REST stored-rule timeline: $(cat "$T/rest.json")"
-# The stored rule is now there for the CLI too (read from state.json).
+# The stored rule is now there for the CLI too (read from the store's
+# rules/shop%2Fweb.json while the daemon runs).
 "$BIN" backtest --app /shop/web --from "$FROM" --to "$TO" --step 60 --format json \
 	$COMMON >"$T/cli2.json" 2>"$T/cli.err" || fail "CLI stored rule: $(cat "$T/cli.err")"
 check_json "$T/cli2.json" || fail "CLI stored-rule timeline"
+# A state directory of an older scaler: the single state.json.
+mkdir -p "$T/old"
+printf '{"version": 1, "apps": [{"rule": %s, "history": {}}]}\n' "$RULE" >"$T/old/state.json"
+"$BIN" backtest --app /shop/web --from "$FROM" --to "$TO" --step 60 --format json \
+	--source-influxdb-url "$INFLUX_URL" --source-influxdb-db hoist --state-dir "$T/old" \
+	>"$T/cli3.json" 2>"$T/cli.err" || fail "CLI old state.json: $(cat "$T/cli.err")"
+check_json "$T/cli3.json" || fail "CLI old state.json timeline"
 
 expect_code() {
 	want=$1 pat=$2 body=$3
