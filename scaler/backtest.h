@@ -35,6 +35,7 @@
 #ifndef HOIST_BACKTEST_H
 #define HOIST_BACKTEST_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -203,9 +204,11 @@ int  backtest_decode_influx(const char *body, size_t len,
 	struct backtest_trace *tr, char *err, size_t errlen);
 struct source;
 /* Fill tr from s (an influxdb source); *query_s is the time it took.
+ * Checked between two queries, a non-zero *cancel (NULL: none) stops it.
  * BACKTEST_OK, or BACKTEST_E_SOURCE / _NOMEM / _INPUT with err. */
 int  backtest_influx_load(struct source *s, const char *app_id,
-	struct backtest_trace *tr, double *query_s, char *err, size_t errlen);
+	struct backtest_trace *tr, atomic_int *cancel, double *query_s,
+	char *err, size_t errlen);
 
 /* backtest_exec.c — one backtest from request to result (CLI, REST). */
 #define BACKTEST_TIMEOUT_MS 60000   /* one InfluxDB query, whole */
@@ -219,6 +222,11 @@ struct backtest_env {
 	long    timeout_ms;             /* 0: BACKTEST_TIMEOUT_MS */
 	int64_t interval_s;             /* the default step */
 	int64_t max_points;             /* backtest_max_points */
+	/* REST only (NULL on the command line): backtests running, and
+	 * set when the scaler stops (a running one ends between two
+	 * InfluxDB queries).  The daemon's; borrowed. */
+	atomic_int *busy;
+	atomic_int *cancel;
 };
 
 struct backtest_request {
@@ -273,11 +281,14 @@ int  backtest_cli_split(int argc, char **argv, struct backtest_cli *cli,
 int  backtest_cli_run(const struct backtest_cli *cli,
 	const struct backtest_env *env, const char *state_dir);
 
-/* backtest_rest.c — POST /v1/rules/{app_id}/backtest, for rest.c.
- * env NULL: 503; stored: the app's rule, or NULL. */
+/* backtest_rest.c — POST /v1/rules/{app_id}/backtest, for rest.c: the
+ * request deferred, the backtest on a thread of its own.  env NULL: 503;
+ * stored: the app's rule (copied), or NULL. */
+#define BACKTEST_REST_MAX 2    /* backtests at once; more: 503 */
 struct httpd_reply;
+struct httpd_request;
 void backtest_rest(const struct backtest_env *env, const char *app_id,
-	const struct rule *stored, const char *body, size_t len,
+	const struct rule *stored, const struct httpd_request *rq,
 	struct httpd_reply *rp);
 
 #endif

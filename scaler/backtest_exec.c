@@ -243,8 +243,8 @@ backtest_execute(const struct backtest_env *env,
 		ret = BACKTEST_E_INPUT;
 		goto out;
 	}
-	ret = backtest_influx_load(s, rq->rule.app_id, &oc->tr, &oc->query_s,
-	    err, errlen);
+	ret = backtest_influx_load(s, rq->rule.app_id, &oc->tr, env->cancel,
+	    &oc->query_s, err, errlen);
 	if (ret != BACKTEST_OK)
 		goto out;
 	o.scale_delay_s = rq->scale_delay_s;

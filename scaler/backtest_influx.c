@@ -199,7 +199,8 @@ out:
 
 int
 backtest_influx_load(struct source *s, const char *app_id,
-    struct backtest_trace *tr, double *query_s, char *err, size_t errlen)
+    struct backtest_trace *tr, atomic_int *cancel, double *query_s,
+    char *err, size_t errlen)
 {
 	int64_t chunk = BACKTEST_INFLUX_CHUNK * tr->step_s, a, t0;
 	char q[1536], e2[512];
@@ -210,6 +211,12 @@ backtest_influx_load(struct source *s, const char *app_id,
 	buf_init(&body, BACKTEST_INFLUX_BODY_MAX);
 	for (a = tr->from_s; a < tr->to_s && ret == BACKTEST_OK; a += chunk) {
 		int64_t b = a + chunk < tr->to_s ? a + chunk : tr->to_s;
+
+		if (cancel != NULL && atomic_load(cancel)) {
+			snprintf(err, errlen, "stopped: the scaler is stopping");
+			ret = BACKTEST_E_SOURCE;
+			break;
+		}
 
 		if (backtest_influx_query(app_id, a, b, tr->step_s, q,
 		    sizeof(q)) != 0) {

@@ -270,7 +270,7 @@ backtest_route(struct rest *a, struct httpd_reply *rp, const char *id,
 		return;
 	}
 	backtest_rest(a->cfg.backtest, app, state_get(a->cfg.state, app, &r,
-	    NULL) == STATE_OK ? &r : NULL, rq->body, rq->body_len, rp);
+	    NULL) == STATE_OK ? &r : NULL, rq, rp);
 }
 
 static void

@@ -434,6 +434,8 @@ struct daemon {
 	struct decisions   *dec;       /* owned */
 	struct rest        *rest;      /* owned */
 	struct backtest_env bt;        /* for POST .../backtest */
+	atomic_int          bt_busy;   /* backtests running (REST) */
+	atomic_int          bt_cancel; /* set at stop: they end early */
 };
 
 /* Signals are taken synchronously by the main thread only: block them
@@ -481,6 +483,8 @@ daemon_open(struct daemon *d)
 		log_warnx("%s", err);
 		return -1;
 	}
+	d->bt.busy = &d->bt_busy;
+	d->bt.cancel = &d->bt_cancel;
 	acfg.backtest = &d->bt;
 	d->rest = rest_start(&acfg, err, sizeof(err));
 	if (d->rest == NULL) {
@@ -545,6 +549,7 @@ daemon_free(struct daemon *d)
 {
 	char err[1024];
 
+	atomic_store(&d->bt_cancel, 1);    /* running backtests end */
 	rest_stop(d->rest);
 	if (d->state != NULL && state_flush(d->state, err, sizeof(err)) !=
 	    STATE_OK)

@@ -15,7 +15,11 @@
 #   - --plot writes an SVG that rsvg-convert rasterizes into a PNG;
 #   - bad input: --from after --to, over backtest_max_points, no data, a
 #     rule failing validation: exit 2 / HTTP 400; InfluxDB down: exit 1 /
-#     HTTP 503 with the reason.
+#     HTTP 503 with the reason;
+#   - against a slow InfluxDB (a stand-in answering in 4 s): /healthz
+#     answers at once while two backtests run, a third is refused (503),
+#     and SIGTERM ends a long backtest after its query in flight (503)
+#     and stops the scaler.
 set -u
 : "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${BUILD:=build}"
@@ -212,6 +216,82 @@ kill "$S2"; wait "$S2"
 rc=$?
 [ "$rc" = 2 ] && grep -q "set source_influxdb_url" "$T/bad.err" ||
 	fail "CLI without InfluxDB: exit $rc: $(cat "$T/bad.err")"
+
+# ---- a slow InfluxDB: the API keeps answering, at most 2 at once ----
+# A stand-in that answers /query after 4 s (an empty result); it logs
+# one line per request it receives.
+python3 - "$T/slowport" >"$T/slow.log" 2>&1 <<'PY' &
+import http.server, os, sys, time
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        print("query", flush=True)
+        time.sleep(4)
+        body = b'{"results":[{"statement_id":0},{"statement_id":1},{"statement_id":2}]}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+PY
+SLOWPID=$!
+S3=""
+stop_slow() {
+	[ -n "$S3" ] && kill "$S3" 2>/dev/null && wait "$S3" 2>/dev/null
+	kill "$SLOWPID" 2>/dev/null && wait "$SLOWPID" 2>/dev/null
+}
+wait_for 10 "the slow InfluxDB's port" test -s "$T/slowport" || { stop_slow; fail "slow stand-in"; }
+"$BIN" --listen 127.0.0.1:0 --marathon http://127.0.0.1:9 --interval 3600 --state-dir "$T/state3" \
+	--source-influxdb-url "http://127.0.0.1:$(cat "$T/slowport")" >"$T/scaler3.log" 2>&1 &
+S3=$!
+wait_for 10 "the third scaler's API port" file_has "$T/scaler3.log" '\(port [0-9]+\)' ||
+	{ stop_slow; fail "third scaler did not start"; }
+A3="http://127.0.0.1:$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/scaler3.log" | head -1)"
+C1="" C2=""
+for k in 1 2; do
+	curl -s -o "$T/slow$k.json" -w '%{http_code}' -X POST "$A3/v1/rules/shop/web/backtest" \
+		--data-binary "{\"from\":$FROM,\"to\":$TO,\"step_s\":60,\"rule\":$RULE}" >"$T/slow$k.code" &
+	eval "C$k=\$!"
+done
+# Both wait on the slow InfluxDB (their queries arrived): /healthz answers
+# at once, a third backtest is refused.
+wait_for 5 "both backtests' queries at the slow InfluxDB" lines_at_least "$T/slow.log" 2 ||
+	{ cat "$T/slow"*.json "$T/scaler3.log"; stop_slow; fail "the backtests did not query"; }
+t0=$(date +%s%N)
+curl -sf -m 2 "$A3/healthz" >/dev/null || { stop_slow; fail "/healthz did not answer during backtests"; }
+t1=$(date +%s%N)
+[ $(( (t1 - t0) / 1000000 )) -lt 1000 ] || { stop_slow; fail "/healthz took $(( (t1 - t0) / 1000000 )) ms"; }
+code=$(curl -s -o "$T/slow3.json" -w '%{http_code}' -X POST "$A3/v1/rules/shop/web/backtest" \
+	--data-binary "{\"from\":$FROM,\"to\":$TO,\"step_s\":60,\"rule\":$RULE}")
+[ "$code" = 503 ] && grep -q "2 backtests are running" "$T/slow3.json" ||
+	{ stop_slow; fail "third backtest: $code $(cat "$T/slow3.json")"; }
+wait "$C1" "$C2"
+# Their empty answers: no data, 400.
+for k in 1 2; do
+	[ "$(cat "$T/slow$k.code")" = 400 ] && grep -q "no data" "$T/slow$k.json" ||
+		{ stop_slow; fail "slow backtest $k: $(cat "$T/slow$k.code") $(cat "$T/slow$k.json")"; }
+done
+# SIGTERM during a backtest of many chunks (30 queries of 4 s): it stops
+# after the query in flight with a 503, and the scaler exits.
+curl -s -o "$T/slow4.json" -w '%{http_code}' -X POST "$A3/v1/rules/shop/web/backtest" \
+	--data-binary "{\"from\":$FROM,\"to\":$((FROM + 60000)),\"step_s\":1,\"rule\":$RULE}" >"$T/slow4.code" &
+C4=$!
+wait_for 5 "the long backtest's first query" lines_at_least "$T/slow.log" 3 ||
+	{ stop_slow; fail "the long backtest did not query"; }
+kill -TERM "$S3"
+wait_for 10 "the scaler to stop during a backtest" pid_gone "$S3" || { stop_slow; fail "scaler did not stop"; }
+wait "$S3" 2>/dev/null; S3=""
+wait "$C4"
+[ "$(cat "$T/slow4.code")" = 503 ] && grep -q "the scaler is stopping" "$T/slow4.json" ||
+	{ stop_slow; fail "stopped backtest: $(cat "$T/slow4.code") $(cat "$T/slow4.json")"; }
+[ "$(grep -c query "$T/slow.log")" -le 4 ] || { stop_slow; fail "the backtest went on: $(grep -c query "$T/slow.log") queries"; }
+stop_slow
 
 # ---- InfluxDB down: exit 1 / 503 with the reason ----
 influxd_halt
