@@ -86,13 +86,28 @@ http_response_free(struct http_response *r)
 	buf_free(&r->body);
 }
 
+/* What on_body() needs: where a kept body goes, and a streaming
+ * request's callback with the handle to read the status from. */
+struct body_ctx {
+	struct http_response      *resp;
+	const struct http_request *req;
+	CURL                      *easy;
+};
+
 static size_t
 on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	struct http_response *r = userdata;
+	struct body_ctx *b = userdata;
 	size_t n = size * nmemb;
+	long status = 0;
 
-	if (buf_append(&r->body, ptr, n) != 0)
+	if (b->req->on_body != NULL) {
+		curl_easy_getinfo(b->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status < 300)
+			return b->req->on_body(ptr, n, b->req->on_body_ud)
+			    == 0 ? n : 0;
+	}
+	if (buf_append(&b->resp->body, ptr, n) != 0)
 		return 0;       /* makes curl fail with CURLE_WRITE_ERROR */
 	return n;
 }
@@ -234,6 +249,7 @@ http_do(struct http_client *c, const struct http_request *req,
 	char errbuf[CURL_ERROR_SIZE] = "";
 	enum http_result res = HTTP_OK;
 	CURL *e = c->easy;
+	struct body_ctx bctx = { resp, req, e };
 	CURLcode cc;
 
 	buf_reset(&resp->body);
@@ -253,7 +269,7 @@ http_do(struct http_client *c, const struct http_request *req,
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 	    req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 3000L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &bctx);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, resp);
 	if (req->unix_socket != NULL)

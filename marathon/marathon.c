@@ -161,9 +161,10 @@ status_msg(struct marathon_status *st, const char *fmt, ...)
  * caller to decode; any other outcome is mapped and described in st.
  */
 static enum marathon_result
-exchange(struct marathon *m, const char *method, const char *url,
+exchange_ex(struct marathon *m, const char *method, const char *url,
     const char *body, size_t len, struct http_response *resp,
-    struct marathon_status *st)
+    struct marathon_status *st, int (*on_body)(const char *, size_t, void *),
+    void *ud)
 {
 	struct http_request req;
 	enum http_result hr;
@@ -183,6 +184,8 @@ exchange(struct marathon *m, const char *method, const char *url,
 	req.userpwd = m->userpwd;
 	req.timeout_ms = m->timeout_ms;
 	req.tls = m->use_tls ? &m->tls : NULL;
+	req.on_body = on_body;
+	req.on_body_ud = ud;
 	hr = http_do(m->http, &req, resp);
 	if (hr != HTTP_OK) {
 		st->status = 0;
@@ -195,6 +198,14 @@ exchange(struct marathon *m, const char *method, const char *url,
 		return MARATHON_OK;
 	return marathon_decode_error(resp->status, resp->body.data,
 	    resp->body.len, st);
+}
+
+static enum marathon_result
+exchange(struct marathon *m, const char *method, const char *url,
+    const char *body, size_t len, struct http_response *resp,
+    struct marathon_status *st)
+{
+	return exchange_ex(m, method, url, body, len, resp, st, NULL, NULL);
 }
 
 /* Build the app URL or fail with MARATHON_E_BAD_ID (nothing sent). */
@@ -311,6 +322,57 @@ marathon_list_apps(struct marathon *m, struct marathon_app **apps, size_t *n,
 	status_clear(st);
 	snprintf(url, sizeof(url), "%s/v2/apps?embed=apps.tasks", m->url);
 	return get_decoded(m, url, dec_apps, &o, st);
+}
+
+static int
+bulk_body(const char *p, size_t n, void *ud)
+{
+	return marathon_bulk_feed(ud, p, n);
+}
+
+/* An id filter for a query string: the characters of a valid app id
+ * ([a-z0-9.-] and '/') need no escaping; anything else is refused. */
+static int
+filter_ok(const char *f)
+{
+	for (; *f != '\0'; f++)
+		if (!((*f >= 'a' && *f <= 'z') || (*f >= '0' && *f <= '9') ||
+		    *f == '-' || *f == '.' || *f == '/'))
+			return 0;
+	return 1;
+}
+
+enum marathon_result
+marathon_list_apps_bulk(struct marathon *m, const char *id_filter,
+    struct marathon_bulk *b, struct marathon_status *st)
+{
+	struct http_response resp;
+	enum marathon_result r;
+	char url[MARATHON_URL_MAX];
+	int have = id_filter != NULL && id_filter[0] != '\0';
+
+	status_clear(st);
+	if (have && (!filter_ok(id_filter) || strlen(id_filter) >=
+	    MARATHON_ID_MAX)) {
+		status_msg(st, "id filter '%.64s' is not part of an app id",
+		    id_filter);
+		return MARATHON_E_BAD_ID;
+	}
+	snprintf(url, sizeof(url), "%s/v2/apps?embed=apps.tasks&embed=apps."
+	    "deployments%s%s", m->url, have ? "&id=" : "",
+	    have ? id_filter : "");
+	http_response_init(&resp);
+	r = exchange_ex(m, "GET", url, NULL, 0, &resp, st, bulk_body, b);
+	if (b->failed) {
+		/* Stopped by the decoder: its reason, not libcurl's. */
+		status_msg(st, "GET %s: %s", url, b->err);
+		r = MARATHON_E_DECODE;
+	} else if (r == MARATHON_OK && marathon_bulk_finish(b) != 0) {
+		status_msg(st, "GET %s: %s", url, b->err);
+		r = MARATHON_E_DECODE;
+	}
+	http_response_free(&resp);
+	return r;
 }
 
 enum marathon_result

@@ -1,6 +1,7 @@
 /*
  * orch.c — the wrappers every caller of the orchestrator goes through.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,4 +58,151 @@ const char *
 orch_name(const struct orch *o)
 {
 	return o->ops->name;
+}
+
+int
+orch_has_snapshot(const struct orch *o)
+{
+	return o->ops->snapshot != NULL;
+}
+
+void
+orch_snapshot_free(struct orch_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	free(s->apps);
+	free(s->tasks);
+	free(s->slots);
+	memset(s, 0, sizeof(*s));
+}
+
+enum orch_result
+orch_snapshot(const struct orch *o, const char *id_filter, size_t max_bytes,
+    struct orch_snapshot *out, struct orch_status *st)
+{
+	enum orch_result r;
+
+	memset(out, 0, sizeof(*out));
+	memset(st, 0, sizeof(*st));
+	if (o->ops->snapshot == NULL)
+		return ORCH_E_SERVER;
+	r = o->ops->snapshot(o->ctx, id_filter, max_bytes, out, st);
+	if (r == ORCH_OK && orch_snapshot_index(out) != 0)
+		r = ORCH_E_NOMEM;
+	if (r != ORCH_OK)
+		orch_snapshot_free(out);
+	return r;
+}
+
+/* Grow *v (of *cap elements of `size` bytes) to hold `need`. */
+static int
+grow(void **v, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap = *cap ? *cap : 16;
+	void *nv;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2 / size)
+			return -1;
+		ncap *= 2;
+	}
+	nv = realloc(*v, ncap * size);
+	if (nv == NULL)
+		return -1;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+int
+orch_snapshot_add(struct orch_snapshot *s, const struct orch_snap_app *app,
+    const struct orch_task *tasks, size_t ntasks)
+{
+	struct orch_snap_app *a;
+
+	if (grow((void **)&s->apps, &s->capapps, s->napps + 1,
+	    sizeof(*s->apps)) != 0 || grow((void **)&s->tasks, &s->captasks,
+	    s->ntasks + ntasks, sizeof(*s->tasks)) != 0)
+		return -1;
+	a = &s->apps[s->napps++];
+	*a = *app;
+	a->task0 = s->ntasks;
+	a->ntasks = ntasks;
+	if (ntasks > 0)
+		memcpy(&s->tasks[s->ntasks], tasks, ntasks * sizeof(*tasks));
+	s->ntasks += ntasks;
+	if (app->ndeployments > 0)
+		s->deploying++;
+	return 0;
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t
+hash_id(const char *id)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *id != '\0'; id++) {
+		h ^= (unsigned char)*id;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+int
+orch_snapshot_index(struct orch_snapshot *s)
+{
+	size_t n = 16, i;
+
+	while (n < 2 * s->napps + 1)
+		n *= 2;
+	free(s->slots);
+	s->slots = calloc(n, sizeof(*s->slots));
+	s->nslots = s->slots != NULL ? n : 0;
+	if (s->slots == NULL)
+		return -1;
+	for (i = 0; i < s->napps; i++) {
+		size_t k = (size_t)hash_id(s->apps[i].id) & (n - 1);
+
+		while (s->slots[k] != 0 &&
+		    strcmp(s->apps[s->slots[k] - 1].id, s->apps[i].id) != 0)
+			k = (k + 1) & (n - 1);
+		if (s->slots[k] == 0)
+			s->slots[k] = i + 1;  /* duplicates: the first stays */
+	}
+	return 0;
+}
+
+const struct orch_snap_app *
+orch_snapshot_find(const struct orch_snapshot *s, const char *id)
+{
+	size_t k;
+
+	if (s->nslots == 0)
+		return NULL;
+	k = (size_t)hash_id(id) & (s->nslots - 1);
+	while (s->slots[k] != 0) {
+		const struct orch_snap_app *a = &s->apps[s->slots[k] - 1];
+
+		if (strcmp(a->id, id) == 0)
+			return a;
+		k = (k + 1) & (s->nslots - 1);
+	}
+	return NULL;
+}
+
+void
+orch_snapshot_view(const struct orch_snapshot *s,
+    const struct orch_snap_app *a, struct orch_app *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->instances = a->instances;
+	out->running = a->running;
+	out->ndeployments = a->ndeployments;
+	STR_COPY_ARRAY(out->deployment_id, a->deployment_id);
+	out->tasks = a->ntasks > 0 ? &s->tasks[a->task0] : NULL;
+	out->ntasks = a->ntasks;
 }

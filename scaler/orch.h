@@ -43,6 +43,31 @@ struct orch_app {
 	size_t            ntasks;
 };
 
+/*
+ * Every app of the orchestrator (or of an id filter) at one instant,
+ * read in one request: the fleet round's view (round.h).  Apps and
+ * their running tasks in flat arrays; an app is found by id through an
+ * open-addressing hash index (orch_snapshot_find()), never by a scan.
+ * Filled only through orch_snapshot_add() then orch_snapshot_index();
+ * freed with orch_snapshot_free().
+ */
+struct orch_snap_app {
+	char   id[ORCH_ID_MAX];           /* canonical: "/shop/web" */
+	int    instances, running, ndeployments;
+	char   deployment_id[64];
+	size_t task0, ntasks;             /* tasks[task0 .. task0 + ntasks) */
+};
+
+struct orch_snapshot {
+	struct orch_snap_app *apps;       /* owned, all of these */
+	size_t                napps, capapps;
+	struct orch_task     *tasks;
+	size_t                ntasks, captasks;
+	size_t               *slots;      /* app index + 1; 0 = empty */
+	size_t                nslots;     /* a power of two > 2 * napps */
+	size_t                deploying;  /* apps a deployment holds */
+};
+
 /* The outcome of one call: HTTP status and the orchestrator's words. */
 struct orch_status {
 	long status;
@@ -57,6 +82,13 @@ struct orch_ops {
 	    struct orch_app *out, struct orch_status *st);
 	/* Set the instance count; never forced past a deployment. */
 	enum orch_result (*scale)(void *ctx, const char *app_id, int n,
+	    struct orch_status *st);
+	/* Every app whose id contains id_filter (NULL: every app) in one
+	 * read of at most max_bytes, into `out` (empty; indexed by the
+	 * wrapper).  NULL when the orchestrator cannot: rounds then read
+	 * app by app.  Anything but ORCH_OK leaves no snapshot. */
+	enum orch_result (*snapshot)(void *ctx, const char *id_filter,
+	    size_t max_bytes, struct orch_snapshot *out,
 	    struct orch_status *st);
 };
 
@@ -75,6 +107,24 @@ enum orch_result orch_get_app(const struct orch *o, const char *app_id,
 enum orch_result orch_scale(const struct orch *o, const char *app_id, int n,
 	struct orch_status *st);
 void             orch_app_free(struct orch_app *a);   /* NULL ok */
+int              orch_has_snapshot(const struct orch *o);
+/* ops->snapshot, then the index; on failure `out` is left empty. */
+enum orch_result orch_snapshot(const struct orch *o, const char *id_filter,
+	size_t max_bytes, struct orch_snapshot *out, struct orch_status *st);
+/* Append one app and copies of its tasks; -1 out of memory. */
+int              orch_snapshot_add(struct orch_snapshot *s,
+	const struct orch_snap_app *app, const struct orch_task *tasks,
+	size_t ntasks);
+/* Build the hash index over the apps added; -1 out of memory. */
+int              orch_snapshot_index(struct orch_snapshot *s);
+/* The app with canonical id `id`, or NULL (the first of duplicates). */
+const struct orch_snap_app *orch_snapshot_find(const struct orch_snapshot *s,
+	const char *id);
+/* The app as struct orch_app; its tasks are borrowed from s (do not
+ * orch_app_free() it). */
+void             orch_snapshot_view(const struct orch_snapshot *s,
+	const struct orch_snap_app *a, struct orch_app *out);
+void             orch_snapshot_free(struct orch_snapshot *s); /* NULL ok */
 const char      *orch_name(const struct orch *o);
 const char      *orch_strerror(enum orch_result r);
 

@@ -116,6 +116,128 @@ fetch_agents(struct source *s, const char *app_id,
 	return failed;
 }
 
+int
+source_decode_agent_all(const char *body, size_t len, const char *host,
+    const struct source_task_index *index, struct source_task *tasks,
+    size_t n)
+{
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	const cJSON *app, *t;
+	int matched = -1;
+
+	if (root == NULL)
+		return -1;
+	if (!cJSON_IsArray(root))
+		goto out;
+	matched = 0;
+	cJSON_ArrayForEach(app, root) {
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(app,
+		    "tasks");
+
+		if (!cJSON_IsArray(arr))
+			continue;
+		cJSON_ArrayForEach(t, arr) {
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(t,
+			    "mesos_task_id");
+			struct source_task *st;
+			long k;
+
+			if (!cJSON_IsString(id))
+				continue;
+			k = source_index_find(index, tasks, id->valuestring);
+			if (k < 0 || (size_t)k >= n ||
+			    strcmp(tasks[k].task->host, host) != 0)
+				continue;   /* not placed here: ignored */
+			st = &tasks[k];
+			st->has_cpu = take_pct(st, "cpu_percent_of_limit",
+			    cJSON_GetObjectItemCaseSensitive(t,
+			    "cpu_percent_of_limit"), &st->cpu);
+			st->has_mem = take_pct(st, "mem_percent_of_limit",
+			    cJSON_GetObjectItemCaseSensitive(t,
+			    "mem_percent_of_limit"), &st->mem);
+			matched++;
+		}
+	}
+out:
+	cJSON_Delete(root);
+	return matched;
+}
+
+/* The distinct hosts of tasks[], each once, as transfers (x has room
+ * for n); returns how many (0 also when out of memory). */
+static size_t
+distinct_hosts(struct source *s, struct source_task *tasks, size_t n,
+    struct xfer *x)
+{
+	size_t sz = 16, nx = 0, i, *slots;
+
+	while (sz < 2 * n + 1)
+		sz *= 2;
+	slots = calloc(sz, sizeof(*slots));   /* x index + 1; 0 = empty */
+	if (slots == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const char *h = tasks[i].task->host;
+		size_t k;
+
+		if (h[0] == '\0')
+			continue;
+		k = (size_t)source_hash(h) & (sz - 1);
+		while (slots[k] != 0 && strcmp(x[slots[k] - 1].host, h) != 0)
+			k = (k + 1) & (sz - 1);
+		if (slots[k] != 0)
+			continue;
+		slots[k] = nx + 1;
+		x[nx].host = h;
+		buf_init(&x[nx].body, SOURCE_BODY_MAX);
+		snprintf(x[nx].url, sizeof(x[nx].url), "http://%s%s%s:%d"
+		    "/v1/apps", strchr(h, ':') ? "[" : "", h,
+		    strchr(h, ':') ? "]" : "", s->o.agent_port);
+		nx++;
+	}
+	free(slots);
+	return nx;
+}
+
+static int
+fetch_all_agents(struct source *s, struct source_task *tasks, size_t n,
+    struct source_round *r, char *err, size_t errlen)
+{
+	struct source_task_index ix;
+	struct xfer *x = calloc(n, sizeof(*x));
+	size_t nx, j;
+	int failed = 0;
+
+	memset(&ix, 0, sizeof(ix));
+	if (x == NULL || source_index_build(&ix, tasks, n) != 0) {
+		free(x);
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
+	nx = distinct_hosts(s, tasks, n, x);
+	r->hosts = nx;
+	source_run_window(s, x, nx, (size_t)s->o.concurrency);
+	for (j = 0; j < nx; j++) {
+		char e1[512];
+
+		if (source_xfer_ok(&x[j], e1, sizeof(e1)) != 0) {
+			if (failed++ == 0)
+				str_copy_trunc(err, e1, errlen);
+		} else if (source_decode_agent_all(x[j].body.data ?
+		    x[j].body.data : "", x[j].body.len, x[j].host, &ix, tasks,
+		    n) < 0) {
+			if (failed++ == 0)
+				snprintf(err, errlen, "%s: not a list of "
+				    "collector app objects", x[j].url);
+		}
+		buf_free(&x[j].body);
+	}
+	r->hosts_failed = (size_t)failed;
+	source_index_free(&ix);
+	free(x);
+	return failed;
+}
+
 static int
 agents_init(struct source *s, const struct source_options *o, char *err,
     size_t errlen)
@@ -136,4 +258,5 @@ const struct source_ops source_agents_ops = {
 	.name  = "agents",
 	.init  = agents_init,
 	.fetch = fetch_agents,
+	.fetch_all = fetch_all_agents,
 };
