@@ -103,6 +103,11 @@ source_new(const struct source_options *o, char *err, size_t errlen)
 		snprintf(err, errlen, "curl_multi_init failed");
 		goto fail;
 	}
+	/* Idle connections kept between requests (and rounds): no more
+	 * than run at once, so a thousand hosts never hold a thousand
+	 * descriptors. */
+	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS,
+	    (long)s->o.concurrency);
 	if (ops->init(s, o, err, errlen) != 0)
 		goto fail;
 	return s;

@@ -199,49 +199,132 @@ distinct_hosts(struct source *s, struct source_task *tasks, size_t n,
 	return nx;
 }
 
+/*
+ * The hosts that failed in the last fleet fetch are asked first in the
+ * next: a hung host then waits out its timeout while the others answer,
+ * instead of starting in the last window and adding its timeout to
+ * theirs.  Sorted names, owned (s->priv).
+ */
+struct agents_priv {
+	char   (*failed)[ORCH_ID_MAX];
+	size_t  nfailed;
+};
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Move the hosts that failed last time to the front, keeping order. */
+static void
+failed_first(struct agents_priv *p, struct xfer *x, size_t nx)
+{
+	size_t i, k = 0;
+
+	if (p == NULL || p->nfailed == 0)
+		return;
+	for (i = 0; i < nx; i++) {
+		struct xfer t;
+
+		if (bsearch(x[i].host, p->failed, p->nfailed,
+		    sizeof(*p->failed), cmp_name) == NULL)
+			continue;
+		t = x[i];
+		memmove(&x[k + 1], &x[k], (i - k) * sizeof(*x));
+		x[k++] = t;
+	}
+}
+
+static void
+remember_failed(struct agents_priv *p, const struct xfer *x, size_t nx,
+    const char *failed_mask)
+{
+	size_t i, n = 0;
+
+	if (p == NULL)
+		return;
+	free(p->failed);
+	p->failed = NULL;
+	p->nfailed = 0;
+	for (i = 0; i < nx; i++)
+		n += failed_mask[i] != 0;
+	if (n == 0 || (p->failed = calloc(n, sizeof(*p->failed))) == NULL)
+		return;
+	for (i = 0; i < nx; i++)
+		if (failed_mask[i])
+			str_copy_trunc(p->failed[p->nfailed++], x[i].host,
+			    sizeof(*p->failed));
+	qsort(p->failed, p->nfailed, sizeof(*p->failed), cmp_name);
+}
+
 static int
 fetch_all_agents(struct source *s, struct source_task *tasks, size_t n,
     struct source_round *r, char *err, size_t errlen)
 {
 	struct source_task_index ix;
 	struct xfer *x = calloc(n, sizeof(*x));
+	char *bad = calloc(n, 1);
 	size_t nx, j;
 	int failed = 0;
 
 	memset(&ix, 0, sizeof(ix));
-	if (x == NULL || source_index_build(&ix, tasks, n) != 0) {
+	if (x == NULL || bad == NULL || source_index_build(&ix, tasks, n) !=
+	    0) {
 		free(x);
+		free(bad);
 		snprintf(err, errlen, "out of memory");
 		return 1;
 	}
 	nx = distinct_hosts(s, tasks, n, x);
 	r->hosts = nx;
+	failed_first(s->priv, x, nx);
 	source_run_window(s, x, nx, (size_t)s->o.concurrency);
 	for (j = 0; j < nx; j++) {
 		char e1[512];
 
 		if (source_xfer_ok(&x[j], e1, sizeof(e1)) != 0) {
+			bad[j] = 1;
 			if (failed++ == 0)
 				str_copy_trunc(err, e1, errlen);
 		} else if (source_decode_agent_all(x[j].body.data ?
 		    x[j].body.data : "", x[j].body.len, x[j].host, &ix, tasks,
 		    n) < 0) {
+			bad[j] = 1;
 			if (failed++ == 0)
 				snprintf(err, errlen, "%s: not a list of "
 				    "collector app objects", x[j].url);
 		}
 		buf_free(&x[j].body);
 	}
+	remember_failed(s->priv, x, nx, bad);
 	r->hosts_failed = (size_t)failed;
 	source_index_free(&ix);
+	free(bad);
 	free(x);
 	return failed;
+}
+
+static void
+agents_free(struct source *s)
+{
+	struct agents_priv *p = s->priv;
+
+	if (p != NULL)
+		free(p->failed);
+	free(p);
+	s->priv = NULL;
 }
 
 static int
 agents_init(struct source *s, const struct source_options *o, char *err,
     size_t errlen)
 {
+	s->priv = calloc(1, sizeof(struct agents_priv));
+	if (s->priv == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (o->agent_token == NULL || o->agent_token[0] == '\0')
 		return 0;
 	if ((size_t)snprintf(s->auth_header, sizeof(s->auth_header),
@@ -259,4 +342,5 @@ const struct source_ops source_agents_ops = {
 	.init  = agents_init,
 	.fetch = fetch_agents,
 	.fetch_all = fetch_all_agents,
+	.free  = agents_free,
 };
