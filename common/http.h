@@ -86,6 +86,14 @@ void                http_response_free(struct http_response *r);
  */
 enum http_result    http_do(struct http_client *c,
 	const struct http_request *req, struct http_response *resp);
+/*
+ * n exchanges at once, at most `cap` in flight (one libcurl multi handle
+ * for the call): as n calls of http_do() but in the time of the slowest.
+ * resp[0..n) initialised by the caller; res[i] is req[i]'s result.
+ */
+void                http_do_many(const struct http_request *req,
+	struct http_response *resp, enum http_result *res, size_t n,
+	size_t cap);
 const char         *http_strerror(enum http_result r);
 /*
  * libcurl's header callback: one reply header line (ptr, size * nmemb

@@ -257,6 +257,14 @@ enum marathon_result marathon_list_apps_bulk(struct marathon *m,
  * st->deployment_id and st->version are set. */
 enum marathon_result marathon_scale(struct marathon *m, const char *id,
 	long instances, struct marathon_status *st);
+/*
+ * marathon_scale() for n apps at once (at most `cap` requests in flight,
+ * each with its own connection): res[i] and st[i] as marathon_scale()
+ * gives for ids[i] -> instances[i].  Never forced.
+ */
+void  marathon_scale_many(struct marathon *m, size_t n,
+	const char *const *ids, const long *instances, size_t cap,
+	enum marathon_result *res, struct marathon_status *st);
 /* PUT /v2/apps/{id} with `json` (borrowed) as the body: creates or
  * updates.  force adds ?force=true (hoist-deploy --force only). */
 enum marathon_result marathon_put_app(struct marathon *m, const char *id,

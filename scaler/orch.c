@@ -45,6 +45,21 @@ orch_scale(const struct orch *o, const char *app_id, int n,
 }
 
 void
+orch_scale_many(const struct orch *o, size_t n, const char *const *ids,
+    const int *to, enum orch_result *res, struct orch_status *st)
+{
+	size_t i;
+
+	memset(st, 0, n * sizeof(*st));
+	if (o->ops->scale_many != NULL) {
+		o->ops->scale_many(o->ctx, n, ids, to, res, st);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		res[i] = orch_scale(o, ids[i], to[i], &st[i]);
+}
+
+void
 orch_app_free(struct orch_app *a)
 {
 	if (a == NULL)

@@ -83,6 +83,10 @@ struct orch_ops {
 	/* Set the instance count; never forced past a deployment. */
 	enum orch_result (*scale)(void *ctx, const char *app_id, int n,
 	    struct orch_status *st);
+	/* scale() for n apps at once (res[i], st[i] for ids[i]); NULL:
+	 * the wrapper calls scale() n times. */
+	void (*scale_many)(void *ctx, size_t n, const char *const *ids,
+	    const int *to, enum orch_result *res, struct orch_status *st);
 	/* Every app whose id contains id_filter (NULL: every app) in one
 	 * read of at most max_bytes, into `out` (empty; indexed by the
 	 * wrapper).  NULL when the orchestrator cannot: rounds then read
@@ -105,6 +109,10 @@ extern const struct orch_ops orch_marathon_ops;
 enum orch_result orch_get_app(const struct orch *o, const char *app_id,
 	struct orch_app *out, struct orch_status *st);
 enum orch_result orch_scale(const struct orch *o, const char *app_id, int n,
+	struct orch_status *st);
+/* Scale n apps, at once when the orchestrator can (st[] cleared). */
+void             orch_scale_many(const struct orch *o, size_t n,
+	const char *const *ids, const int *to, enum orch_result *res,
 	struct orch_status *st);
 void             orch_app_free(struct orch_app *a);   /* NULL ok */
 int              orch_has_snapshot(const struct orch *o);

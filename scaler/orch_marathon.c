@@ -165,9 +165,37 @@ m_scale(void *ctx, const char *app_id, int n, struct orch_status *st)
 	return map_result(r);
 }
 
+static void
+m_scale_many(void *ctx, size_t n, const char *const *ids, const int *to,
+    enum orch_result *res, struct orch_status *st)
+{
+	struct marathon_status *ms = calloc(n ? n : 1, sizeof(*ms));
+	enum marathon_result *mr = calloc(n ? n : 1, sizeof(*mr));
+	long *inst = calloc(n ? n : 1, sizeof(*inst));
+	size_t i;
+
+	if (ms == NULL || mr == NULL || inst == NULL) {
+		for (i = 0; i < n; i++)
+			res[i] = ORCH_E_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		inst[i] = to[i];
+	marathon_scale_many(ctx, n, ids, inst, n, mr, ms);
+	for (i = 0; i < n; i++) {
+		copy_status(&ms[i], &st[i]);
+		res[i] = map_result(mr[i]);
+	}
+out:
+	free(ms);
+	free(mr);
+	free(inst);
+}
+
 const struct orch_ops orch_marathon_ops = {
 	.name = "marathon",
 	.get_app = m_get_app,
 	.scale = m_scale,
 	.snapshot = m_snapshot,
+	.scale_many = m_scale_many,
 };

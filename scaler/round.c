@@ -183,6 +183,36 @@ gather(struct round_ctx *c, const struct rule *r, const struct orch_app *app,
 	return 0;
 }
 
+/* What the orchestrator said to a scale request: the decision stays
+ * `scale`, or becomes deferred (locked) or error. */
+static void
+act_done(struct round_ctx *c, const struct rule *r, struct policy_history *h,
+    int64_t now, struct policy_decision *d, enum orch_result res,
+    const struct orch_status *st)
+{
+	char why[POLICY_REASON_MAX];
+
+	str_copy_trunc(why, d->reason, sizeof(why));
+	if (res == ORCH_OK) {
+		policy_record_scale(h, now, d->current, d->desired);
+		backoff_clear(c, r->app_id);
+		if (st->deployment_id[0] != '\0')
+			set_reason(d, "%s; deployment "
+			    "%s", why, st->deployment_id);
+		return;
+	}
+	if (res == ORCH_E_LOCKED) {
+		d->action = POLICY_DEFERRED;
+		set_reason(d, "%s; locked by "
+		    "deployment %s (HTTP %ld), retried next round", why,
+		    st->deployment_id[0] ? st->deployment_id : "(unknown)",
+		    st->status);
+		return;
+	}
+	error_decision(c, r, now, "scale", res, st, d);
+	d->desired = d->current;
+}
+
 /* Send a scale decision; turns it into deferred or error as needed. */
 static void
 act(struct round_ctx *c, const struct rule *r, struct policy_history *h,
@@ -190,31 +220,12 @@ act(struct round_ctx *c, const struct rule *r, struct policy_history *h,
 {
 	struct orch_status st;
 	enum orch_result res;
-	char why[POLICY_REASON_MAX];
 
 	atomic_fetch_add(&c->stats->scale_requests, 1);
 	atomic_fetch_add(&c->stats->marathon_requests, 1);
 	c->round_requests++;
 	res = orch_scale(c->orch, r->app_id, d->desired, &st);
-	str_copy_trunc(why, d->reason, sizeof(why));
-	if (res == ORCH_OK) {
-		policy_record_scale(h, now, d->current, d->desired);
-		backoff_clear(c, r->app_id);
-		if (st.deployment_id[0] != '\0')
-			set_reason(d, "%s; deployment "
-			    "%s", why, st.deployment_id);
-		return;
-	}
-	if (res == ORCH_E_LOCKED) {
-		d->action = POLICY_DEFERRED;
-		set_reason(d, "%s; locked by "
-		    "deployment %s (HTTP %ld), retried next round", why,
-		    st.deployment_id[0] ? st.deployment_id : "(unknown)",
-		    st.status);
-		return;
-	}
-	error_decision(c, r, now, "scale", res, &st, d);
-	d->desired = d->current;
+	act_done(c, r, h, now, d, res, &st);
 }
 
 static void
@@ -609,16 +620,51 @@ fleet_decide(struct fleet *f, struct fleet_item *it)
 	free(pt);
 }
 
-/* One sent scale request: the PUT (its 409 is the fresh lock check). */
+/*
+ * The scale requests sent, all at once: the PUTs (never forced; a 409
+ * is the fresh lock check), then each outcome into its decision and the
+ * app's history.
+ */
 static void
-fleet_send(struct fleet *f, struct fleet_item *it)
+fleet_send(struct fleet *f, const struct bounds_cand *cand, size_t nsend)
 {
-	struct policy_history h;
+	struct round_ctx *c = f->c;
+	const char **ids = calloc(nsend, sizeof(*ids));
+	int *to = calloc(nsend, sizeof(*to));
+	enum orch_result *res = calloc(nsend, sizeof(*res));
+	struct orch_status *st = calloc(nsend, sizeof(*st));
+	size_t i;
 
-	if (state_get(f->c->state, it->r->app_id, NULL, &h) != STATE_OK)
-		memset(&h, 0, sizeof(h));
-	act(f->c, it->r, &h, f->now, &it->d);
-	state_set_history(f->c->state, it->r->app_id, &h);
+	if (ids == NULL || to == NULL || res == NULL || st == NULL) {
+		for (i = 0; i < nsend; i++) {
+			f->it[cand[i].rule].d.action = POLICY_ERROR;
+			set_reason(&f->it[cand[i].rule].d, "out of memory: "
+			    "scale request not sent");
+		}
+		goto out;
+	}
+	for (i = 0; i < nsend; i++) {
+		ids[i] = f->it[cand[i].rule].r->app_id;
+		to[i] = f->it[cand[i].rule].d.desired;
+	}
+	atomic_fetch_add(&c->stats->scale_requests, nsend);
+	atomic_fetch_add(&c->stats->marathon_requests, nsend);
+	c->round_requests += nsend;
+	orch_scale_many(c->orch, nsend, ids, to, res, st);
+	for (i = 0; i < nsend; i++) {
+		struct fleet_item *it = &f->it[cand[i].rule];
+		struct policy_history h;
+
+		if (state_get(c->state, it->r->app_id, NULL, &h) != STATE_OK)
+			memset(&h, 0, sizeof(h));
+		act_done(c, it->r, &h, f->now, &it->d, res[i], &st[i]);
+		state_set_history(c->state, it->r->app_id, &h);
+	}
+out:
+	free(ids);
+	free(to);
+	free(res);
+	free(st);
 }
 
 /* The scale requests within the bounds, most loaded first. */
@@ -655,14 +701,12 @@ fleet_write(struct fleet *f)
 	lim.deploying = f->snap.deploying;
 	lim.round = c->round_no;
 	nsend = bounds_plan(cand, nc, &lim);
-	for (i = 0; i < nc; i++) {
+	if (nsend > 0)
+		fleet_send(f, cand, nsend);   /* the first nsend of the plan */
+	for (i = nsend; i < nc; i++) {
 		struct policy_decision *d = &f->it[cand[i].rule].d;
 		char why[POLICY_REASON_MAX];
 
-		if (cand[i].why == BOUNDS_SEND) {
-			fleet_send(f, &f->it[cand[i].rule]);
-			continue;
-		}
 		str_copy_trunc(why, d->reason, sizeof(why));
 		d->action = POLICY_DEFERRED;
 		set_reason(d, "%s; %s %d reached (place %zu of %zu by load "
