@@ -6,6 +6,9 @@
 #   api        the collector's API: render times and requests/s
 #   host       host metrics per sweep (CPU and wall), the process scan apart
 #   scaler     engine decisions/s, one round of 1000 rules, REST requests/s
+#   fleet      hoist-scaler's rounds against a simulated cluster
+#              (bench/fleet.sh): thousands of rules, hundreds of hosts
+# BENCH_ONLY="fleet scaler" runs only those (names as above).
 set -u
 : "${BUILD:=build}"
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,15 +22,23 @@ cleanup_groups() {
 	done
 }
 trap cleanup_groups EXIT INT TERM
-. "$top/tests/lib/influxd.sh"
-influxd_start || exit 1
-trap 'influxd_stop; cleanup_groups' EXIT INT TERM
-for n in 200 1000; do
-	"$BUILD/bench/collector" "$n" "${BENCH_SWEEPS:-100}" "$BUILD/hoist-collector" "$INFLUX_URL" || rc=1
-done
-influxd_stop
-sh bench/sink.sh "$BUILD/bench/sink" || rc=1
-"$BUILD/bench/api" || rc=1
-"$BUILD/bench/host" || rc=1
-sh bench/scaler.sh "$BUILD/bench/scaler" || rc=1
+want() {
+	[ -z "${BENCH_ONLY:-}" ] && return 0
+	case " $BENCH_ONLY " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+if want collector; then
+	. "$top/tests/lib/influxd.sh"
+	influxd_start || exit 1
+	trap 'influxd_stop; cleanup_groups' EXIT INT TERM
+	for n in 200 1000; do
+		"$BUILD/bench/collector" "$n" "${BENCH_SWEEPS:-100}" "$BUILD/hoist-collector" "$INFLUX_URL" || rc=1
+	done
+	influxd_stop
+fi
+if want sink; then sh bench/sink.sh "$BUILD/bench/sink" || rc=1; fi
+if want api; then "$BUILD/bench/api" || rc=1; fi
+if want host; then "$BUILD/bench/host" || rc=1; fi
+if want scaler; then sh bench/scaler.sh "$BUILD/bench/scaler" || rc=1; fi
+if want fleet; then sh bench/fleet.sh "$BUILD/bench/fleet" || rc=1; fi
 exit $rc
