@@ -22,6 +22,7 @@ trap 'cleanup; rm -rf "$T"' EXIT INT TERM
 
 # start RULES HOSTS SLOW_FRAC: the cluster; sets MURL and APORT
 start() {
+	rm -f "$T/ports"
 	python3 "$top/bench/fleet_standin.py" --apps "$1" --tasks $(($1 * 5)) \
 		--hosts "$2" --latency-ms 20 --slow-frac "$3" >"$T/ports" \
 		2>"$T/standin.log" &
