@@ -349,7 +349,8 @@ window_fill(struct source *s, struct xfer *x, size_t nx, size_t *next,
 }
 
 void
-source_run_window(struct source *s, struct xfer *x, size_t nx, size_t cap)
+source_run_window(struct source *s, struct xfer *x, size_t nx, size_t cap,
+    void (*done)(struct xfer *x, void *ud), void *ud)
 {
 	size_t next = 0, active = 0;
 	int still = 0, left;
@@ -378,6 +379,8 @@ source_run_window(struct source *s, struct xfer *x, size_t nx, size_t cap)
 			curl_slist_free_all(xp->headers);
 			xp->headers = NULL;
 			active--;
+			if (done != NULL)
+				done(xp, ud);
 		}
 		active = window_fill(s, x, nx, &next, active, cap);
 		if (active > 0 && still > 0)
@@ -385,6 +388,8 @@ source_run_window(struct source *s, struct xfer *x, size_t nx, size_t cap)
 	}
 	/* Only after a multi failure: whatever is left, unfinished. */
 	for (next = 0; next < nx; next++) {
+		int was = x[next].easy != NULL || !x[next].done;
+
 		if (x[next].easy != NULL) {
 			curl_multi_remove_handle(s->multi, x[next].easy);
 			curl_easy_cleanup(x[next].easy);
@@ -392,5 +397,7 @@ source_run_window(struct source *s, struct xfer *x, size_t nx, size_t cap)
 		}
 		curl_slist_free_all(x[next].headers);
 		x[next].headers = NULL;
+		if (was && done != NULL)
+			done(&x[next], ud);
 	}
 }

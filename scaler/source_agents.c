@@ -163,40 +163,55 @@ out:
 	return matched;
 }
 
-/* The distinct hosts of tasks[], each once, as transfers (x has room
- * for n); returns how many (0 also when out of memory). */
-static size_t
-distinct_hosts(struct source *s, struct source_task *tasks, size_t n,
-    struct xfer *x)
+/* The distinct hosts of tasks[] (empty names left out), each once, in
+ * the order first seen: a malloc'ed array of borrowed names; NULL when
+ * out of memory. */
+static const char **
+distinct_hosts(struct source_task *tasks, size_t n, size_t *nh)
 {
-	size_t sz = 16, nx = 0, i, *slots;
+	size_t sz = 16, i, *slots;
+	const char **h = calloc(n ? n : 1, sizeof(*h));
 
+	*nh = 0;
 	while (sz < 2 * n + 1)
 		sz *= 2;
-	slots = calloc(sz, sizeof(*slots));   /* x index + 1; 0 = empty */
-	if (slots == NULL)
-		return 0;
+	slots = calloc(sz, sizeof(*slots));   /* h index + 1; 0 = empty */
+	if (slots == NULL || h == NULL) {
+		free(slots);
+		free(h);
+		return NULL;
+	}
 	for (i = 0; i < n; i++) {
-		const char *h = tasks[i].task->host;
+		const char *name = tasks[i].task->host;
 		size_t k;
 
-		if (h[0] == '\0')
+		if (name[0] == '\0')
 			continue;
-		k = (size_t)source_hash(h) & (sz - 1);
-		while (slots[k] != 0 && strcmp(x[slots[k] - 1].host, h) != 0)
+		k = (size_t)source_hash(name) & (sz - 1);
+		while (slots[k] != 0 && strcmp(h[slots[k] - 1], name) != 0)
 			k = (k + 1) & (sz - 1);
 		if (slots[k] != 0)
 			continue;
-		slots[k] = nx + 1;
-		x[nx].host = h;
-		buf_init(&x[nx].body, SOURCE_BODY_MAX);
-		snprintf(x[nx].url, sizeof(x[nx].url), "http://%s%s%s:%d"
-		    "/v1/apps", strchr(h, ':') ? "[" : "", h,
-		    strchr(h, ':') ? "]" : "", s->o.agent_port);
-		nx++;
+		slots[k] = *nh + 1;
+		h[(*nh)++] = name;
 	}
 	free(slots);
-	return nx;
+	return h;
+}
+
+/* One transfer per host, in x[] (room for nh). */
+static void
+host_xfers(struct source *s, const char **h, size_t nh, struct xfer *x)
+{
+	size_t i;
+
+	for (i = 0; i < nh; i++) {
+		x[i].host = h[i];
+		buf_init(&x[i].body, SOURCE_BODY_MAX);
+		snprintf(x[i].url, sizeof(x[i].url), "http://%s%s%s:%d"
+		    "/v1/apps", strchr(h[i], ':') ? "[" : "", h[i],
+		    strchr(h[i], ':') ? "]" : "", s->o.agent_port);
+	}
 }
 
 /*
@@ -218,21 +233,21 @@ cmp_name(const void *a, const void *b)
 
 /* Move the hosts that failed last time to the front, keeping order. */
 static void
-failed_first(struct agents_priv *p, struct xfer *x, size_t nx)
+failed_first_names(struct agents_priv *p, const char **h, size_t nh)
 {
 	size_t i, k = 0;
 
 	if (p == NULL || p->nfailed == 0)
 		return;
-	for (i = 0; i < nx; i++) {
-		struct xfer t;
+	for (i = 0; i < nh; i++) {
+		const char *t;
 
-		if (bsearch(x[i].host, p->failed, p->nfailed,
+		if (bsearch(h[i], p->failed, p->nfailed,
 		    sizeof(*p->failed), cmp_name) == NULL)
 			continue;
-		t = x[i];
-		memmove(&x[k + 1], &x[k], (i - k) * sizeof(*x));
-		x[k++] = t;
+		t = h[i];
+		memmove(&h[k + 1], &h[k], (i - k) * sizeof(*h));
+		h[k++] = t;
 	}
 }
 
@@ -258,51 +273,82 @@ remember_failed(struct agents_priv *p, const struct xfer *x, size_t nx,
 	qsort(p->failed, p->nfailed, sizeof(*p->failed), cmp_name);
 }
 
+/* What each finished transfer of a fleet fetch is checked against. */
+struct all_ctx {
+	struct source_task_index *ix;
+	struct source_task       *tasks;
+	size_t                    n;
+	struct xfer              *x0;
+	char                     *bad;
+	int                       failed;
+	char                     *err;
+	size_t                    errlen;
+};
+
+/* A transfer ended: decode its body now and free it. */
+static void
+one_done(struct xfer *x, void *ud)
+{
+	struct all_ctx *a = ud;
+	char e1[512];
+
+	if (source_xfer_ok(x, e1, sizeof(e1)) != 0) {
+		a->bad[x - a->x0] = 1;
+		if (a->failed++ == 0)
+			str_copy_trunc(a->err, e1, a->errlen);
+	} else if (source_decode_agent_all(x->body.data ? x->body.data : "",
+	    x->body.len, x->host, a->ix, a->tasks, a->n) < 0) {
+		a->bad[x - a->x0] = 1;
+		if (a->failed++ == 0)
+			snprintf(a->err, a->errlen, "%s: not a list of "
+			    "collector app objects", x->url);
+	}
+	buf_free(&x->body);
+}
+
 static int
 fetch_all_agents(struct source *s, struct source_task *tasks, size_t n,
     struct source_round *r, char *err, size_t errlen)
 {
 	struct source_task_index ix;
-	struct xfer *x = calloc(n, sizeof(*x));
-	char *bad = calloc(n, 1);
-	size_t nx, j;
-	int failed = 0;
+	struct all_ctx a;
+	struct xfer *x = NULL;
+	const char **h;
+	char *bad = NULL;
+	size_t nh = 0, j;
 
 	memset(&ix, 0, sizeof(ix));
-	if (x == NULL || bad == NULL || source_index_build(&ix, tasks, n) !=
-	    0) {
+	h = distinct_hosts(tasks, n, &nh);
+	if (h == NULL || (x = calloc(nh ? nh : 1, sizeof(*x))) == NULL ||
+	    (bad = calloc(nh ? nh : 1, 1)) == NULL ||
+	    source_index_build(&ix, tasks, n) != 0) {
+		free(h);
 		free(x);
 		free(bad);
 		snprintf(err, errlen, "out of memory");
 		return 1;
 	}
-	nx = distinct_hosts(s, tasks, n, x);
-	r->hosts = nx;
-	failed_first(s->priv, x, nx);
-	source_run_window(s, x, nx, (size_t)s->o.concurrency);
-	for (j = 0; j < nx; j++) {
-		char e1[512];
-
-		if (source_xfer_ok(&x[j], e1, sizeof(e1)) != 0) {
-			bad[j] = 1;
-			if (failed++ == 0)
-				str_copy_trunc(err, e1, errlen);
-		} else if (source_decode_agent_all(x[j].body.data ?
-		    x[j].body.data : "", x[j].body.len, x[j].host, &ix, tasks,
-		    n) < 0) {
-			bad[j] = 1;
-			if (failed++ == 0)
-				snprintf(err, errlen, "%s: not a list of "
-				    "collector app objects", x[j].url);
-		}
-		buf_free(&x[j].body);
-	}
-	remember_failed(s->priv, x, nx, bad);
-	r->hosts_failed = (size_t)failed;
+	failed_first_names(s->priv, h, nh);
+	host_xfers(s, h, nh, x);
+	r->hosts = nh;
+	memset(&a, 0, sizeof(a));
+	a.ix = &ix;
+	a.tasks = tasks;
+	a.n = n;
+	a.x0 = x;
+	a.bad = bad;
+	a.err = err;
+	a.errlen = errlen;
+	source_run_window(s, x, nh, (size_t)s->o.concurrency, one_done, &a);
+	for (j = 0; j < nh; j++)
+		buf_free(&x[j].body);     /* none left; to be sure */
+	remember_failed(s->priv, x, nh, bad);
+	r->hosts_failed = (size_t)a.failed;
 	source_index_free(&ix);
 	free(bad);
 	free(x);
-	return failed;
+	free(h);
+	return a.failed;
 }
 
 static void

@@ -58,9 +58,11 @@ long  source_index_find(const struct source_task_index *ix,
 	const struct source_task *tasks, const char *id);
 void  source_index_free(struct source_task_index *ix);
 /* Run every transfer, at most `cap` at once (each bounded by its own
- * timeout); x[i].easy is made here from x[i].url. */
+ * timeout); x[i].easy is made here from x[i].url.  done (NULL: none)
+ * is called with each transfer as it ends, so its body can be used and
+ * freed at once rather than all bodies held to the end. */
 void  source_run_window(struct source *s, struct xfer *x, size_t nx,
-	size_t cap);
+	size_t cap, void (*done)(struct xfer *x, void *ud), void *ud);
 /* An easy handle for x->url with s's timeouts and credentials, writing
  * into x->body; NULL when libcurl cannot make one. */
 CURL *source_xfer_easy(struct source *s, struct xfer *x);
