@@ -471,10 +471,45 @@ test_hosts_down(void **state)
 	assert_true(without > 0);
 }
 
+/* The id filter of the bulk read: the rules' common group, or none. */
+static void
+test_id_filter(void **state)
+{
+	static const struct { const char *a, *b, *want; } cases[] = {
+		{ "/shop/web", "/shop/api", "/shop/" },
+		{ "/shop/web", "/shop/web2", "/shop/" },
+		{ "/a/b/c", "/a/b/d", "/a/b/" },
+		{ "/a/b/c", "/a/x", "/a/" },
+		{ "/web", "/wex", "" },
+		{ "/shop/web", "/other/web", "" },
+	};
+	struct rule r[2];
+	char out[RULES_APP_ID_MAX];
+	size_t i;
+
+	(void)state;
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		str_copy_trunc(r[0].app_id, cases[i].a, sizeof(r[0].app_id));
+		str_copy_trunc(r[1].app_id, cases[i].b, sizeof(r[1].app_id));
+		round_id_filter(r, 2, out, sizeof(out));
+		assert_string_equal(out, cases[i].want);
+	}
+	round_id_filter(r, 0, out, sizeof(out));
+	assert_string_equal(out, "");
+	str_copy_trunc(r[0].app_id, "/shop/a", sizeof(r[0].app_id));
+	str_copy_trunc(r[1].app_id, "/shop/b", sizeof(r[1].app_id));
+	round_id_filter(r, 2, out, 7);
+	assert_string_equal(out, "/shop/");
+	round_id_filter(r, 2, out, 6);      /* does not fit: no filter */
+	assert_string_equal(out, "");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_id_filter),
 		cmocka_unit_test_setup_teardown(test_fifty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_locked, setup,
 		    teardown),
