@@ -84,10 +84,13 @@ orch_has_snapshot(const struct orch *o)
 void
 orch_snapshot_free(struct orch_snapshot *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
+	for (i = 0; i < s->napps; i++)
+		free(s->apps[i].tasks);
 	free(s->apps);
-	free(s->tasks);
 	free(s->slots);
 	memset(s, 0, sizeof(*s));
 }
@@ -136,18 +139,22 @@ int
 orch_snapshot_add(struct orch_snapshot *s, const struct orch_snap_app *app,
     const struct orch_task *tasks, size_t ntasks)
 {
+	struct orch_task *copy = NULL;
 	struct orch_snap_app *a;
 
 	if (grow((void **)&s->apps, &s->capapps, s->napps + 1,
-	    sizeof(*s->apps)) != 0 || grow((void **)&s->tasks, &s->captasks,
-	    s->ntasks + ntasks, sizeof(*s->tasks)) != 0)
+	    sizeof(*s->apps)) != 0)
 		return -1;
+	if (ntasks > 0) {
+		copy = malloc(ntasks * sizeof(*copy));
+		if (copy == NULL)
+			return -1;
+		memcpy(copy, tasks, ntasks * sizeof(*tasks));
+	}
 	a = &s->apps[s->napps++];
 	*a = *app;
-	a->task0 = s->ntasks;
+	a->tasks = copy;
 	a->ntasks = ntasks;
-	if (ntasks > 0)
-		memcpy(&s->tasks[s->ntasks], tasks, ntasks * sizeof(*tasks));
 	s->ntasks += ntasks;
 	if (app->ndeployments > 0)
 		s->deploying++;
@@ -218,6 +225,7 @@ orch_snapshot_view(const struct orch_snapshot *s,
 	out->running = a->running;
 	out->ndeployments = a->ndeployments;
 	STR_COPY_ARRAY(out->deployment_id, a->deployment_id);
-	out->tasks = a->ntasks > 0 ? &s->tasks[a->task0] : NULL;
+	(void)s;
+	out->tasks = a->tasks;
 	out->ntasks = a->ntasks;
 }

@@ -45,8 +45,9 @@ struct orch_app {
 
 /*
  * Every app of the orchestrator (or of an id filter) at one instant,
- * read in one request: the fleet round's view (round.h).  Apps and
- * their running tasks in flat arrays; an app is found by id through an
+ * read in one request: the fleet round's view (round.h).  Apps in a
+ * flat array, each with its running tasks in an array of its own (no
+ * array of every task to grow and copy); an app is found by id through an
  * open-addressing hash index (orch_snapshot_find()), never by a scan.
  * Filled only through orch_snapshot_add() then orch_snapshot_index();
  * freed with orch_snapshot_free().
@@ -55,14 +56,14 @@ struct orch_snap_app {
 	char   id[ORCH_ID_MAX];           /* canonical: "/shop/web" */
 	int    instances, running, ndeployments;
 	char   deployment_id[64];
-	size_t task0, ntasks;             /* tasks[task0 .. task0 + ntasks) */
+	struct orch_task *tasks;          /* owned by the snapshot */
+	size_t ntasks;
 };
 
 struct orch_snapshot {
 	struct orch_snap_app *apps;       /* owned, all of these */
 	size_t                napps, capapps;
-	struct orch_task     *tasks;
-	size_t                ntasks, captasks;
+	size_t                ntasks;     /* over every app */
 	size_t               *slots;      /* app index + 1; 0 = empty */
 	size_t                nslots;     /* a power of two > 2 * napps */
 	size_t                deploying;  /* apps a deployment holds */

@@ -512,7 +512,7 @@ fleet_layout(struct fleet *f)
 		it->t0 = k;
 		it->nt = it->app->ntasks;
 		for (j = 0; j < it->nt; j++)
-			f->st[k++].task = &f->snap.tasks[it->app->task0 + j];
+			f->st[k++].task = &it->app->tasks[j];
 	}
 	f->nst = k;
 	return 0;
