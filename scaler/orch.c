@@ -44,6 +44,41 @@ orch_scale(const struct orch *o, const char *app_id, int n,
 	return o->ops->scale(o->ctx, app_id, n, st);
 }
 
+struct orch_task *
+orch_tasks_dup(const struct orch_task *t, size_t n, int *ok)
+{
+	struct orch_task *out;
+	size_t i, bytes = n * sizeof(*out);
+	char *p;
+
+	*ok = 1;
+	if (n == 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		bytes += strlen(t[i].id ? t[i].id : "") + 1 +
+		    strlen(t[i].host ? t[i].host : "") + 1;
+	out = malloc(bytes);
+	if (out == NULL) {
+		*ok = 0;
+		return NULL;
+	}
+	p = (char *)(out + n);
+	for (i = 0; i < n; i++) {
+		const char *id = t[i].id ? t[i].id : "";
+		const char *host = t[i].host ? t[i].host : "";
+		size_t li = strlen(id) + 1, lh = strlen(host) + 1;
+
+		out[i] = t[i];
+		memcpy(p, id, li);
+		out[i].id = p;
+		p += li;
+		memcpy(p, host, lh);
+		out[i].host = p;
+		p += lh;
+	}
+	return out;
+}
+
 void
 orch_scale_many(const struct orch *o, size_t n, const char *const *ids,
     const int *to, enum orch_result *res, struct orch_status *st)
@@ -139,18 +174,16 @@ int
 orch_snapshot_add(struct orch_snapshot *s, const struct orch_snap_app *app,
     const struct orch_task *tasks, size_t ntasks)
 {
-	struct orch_task *copy = NULL;
+	struct orch_task *copy;
 	struct orch_snap_app *a;
+	int ok;
 
 	if (grow((void **)&s->apps, &s->capapps, s->napps + 1,
 	    sizeof(*s->apps)) != 0)
 		return -1;
-	if (ntasks > 0) {
-		copy = malloc(ntasks * sizeof(*copy));
-		if (copy == NULL)
-			return -1;
-		memcpy(copy, tasks, ntasks * sizeof(*tasks));
-	}
+	copy = orch_tasks_dup(tasks, ntasks, &ok);
+	if (!ok)
+		return -1;
 	a = &s->apps[s->napps++];
 	*a = *app;
 	a->tasks = copy;

@@ -27,9 +27,11 @@ enum orch_result {
 	ORCH_E_NOMEM,
 };
 
+/* A running task.  id and host point into the block that holds the
+ * task array (orch_tasks_dup()): one malloc per app, freed with it. */
 struct orch_task {
-	char    id[ORCH_ID_MAX];      /* Mesos task id (MESOS_TASK_ID) */
-	char    host[ORCH_ID_MAX];    /* agent host name or address */
+	const char *id;               /* Mesos task id (MESOS_TASK_ID) */
+	const char *host;             /* agent host name or address */
 	int     healthy;              /* 1 alive, 0 failing, -1 no checks */
 	int64_t started_s;            /* unix seconds; 0 = not started */
 };
@@ -39,7 +41,9 @@ struct orch_app {
 	int               running;    /* tasks running */
 	int               ndeployments;
 	char              deployment_id[64]; /* the first one */
-	struct orch_task *tasks;      /* owned; orch_app_free() */
+	struct orch_task *tasks;      /* owned, with their strings (one
+	                               * block, orch_tasks_dup()); free with
+	                               * orch_app_free() */
 	size_t            ntasks;
 };
 
@@ -111,6 +115,13 @@ enum orch_result orch_get_app(const struct orch *o, const char *app_id,
 	struct orch_app *out, struct orch_status *st);
 enum orch_result orch_scale(const struct orch *o, const char *app_id, int n,
 	struct orch_status *st);
+/*
+ * Copies of t[0..n) and of their strings in one malloc'ed block (the
+ * array first, the strings after it; free() it whole); a NULL id or
+ * host becomes "".  NULL when n is 0 or out of memory (*ok then 0).
+ */
+struct orch_task *orch_tasks_dup(const struct orch_task *t, size_t n,
+	int *ok);
 /* Scale n apps, at once when the orchestrator can (st[] cleared). */
 void             orch_scale_many(const struct orch *o, size_t n,
 	const char *const *ids, const int *to, enum orch_result *res,
@@ -120,7 +131,8 @@ int              orch_has_snapshot(const struct orch *o);
 /* ops->snapshot, then the index; on failure `out` is left empty. */
 enum orch_result orch_snapshot(const struct orch *o, const char *id_filter,
 	size_t max_bytes, struct orch_snapshot *out, struct orch_status *st);
-/* Append one app and copies of its tasks; -1 out of memory. */
+/* Append one app and copies of its tasks (orch_tasks_dup(): the
+ * caller's strings may go); -1 out of memory. */
 int              orch_snapshot_add(struct orch_snapshot *s,
 	const struct orch_snap_app *app, const struct orch_task *tasks,
 	size_t ntasks);

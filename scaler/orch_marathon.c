@@ -39,8 +39,8 @@ copy_status(const struct marathon_status *ms, struct orch_status *st)
 		STR_COPY_ARRAY(st->deployment_id, ms->deployment_id);
 }
 
-/* Marathon's running tasks as orch tasks into out[] (room for all);
- * returns how many. */
+/* Marathon's running tasks as orch tasks into out[] (room for all), their
+ * strings borrowed from app; returns how many. */
 static size_t
 running_tasks(const struct marathon_app *app, struct orch_task *out)
 {
@@ -55,8 +55,8 @@ running_tasks(const struct marathon_app *app, struct orch_task *out)
 		if (t->state[0] != '\0' && strcmp(t->state, "TASK_RUNNING")
 		    != 0)
 			continue;
-		STR_COPY_ARRAY(o->id, t->id);
-		STR_COPY_ARRAY(o->host, t->host);
+		o->id = t->id;
+		o->host = t->host;
 		o->healthy = t->health == MARATHON_HEALTH_ALIVE ? 1 :
 		    t->health == MARATHON_HEALTH_FAILING ? 0 : -1;
 		/* A time that does not parse counts as unknown (0). */
@@ -73,7 +73,9 @@ m_get_app(void *ctx, const char *app_id, struct orch_app *out,
 {
 	struct marathon_app app;
 	struct marathon_status ms;
+	struct orch_task *tmp = NULL;
 	enum marathon_result r;
+	int ok;
 
 	memset(&app, 0, sizeof(app));
 	memset(&ms, 0, sizeof(ms));
@@ -87,14 +89,20 @@ m_get_app(void *ctx, const char *app_id, struct orch_app *out,
 	if (app.n_deployments > 0)
 		STR_COPY_ARRAY(out->deployment_id, app.deployments[0]);
 	if (app.n_tasks > 0) {
-		out->tasks = calloc(app.n_tasks, sizeof(*out->tasks));
-		if (out->tasks == NULL) {
+		tmp = calloc(app.n_tasks, sizeof(*tmp));
+		if (tmp == NULL) {
 			r = MARATHON_E_NOMEM;
 			goto out;
 		}
 	}
-	out->ntasks = running_tasks(&app, out->tasks);
+	out->ntasks = running_tasks(&app, tmp);
+	out->tasks = orch_tasks_dup(tmp, out->ntasks, &ok);
+	if (!ok) {
+		out->ntasks = 0;
+		r = MARATHON_E_NOMEM;
+	}
 out:
+	free(tmp);
 	marathon_app_free(&app);
 	return map_result(r);
 }

@@ -120,6 +120,7 @@ f_snapshot(void *ctx, const char *filter, size_t max_bytes,
 	for (i = 0; i < NAPPS; i++) {
 		struct orch_snap_app a;
 		struct orch_task t[2];
+		char tid[2][64], th[2][64];
 
 		if (f->apps[i].gone)
 			continue;
@@ -128,8 +129,11 @@ f_snapshot(void *ctx, const char *filter, size_t max_bytes,
 		str_copy_trunc(a.id, f->apps[i].id, sizeof(a.id));
 		a.instances = a.running = f->apps[i].instances;
 		for (k = 0; k < 2; k++) {
-			task_of(i, k, t[k].id, sizeof(t[k].id), t[k].host,
-			    sizeof(t[k].host));
+			/* orch_snapshot_add() copies the strings. */
+			task_of(i, k, tid[k], sizeof(tid[k]), th[k],
+			    sizeof(th[k]));
+			t[k].id = tid[k];
+			t[k].host = th[k];
 			t[k].healthy = 1;
 			t[k].started_s = 1;
 		}
