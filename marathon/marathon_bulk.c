@@ -82,7 +82,8 @@ bulk_emit(struct marathon_bulk *b)
 	if (r != MARATHON_OK)
 		rc = bulk_fail(b, "apps[%zu]: %s", b->napps, err);
 	else if (b->on_app != NULL && b->on_app(&app, b->ud) != 0)
-		rc = bulk_fail(b, "apps[%zu]: %s", b->napps, app.id);
+		rc = bulk_fail(b, "apps[%zu] (%s): not kept (out of "
+		    "memory)", b->napps, app.id);
 	marathon_app_free(&app);
 	b->napps++;
 	buf_reset(&b->elem);
