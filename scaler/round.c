@@ -434,6 +434,8 @@ struct fleet_item {
 	const struct orch_snap_app *app;   /* NULL: not in the snapshot */
 	size_t                      t0, nt; /* its tasks in fleet.st[] */
 	int                         skip;  /* backed off: not evaluated */
+	int                         quiet; /* its error is in a round's
+	                                    * one warning: debug level */
 	struct policy_decision      d;
 };
 
@@ -478,6 +480,7 @@ fleet_error_round(struct fleet *f, enum orch_result res,
 		STR_COPY_ARRAY(d->app_id, f->it[i].r->app_id);
 		d->action = POLICY_ERROR;
 		str_copy_trunc(d->reason, why, sizeof(d->reason));
+		f->it[i].quiet = 1;
 		nerr++;
 	}
 	complain(&c->marathon_log, c->mono_s, "%s unreachable: %zu rules "
@@ -583,6 +586,7 @@ fleet_decide(struct fleet *f, struct fleet_item *it)
 		    sizeof(st.message));
 		error_decision(c, it->r, f->now, "get app", ORCH_E_NOT_FOUND,
 		    &st, d);
+		it->quiet = 1;    /* fleet_note_missing() says it once */
 		return;
 	}
 	if (it->nt > 0 && (pt = calloc(it->nt, sizeof(*pt))) == NULL) {
@@ -800,7 +804,7 @@ record:
 	for (i = 0; i < n; i++) {
 		if (f.it[i].skip)
 			continue;
-		record(c, &f.it[i].d, 1);
+		record(c, &f.it[i].d, f.it[i].quiet);
 		encode(c, &f.it[i].d, lp, npoints);
 	}
 out:
