@@ -17,9 +17,9 @@
  *   SAMPLE rules spread over the RULES apps, one round, the figures
  *   scaled by RULES / SAMPLE.
  *
- * The rules are written as DIR/state.json (state.h's format) and opened
- * once: adding thousands through state_put() would rewrite the file
- * each time.
+ * The rules are written as DIR/state.json (the format before the store,
+ * which state_open() migrates into per-app nodes in one batch): quicker
+ * than thousands of state_put() calls.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +33,10 @@
 #include "common/util.h"
 #include "marathon/marathon.h"
 #include "scaler/round.h"
+#include "tests/lib/rmtree.h"
 
 #define ROUNDS_MAX 16
+#define STATE_TEXT_MAX (64u << 20)
 
 struct cfg {
 	int         per_rule;
@@ -121,7 +123,7 @@ write_state(char *dir, size_t dirlen, const uint64_t *which, size_t n)
 	snprintf(dir, dirlen, "/tmp/hoist-bench-fleet.XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		fatal("mkdtemp");
-	buf_init(&b, STATE_FILE_MAX);
+	buf_init(&b, STATE_TEXT_MAX);
 	buf_puts(&b, "{\"version\": 1, \"apps\": [");
 	for (i = 0; i < n; i++)
 		buf_printf(&b, "%s{\"rule\": {\"app_id\": \"/bench/fleet/app-"
@@ -145,14 +147,8 @@ write_state(char *dir, size_t dirlen, const uint64_t *which, size_t n)
 static void
 drop_state(struct state *st, const char *dir)
 {
-	char p[128];
-
 	state_close(st);
-	snprintf(p, sizeof(p), "%s/state.json", dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock", dir);
-	unlink(p);
-	rmdir(dir);
+	rmtree(dir);
 }
 
 static int

@@ -38,6 +38,7 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "scaler/round.h"
+#include "tests/lib/rmtree.h"
 
 #define NAPPS  50
 #define NHOSTS 10
@@ -319,7 +320,6 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[128];
 	int h;
 
 	for (h = 0; h < NHOSTS; h++)
@@ -331,11 +331,7 @@ teardown(void **state)
 	source_free(f->src);
 	decisions_free(f->dec);
 	state_close(f->st);
-	snprintf(p, sizeof(p), "%s/state.json", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock", f->dir);
-	unlink(p);
-	rmdir(f->dir);
+	rmtree(f->dir);
 	pthread_mutex_destroy(&f->fk.mu);
 	free(f);
 	return 0;
