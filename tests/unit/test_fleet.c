@@ -14,6 +14,8 @@
  *     found", no PUT, the others go on.
  *   - a deployment that started between the snapshot and the PUT: 409
  *     -> `deferred`.
+ *   - apps deploying in the snapshot count toward
+ *     max_concurrent_deployments: only the difference is sent.
  *   - the bulk read fails: every rule `error` naming the cause, no PUT.
  *   - 2 of 10 hosts down and 1 slow: their tasks count as without
  *     metrics, the round costs one timeout, not one per app.
@@ -49,6 +51,7 @@ struct fapp {
 	int  instances;
 	double cpu;          /* every task's figure */
 	int  gone;           /* missing from the snapshot */
+	int  deploying;      /* a deployment holds it in the snapshot */
 	int  lock_on_put;    /* 409 on the PUT */
 };
 
@@ -129,6 +132,11 @@ f_snapshot(void *ctx, const char *filter, size_t max_bytes,
 		memset(t, 0, sizeof(t));
 		str_copy_trunc(a.id, f->apps[i].id, sizeof(a.id));
 		a.instances = a.running = f->apps[i].instances;
+		if (f->apps[i].deploying) {
+			a.ndeployments = 1;
+			str_copy_trunc(a.deployment_id, "dep-other",
+			    sizeof(a.deployment_id));
+		}
 		for (k = 0; k < 2; k++) {
 			/* orch_snapshot_add() copies the strings. */
 			task_of(i, k, tid[k], sizeof(tid[k]), th[k],
@@ -413,6 +421,32 @@ test_missing_and_locked(void **state)
 	assert_int_equal(f->fk.apps[8].instances, 3);
 }
 
+/* 10 apps deploying, max_concurrent_deployments 15: 5 PUTs, the most
+ * loaded of the others; the deploying ones are deferred by the policy. */
+static void
+test_deployment_bound(void **state)
+{
+	struct fx *f = *state;
+	struct policy_decision d;
+	int i;
+
+	start_hosts(f, 0, 0, 2000);
+	f->rc.max_deployments = 15;
+	for (i = 40; i < NAPPS; i++)
+		f->fk.apps[i].deploying = 1;
+	round_run(&f->rc, NOW, NOW);
+	assert_int_equal(f->fk.puts, 5);
+	for (i = 0; i < 5; i++)   /* 39, 38 ... 35 */
+		assert_string_equal(f->fk.put_order[i], f->fk.apps[39 - i].id);
+	last(f, 45, &d);
+	assert_int_equal(d.action, POLICY_DEFERRED);
+	assert_non_null(strstr(d.reason, "dep-other"));
+	last(f, 34, &d);
+	assert_int_equal(d.action, POLICY_DEFERRED);
+	assert_non_null(strstr(d.reason,
+	    "max_concurrent_deployments 15 reached"));
+}
+
 static void
 test_error_round(void **state)
 {
@@ -512,6 +546,8 @@ main(void)
 		cmocka_unit_test(test_id_filter),
 		cmocka_unit_test_setup_teardown(test_fifty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_locked, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_deployment_bound, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_error_round, setup,
 		    teardown),
