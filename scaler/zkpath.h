@@ -1,7 +1,6 @@
 /*
  * zkpath.h — the ZooKeeper names hoist-scaler uses, pure: the
- * `zookeeper` URL (Marathon's form), node names for app ids, and the
- * sequence number of an election node.
+ * `zookeeper` URL (Marathon's form) and the names of election nodes.
  *
  * URL (outside input: config file or command line):
  *
@@ -15,10 +14,7 @@
  * (credentials go in zookeeper_auth_file), no query or fragment.
  * Errors name what is wrong ("host 2: port 0 is outside 1 to 65535").
  *
- * App id <-> node name: "/shop/web" <-> "%2Fshop%2Fweb".  Every byte
- * that is not [a-z0-9.-] becomes %XX (uppercase hex), so a node name is
- * never "." or "..", never holds '/', and maps back to exactly one id;
- * decoding refuses anything zkpath_encode_id() would not have written.
+ * App ids as node names are store.h's (store_encode_id).
  */
 #ifndef HOIST_ZKPATH_H
 #define HOIST_ZKPATH_H
@@ -30,7 +26,6 @@
 #define ZKPATH_HOST_MAX   254     /* a DNS name, NUL included */
 #define ZKPATH_HOSTS_LEN  4096    /* "h:p,h:p" for zookeeper_init() */
 #define ZKPATH_ROOT_MAX   512     /* "/hoist/prod", NUL included */
-#define ZKPATH_NODE_MAX   800     /* an encoded app id: 3 x 255 + NUL */
 
 struct zkpath_url {
 	char   hosts[ZKPATH_HOSTS_LEN];   /* "127.0.0.1:2181,[::1]:2182" */
@@ -42,11 +37,6 @@ struct zkpath_url {
 /* Parse a zk:// URL; 0, or -1 with err saying what is wrong. */
 int  zkpath_parse_url(const char *url, struct zkpath_url *out, char *err,
 	size_t errlen);
-/* App id -> node name; 0, or -1 when out is too small. */
-int  zkpath_encode_id(const char *app_id, char *out, size_t outlen);
-/* Node name -> app id; 0, or -1 when the name is not one
- * zkpath_encode_id() writes (or out is too small). */
-int  zkpath_decode_id(const char *name, char *out, size_t outlen);
 /*
  * An election node's name is "n_" TOKEN "_" and the 10 digits
  * ZooKeeper appends (a sequential node): "n_web-1~3f2a9c01_0000000042".

@@ -1,7 +1,6 @@
 /*
  * test_zkpath.c — scaler/zkpath: the zookeeper URL (every error names
- * what is wrong), app id <-> node name both ways and canonical only,
- * election node names.
+ * what is wrong) and election node names.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -125,44 +124,6 @@ test_url_limits(void **state)
 }
 
 static void
-test_ids(void **state)
-{
-	static const struct { const char *id, *node; } cases[] = {
-		{ "/shop/web", "%2Fshop%2Fweb" },
-		{ "/a", "%2Fa" },
-		{ "/x.y-z/0", "%2Fx.y-z%2F0" },
-	};
-	static const char *const bad[] = {
-		"", "%2f", "%2", "%", "%zz", "%61" /* 'a' as %61 */, "%00",
-		"a/b", "A", "%2Fa%2", ".%2E", "a b",
-	};
-	char out[ZKPATH_NODE_MAX], small[6];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		print_message("case %zu: %s\n", i, cases[i].id);
-		assert_int_equal(zkpath_encode_id(cases[i].id, out,
-		    sizeof(out)), 0);
-		assert_string_equal(out, cases[i].node);
-		assert_int_equal(zkpath_decode_id(cases[i].node, out,
-		    sizeof(out)), 0);
-		assert_string_equal(out, cases[i].id);
-	}
-	for (i = 0; i < ARRAY_LEN(bad); i++) {
-		print_message("bad %zu: %s\n", i, bad[i]);
-		assert_int_equal(zkpath_decode_id(bad[i], out, sizeof(out)),
-		    -1);
-	}
-	/* "." and ".." never come out of encode: a '/' always leads */
-	assert_int_equal(zkpath_encode_id("", out, sizeof(out)), -1);
-	assert_int_equal(zkpath_encode_id("/abc", small, sizeof(small)), -1);
-	assert_int_equal(zkpath_encode_id("/a", small, sizeof(small)), 0);
-	assert_int_equal(zkpath_decode_id("%2Fabcdef", small, sizeof(small)),
-	    -1);
-}
-
-static void
 test_election_names(void **state)
 {
 	char tok[ZKPATH_TOKEN_MAX], id[ZKPATH_ID_MAX];
@@ -207,7 +168,6 @@ main(void)
 		cmocka_unit_test(test_url_good),
 		cmocka_unit_test(test_url_bad),
 		cmocka_unit_test(test_url_limits),
-		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_election_names),
 	};
 

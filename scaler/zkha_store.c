@@ -1,0 +1,580 @@
+/*
+ * zkha_store.c — the ZooKeeper backend of store.h on the zkha session:
+ * PATH/rules/<name> and PATH/state/<name>, read with watches (a child
+ * watch on each folder, a data watch on each node), written with the
+ * version the state read (compare-and-set).  A node whose name does not
+ * decode, or that is larger than STORE_NODE_MAX, is reported to the
+ * state's listener as bad with its path (the state counts it and serves
+ * the others); its content is decoded and validated by the state.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "scaler/zkha_impl.h"
+
+/* A read buffer: one byte more than a node may hold (so a larger node
+ * shows), and the NUL. */
+#define ZKHA_BUF (STORE_NODE_MAX + 2)
+
+/* ---- the names we know, per kind (under mu) ---- */
+
+static long
+kfind(const struct zkha_kset *ks, const char *name)
+{
+	size_t lo = 0, hi = ks->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(ks->v[mid].name, name);
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -(long)lo - 1;
+}
+
+static int
+kset_put(struct zkha_kset *ks, const char *name, int64_t ver)
+{
+	long at = kfind(ks, name);
+	char *copy;
+
+	if (at >= 0) {
+		ks->v[at].ver = ver;
+		return 0;
+	}
+	if (ks->n == ks->cap) {
+		size_t ncap = ks->cap ? ks->cap * 2 : 64;
+		struct zkha_known *nv = realloc(ks->v, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		ks->v = nv;
+		ks->cap = ncap;
+	}
+	if ((copy = strdup(name)) == NULL)
+		return -1;
+	at = -at - 1;
+	memmove(&ks->v[at + 1], &ks->v[at], (ks->n - (size_t)at) *
+	    sizeof(*ks->v));
+	ks->v[at].name = copy;
+	ks->v[at].ver = ver;
+	ks->n++;
+	return 0;
+}
+
+static void
+kset_del(struct zkha_kset *ks, const char *name)
+{
+	long at = kfind(ks, name);
+
+	if (at < 0)
+		return;
+	free(ks->v[at].name);
+	memmove(&ks->v[at], &ks->v[at + 1], (ks->n - (size_t)at - 1) *
+	    sizeof(*ks->v));
+	ks->n--;
+}
+
+void
+zkha_store_free(struct zkha *z)
+{
+	size_t k, i;
+
+	for (k = 0; k < STORE_KINDS; k++) {
+		for (i = 0; i < z->known[k].n; i++)
+			free(z->known[k].v[i].name);
+		free(z->known[k].v);
+		memset(&z->known[k], 0, sizeof(z->known[k]));
+	}
+}
+
+/* ---- watches ---- */
+
+static void
+node_watcher(zhandle_t *zh, int type, int state, const char *path,
+    void *ctx)
+{
+	struct zkha_hctx *h = ctx;
+
+	(void)zh;
+	(void)state;
+	if (type == ZOO_SESSION_EVENT || type == ZOO_NOTWATCHING_EVENT ||
+	    path == NULL || !zkha_is_current(h->z, ctx))
+		return;
+	zkha_push_path(h->z, type == ZOO_CHILD_EVENT ? ZKHA_JOB_CHILDREN :
+	    ZKHA_JOB_NODE, path);
+}
+
+/* "PATH/rules/NAME" -> kind and NAME (borrowed from path); 0 or -1. */
+static int
+split(const struct zkha *z, const char *path, int *kind, const char **name)
+{
+	size_t k, n;
+
+	for (k = 0; k < STORE_KINDS; k++) {
+		n = strlen(z->dir[k]);
+		if (strncmp(path, z->dir[k], n) == 0 && path[n] == '/' &&
+		    path[n + 1] != '\0' && strchr(path + n + 1, '/') == NULL) {
+			*kind = (int)k;
+			*name = path + n + 1;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void
+zkha_store_health(struct zkha *z, enum store_health h)
+{
+	struct store_listener l;
+	int open;
+
+	pthread_mutex_lock(&z->mu);
+	l = z->sl;
+	open = z->open;
+	pthread_mutex_unlock(&z->mu);
+	if (open && l.health != NULL)
+		l.health(l.arg, h);
+}
+
+static void
+report_bad(struct zkha *z, const char *path, const char *why)
+{
+	struct store_listener l;
+	int open;
+
+	pthread_mutex_lock(&z->mu);
+	l = z->sl;
+	open = z->open;
+	z->st.bad_nodes++;
+	pthread_mutex_unlock(&z->mu);
+	if (open && l.bad != NULL)
+		l.bad(l.arg, path, why);
+}
+
+/*
+ * A node read (data, its version, its full length) or gone (data NULL):
+ * tell the listener unless it is what we knew already.
+ */
+static void
+deliver(struct zkha *z, int k, const char *name, const char *path,
+    const char *data, size_t len, int64_t ver)
+{
+	char app[RULES_APP_ID_MAX], why[320];
+	struct store_listener l;
+	struct store_node n;
+	long at;
+	int open;
+
+	pthread_mutex_lock(&z->mu);
+	at = kfind(&z->known[k], name);
+	if ((data != NULL && at >= 0 && z->known[k].v[at].ver == ver) ||
+	    (data == NULL && at < 0)) {
+		pthread_mutex_unlock(&z->mu);
+		return;
+	}
+	if (data == NULL)
+		kset_del(&z->known[k], name);
+	else if (kset_put(&z->known[k], name, ver) != 0)
+		log_warnx("zookeeper: out of memory noting %s", path);
+	l = z->sl;
+	open = z->open;
+	pthread_mutex_unlock(&z->mu);
+	if (!open || l.node == NULL ||
+	    store_decode_id(name, strlen(name), app, sizeof(app), why,
+	    sizeof(why)) != 0)
+		return;   /* a bad name was reported when it appeared */
+	if (data != NULL && len > STORE_NODE_MAX) {
+		snprintf(why, sizeof(why), "%zu bytes: more than the %u a "
+		    "node may hold", len, (unsigned)STORE_NODE_MAX);
+		report_bad(z, path, why);
+		return;
+	}
+	memset(&n, 0, sizeof(n));
+	n.kind = (enum store_kind)k;
+	n.app_id = app;
+	n.where = path;
+	n.data = data;
+	n.len = len;
+	n.version = ver;
+	l.node(l.arg, &n);
+}
+
+/* Read one node with a data watch and deliver it (or its absence). */
+static int
+read_node(struct zkha *z, int k, const char *name, char *buf)
+{
+	char path[ZKHA_PATH_MAX];
+	struct Stat stat;
+	int rc, blen = STORE_NODE_MAX + 1;
+
+	snprintf(path, sizeof(path), "%s/%s", z->dir[k], name);
+	memset(&stat, 0, sizeof(stat));
+	pthread_rwlock_rdlock(&z->hl);
+	rc = z->zh == NULL ? ZINVALIDSTATE : zoo_wget(z->zh, path,
+	    node_watcher, z->hctx, buf, &blen, &stat);
+	pthread_rwlock_unlock(&z->hl);
+	if (rc == ZNONODE) {
+		deliver(z, k, name, path, NULL, 0, STORE_VERSION_NONE);
+		return 0;
+	}
+	if (rc != ZOK) {
+		log_debug("zookeeper: read %s: %s", path, zkha_strerror(rc));
+		return -1;
+	}
+	if (blen < 0)
+		blen = 0;       /* a node without data */
+	buf[blen] = '\0';
+	deliver(z, k, name, path, buf, stat.dataLength > blen ?
+	    (size_t)stat.dataLength : (size_t)blen, stat.version);
+	return 0;
+}
+
+/* A name that is not an encoded app id: say so once. */
+static int
+name_ok(struct zkha *z, int k, const char *name)
+{
+	char app[RULES_APP_ID_MAX], why[256], path[ZKHA_PATH_MAX];
+	long at;
+
+	if (store_decode_id(name, strlen(name), app, sizeof(app), why,
+	    sizeof(why)) == 0)
+		return 1;
+	pthread_mutex_lock(&z->mu);
+	at = kfind(&z->known[k], name);
+	if (at < 0 && kset_put(&z->known[k], name, ZKHA_VER_BAD) != 0)
+		at = 0;  /* out of memory: report it the next time */
+	pthread_mutex_unlock(&z->mu);
+	if (at < 0) {
+		snprintf(path, sizeof(path), "%s/%s", z->dir[k], name);
+		report_bad(z, path, why);
+	}
+	return 0;
+}
+
+static int
+scmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every known name the listing no longer has: gone. */
+static void
+deliver_gone(struct zkha *z, int k, struct String_vector *sv)
+{
+	char path[ZKHA_PATH_MAX], **gone = NULL;
+	size_t i, n = 0;
+
+	pthread_mutex_lock(&z->mu);
+	for (i = 0; i < z->known[k].n; i++) {
+		char *key = z->known[k].v[i].name;
+
+		if (bsearch(&key, sv->data, (size_t)sv->count, sizeof(char *),
+		    scmp) != NULL)
+			continue;
+		if (gone == NULL && (gone = calloc(z->known[k].n,
+		    sizeof(*gone))) == NULL)
+			break;
+		gone[n] = strdup(key);
+		if (gone[n] != NULL)
+			n++;
+	}
+	pthread_mutex_unlock(&z->mu);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", z->dir[k], gone[i]);
+		deliver(z, k, gone[i], path, NULL, 0, STORE_VERSION_NONE);
+		free(gone[i]);
+	}
+	free(gone);
+}
+
+static int
+sync_kind(struct zkha *z, int k, int full, char *buf)
+{
+	struct String_vector sv;
+	int rc, i, ret = 0;
+	long at;
+
+	memset(&sv, 0, sizeof(sv));
+	pthread_rwlock_rdlock(&z->hl);
+	rc = z->zh == NULL ? ZINVALIDSTATE : zoo_wget_children(z->zh,
+	    z->dir[k], node_watcher, z->hctx, &sv);
+	pthread_rwlock_unlock(&z->hl);
+	if (rc != ZOK) {
+		log_debug("zookeeper: list %s: %s", z->dir[k],
+		    zkha_strerror(rc));
+		return -1;
+	}
+	qsort(sv.data, (size_t)sv.count, sizeof(char *), scmp);
+	for (i = 0; i < sv.count && ret == 0; i++) {
+		if (!full) {
+			pthread_mutex_lock(&z->mu);
+			at = kfind(&z->known[k], sv.data[i]);
+			pthread_mutex_unlock(&z->mu);
+			if (at >= 0)
+				continue;
+		}
+		if (name_ok(z, k, sv.data[i]))
+			ret = read_node(z, k, sv.data[i], buf);
+	}
+	if (ret == 0)
+		deliver_gone(z, k, &sv);
+	deallocate_String_vector(&sv);
+	return ret;
+}
+
+int
+zkha_store_sync(struct zkha *z, int full)
+{
+	char *buf = malloc(ZKHA_BUF);
+	int ret;
+
+	if (buf == NULL)
+		return -1;
+	/* Rules before states (store.h). */
+	ret = sync_kind(z, STORE_RULE, full, buf) == 0 &&
+	    sync_kind(z, STORE_STATE, full, buf) == 0 ? 0 : -1;
+	free(buf);
+	return ret;
+}
+
+void
+zkha_store_job(struct zkha *z, const struct zkha_job *j)
+{
+	const char *name;
+	char *buf;
+	size_t k;
+	int kind;
+
+	if (j->kind == ZKHA_JOB_CHILDREN) {
+		for (k = 0; k < STORE_KINDS; k++)
+			if (strcmp(j->path, z->dir[k]) == 0)
+				break;
+		if (k == STORE_KINDS || (buf = malloc(ZKHA_BUF)) ==
+		    NULL)
+			return;
+		if (sync_kind(z, (int)k, 0, buf) != 0)
+			log_debug("zookeeper: %s not listed", j->path);
+		free(buf);
+		return;
+	}
+	if (split(z, j->path, &kind, &name) != 0 || !name_ok(z, kind, name) ||
+	    (buf = malloc(ZKHA_BUF)) == NULL)
+		return;
+	if (read_node(z, kind, name, buf) != 0)
+		log_debug("zookeeper: %s not read", j->path);
+	free(buf);
+}
+
+/* ---- the ops ---- */
+
+static void *
+zk_open(const char *spec, const struct store_listener *l, char *err,
+    size_t errlen)
+{
+	struct zkha *z = zkha_impl_current();
+
+	if (z == NULL) {
+		snprintf(err, errlen, "zookeeper: no session (zkha_start)");
+		return NULL;
+	}
+	if (strcmp(spec, z->url_text) != 0) {
+		snprintf(err, errlen, "zookeeper: %s is not the session's URL",
+		    spec);
+		return NULL;
+	}
+	pthread_mutex_lock(&z->mu);
+	z->sl = *l;
+	z->open = 1;
+	pthread_mutex_unlock(&z->mu);
+	zkha_push_ev(z, LEADER_EV_TICK);   /* read everything soon */
+	return z;
+}
+
+/*
+ * Wait up to the session timeout for the first full read (the driver
+ * does it as soon as the session connects).  Not connected by then:
+ * start anyway with nothing, stale; the nodes come as watch events when
+ * the session connects (/healthz says 503 until then).
+ */
+static int
+zk_load_all(void *ctx, char *err, size_t errlen)
+{
+	struct zkha *z = ctx;
+	int64_t until = now_mono_ns() + (int64_t)z->timeout_ms * 1000000;
+	struct timespec ts;
+	int loaded;
+
+	(void)err;
+	(void)errlen;
+	pthread_mutex_lock(&z->mu);
+	while ((!z->st.loaded && now_mono_ns() < until) || z->loading) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&z->cv, &z->mu, &ts);
+	}
+	z->live = 1;
+	loaded = z->st.loaded;
+	pthread_mutex_unlock(&z->mu);
+	if (!loaded) {
+		log_warnx("zookeeper: %s not reached within %ld ms; serving "
+		    "no rules (reads stale, writes refused, /healthz 503) "
+		    "until it is", z->url.hosts, z->timeout_ms);
+		zkha_store_health(z, STORE_HEALTH_STALE);
+	}
+	return 0;
+}
+
+/* A result code of the client as a store result. */
+static enum store_result
+map_rc(int rc)
+{
+	if (rc == ZOK)
+		return STORE_OK;
+	if (rc == ZNONODE)
+		return STORE_E_NOT_FOUND;
+	if (rc == ZNODEEXISTS)
+		return STORE_E_EXISTS;
+	if (rc == ZBADVERSION)
+		return STORE_E_CONFLICT;
+	if (rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT ||
+	    rc == ZSESSIONEXPIRED || rc == ZINVALIDSTATE || rc == ZCLOSING ||
+	    rc == ZSESSIONMOVED)
+		return STORE_E_UNAVAILABLE;
+	return STORE_E_IO;
+}
+
+/* One put; rc of the client, *ver the node's new version. */
+static int
+put_one(struct zkha *z, const char *path, const struct store_write *w,
+    int64_t *ver)
+{
+	struct Stat stat;
+	int rc;
+
+	if (w->version == STORE_VERSION_NONE) {
+		rc = zoo_create(z->zh, path, w->data, (int)w->len,
+		    zkha_acl(z), 0, NULL, 0);
+		*ver = 0;
+		return rc;
+	}
+	rc = zoo_set2(z->zh, path, w->data, (int)w->len, w->version ==
+	    STORE_VERSION_ANY ? -1 : (int)w->version, &stat);
+	*ver = stat.version;
+	if (rc == ZNONODE && w->version == STORE_VERSION_ANY) {
+		rc = zoo_create(z->zh, path, w->data, (int)w->len,
+		    zkha_acl(z), 0, NULL, 0);
+		*ver = 0;
+	}
+	return rc;
+}
+
+static void
+apply_one(struct zkha *z, struct store_write *w, char *name)
+{
+	char path[ZKHA_PATH_MAX];
+	struct Stat stat;
+	int64_t ver = STORE_VERSION_NONE;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", z->dir[w->kind], name);
+	if (w->data != NULL && w->len > STORE_NODE_MAX) {
+		w->result = STORE_E_TOO_BIG;
+		snprintf(w->err, sizeof(w->err), "%.300s: %zu bytes", path,
+		    w->len);
+		return;
+	}
+	pthread_rwlock_rdlock(&z->hl);
+	if (z->zh == NULL)
+		rc = ZINVALIDSTATE;
+	else if (w->data != NULL)
+		rc = put_one(z, path, w, &ver);
+	else
+		rc = zoo_delete(z->zh, path, w->version >= 0 ?
+		    (int)w->version : -1);
+	/* A node we made: watch it like the others. */
+	if (rc == ZOK && w->data != NULL && ver == 0)
+		(void)zoo_wexists(z->zh, path, node_watcher, z->hctx, &stat);
+	pthread_rwlock_unlock(&z->hl);
+	w->result = map_rc(rc);
+	w->new_version = ver;
+	if (rc != ZOK) {
+		snprintf(w->err, sizeof(w->err), "zookeeper: %.200s: %.80s%s",
+		    path,
+		    zkha_strerror(rc), w->result == STORE_E_UNAVAILABLE ?
+		    " (no quorum or not connected; retry later)" : "");
+		return;
+	}
+	pthread_mutex_lock(&z->mu);
+	if (w->data != NULL)
+		(void)kset_put(&z->known[w->kind], name, ver);
+	else
+		kset_del(&z->known[w->kind], name);
+	pthread_mutex_unlock(&z->mu);
+}
+
+static void
+zk_apply(void *ctx, struct store_write *w, size_t n)
+{
+	struct zkha *z = ctx;
+	char name[STORE_NAME_MAX];
+	size_t i;
+	int connected;
+
+	pthread_mutex_lock(&z->mu);
+	connected = z->st.connected;
+	pthread_mutex_unlock(&z->mu);
+	for (i = 0; i < n; i++) {
+		w[i].err[0] = '\0';
+		w[i].new_version = STORE_VERSION_NONE;
+		if (store_encode_id(w[i].app_id, name, sizeof(name)) != 0) {
+			w[i].result = STORE_E_IO;
+			snprintf(w[i].err, sizeof(w[i].err), "%s: the id does "
+			    "not fit a node name", w[i].app_id);
+			continue;
+		}
+		if (!connected) {
+			w[i].result = STORE_E_UNAVAILABLE;
+			snprintf(w[i].err, sizeof(w[i].err), "zookeeper: "
+			    "%.150s/%.150s not written: no quorum (not "
+			    "connected); retry later", z->dir[w[i].kind], name);
+			continue;
+		}
+		apply_one(z, &w[i], name);
+	}
+}
+
+static void
+zk_close(void *ctx)
+{
+	struct zkha *z = ctx;
+
+	if (z == NULL)
+		return;
+	pthread_mutex_lock(&z->mu);
+	z->open = 0;
+	z->live = 0;
+	pthread_mutex_unlock(&z->mu);
+}
+
+const struct store_ops store_zk_ops = {
+	.name = "zookeeper",
+	.open = zk_open,
+	.load_all = zk_load_all,
+	.apply = zk_apply,
+	.close = zk_close,
+};
