@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "scaler/round.h"
+#include "scaler/zkha.h"
 
 #define ROUND_LP_MAX (8u << 20)
 
@@ -192,9 +193,17 @@ act(struct round_ctx *c, const struct rule *r, struct policy_history *h,
 	enum orch_result res;
 	char why[POLICY_REASON_MAX];
 
+	str_copy_trunc(why, d->reason, sizeof(why));
+	if (c->zk != NULL && !zkha_may_act(c->zk, c->token)) {
+		c->fenced = 1;
+		d->action = POLICY_DEFERRED;
+		d->desired = d->current;
+		set_reason(d, "%s; not sent: this instance is no longer the "
+		    "leader (fenced)", why);
+		return;
+	}
 	atomic_fetch_add(&c->stats->scale_requests, 1);
 	res = orch_scale(c->orch, r->app_id, d->desired, &st);
-	str_copy_trunc(why, d->reason, sizeof(why));
 	if (res == ORCH_OK) {
 		policy_record_scale(h, now, d->current, d->desired);
 		backoff_clear(c, r->app_id);
@@ -281,8 +290,11 @@ round_evaluate(struct round_ctx *c, const struct rule *r, int64_t now,
 		act(c, r, &h, now, d);
 	else if (d->action != POLICY_ERROR)
 		backoff_clear(c, r->app_id);
-	state_set_history(c->state, r->app_id, &h);
+	/* Fenced: the new leader owns the app's history now. */
+	if (!c->fenced)
+		state_set_history(c->state, r->app_id, &h);
 out:
+	STR_COPY_ARRAY(d->scaler, c->scaler_id);
 	record(c, d);
 	orch_app_free(&app);
 	free(pt);
@@ -371,9 +383,14 @@ round_run(struct round_ctx *c, int64_t now, int64_t mono_s)
 	int64_t t0 = now_mono_ns();
 
 	c->mono_s = mono_s;
+	c->fenced = 0;
+	if (c->zk != NULL && (c->token = zkha_round_token(c->zk)) == 0) {
+		c->rounds_skipped++;     /* a follower: the leader evaluates */
+		return;
+	}
 	n = state_rules(c->state, &rules);
 	buf_init(&lp, ROUND_LP_MAX);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !c->fenced; i++) {
 		struct round_backoff *b = backoff_find(c, rules[i].app_id);
 
 		if (b != NULL && mono_s < b->retry_at_s)
@@ -393,7 +410,11 @@ round_run(struct round_ctx *c, int64_t now, int64_t mono_s)
 	deliver(c, &lp, npoints, mono_s);
 	buf_free(&lp);
 	observe_sinks(c, mono_s);
-	if (state_flush(c->state, err, sizeof(err)) != STATE_OK)
+	if (c->zk != NULL && (c->fenced || zkha_round_token(c->zk) !=
+	    c->token))
+		log_warnx("round ended without leadership: its safety state "
+		    "is not written (the leader's is)");
+	else if (state_flush(c->state, err, sizeof(err)) != STATE_OK)
 		log_warnx("state not saved: %s", err);
 	atomic_fetch_add(&c->stats->rounds, 1);
 	atomic_store(&c->stats->last_round_ms,

@@ -31,6 +31,8 @@
 #define ROUND_BACKOFF_MAX_S 300
 #define ROUND_SINKS_MAX     16
 
+struct zkha;
+
 struct round_ctx {
 	const struct orch   *orch;        /* borrowed, all of these */
 	struct source       *source;
@@ -59,6 +61,20 @@ struct round_ctx {
 	struct sink_stats    sink_base, sink_last;
 	/* Rejected metric figures, logged with backoff (zero-initialise). */
 	struct complain      invalid_log;
+	/*
+	 * High availability (zkha.h; NULL: a single scaler, every round
+	 * runs).  A round runs only while this instance leads: it takes a
+	 * token when it starts, asks zkha_may_act() right before each
+	 * scale request, and stops at the first refusal (`fenced`: the
+	 * decision becomes `deferred`, nothing is sent, no history is
+	 * written, the rest of the round is skipped).  scaler_id tags
+	 * every decision record.
+	 */
+	struct zkha         *zk;
+	uint64_t             token;
+	int                  fenced;
+	uint64_t             rounds_skipped;  /* not the leader */
+	char                 scaler_id[POLICY_SCALER_MAX];
 };
 
 struct round_backoff {

@@ -90,6 +90,13 @@ int          zkha_may_act(struct zkha *z, uint64_t token);
  */
 int          zkha_check(struct zkha *z, long wait_ms, char *err,
 	size_t errlen);
+/*
+ * --import-state DIR: copy the local state dir's rules and safety state
+ * into ZooKeeper (nodes created where missing; existing ones kept and
+ * logged).  0, or -1 with err.  (zkha_import.c)
+ */
+int          zkha_import(struct zkha *z, const char *dir, char *err,
+	size_t errlen);
 /* The URL's path and hosts as parsed. */
 const struct zkpath_url *zkha_url(const struct zkha *z);
 
