@@ -6,6 +6,8 @@
 #   api        the collector's API: render times and requests/s
 #   host       host metrics per sweep (CPU and wall), the process scan apart
 #   scaler     engine decisions/s, one round of 1000 rules, REST requests/s
+#   store      a rule change (POST) at 1,000 and 10,000 rules, old state.json
+#              vs the per-app store, and /healthz during 10,000 POSTs
 set -u
 : "${BUILD:=build}"
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,15 +21,25 @@ cleanup_groups() {
 	done
 }
 trap cleanup_groups EXIT INT TERM
-. "$top/tests/lib/influxd.sh"
-influxd_start || exit 1
-trap 'influxd_stop; cleanup_groups' EXIT INT TERM
-for n in 200 1000; do
-	"$BUILD/bench/collector" "$n" "${BENCH_SWEEPS:-100}" "$BUILD/hoist-collector" "$INFLUX_URL" || rc=1
-done
-influxd_stop
-sh bench/sink.sh "$BUILD/bench/sink" || rc=1
-"$BUILD/bench/api" || rc=1
-"$BUILD/bench/host" || rc=1
-sh bench/scaler.sh "$BUILD/bench/scaler" || rc=1
+# BENCH_ONLY="store scaler" runs only those (names as above).
+want() {
+	[ -z "${BENCH_ONLY:-}" ] && return 0
+	case " $BENCH_ONLY " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+if want collector; then
+	. "$top/tests/lib/influxd.sh"
+	influxd_start || exit 1
+	trap 'influxd_stop; cleanup_groups' EXIT INT TERM
+	for n in 200 1000; do
+		"$BUILD/bench/collector" "$n" "${BENCH_SWEEPS:-100}" "$BUILD/hoist-collector" "$INFLUX_URL" || rc=1
+	done
+	influxd_stop
+	trap cleanup_groups EXIT INT TERM
+fi
+if want sink; then sh bench/sink.sh "$BUILD/bench/sink" || rc=1; fi
+if want api; then "$BUILD/bench/api" || rc=1; fi
+if want host; then "$BUILD/bench/host" || rc=1; fi
+if want scaler; then sh bench/scaler.sh "$BUILD/bench/scaler" || rc=1; fi
+if want store; then BUILD=$BUILD sh bench/store.sh "$BUILD/bench/store" || rc=1; fi
 exit $rc

@@ -535,6 +535,36 @@ put_ha_metrics(struct rest *a, struct buf *b)
 	    (unsigned long long)zs.fenced);
 }
 
+/* The state store (state.h): writes, failures, skipped nodes, queue. */
+static void
+put_store_metrics(struct state *st, struct buf *b)
+{
+	struct state_stats ss;
+
+	state_get_stats(st, &ss);
+	buf_printf(b, "# HELP hoist_scaler_store_writes_total Rule and state "
+	    "nodes written to (or deleted from) the state store.\n"
+	    "# TYPE hoist_scaler_store_writes_total counter\n"
+	    "hoist_scaler_store_writes_total %llu\n",
+	    (unsigned long long)ss.writes);
+	buf_printf(b, "# HELP hoist_scaler_store_write_errors_total Node "
+	    "writes that failed (the change was rolled back).\n"
+	    "# TYPE hoist_scaler_store_write_errors_total counter\n"
+	    "hoist_scaler_store_write_errors_total %llu\n",
+	    (unsigned long long)ss.write_errors);
+	buf_printf(b, "# HELP hoist_scaler_store_bad_nodes_total Nodes "
+	    "skipped because they do not parse or validate (logged with "
+	    "their path).\n"
+	    "# TYPE hoist_scaler_store_bad_nodes_total counter\n"
+	    "hoist_scaler_store_bad_nodes_total %llu\n",
+	    (unsigned long long)ss.bad_nodes);
+	buf_printf(b, "# HELP hoist_scaler_store_pending Changes queued for "
+	    "the state store's writer.\n"
+	    "# TYPE hoist_scaler_store_pending gauge\n"
+	    "hoist_scaler_store_pending %llu\n",
+	    (unsigned long long)ss.pending);
+}
+
 static void
 metrics(struct rest *a, struct httpd_reply *rp)
 {
@@ -546,6 +576,7 @@ metrics(struct rest *a, struct httpd_reply *rp)
 	buf_printf(&b, "# HELP hoist_scaler_rules Rules registered.\n"
 	    "# TYPE hoist_scaler_rules gauge\nhoist_scaler_rules %zu\n",
 	    state_count(a->cfg.state));
+	put_store_metrics(a->cfg.state, &b);
 	buf_printf(&b, "# HELP hoist_scaler_rounds_total Evaluation rounds."
 	    "\n# TYPE hoist_scaler_rounds_total counter\n"
 	    "hoist_scaler_rounds_total %llu\n",

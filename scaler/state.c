@@ -371,8 +371,10 @@ load_finish(struct state *st)
 {
 	size_t i, o;
 
-	qsort(st->e.p, st->e.n, sizeof(*st->e.p), pcmp);
-	qsort(st->v.p, st->v.n, sizeof(*st->v.p), pcmp);
+	if (st->e.n > 1)        /* qsort must not see a NULL array */
+		qsort(st->e.p, st->e.n, sizeof(*st->e.p), pcmp);
+	if (st->v.n > 1)
+		qsort(st->v.p, st->v.n, sizeof(*st->v.p), pcmp);
 	for (i = 0, o = 0; i < st->v.n; i++) {
 		if (o > 0 && strcmp(V(st, o - 1)->app_id,
 		    V(st, i)->app_id) == 0) {
