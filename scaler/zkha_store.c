@@ -8,6 +8,7 @@
  * the others); its content is decoded and validated by the state.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,11 +299,137 @@ deliver_gone(struct zkha *z, int k, struct String_vector *sv)
 	free(gone);
 }
 
+/*
+ * Many nodes at once: up to ZKHA_WINDOW reads in flight (zoo_awget, a
+ * data watch each), so 10,000 nodes cost a few round trips' worth of
+ * time, not 10,000.  The answers are delivered in the order asked.
+ */
+#define ZKHA_WINDOW 512
+
+struct slot {
+	int          rc, done;
+	char        *data;        /* malloc'ed copy, at most STORE_NODE_MAX */
+	size_t       len;         /* the node's full length */
+	int64_t      ver;
+	struct batch *b;
+};
+
+struct batch {
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+	size_t          pending;
+};
+
+static void
+slot_done(int rc, const char *value, int value_len, const struct Stat *stat,
+    const void *data)
+{
+	struct slot *s = (struct slot *)(uintptr_t)data;
+	struct batch *b = s->b;
+
+	s->rc = rc;
+	if (rc == ZOK) {
+		s->len = value_len > 0 ? (size_t)value_len : 0;
+		s->ver = stat != NULL ? stat->version : 0;
+		if (s->len <= STORE_NODE_MAX && (s->data = malloc(s->len +
+		    1)) != NULL) {
+			if (s->len > 0)
+				memcpy(s->data, value, s->len);
+			s->data[s->len] = '\0';
+		} else if (s->len <= STORE_NODE_MAX) {
+			s->rc = ZSYSTEMERROR;     /* out of memory */
+		}
+	}
+	pthread_mutex_lock(&b->mu);
+	s->done = 1;
+	b->pending--;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* Deliver one answered slot; -1 when the read failed (not connected). */
 static int
-sync_kind(struct zkha *z, int k, int full, char *buf)
+slot_deliver(struct zkha *z, int k, const char *name, struct slot *s)
+{
+	static const char huge[1] = "";
+	char path[ZKHA_PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", z->dir[k], name);
+	if (s->rc == ZNONODE) {
+		deliver(z, k, name, path, NULL, 0, STORE_VERSION_NONE);
+		return 0;
+	}
+	if (s->rc != ZOK) {
+		log_debug("zookeeper: read %s: %s", path, zkha_strerror(s->rc));
+		return -1;
+	}
+	/* Too large: delivered with its length only (reported bad). */
+	deliver(z, k, name, path, s->data != NULL ? s->data : huge, s->len,
+	    s->ver);
+	return 0;
+}
+
+/* Read names[0..n) of kind k; 0, or -1 when some read failed. */
+static int
+read_many(struct zkha *z, int k, char **names, size_t n)
+{
+	struct slot *s = calloc(n ? n : 1, sizeof(*s));
+	char path[ZKHA_PATH_MAX];
+	struct batch b;
+	size_t i, from;
+	int ret = 0, rc;
+
+	if (s == NULL)
+		return -1;
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.cv, NULL);
+	for (from = 0; from < n; from += ZKHA_WINDOW) {
+		size_t to = from + ZKHA_WINDOW < n ? from + ZKHA_WINDOW : n;
+
+		b.pending = 0;
+		pthread_rwlock_rdlock(&z->hl);
+		for (i = from; i < to; i++) {
+			s[i].b = &b;
+			snprintf(path, sizeof(path), "%s/%s", z->dir[k],
+			    names[i]);
+			pthread_mutex_lock(&b.mu);
+			b.pending++;
+			pthread_mutex_unlock(&b.mu);
+			rc = z->zh == NULL ? ZINVALIDSTATE : zoo_awget(z->zh,
+			    path, node_watcher, z->hctx, slot_done, &s[i]);
+			if (rc != ZOK) {   /* not queued: no completion */
+				pthread_mutex_lock(&b.mu);
+				b.pending--;
+				s[i].rc = rc;
+				s[i].done = 1;
+				pthread_mutex_unlock(&b.mu);
+			}
+		}
+		pthread_rwlock_unlock(&z->hl);
+		/* Every queued call completes (answer or connection loss). */
+		pthread_mutex_lock(&b.mu);
+		while (b.pending > 0)
+			pthread_cond_wait(&b.cv, &b.mu);
+		pthread_mutex_unlock(&b.mu);
+		for (i = from; i < to; i++) {
+			if (ret == 0 && slot_deliver(z, k, names[i], &s[i]) != 0)
+				ret = -1;
+			free(s[i].data);
+		}
+	}
+	pthread_cond_destroy(&b.cv);
+	pthread_mutex_destroy(&b.mu);
+	free(s);
+	return ret;
+}
+
+static int
+sync_kind(struct zkha *z, int k, int full)
 {
 	struct String_vector sv;
-	int rc, i, ret = 0;
+	char **want;
+	size_t nwant = 0;
+	int rc, i, ret;
 	long at;
 
 	memset(&sv, 0, sizeof(sv));
@@ -316,7 +443,12 @@ sync_kind(struct zkha *z, int k, int full, char *buf)
 		return -1;
 	}
 	qsort(sv.data, (size_t)sv.count, sizeof(char *), scmp);
-	for (i = 0; i < sv.count && ret == 0; i++) {
+	want = calloc(sv.count > 0 ? (size_t)sv.count : 1, sizeof(*want));
+	if (want == NULL) {
+		deallocate_String_vector(&sv);
+		return -1;
+	}
+	for (i = 0; i < sv.count; i++) {
 		if (!full) {
 			pthread_mutex_lock(&z->mu);
 			at = kfind(&z->known[k], sv.data[i]);
@@ -325,10 +457,12 @@ sync_kind(struct zkha *z, int k, int full, char *buf)
 				continue;
 		}
 		if (name_ok(z, k, sv.data[i]))
-			ret = read_node(z, k, sv.data[i], buf);
+			want[nwant++] = sv.data[i];
 	}
+	ret = read_many(z, k, want, nwant);
 	if (ret == 0)
 		deliver_gone(z, k, &sv);
+	free(want);
 	deallocate_String_vector(&sv);
 	return ret;
 }
@@ -336,16 +470,9 @@ sync_kind(struct zkha *z, int k, int full, char *buf)
 int
 zkha_store_sync(struct zkha *z, int full)
 {
-	char *buf = malloc(ZKHA_BUF);
-	int ret;
-
-	if (buf == NULL)
-		return -1;
 	/* Rules before states (store.h). */
-	ret = sync_kind(z, STORE_RULE, full, buf) == 0 &&
-	    sync_kind(z, STORE_STATE, full, buf) == 0 ? 0 : -1;
-	free(buf);
-	return ret;
+	return sync_kind(z, STORE_RULE, full) == 0 &&
+	    sync_kind(z, STORE_STATE, full) == 0 ? 0 : -1;
 }
 
 void
@@ -360,12 +487,8 @@ zkha_store_job(struct zkha *z, const struct zkha_job *j)
 		for (k = 0; k < STORE_KINDS; k++)
 			if (strcmp(j->path, z->dir[k]) == 0)
 				break;
-		if (k == STORE_KINDS || (buf = malloc(ZKHA_BUF)) ==
-		    NULL)
-			return;
-		if (sync_kind(z, (int)k, 0, buf) != 0)
+		if (k < STORE_KINDS && sync_kind(z, (int)k, 0) != 0)
 			log_debug("zookeeper: %s not listed", j->path);
-		free(buf);
 		return;
 	}
 	if (split(z, j->path, &kind, &name) != 0 || !name_ok(z, kind, name) ||
