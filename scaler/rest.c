@@ -652,9 +652,9 @@ healthz(struct rest *a, struct httpd_reply *rp)
 		zkha_status(a->cfg.zk, &zs);
 		if (!zs.loaded) {
 			rp->status = 503;
-			if (buf_printf(&rp->body, "not ready: ZooKeeper %s "
-			    "not reached since start-up (retrying)\n",
-			    zs.ever_connected ? "read" : "is") < 0)
+			if (buf_printf(&rp->body, "not ready: %s (retrying)\n",
+			    zs.ever_connected ? "the rules are not read from "
+			    "ZooKeeper yet" : "ZooKeeper not reached yet") < 0)
 				rp->status = 500;
 			return;
 		}

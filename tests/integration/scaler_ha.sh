@@ -31,13 +31,13 @@ set -u
 BIN="$HOIST_TOP/$BUILD/hoist-scaler"
 T=$(mktemp -d /tmp/hoist-scaler-ha.XXXXXX)
 chmod 755 "$T"
-MPID="" APID="" SP1="" SP2="" SP3="" SP4="" IPT=""
+MPID="" APID="" LPID="" SP1="" SP2="" SP3="" SP4="" IPT=""
 TIMEOUT_MS=4000
 fails=0
 
 cleanup() {
 	[ -n "$IPT" ] && iptables -D OUTPUT $IPT 2>/dev/null
-	for p in $SP1 $SP2 $SP3 $SP4; do
+	for p in $LPID $SP1 $SP2 $SP3 $SP4; do
 		kill -CONT "$p" 2>/dev/null
 		kill -9 "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
@@ -195,6 +195,40 @@ gone() { for _i in 2 3; do [ "$(code_of "$_i" /v1/rules/shop/api)" = 404 ] || re
 WAIT_FOR_INTERVAL=0.02 wait_for 1 "the rule gone from s2 and s3" gone &&
 	ok "delete (204 on s1) seen by the followers $(( $(now_ms) - t0 )) ms later" ||
 	fail "deleted rule still on a follower after 1 s"
+
+# --- -n checks the connection and the ACL; --import-state copies a
+# local state dir once
+"$BIN" -n -c "$T/scaler.conf" --zookeeper-instance-id check >"$T/check.log" 2>&1 &&
+	grep -q "the ACL is as expected and a node can be written" "$T/check.log" &&
+	ok "-n: ZooKeeper reached, ACL as expected, a node written" ||
+	fail "-n with ZooKeeper: $(cat "$T/check.log")"
+printf 'hoist:wrong\n' >"$T/badauth"
+chmod 600 "$T/badauth"
+"$BIN" -n -c "$T/scaler.conf" --zookeeper-auth-file "$T/badauth" \
+	--zookeeper-instance-id check >"$T/check.log" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -qE "cannot (write|create)" "$T/check.log" &&
+	ok "-n with the wrong password: exit 1, $(grep -oE 'cannot (write|create).*' "$T/check.log" | head -1)" ||
+	fail "-n with the wrong password: exit $rc, $(cat "$T/check.log")"
+"$BIN" --marathon "$MURL" --listen 127.0.0.1:0 --state-dir "$T/local" \
+	--interval 3600 >"$T/local.log" 2>&1 &
+LPID=$!
+wait_for 10 "the local scaler's port" file_has "$T/local.log" '\(port [0-9]+\)'
+LPORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/local.log" | head -1)
+curl -s -o /dev/null -X PUT -d '{"min_instances": 1, "max_instances": 2, "cpu": {"above": 80, "below": 20}, "dry_run": true}' \
+	"http://127.0.0.1:$LPORT/v1/rules/import/me"
+kill -TERM "$LPID"
+wait "$LPID"
+LPID=""
+"$BIN" -c "$T/scaler.conf" --import-state "$T/local" >"$T/import.log" 2>&1 &&
+	grep -q "1 copied" "$T/import.log" || fail "import: $(cat "$T/import.log")"
+imported() { [ "$(code_of 2 /v1/rules/import/me)" = 200 ]; }
+wait_for 2 "the imported rule on s2" imported && ok "--import-state: $(grep -o 'import: 1 rule.*' "$T/import.log")" ||
+	fail "imported rule not served by s2"
+"$BIN" -c "$T/scaler.conf" --import-state "$T/local" >"$T/import.log" 2>&1 &&
+	grep -q "1 kept" "$T/import.log" && ok "a second import keeps what is there" ||
+	fail "second import: $(cat "$T/import.log")"
+req 1 DELETE /v1/rules/import/me
 
 # --- kill -9 of the leader while the app is busy
 req 2 POST /v1/rules '{"app_id": "/shop/web", "min_instances": 1, "max_instances": 10, "cpu": {"above": 80, "below": 20}, "confirm_cycles": 1, "cooldown_up_s": 15, "cooldown_down_s": 600, "scale_up_max_instances": 1, "warmup_s": 0, "stabilization_s": 0}'

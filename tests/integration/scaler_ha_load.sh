@@ -165,6 +165,28 @@ SP2=""
 	ok "leadership change at $N rules (leader killed): $ch9 ms (session timeout $TIMEOUT_MS ms)" ||
 	fail "leadership change after kill -9 took $ch9 ms"
 
+# --- ZooKeeper unreachable at start-up: not ready, retrying, no local
+# fallback; ready once it is back
+kill -TERM "$SP1"
+wait "$SP1" 2>/dev/null
+SP1=""
+zk_halt 1
+"$BIN" -c "$T/scaler.conf" --listen 127.0.0.1:0 --zookeeper-instance-id s3 \
+	>"$T/s3.log" 2>&1 &
+SP2=$!
+wait_for 30 "s3 to log its API port" file_has "$T/s3.log" '\(port [0-9]+\)' ||
+	{ fail "s3 did not start without ZooKeeper"; cat "$T/s3.log"; }
+PORT2=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/s3.log" | head -1)
+code=$(curl -s -o "$T/hz" -w '%{http_code}' "$(api 2)/healthz")
+[ "$code" = 503 ] && [ "$(role 2)" = no-quorum ] &&
+	ok "ZooKeeper down at start-up: /healthz 503 ($(cat "$T/hz")), role no-quorum" ||
+	fail "without ZooKeeper: /healthz $code, role $(role 2)"
+zk_resume 1
+wait_for 60 "s3 ready once ZooKeeper is back" curl -sf -o /dev/null "$(api 2)/healthz" ||
+	fail "s3 not ready after ZooKeeper came back"
+[ "$(nrules 2)" = "$((N - 2))" ] && ok "then it serves the rules ($((N - 2)): one deleted, one made corrupt above)" ||
+	fail "s3 serves $(nrules 2) rules"
+
 echo "scaler_ha_load: rules=$N startup_ms=$ms1 second_startup_ms=$ms2 restart_ms=$MS change_ms=$ch change_kill9_ms=$ch9 session_timeout_ms=$TIMEOUT_MS"
 echo "scaler_ha_load: $fails failure(s)"
 [ "$fails" -eq 0 ] || { for f in "$T"/s*.log; do echo "--- $f"; grep -v 'zookeeper client' "$f" | tail -20; done; }
