@@ -501,7 +501,8 @@ daemon_open(struct daemon *d)
 	apply(&d->st, &d->rt, &d->rc, &d->stats);
 	log_info("listening on %s (port %d), %zu rules from %s, marathon %s, "
 	    "every %llds%s", d->st.listen, rest_port(d->rest),
-	    state_count(d->state), d->st.state_dir, d->st.marathon,
+	    state_count(d->state), d->st.zookeeper[0] != '\0' ?
+	    d->st.zookeeper : d->st.state_dir, d->st.marathon,
 	    (long long)d->st.interval, d->st.dry_run ? ", dry run" : "");
 	return 0;
 }
