@@ -188,11 +188,17 @@ zkpath_election_parse(const char *name, int64_t *seq, char *token,
 	memcpy(token, name + 2, tlen);
 	token[tlen] = '\0';
 	tilde = strchr(token, '~');
-	if (tilde == NULL || tilde == token || tilde[1] == '\0')
+	if (tilde == NULL || tilde == token || tilde - token >= ZKPATH_ID_MAX ||
+	    tlen - (size_t)(tilde - token) - 1 < 1 ||
+	    tlen - (size_t)(tilde - token) - 1 > 16)
 		return -1;
-	for (i = 0; token[i] != '\0'; i++)
+	for (i = 0; token + i < tilde; i++)
 		if (!is_name_char(token[i]) && token[i] != '_' &&
-		    token[i] != ':' && token + i != tilde)
+		    token[i] != ':')
+			return -1;
+	for (i = (size_t)(tilde - token) + 1; i < tlen; i++)
+		if (!((token[i] >= '0' && token[i] <= '9') ||
+		    (token[i] >= 'a' && token[i] <= 'f')))
 			return -1;
 	*seq = v;
 	return 0;

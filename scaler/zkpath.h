@@ -40,7 +40,8 @@ int  zkpath_parse_url(const char *url, struct zkpath_url *out, char *err,
 /*
  * An election node's name is "n_" TOKEN "_" and the 10 digits
  * ZooKeeper appends (a sequential node): "n_web-1~3f2a9c01_0000000042".
- * TOKEN is the instance id, '~', and a random number drawn at start-up,
+ * TOKEN is the instance id, '~', and a random number drawn at start-up
+ * (1 to 16 lowercase hex digits),
  * so an instance finds its own node after a lost connection (its
  * create may have gone through) and a restarted instance never takes
  * its predecessor's node for its own.  Instance ids are

@@ -155,6 +155,25 @@ test_election_names(void **state)
 	    sizeof(tok)), -1);
 	assert_int_equal(zkpath_election_parse("n_a b~c_0000000042", &seq,
 	    tok, sizeof(tok)), -1);
+	/* the random part: lowercase hex, 1 to 16 digits */
+	assert_int_equal(zkpath_election_parse("n_a~xyz_0000000042", &seq,
+	    tok, sizeof(tok)), -1);
+	assert_int_equal(zkpath_election_parse(
+	    "n_a~0123456789abcdef0_0000000042", &seq, tok, sizeof(tok)), -1);
+	/* an id of 128 bytes (found by fuzz_zkpath) */
+	{
+		char name[200];
+
+		memcpy(name, "n_", 2);
+		memset(name + 2, 'i', 128);
+		memcpy(name + 130, "~b_0000000042", 14);
+		assert_int_equal(zkpath_election_parse(name, &seq, tok,
+		    sizeof(tok)), -1);
+		name[129] = '~';
+		memcpy(name + 130, "b_0000000042", 13);
+		assert_int_equal(zkpath_election_parse(name, &seq, tok,
+		    sizeof(tok)), 0);
+	}
 	assert_int_equal(zkpath_valid_id("web-1.prod:9110"), 1);
 	assert_int_equal(zkpath_valid_id(""), 0);
 	assert_int_equal(zkpath_valid_id("a~b"), 0);
