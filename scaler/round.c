@@ -10,7 +10,6 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "scaler/round.h"
-#include "scaler/zkha.h"
 
 #define ROUND_LP_MAX (8u << 20)
 
@@ -194,7 +193,8 @@ act(struct round_ctx *c, const struct rule *r, struct policy_history *h,
 	char why[POLICY_REASON_MAX];
 
 	str_copy_trunc(why, d->reason, sizeof(why));
-	if (c->zk != NULL && !zkha_may_act(c->zk, c->token)) {
+	if (c->leader != NULL && !c->leader->may_act(c->leader->ctx,
+	    c->token)) {
 		c->fenced = 1;
 		d->action = POLICY_DEFERRED;
 		d->desired = d->current;
@@ -384,7 +384,8 @@ round_run(struct round_ctx *c, int64_t now, int64_t mono_s)
 
 	c->mono_s = mono_s;
 	c->fenced = 0;
-	if (c->zk != NULL && (c->token = zkha_round_token(c->zk)) == 0) {
+	if (c->leader != NULL &&
+	    (c->token = c->leader->token(c->leader->ctx)) == 0) {
 		c->rounds_skipped++;     /* a follower: the leader evaluates */
 		return;
 	}
@@ -410,8 +411,8 @@ round_run(struct round_ctx *c, int64_t now, int64_t mono_s)
 	deliver(c, &lp, npoints, mono_s);
 	buf_free(&lp);
 	observe_sinks(c, mono_s);
-	if (c->zk != NULL && (c->fenced || zkha_round_token(c->zk) !=
-	    c->token))
+	if (c->leader != NULL && (c->fenced ||
+	    c->leader->token(c->leader->ctx) != c->token))
 		log_warnx("round ended without leadership: its safety state "
 		    "is not written (the leader's is)");
 	else if (state_flush(c->state, err, sizeof(err)) != STATE_OK)

@@ -31,7 +31,17 @@
 #define ROUND_BACKOFF_MAX_S 300
 #define ROUND_SINKS_MAX     16
 
-struct zkha;
+/*
+ * Leadership, for scalers that share their state (zkha.h); NULL in
+ * round_ctx: a single scaler, every round runs.  token() is asked when
+ * a round starts (0: this instance does not lead, the round does
+ * nothing); may_act() right before each scale request, with that token.
+ */
+struct round_leader {
+	uint64_t (*token)(void *ctx);
+	int      (*may_act)(void *ctx, uint64_t token);
+	void      *ctx;
+};
 
 struct round_ctx {
 	const struct orch   *orch;        /* borrowed, all of these */
@@ -62,15 +72,13 @@ struct round_ctx {
 	/* Rejected metric figures, logged with backoff (zero-initialise). */
 	struct complain      invalid_log;
 	/*
-	 * High availability (zkha.h; NULL: a single scaler, every round
-	 * runs).  A round runs only while this instance leads: it takes a
-	 * token when it starts, asks zkha_may_act() right before each
-	 * scale request, and stops at the first refusal (`fenced`: the
-	 * decision becomes `deferred`, nothing is sent, no history is
-	 * written, the rest of the round is skipped).  scaler_id tags
-	 * every decision record.
+	 * High availability (borrowed; NULL: a single scaler).  A round
+	 * runs only while this instance leads, and stops at the first
+	 * refusal of may_act (`fenced`: the decision becomes `deferred`,
+	 * nothing is sent, no history is written, the rest of the round is
+	 * skipped).  scaler_id tags every decision record.
 	 */
-	struct zkha         *zk;
+	const struct round_leader *leader;
 	uint64_t             token;
 	int                  fenced;
 	uint64_t             rounds_skipped;  /* not the leader */

@@ -389,6 +389,7 @@ struct daemon {
 	struct decisions   *dec;       /* owned */
 	struct rest        *rest;      /* owned */
 	struct zkha        *zk;        /* owned; NULL: the local store */
+	struct round_leader leader;    /* over zk */
 };
 
 /* Signals are taken synchronously by the main thread only: block them
@@ -446,6 +447,19 @@ zk_start(const struct settings *st, char *err, size_t errlen)
 	return z;
 }
 
+/* round.h's leadership over zkha.h. */
+static uint64_t
+ha_token(void *ctx)
+{
+	return zkha_round_token(ctx);
+}
+
+static int
+ha_may_act(void *ctx, uint64_t token)
+{
+	return zkha_may_act(ctx, token);
+}
+
 /* The state: in ZooKeeper, or in the local state dir. */
 static struct state *
 open_state(struct daemon *d, char *err, size_t errlen)
@@ -458,7 +472,10 @@ open_state(struct daemon *d, char *err, size_t errlen)
 		return NULL;
 	zkha_status(d->zk, &zs);
 	STR_COPY_ARRAY(d->rc.scaler_id, zs.instance_id);
-	d->rc.zk = d->zk;
+	d->leader.token = ha_token;
+	d->leader.may_act = ha_may_act;
+	d->leader.ctx = d->zk;
+	d->rc.leader = &d->leader;
 	return state_open_store(&store_zk_ops, d->st.zookeeper, err, errlen);
 }
 
