@@ -10,6 +10,11 @@
 #                     (a state.json, which "new" migrates at start-up)
 #   rules=0+10000     (new only) a stream of 10,000 POSTs: /healthz
 #                     during all of it
+#   round_flush_*     (new only, in-process) what the end of a round waits
+#                     for with 10,000 rules: a usual round (windows moved,
+#                     written in the background) and one where every app
+#                     scaled (old: one whole state.json, as a POST at
+#                     10,000 rules costs)
 # The scaler runs against a Marathon that is not there with a 3600 s
 # interval: the one round at start-up has no rules, so only the REST
 # API and the state store work.
@@ -79,6 +84,9 @@ run() {
 	start "$scaler" "$T/s" || return 1
 	"$BIN" "impl=$impl" "$URL" 0 10000 || rc=1
 	stop
+	rm -rf "$T/s" && mkdir "$T/s"
+	seed 10000 "$T/s/state.json"
+	"$BIN" flush "$T/s" || rc=1
 }
 
 old_bin() {

@@ -16,6 +16,15 @@
  *
  * post_ms_last100 is the mean of the last 100 POSTs: the cost of a
  * change at FIRST+COUNT rules.
+ *
+ *   store flush DIR
+ *
+ * Opens the state in DIR (seeded by bench/store.sh: a state.json, so the
+ * open includes its migration), then times the round's state_flush after
+ * a usual round (every app's stabilization window moved: written in the
+ * background, so the flush returns at once; background_write_ms is until
+ * the last node is durable) and after the worst one (every app scaled:
+ * the flush waits for all of them).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -27,6 +36,7 @@
 #include "common/http.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "scaler/state.h"
 
 #define PROBES_MAX  (1u << 20)
 #define IDLE_PROBES 300
@@ -122,6 +132,63 @@ post(struct http_client *c, const char *url, uint64_t i)
 	return (double)(now_mono_ns() - t0) / 1e6;
 }
 
+/* Give every app a new history (a recorded scale when `scaled`). */
+static void
+touch_all(struct state *st, int64_t t, int scaled)
+{
+	struct policy_history h;
+	struct rule *rules;
+	size_t n = state_rules(st, &rules), i;
+
+	for (i = 0; i < n; i++) {
+		memset(&h, 0, sizeof(h));
+		h.last_up_s = scaled ? t : 0;
+		h.recs[0].t = t;
+		h.recs[0].n = 3;
+		h.nrecs = 1;
+		state_set_history(st, rules[i].app_id, &h);
+	}
+	free(rules);
+}
+
+static void
+bench_flush(const char *dir)
+{
+	struct state_stats ss;
+	struct timespec ms1 = { 0, 1000000L };
+	char err[512];
+	struct state *st;
+	int64_t t0, t1, t2, t3;
+
+	t0 = now_mono_ns();
+	st = state_open(dir, err, sizeof(err));
+	if (st == NULL)
+		fatalx("%s", err);
+	t1 = now_mono_ns();
+	/* A usual round: every window moved, nothing scaled. */
+	touch_all(st, 1700000000, 0);
+	t2 = now_mono_ns();
+	if (state_flush(st, err, sizeof(err)) != STATE_OK)
+		fatalx("flush: %s", err);
+	t3 = now_mono_ns();
+	do {
+		nanosleep(&ms1, NULL);
+		state_get_stats(st, &ss);
+	} while (ss.pending > 0);
+	printf("scaler_store impl=new rules=%zu open_ms=%.0f "
+	    "round_flush_windows_ms=%.1f background_write_ms=%.0f",
+	    state_count(st), (double)(t1 - t0) / 1e6,
+	    (double)(t3 - t2) / 1e6, (double)(now_mono_ns() - t2) / 1e6);
+	/* The worst round: every app scaled. */
+	touch_all(st, 1700000030, 1);
+	t2 = now_mono_ns();
+	if (state_flush(st, err, sizeof(err)) != STATE_OK)
+		fatalx("flush: %s", err);
+	printf(" round_flush_all_scaled_ms=%.0f\n",
+	    (double)(now_mono_ns() - t2) / 1e6);
+	state_close(st);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -135,9 +202,13 @@ main(int argc, char **argv)
 	int idle_fail = 0;
 
 	log_init("bench-store", LOGL_WARN);
+	if (argc == 3 && strcmp(argv[1], "flush") == 0) {
+		bench_flush(argv[2]);
+		return 0;
+	}
 	if (argc != 5 || parse_u64(argv[3], &first) != 0 ||
 	    parse_u64(argv[4], &count) != 0 || count == 0 || count > 100000)
-		fatalx("usage: store LABEL URL FIRST COUNT");
+		fatalx("usage: store LABEL URL FIRST COUNT | store flush DIR");
 	if (http_global_init() != 0)
 		fatalx("libcurl");
 	snprintf(hz, sizeof(hz), "%s/healthz", argv[2]);

@@ -26,13 +26,24 @@ struct entry {
 	struct rule           rule;      /* first: app_id at offset 0 */
 	struct policy_history hist;
 	uint64_t              seq;       /* the last change of the rule */
-	int                   hist_dirty;
+	int                   hist_dirty; /* DIRTY_*: to write at a flush */
 };
+
+/*
+ * A history change that records a scale (last scale times, rate-limit
+ * events) is URGENT: state_flush() waits for it.  One that only moves
+ * the confirmation streak or the stabilization window (every round, for
+ * every app) is LAZY: written in the background, at most one such write
+ * in flight, its apps coalesced.
+ */
+#define DIRTY_LAZY   1
+#define DIRTY_URGENT 2
 
 /* The versions the store last reported for an app's nodes. */
 struct vnode {
 	char    app_id[RULES_APP_ID_MAX];  /* first */
 	int64_t ver[STORE_KINDS];
+	int     pending[STORE_KINDS];  /* our writes queued or in flight */
 };
 
 /* A sorted array of pointers to structs that start with an app id. */
@@ -49,6 +60,8 @@ struct job {
 	struct store_write    *w;        /* n; data owned */
 	size_t                 n;
 	int                    ready;    /* a flush is encoding its data */
+	int                    level;    /* a flush: DIRTY_* it writes */
+	int                    detached; /* a lazy flush: nobody waits */
 	/* put and delete: the app before the change, for a rollback */
 	char                   app_id[RULES_APP_ID_MAX];
 	int                    had;
@@ -79,6 +92,7 @@ struct state {
 	struct job             *head, *tail;
 	uint64_t                seq;
 	int                     stopping, writer_on, loading;
+	int                     lazy_inflight;  /* a detached flush queued */
 	pthread_t               writer;
 	struct loaded          *ld;        /* start-up only */
 	size_t                  nld, capld;
@@ -213,27 +227,70 @@ vget(struct state *st, enum store_kind k, const char *app_id)
 	return at >= 0 ? V(st, at)->ver[k] : STORE_VERSION_NONE;
 }
 
+/* Drop x when it holds nothing.  Under mu. */
 static void
-vset(struct state *st, enum store_kind k, const char *app_id, int64_t ver)
+vtrim(struct state *st, struct vnode *x)
+{
+	long at;
+
+	if (x->ver[0] != STORE_VERSION_NONE ||
+	    x->ver[1] != STORE_VERSION_NONE || x->pending[0] != 0 ||
+	    x->pending[1] != 0)
+		return;
+	at = pfind(&st->v, x->app_id);
+	if (at >= 0)
+		premove(&st->v, (size_t)at);
+}
+
+/* The vnode of app_id, created (nothing known) when `create`. */
+static struct vnode *
+vnode_of(struct state *st, const char *app_id, int create)
 {
 	long at = pfind(&st->v, app_id);
 	struct vnode *x;
 
-	if (at >= 0) {
-		x = V(st, at);
-		x->ver[k] = ver;
-		if (x->ver[0] == STORE_VERSION_NONE &&
-		    x->ver[1] == STORE_VERSION_NONE)
-			premove(&st->v, (size_t)at);
-		return;
-	}
-	if (ver == STORE_VERSION_NONE || (x = calloc(1, sizeof(*x))) == NULL)
-		return;
+	if (at >= 0)
+		return V(st, at);
+	if (!create || (x = calloc(1, sizeof(*x))) == NULL)
+		return NULL;
 	str_copy_trunc(x->app_id, app_id, sizeof(x->app_id));
 	x->ver[0] = x->ver[1] = STORE_VERSION_NONE;
-	x->ver[k] = ver;
-	if (pinsert(&st->v, (size_t)(-at - 1), x) != 0)
+	if (pinsert(&st->v, (size_t)(-at - 1), x) != 0) {
 		free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static void
+vset(struct state *st, enum store_kind k, const char *app_id, int64_t ver)
+{
+	struct vnode *x = vnode_of(st, app_id, ver != STORE_VERSION_NONE);
+
+	if (x == NULL)
+		return;
+	x->ver[k] = ver;
+	vtrim(st, x);
+}
+
+/* Count our writes of a node: +1 queued, -1 done.  Under mu. */
+static void
+vpending(struct state *st, const struct store_write *w, int d)
+{
+	struct vnode *x = vnode_of(st, w->app_id, d > 0);
+
+	if (x == NULL)
+		return;
+	x->pending[w->kind] += d;
+	vtrim(st, x);
+}
+
+static int
+vbusy(struct state *st, enum store_kind k, const char *app_id)
+{
+	struct vnode *x = vnode_of(st, app_id, 0);
+
+	return x != NULL && x->pending[k] > 0;
 }
 
 /* ---- the store's listener: start-up and watch events ---- */
@@ -312,6 +369,10 @@ watch_node(struct state *st, const struct store_node *n,
 {
 	struct entry *x = efind(st, n->app_id);
 
+	/* Our own write in flight decides (its compare-and-set fails if
+	 * another writer came first; then the backend refreshes). */
+	if (vbusy(st, n->kind, n->app_id))
+		return;
 	if (n->data != NULL && n->version <= vget(st, n->kind, n->app_id))
 		return;         /* our own write, or older news */
 	vset(st, n->kind, n->app_id, n->data != NULL ? n->version :
@@ -535,7 +596,7 @@ roll_back(struct state *st, struct job *j)
 	x->seq = ++st->seq;
 	if (j->type == JOB_DELETE) {
 		x->hist = j->prior_hist;
-		x->hist_dirty = 1;     /* its node may be gone: write it */
+		x->hist_dirty = DIRTY_URGENT;  /* its node may be gone */
 	}
 }
 
@@ -549,6 +610,7 @@ record_job(struct state *st, struct job *j)
 	for (i = 0; i < j->n; i++) {
 		struct store_write *w = &j->w[i];
 
+		vpending(st, w, -1);
 		if (w->result == STORE_OK || (w->data == NULL &&
 		    w->result == STORE_E_NOT_FOUND)) {
 			st->stats.writes++;
@@ -560,8 +622,8 @@ record_job(struct state *st, struct job *j)
 		if (j->type == JOB_FLUSH) {
 			struct entry *x = efind(st, w->app_id);
 
-			if (x != NULL)
-				x->hist_dirty = 1;
+			if (x != NULL && x->hist_dirty < j->level)
+				x->hist_dirty = j->level;
 		}
 		if (j->result == STATE_OK) {
 			j->result = from_store(w->result);
@@ -586,16 +648,34 @@ free_job(struct job *j)
 	free(j);
 }
 
+/* Another writer came first: have the backend hand us its version. */
+static void
+refresh_conflicts(struct state *st, const struct job *j)
+{
+	size_t i;
+
+	if (st->ops->refresh == NULL)
+		return;
+	for (i = 0; i < j->n; i++)
+		if (j->w[i].result == STORE_E_CONFLICT ||
+		    j->w[i].result == STORE_E_EXISTS)
+			st->ops->refresh(st->ctx, j->w[i].kind,
+			    j->w[i].app_id);
+}
+
 static void
 run_batch(struct state *st, struct job **batch, size_t nb)
 {
 	size_t i;
+	int detached;
 
 	apply_batch(st, batch, nb);
 	pthread_mutex_lock(&st->mu);
 	for (i = 0; i < nb; i++)
 		record_job(st, batch[i]);
 	pthread_mutex_unlock(&st->mu);
+	for (i = 0; i < nb; i++)
+		refresh_conflicts(st, batch[i]);
 	for (i = 0; i < nb; i++) {
 		struct job *j = batch[i];
 
@@ -605,11 +685,17 @@ run_batch(struct state *st, struct job **batch, size_t nb)
 			free_job(j);
 			continue;
 		}
-		/* The flusher owns the job: hand it back. */
+		/* The flusher owns the job: hand it back (a detached one
+		 * is ours to free). */
 		pthread_mutex_lock(&st->mu);
-		j->finished = 1;
+		detached = j->detached;
+		j->finished = 1;     /* a waiter may free j from here on */
+		if (detached)
+			st->lazy_inflight = 0;
 		pthread_cond_broadcast(&st->done_cv);
 		pthread_mutex_unlock(&st->mu);
+		if (detached)
+			free_job(j);
 	}
 }
 
@@ -641,6 +727,10 @@ writer_main(void *arg)
 static void
 enqueue(struct state *st, struct job *j)
 {
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		vpending(st, &j->w[i], 1);
 	j->next = NULL;
 	if (st->tail != NULL)
 		st->tail->next = j;
@@ -670,6 +760,8 @@ new_job(enum job_type type, size_t n)
 }
 
 /* ---- open and close ---- */
+
+static void flush_all(struct state *st);
 
 struct state *
 state_open(const char *dir, char *err, size_t errlen)
@@ -727,6 +819,7 @@ state_close(struct state *st)
 	if (st == NULL)
 		return;
 	if (st->writer_on) {
+		flush_all(st);
 		pthread_mutex_lock(&st->mu);
 		st->stopping = 1;
 		pthread_cond_signal(&st->work_cv);
@@ -973,6 +1066,22 @@ hist_equal(const struct policy_history *a, const struct policy_history *b)
 	return 1;
 }
 
+/* Does b record a scale a does not (times, rate-limit events)? */
+static int
+scale_changed(const struct policy_history *a, const struct policy_history *b)
+{
+	int i;
+
+	if (a->last_up_s != b->last_up_s || a->last_down_s != b->last_down_s ||
+	    a->nevents != b->nevents)
+		return 1;
+	for (i = 0; i < a->nevents; i++)
+		if (a->events[i].t != b->events[i].t ||
+		    a->events[i].delta != b->events[i].delta)
+			return 1;
+	return 0;
+}
+
 enum state_result
 state_set_history(struct state *st, const char *app_id,
     const struct policy_history *h)
@@ -984,8 +1093,12 @@ state_set_history(struct state *st, const char *app_id,
 	x = efind(st, app_id);
 	if (x != NULL) {
 		if (!hist_equal(&x->hist, h)) {
+			int level = scale_changed(&x->hist, h) ?
+			    DIRTY_URGENT : DIRTY_LAZY;
+
 			x->hist = *h;
-			x->hist_dirty = 1;
+			if (x->hist_dirty < level)
+				x->hist_dirty = level;
 		}
 		res = STATE_OK;
 	}
@@ -994,20 +1107,20 @@ state_set_history(struct state *st, const char *app_id,
 }
 
 /*
- * Queue one job with every changed history, in queue order (a delete
- * queued later is applied later), and encode the nodes with the mutex
- * released; the writer waits for `ready`.  Under mu; NULL when nothing
- * changed or out of memory.
+ * Queue one job with every history dirty at `level` or above, in queue
+ * order (a delete queued later is applied later), and encode the nodes
+ * with the mutex released; the writer waits for `ready`.  Under mu; NULL
+ * when nothing changed or out of memory.
  */
 static struct job *
-flush_queue(struct state *st, struct policy_history **hs)
+flush_queue(struct state *st, int level, struct policy_history **hs)
 {
 	size_t i, n = 0, o = 0;
 	struct job *j;
 
 	*hs = NULL;
 	for (i = 0; i < st->e.n; i++)
-		n += E(st, i)->hist_dirty != 0;
+		n += E(st, i)->hist_dirty >= level;
 	if (n == 0 || (j = new_job(JOB_FLUSH, n)) == NULL)
 		return NULL;
 	*hs = malloc(n * sizeof(**hs));
@@ -1018,7 +1131,7 @@ flush_queue(struct state *st, struct policy_history **hs)
 	for (i = 0; i < st->e.n; i++) {
 		struct entry *x = E(st, i);
 
-		if (!x->hist_dirty)
+		if (x->hist_dirty < level)
 			continue;
 		x->hist_dirty = 0;
 		j->w[o].kind = STORE_STATE;
@@ -1026,8 +1139,21 @@ flush_queue(struct state *st, struct policy_history **hs)
 		(*hs)[o++] = x->hist;
 	}
 	j->ready = 0;
+	j->level = level;
 	enqueue(st, j);
 	return j;
+}
+
+/* Encode a queued flush's nodes (mutex released). */
+static void
+flush_encode(struct job *j, struct policy_history *hs)
+{
+	size_t i;
+
+	for (i = 0; j != NULL && i < j->n; i++)
+		j->w[i].data = store_encode_state(j->w[i].app_id, &hs[i],
+		    &j->w[i].len);
+	free(hs);
 }
 
 /* Out of memory while encoding: those apps stay dirty for the next
@@ -1047,40 +1173,80 @@ drop_unencoded(struct state *st, struct job *j)
 			continue;
 		}
 		st->stats.write_errors++;
+		vpending(st, &j->w[i], -1);
 		x = efind(st, j->w[i].app_id);
-		if (x != NULL)
-			x->hist_dirty = 1;
+		if (x != NULL && x->hist_dirty < j->level)
+			x->hist_dirty = j->level;
 	}
 	j->n = o;
+	j->ready = 1;
 }
 
-enum state_result
-state_flush(struct state *st, char *err, size_t errlen)
+/* The result of a waited-for flush job, and free it.  Under mu, which
+ * it releases while it waits. */
+static enum state_result
+flush_wait(struct state *st, struct job *j, char *err, size_t errlen)
 {
-	struct policy_history *hs;
 	enum state_result res;
-	struct job *j;
-	size_t i;
 
-	pthread_mutex_lock(&st->mu);
-	j = flush_queue(st, &hs);
-	pthread_mutex_unlock(&st->mu);
-	if (j == NULL)
-		return STATE_OK;
-	for (i = 0; i < j->n; i++)
-		j->w[i].data = store_encode_state(j->w[i].app_id, &hs[i],
-		    &j->w[i].len);
-	free(hs);
-	pthread_mutex_lock(&st->mu);
-	drop_unencoded(st, j);
-	j->ready = 1;
-	pthread_cond_signal(&st->work_cv);
 	while (!j->finished)
 		pthread_cond_wait(&st->done_cv, &st->mu);
-	pthread_mutex_unlock(&st->mu);
 	res = j->result;
 	if (res != STATE_OK)
 		snprintf(err, errlen, "%s", j->err);
 	free_job(j);
 	return res;
+}
+
+enum state_result
+state_flush(struct state *st, char *err, size_t errlen)
+{
+	struct policy_history *hu = NULL, *hl = NULL;
+	enum state_result res = STATE_OK;
+	struct job *u, *l = NULL;
+
+	pthread_mutex_lock(&st->mu);
+	u = flush_queue(st, DIRTY_URGENT, &hu);
+	if (!st->lazy_inflight && (l = flush_queue(st, DIRTY_LAZY,
+	    &hl)) != NULL) {
+		l->detached = 1;
+		st->lazy_inflight = 1;
+	}
+	pthread_mutex_unlock(&st->mu);
+	flush_encode(u, hu);
+	flush_encode(l, hl);
+	pthread_mutex_lock(&st->mu);
+	if (u != NULL)
+		drop_unencoded(st, u);
+	if (l != NULL)
+		drop_unencoded(st, l);     /* the writer frees it */
+	pthread_cond_signal(&st->work_cv);
+	if (u != NULL)
+		res = flush_wait(st, u, err, errlen);
+	pthread_mutex_unlock(&st->mu);
+	return res;
+}
+
+/* Everything dirty, waited for (state_close). */
+static void
+flush_all(struct state *st)
+{
+	struct policy_history *hs;
+	char err[512];
+	struct job *j;
+
+	pthread_mutex_lock(&st->mu);
+	while (st->lazy_inflight)
+		pthread_cond_wait(&st->done_cv, &st->mu);
+	j = flush_queue(st, DIRTY_LAZY, &hs);
+	pthread_mutex_unlock(&st->mu);
+	if (j == NULL)
+		return;
+	flush_encode(j, hs);
+	pthread_mutex_lock(&st->mu);
+	drop_unencoded(st, j);
+	pthread_cond_signal(&st->work_cv);
+	if (flush_wait(st, j, err, sizeof(err)) != STATE_OK)
+		log_warnx("state: histories not saved: %s", err);
+	pthread_mutex_unlock(&st->mu);
 }

@@ -114,7 +114,12 @@ size_t             state_rules(struct state *st, struct rule **out);
 /* Replace an app's history in memory (marks it for the next flush). */
 enum state_result  state_set_history(struct state *st, const char *app_id,
 	const struct policy_history *h);
-/* Write every history changed since the last flush, and wait for it. */
+/*
+ * Write every history changed since the last flush.  Waits for those
+ * that record a scale (last scale times, rate-limit events); the others
+ * (streak, stabilization window) are written in the background, one such
+ * write in flight, and by state_close() at the latest.
+ */
 enum state_result  state_flush(struct state *st, char *err, size_t errlen);
 
 #endif

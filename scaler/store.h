@@ -31,10 +31,11 @@
  * read (replace or delete exactly that), or STORE_VERSION_ANY.
  *
  * Threads: open, load_all and close run on the thread that owns the
- * state; apply runs on one thread at a time (the state's writer thread),
- * never concurrently with itself.  The listener may be called from the
- * backend's own thread (a watch firing) at any time between the end of
- * load_all and the return of close.
+ * state; apply and refresh run on one thread at a time (the state's
+ * writer thread), never concurrently with each other.  The listener may
+ * be called from the backend's own thread (a watch firing) at any time
+ * between the end of load_all and the return of close.  Initialise a
+ * struct store_ops with designated initializers: fields may be added.
  */
 #ifndef HOIST_STORE_H
 #define HOIST_STORE_H
@@ -146,6 +147,15 @@ struct store_ops {
 	 */
 	void  (*apply)(void *ctx, struct store_write *w, size_t n);
 	void  (*close)(void *ctx);          /* NULL ok */
+	/*
+	 * Optional (NULL: none).  Read one node again and hand it to
+	 * l->node (data NULL when it is gone).  The state calls it on its
+	 * writer thread after apply() gave that node STORE_E_CONFLICT or
+	 * STORE_E_EXISTS: a watch event for a node with a write of ours in
+	 * flight is ignored (that write decides), so this is how the copy
+	 * learns what the other writer stored.
+	 */
+	void  (*refresh)(void *ctx, enum store_kind k, const char *app_id);
 };
 
 /* store.c — the codecs and names every backend shares (pure) */

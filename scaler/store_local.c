@@ -12,10 +12,11 @@
  * A put writes <name>.json.tmp, makes it durable, renames it over
  * <name>.json and fsyncs the folder: a crash leaves the old node or the
  * new one, never half of one, and never touches another node.  A batch
- * of more than LOCAL_SYNCFS_MIN puts makes its temp files durable with
- * one syncfs(2) instead of one fsync(2) each, then renames them all and
- * fsyncs each folder once (the round's state writes).  Temp files left
- * by a crash are removed by load_all.
+ * (the round's state writes) goes LOCAL_CHUNK files at a time: all
+ * written with their writeback started, then each fsync'ed (the first
+ * fsync's journal commit serves the others), then all renamed; each
+ * folder is fsync'ed once at the end.  Temp files left by a crash are
+ * removed by load_all.
  *
  * The lock makes this process the only writer, so versions are counted
  * here from 0 at start-up and the compare-and-set of store.h holds
@@ -38,7 +39,7 @@
 #include "common/util.h"
 #include "scaler/store.h"
 
-#define LOCAL_SYNCFS_MIN   8
+#define LOCAL_CHUNK        128   /* temp files open at once */
 #define LOCAL_OLD_FILE     "state.json"
 #define LOCAL_OLD_KEPT     "state.json.migrated"
 #define LOCAL_OLD_MAX      (64u << 20)
@@ -90,9 +91,12 @@ fail_item(struct store_write *w, enum store_result r, const char *path)
 	str_copy_trunc(w->err, m, sizeof(w->err));
 }
 
-/* Write w's temp file (fsync'ed unless `later`).  0, or -1 with w set. */
+/*
+ * Write w's temp file and start its writeback; the descriptor stays open
+ * for sync_tmp().  The fd, or -1 with w's result set.
+ */
 static int
-put_tmp(const struct local *s, struct store_write *w, int later)
+put_tmp(const struct local *s, struct store_write *w)
 {
 	char tmp[LOCAL_PATH_MAX];
 	int fd;
@@ -105,19 +109,33 @@ put_tmp(const struct local *s, struct store_write *w, int later)
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write_all(fd, w->data, w->len) != 0 ||
-	    write_all(fd, "\n", 1) != 0 || (!later && fsync(fd) != 0)) {
+	    write_all(fd, "\n", 1) != 0) {
 		fail_item(w, STORE_E_IO, tmp);
 		if (fd >= 0)
 			close(fd);
 		unlink(tmp);
 		return -1;
 	}
-	if (close(fd) != 0) {
-		fail_item(w, STORE_E_IO, tmp);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	/* Start the writeback now: the fsyncs of a batch then mostly wait
+	 * for I/O already under way (one journal commit serves them all). */
+	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	return fd;
+}
+
+/* Make w's temp file durable and close it.  -1 with w's result set. */
+static int
+sync_tmp(const struct local *s, struct store_write *w, int fd)
+{
+	char tmp[LOCAL_PATH_MAX];
+	int bad = fsync(fd) != 0;
+
+	bad |= close(fd) != 0;
+	if (!bad)
+		return 0;
+	node_path(s, w->kind, w->app_id, ".tmp", tmp, sizeof(tmp));
+	fail_item(w, STORE_E_IO, tmp);
+	unlink(tmp);
+	return -1;
 }
 
 /* Rename w's temp file into place, or unlink w's node. */
@@ -144,26 +162,22 @@ finish_item(const struct local *s, struct store_write *w)
 	w->new_version = w->version >= 0 ? w->version + 1 : 0;
 }
 
+/*
+ * Up to LOCAL_CHUNK writes: every temp file written (writeback started),
+ * then each fsync'ed and closed, then each renamed into place.
+ */
 static void
-local_apply(void *ctx, struct store_write *w, size_t n)
+apply_chunk(const struct local *s, struct store_write *w, size_t n,
+    int *touched)
 {
-	struct local *s = ctx;
-	size_t i, puts = 0;
-	int later, touched[STORE_KINDS] = { 0, 0 }, k;
+	int fd[LOCAL_CHUNK];
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		w[i].result = STORE_OK;
-		w[i].err[0] = '\0';
-		puts += w[i].data != NULL;
-	}
-	later = puts > LOCAL_SYNCFS_MIN;
 	for (i = 0; i < n; i++)
-		if (w[i].data != NULL)
-			put_tmp(s, &w[i], later);
-	if (later && syncfs(s->dfd[0]) != 0)
-		for (i = 0; i < n; i++)
-			if (w[i].data != NULL && w[i].result == STORE_OK)
-				fail_item(&w[i], STORE_E_IO, s->dir);
+		fd[i] = w[i].data != NULL ? put_tmp(s, &w[i]) : -1;
+	for (i = 0; i < n; i++)
+		if (fd[i] >= 0)
+			sync_tmp(s, &w[i], fd[i]);
 	for (i = 0; i < n; i++) {
 		if (w[i].result != STORE_OK)
 			continue;
@@ -171,6 +185,23 @@ local_apply(void *ctx, struct store_write *w, size_t n)
 		if (w[i].result == STORE_OK)
 			touched[w[i].kind] = 1;
 	}
+}
+
+static void
+local_apply(void *ctx, struct store_write *w, size_t n)
+{
+	struct local *s = ctx;
+	int touched[STORE_KINDS] = { 0, 0 }, k;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		w[i].result = STORE_OK;
+		w[i].err[0] = '\0';
+	}
+	for (i = 0; i < n; i += LOCAL_CHUNK)
+		apply_chunk(s, &w[i], n - i < LOCAL_CHUNK ? n - i :
+		    LOCAL_CHUNK, touched);
+	/* The renames and unlinks: one fsync per folder. */
 	for (k = 0; k < STORE_KINDS; k++) {
 		if (!touched[k] || fsync(s->dfd[k]) == 0)
 			continue;

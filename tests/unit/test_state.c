@@ -142,6 +142,28 @@ test_persist(void **state)
 	assert_int_equal(gh.recs[1].n, 6);
 	assert_int_equal(gh.nevents, 1);
 	assert_int_equal(gh.events[0].delta, -3);
+	/* A window-only change is written in the background, and at the
+	 * latest when the state closes. */
+	gh.recs[2].t = 1020;
+	gh.recs[2].n = 5;
+	gh.nrecs = 3;
+	assert_int_equal(state_set_history(st, "/shop/web", &gh), STATE_OK);
+	assert_int_equal(state_flush(st, err, sizeof(err)), STATE_OK);
+	state_close(st);
+	st = state_open(dir, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(state_get(st, "/shop/web", NULL, &gh), STATE_OK);
+	assert_int_equal(gh.nrecs, 3);
+	assert_int_equal(gh.recs[2].n, 5);
+	gh.recs[3].t = 1030;
+	gh.recs[3].n = 1;
+	gh.nrecs = 4;
+	assert_int_equal(state_set_history(st, "/shop/web", &gh), STATE_OK);
+	state_close(st);
+	st = state_open(dir, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(state_get(st, "/shop/web", NULL, &gh), STATE_OK);
+	assert_int_equal(gh.nrecs, 4);
 	/* Replacing a rule keeps its history. */
 	make_rule(&r, "/shop/web", 11);
 	assert_int_equal(state_put(st, &r, 0, &created, err, sizeof(err)),

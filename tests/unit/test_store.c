@@ -4,7 +4,9 @@
  * backend whose writes block until the test releases them: a POST is
  * answered only once its write is done, while /healthz and GETs answer
  * at once; a conflict is a 409 and an unavailable store a 503, both
- * rolled back; a watch event from another writer reaches the readers.
+ * rolled back; a watch event from another writer reaches the readers;
+ * the round's flush waits for a recorded scale, not for the
+ * stabilization window's bookkeeping (written in the background).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -118,10 +120,12 @@ struct fake {
 	enum store_result     next;      /* result of the next put */
 	unsigned              applied;   /* writes applied */
 	struct store_listener l;
+	const char           *other;     /* what refresh reads, or NULL */
+	unsigned              refreshed;
 };
 
 static struct fake fk = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-	0, 0, STORE_OK, 0, { NULL, NULL, NULL, NULL } };
+	0, 0, STORE_OK, 0, { NULL, NULL, NULL, NULL }, NULL, 0 };
 
 static void *
 fake_open(const char *spec, const struct store_listener *l, char *err,
@@ -171,8 +175,31 @@ fake_close(void *ctx)
 	(void)ctx;
 }
 
+/* The node as another writer left it (version 7). */
+static void
+fake_refresh(void *ctx, enum store_kind k, const char *app_id)
+{
+	struct store_node n;
+
+	(void)ctx;
+	fk.refreshed++;
+	memset(&n, 0, sizeof(n));
+	n.kind = k;
+	n.app_id = app_id;
+	n.where = "fake:/rules/x";
+	n.data = fk.other;
+	n.len = fk.other != NULL ? strlen(fk.other) : 0;
+	n.version = 7;
+	fk.l.node(fk.l.arg, &n);
+}
+
 static const struct store_ops fake_ops = {
-	"fake", fake_open, fake_load_all, fake_apply, fake_close,
+	.name = "fake",
+	.open = fake_open,
+	.load_all = fake_load_all,
+	.apply = fake_apply,
+	.close = fake_close,
+	.refresh = fake_refresh,
 };
 
 struct fx {
@@ -195,6 +222,8 @@ setup(void **state)
 	fk.hold = 0;
 	fk.next = STORE_OK;
 	fk.applied = 0;
+	fk.other = NULL;
+	fk.refreshed = 0;
 	f->st = state_open_store(&fake_ops, "fake", err, sizeof(err));
 	f->dec = decisions_new(8);
 	memset(&cfg, 0, sizeof(cfg));
@@ -332,6 +361,14 @@ test_failures_roll_back(void **state)
 	start_post(&p, &t);
 	assert_int_equal(release_post(&p, t), 409);
 	assert_int_equal(req(f, "GET", "/v1/rules/shop/web", NULL), 404);
+	assert_int_equal(fk.refreshed, 1);
+	/* The other writer's rule, read back after the conflict, is what
+	 * the copy then serves. */
+	fk.other = RULE("/shop/web");
+	assert_int_equal(req(f, "POST", "/v1/rules", RULE("/shop/web")), 409);
+	assert_int_equal(req(f, "GET", "/v1/rules/shop/web", NULL), 200);
+	assert_int_equal(req(f, "DELETE", "/v1/rules/shop/web", NULL), 204);
+	fk.other = NULL;
 	fk.next = STORE_E_UNAVAILABLE;
 	assert_int_equal(req(f, "POST", "/v1/rules", RULE("/shop/web")), 503);
 	assert_int_equal(req(f, "GET", "/v1/rules/shop/web", NULL), 404);
@@ -344,7 +381,7 @@ test_failures_roll_back(void **state)
 	    "\"below\":20}}"), 500);
 	assert_int_equal(req(f, "GET", "/v1/rules/shop/web", NULL), 200);
 	state_get_stats(f->st, &ss);
-	assert_int_equal(ss.write_errors, 3);
+	assert_int_equal(ss.write_errors, 4);
 	assert_int_equal(ss.pending, 0);
 	fk.next = STORE_OK;
 }
@@ -383,6 +420,48 @@ test_watch_event(void **state)
 	assert_int_equal(ss.stale, 1);
 }
 
+static void
+test_flush_tiers(void **state)
+{
+	struct fx *f = *state;
+	struct policy_history h;
+	struct rules_error re;
+	struct rule r;
+	char err[256];
+	const char *j = RULE("/shop/web");
+	unsigned before;
+	int created;
+
+	assert_int_equal(rules_from_json(j, strlen(j), NULL, &r, &re), 0);
+	assert_int_equal(state_put(f->st, &r, 1, &created, err, sizeof(err)),
+	    STATE_OK);
+	/* Only the window moved: the flush does not wait for the store
+	 * (its write is held), the write happens in the background. */
+	memset(&h, 0, sizeof(h));
+	h.recs[0].t = 1700000000;
+	h.recs[0].n = 3;
+	h.nrecs = 1;
+	pthread_mutex_lock(&fk.mu);
+	fk.hold = 1;
+	pthread_mutex_unlock(&fk.mu);
+	assert_int_equal(state_set_history(f->st, "/shop/web", &h), STATE_OK);
+	assert_int_equal(state_flush(f->st, err, sizeof(err)), STATE_OK);
+	pthread_mutex_lock(&fk.mu);
+	while (!fk.in_apply)
+		pthread_cond_wait(&fk.cv, &fk.mu);
+	before = fk.applied;
+	fk.hold = 0;
+	pthread_cond_broadcast(&fk.cv);
+	pthread_mutex_unlock(&fk.mu);
+	/* A scale recorded: the flush returns once it is written. */
+	h.last_up_s = 1700000000;
+	assert_int_equal(state_set_history(f->st, "/shop/web", &h), STATE_OK);
+	assert_int_equal(state_flush(f->st, err, sizeof(err)), STATE_OK);
+	pthread_mutex_lock(&fk.mu);
+	assert_int_equal(fk.applied, before + 2);
+	pthread_mutex_unlock(&fk.mu);
+}
+
 int
 main(void)
 {
@@ -394,6 +473,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failures_roll_back,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_event, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_flush_tiers, setup,
 		    teardown),
 	};
 
