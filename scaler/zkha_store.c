@@ -165,11 +165,12 @@ report_bad(struct zkha *z, const char *path, const char *why)
 
 /*
  * A node read (data, its version, its full length) or gone (data NULL):
- * tell the listener unless it is what we knew already.
+ * tell the listener unless it is what we knew already (or `force`: the
+ * state asked for it again, refresh).
  */
 static void
-deliver(struct zkha *z, int k, const char *name, const char *path,
-    const char *data, size_t len, int64_t ver)
+deliver_node(struct zkha *z, int k, const char *name, const char *path,
+    const char *data, size_t len, int64_t ver, int force)
 {
 	char app[RULES_APP_ID_MAX], why[320];
 	struct store_listener l;
@@ -179,8 +180,8 @@ deliver(struct zkha *z, int k, const char *name, const char *path,
 
 	pthread_mutex_lock(&z->mu);
 	at = kfind(&z->known[k], name);
-	if ((data != NULL && at >= 0 && z->known[k].v[at].ver == ver) ||
-	    (data == NULL && at < 0)) {
+	if (!force && ((data != NULL && at >= 0 &&
+	    z->known[k].v[at].ver == ver) || (data == NULL && at < 0))) {
 		pthread_mutex_unlock(&z->mu);
 		return;
 	}
@@ -211,9 +212,16 @@ deliver(struct zkha *z, int k, const char *name, const char *path,
 	l.node(l.arg, &n);
 }
 
+static void
+deliver(struct zkha *z, int k, const char *name, const char *path,
+    const char *data, size_t len, int64_t ver)
+{
+	deliver_node(z, k, name, path, data, len, ver, 0);
+}
+
 /* Read one node with a data watch and deliver it (or its absence). */
 static int
-read_node(struct zkha *z, int k, const char *name, char *buf)
+read_node(struct zkha *z, int k, const char *name, char *buf, int force)
 {
 	char path[ZKHA_PATH_MAX];
 	struct Stat stat;
@@ -226,7 +234,8 @@ read_node(struct zkha *z, int k, const char *name, char *buf)
 	    node_watcher, z->hctx, buf, &blen, &stat);
 	pthread_rwlock_unlock(&z->hl);
 	if (rc == ZNONODE) {
-		deliver(z, k, name, path, NULL, 0, STORE_VERSION_NONE);
+		deliver_node(z, k, name, path, NULL, 0, STORE_VERSION_NONE,
+		    force);
 		return 0;
 	}
 	if (rc != ZOK) {
@@ -236,8 +245,8 @@ read_node(struct zkha *z, int k, const char *name, char *buf)
 	if (blen < 0)
 		blen = 0;       /* a node without data */
 	buf[blen] = '\0';
-	deliver(z, k, name, path, buf, stat.dataLength > blen ?
-	    (size_t)stat.dataLength : (size_t)blen, stat.version);
+	deliver_node(z, k, name, path, buf, stat.dataLength > blen ?
+	    (size_t)stat.dataLength : (size_t)blen, stat.version, force);
 	return 0;
 }
 
@@ -494,8 +503,29 @@ zkha_store_job(struct zkha *z, const struct zkha_job *j)
 	if (split(z, j->path, &kind, &name) != 0 || !name_ok(z, kind, name) ||
 	    (buf = malloc(ZKHA_BUF)) == NULL)
 		return;
-	if (read_node(z, kind, name, buf) != 0)
+	if (read_node(z, kind, name, buf, 0) != 0)
 		log_debug("zookeeper: %s not read", j->path);
+	free(buf);
+}
+
+/*
+ * store_ops.refresh: after a conflict the state ignored the watch event
+ * (its own write was in flight), so the node is read and handed over
+ * again whatever version we noted.
+ */
+static void
+zk_refresh(void *ctx, enum store_kind k, const char *app_id)
+{
+	struct zkha *z = ctx;
+	char name[STORE_NAME_MAX], *buf;
+
+	if (store_encode_id(app_id, name, sizeof(name)) != 0 ||
+	    (buf = malloc(ZKHA_BUF)) == NULL)
+		return;
+	if (read_node(z, (int)k, name, buf, 1) != 0)
+		log_warnx("zookeeper: %s/%s not read again after a conflict "
+		    "(not connected); the next watch event brings it",
+		    z->dir[k], name);
 	free(buf);
 }
 
@@ -700,4 +730,5 @@ const struct store_ops store_zk_ops = {
 	.load_all = zk_load_all,
 	.apply = zk_apply,
 	.close = zk_close,
+	.refresh = zk_refresh,
 };

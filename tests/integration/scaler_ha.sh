@@ -196,6 +196,24 @@ WAIT_FOR_INTERVAL=0.02 wait_for 1 "the rule gone from s2 and s3" gone &&
 	ok "delete (204 on s1) seen by the followers $(( $(now_ms) - t0 )) ms later" ||
 	fail "deleted rule still on a follower after 1 s"
 
+# --- two instances create the same rule at once: one wins (201), the
+# other is told (409), and both then serve the winner's rule
+curl -s -o "$T/race2" -w '%{http_code}' -X POST --data-binary '{"app_id": "/shop/race", "min_instances": 1, "max_instances": 2, "cpu": {"above": 80, "below": 20}, "dry_run": true}' "$(api 2)/v1/rules" >"$T/code2" &
+c2=$!
+curl -s -o "$T/race3" -w '%{http_code}' -X POST --data-binary '{"app_id": "/shop/race", "min_instances": 1, "max_instances": 3, "cpu": {"above": 80, "below": 20}, "dry_run": true}' "$(api 3)/v1/rules" >"$T/code3"
+wait $c2
+codes="$(cat "$T/code2") $(cat "$T/code3")"
+case "$codes" in
+"201 409") want=2 ;;
+"409 201") want=3 ;;
+*) want=x; fail "racing creates: $codes, want one 201 and one 409" ;;
+esac
+agree() { for _i in 1 2 3; do [ "$(jget "$_i" /v1/rules/shop/race 'j["max_instances"]')" = "$want" ] || return 1; done; }
+wait_for 2 "every instance to serve the winner's rule" agree &&
+	ok "racing creates: $codes; every instance serves max_instances=$want" ||
+	fail "after the race: $(jget 1 /v1/rules/shop/race 'j["max_instances"]') $(jget 2 /v1/rules/shop/race 'j["max_instances"]') $(jget 3 /v1/rules/shop/race 'j["max_instances"]'), want $want"
+req 1 DELETE /v1/rules/shop/race
+
 # --- -n checks the connection and the ACL; --import-state copies a
 # local state dir once
 "$BIN" -n -c "$T/scaler.conf" --zookeeper-instance-id check >"$T/check.log" 2>&1 &&
