@@ -34,7 +34,8 @@ struct entry {
  * events) is URGENT: state_flush() waits for it.  One that only moves
  * the confirmation streak or the stabilization window (every round, for
  * every app) is LAZY: written in the background, at most one such write
- * in flight, its apps coalesced.
+ * in flight and one started every store_ops.lazy_s seconds, its apps
+ * coalesced.  A store with lazy_s 0 has every change URGENT.
  */
 #define DIRTY_LAZY   1
 #define DIRTY_URGENT 2
@@ -93,6 +94,7 @@ struct state {
 	uint64_t                seq;
 	int                     stopping, writer_on, loading;
 	int                     lazy_inflight;  /* a detached flush queued */
+	int64_t                 lazy_last_ns;   /* when it was queued */
 	pthread_t               writer;
 	struct loaded          *ld;        /* start-up only */
 	size_t                  nld, capld;
@@ -1093,8 +1095,9 @@ state_set_history(struct state *st, const char *app_id,
 	x = efind(st, app_id);
 	if (x != NULL) {
 		if (!hist_equal(&x->hist, h)) {
-			int level = scale_changed(&x->hist, h) ?
-			    DIRTY_URGENT : DIRTY_LAZY;
+			int level = st->ops->lazy_s == 0 ||
+			    scale_changed(&x->hist, h) ? DIRTY_URGENT :
+			    DIRTY_LAZY;
 
 			x->hist = *h;
 			if (x->hist_dirty < level)
@@ -1207,10 +1210,12 @@ state_flush(struct state *st, char *err, size_t errlen)
 
 	pthread_mutex_lock(&st->mu);
 	u = flush_queue(st, DIRTY_URGENT, &hu);
-	if (!st->lazy_inflight && (l = flush_queue(st, DIRTY_LAZY,
-	    &hl)) != NULL) {
+	if (!st->lazy_inflight && (st->lazy_last_ns == 0 || now_mono_ns() -
+	    st->lazy_last_ns >= (int64_t)st->ops->lazy_s * 1000000000LL) &&
+	    (l = flush_queue(st, DIRTY_LAZY, &hl)) != NULL) {
 		l->detached = 1;
 		st->lazy_inflight = 1;
+		st->lazy_last_ns = now_mono_ns();
 	}
 	pthread_mutex_unlock(&st->mu);
 	flush_encode(u, hu);

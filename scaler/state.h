@@ -118,7 +118,8 @@ enum state_result  state_set_history(struct state *st, const char *app_id,
  * Write every history changed since the last flush.  Waits for those
  * that record a scale (last scale times, rate-limit events); the others
  * (streak, stabilization window) are written in the background, one such
- * write in flight, and by state_close() at the latest.
+ * write in flight and at most one started every store_ops.lazy_s seconds
+ * (0: these too are waited for), and by state_close() at the latest.
  */
 enum state_result  state_flush(struct state *st, char *err, size_t errlen);
 

@@ -156,6 +156,15 @@ struct store_ops {
 	 * learns what the other writer stored.
 	 */
 	void  (*refresh)(void *ctx, enum store_kind k, const char *app_id);
+	/*
+	 * How often the state may write, in the background, history changes
+	 * that record no scale (confirmation streak, stabilization window:
+	 * every app, every round), in seconds.  0: every change is written
+	 * at the round's end and waited for (a store shared by scalers that
+	 * fail over to each other wants the new leader to see the last
+	 * round).  The local backend: 60.
+	 */
+	unsigned lazy_s;
 };
 
 /* store.c — the codecs and names every backend shares (pure) */

@@ -200,6 +200,7 @@ static const struct store_ops fake_ops = {
 	.apply = fake_apply,
 	.close = fake_close,
 	.refresh = fake_refresh,
+	.lazy_s = 60,
 };
 
 struct fx {
