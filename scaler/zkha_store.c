@@ -611,104 +611,204 @@ map_rc(int rc)
 	return STORE_E_IO;
 }
 
-/* One put; rc of the client, *ver the node's new version. */
-static int
-put_one(struct zkha *z, const char *path, const struct store_write *w,
-    int64_t *ver)
-{
-	struct Stat stat;
-	int rc;
+/*
+ * Writes go out together too (zoo_acreate / zoo_aset / zoo_adelete, all
+ * of a batch in flight at once), each compared against its version; the
+ * results are read when every one has answered.
+ */
+struct wslot {
+	int           rc;
+	int64_t       ver;
+	struct batch *b;
+};
 
-	if (w->version == STORE_VERSION_NONE) {
-		rc = zoo_create(z->zh, path, w->data, (int)w->len,
-		    zkha_acl(z), 0, NULL, 0);
-		*ver = 0;
-		return rc;
-	}
-	rc = zoo_set2(z->zh, path, w->data, (int)w->len, w->version ==
-	    STORE_VERSION_ANY ? -1 : (int)w->version, &stat);
-	*ver = stat.version;
-	if (rc == ZNONODE && w->version == STORE_VERSION_ANY) {
-		rc = zoo_create(z->zh, path, w->data, (int)w->len,
-		    zkha_acl(z), 0, NULL, 0);
-		*ver = 0;
-	}
-	return rc;
+static void
+wslot_finish(struct wslot *s, int rc)
+{
+	struct batch *b = s->b;
+
+	pthread_mutex_lock(&b->mu);
+	s->rc = rc;
+	b->pending--;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
 }
 
 static void
-apply_one(struct zkha *z, struct store_write *w, char *name)
+wdone_stat(int rc, const struct Stat *stat, const void *data)
+{
+	struct wslot *s = (struct wslot *)(uintptr_t)data;
+
+	if (rc == ZOK && stat != NULL)
+		s->ver = stat->version;
+	wslot_finish(s, rc);
+}
+
+static void
+wdone_string(int rc, const char *value, const void *data)
+{
+	struct wslot *s = (struct wslot *)(uintptr_t)data;
+
+	(void)value;
+	if (rc == ZOK)
+		s->ver = 0;      /* a new node's first version */
+	wslot_finish(s, rc);
+}
+
+static void
+wdone_void(int rc, const void *data)
+{
+	wslot_finish((struct wslot *)(uintptr_t)data, rc);
+}
+
+static void
+wdone_ignore(int rc, const struct Stat *stat, const void *data)
+{
+	(void)rc;
+	(void)stat;
+	(void)data;
+}
+
+/* Send write w (path) without waiting; caller holds hl (read). */
+static int
+send_write(struct zkha *z, const char *path, const struct store_write *w,
+    struct wslot *s)
+{
+	if (z->zh == NULL)
+		return ZINVALIDSTATE;
+	if (w->data == NULL)
+		return zoo_adelete(z->zh, path, w->version >= 0 ?
+		    (int)w->version : -1, wdone_void, s);
+	if (w->version == STORE_VERSION_NONE)
+		return zoo_acreate(z->zh, path, w->data, (int)w->len,
+		    zkha_acl(z), 0, wdone_string, s);
+	return zoo_aset(z->zh, path, w->data, (int)w->len, w->version ==
+	    STORE_VERSION_ANY ? -1 : (int)w->version, wdone_stat, s);
+}
+
+/* The answer of one write into w; a STORE_VERSION_ANY put of a missing
+ * node is created now. */
+static void
+finish_write(struct zkha *z, struct store_write *w, const char *name,
+    struct wslot *s)
 {
 	char path[ZKHA_PATH_MAX];
-	struct Stat stat;
-	int64_t ver = STORE_VERSION_NONE;
-	int rc;
+	int rc = s->rc;
 
 	snprintf(path, sizeof(path), "%s/%s", z->dir[w->kind], name);
-	if (w->data != NULL && w->len > STORE_NODE_MAX) {
-		w->result = STORE_E_TOO_BIG;
-		snprintf(w->err, sizeof(w->err), "%.300s: %zu bytes", path,
-		    w->len);
-		return;
-	}
 	pthread_rwlock_rdlock(&z->hl);
-	if (z->zh == NULL)
-		rc = ZINVALIDSTATE;
-	else if (w->data != NULL)
-		rc = put_one(z, path, w, &ver);
-	else
-		rc = zoo_delete(z->zh, path, w->version >= 0 ?
-		    (int)w->version : -1);
+	if (rc == ZNONODE && w->data != NULL &&
+	    w->version == STORE_VERSION_ANY && z->zh != NULL) {
+		rc = zoo_create(z->zh, path, w->data, (int)w->len,
+		    zkha_acl(z), 0, NULL, 0);
+		s->ver = 0;
+	}
 	/* A node we made: watch it like the others. */
-	if (rc == ZOK && w->data != NULL && ver == 0)
-		(void)zoo_wexists(z->zh, path, node_watcher, z->hctx, &stat);
+	if (rc == ZOK && w->data != NULL && s->ver == 0 && z->zh != NULL)
+		(void)zoo_awexists(z->zh, path, node_watcher, z->hctx,
+		    wdone_ignore, NULL);
 	pthread_rwlock_unlock(&z->hl);
 	w->result = map_rc(rc);
-	w->new_version = ver;
+	w->new_version = w->data != NULL && rc == ZOK ? s->ver :
+	    STORE_VERSION_NONE;
 	if (rc != ZOK) {
 		snprintf(w->err, sizeof(w->err), "zookeeper: %.200s: %.80s%s",
-		    path,
-		    zkha_strerror(rc), w->result == STORE_E_UNAVAILABLE ?
+		    path, zkha_strerror(rc), w->result == STORE_E_UNAVAILABLE ?
 		    " (no quorum or not connected; retry later)" : "");
 		return;
 	}
 	pthread_mutex_lock(&z->mu);
 	if (w->data != NULL)
-		(void)kset_put(&z->known[w->kind], name, ver);
+		(void)kset_put(&z->known[w->kind], name, s->ver);
 	else
 		kset_del(&z->known[w->kind], name);
 	pthread_mutex_unlock(&z->mu);
+}
+
+/* Refused before it is sent: 0, or -1 with w's result and err set. */
+static int
+precheck(struct zkha *z, struct store_write *w, char *name, int connected)
+{
+	if (store_encode_id(w->app_id, name, STORE_NAME_MAX) != 0) {
+		w->result = STORE_E_IO;
+		snprintf(w->err, sizeof(w->err), "%s: the id does not fit a "
+		    "node name", w->app_id);
+		return -1;
+	}
+	if (w->data != NULL && w->len > STORE_NODE_MAX) {
+		w->result = STORE_E_TOO_BIG;
+		snprintf(w->err, sizeof(w->err), "%.150s/%.150s: %zu bytes",
+		    z->dir[w->kind], name, w->len);
+		return -1;
+	}
+	if (!connected) {
+		w->result = STORE_E_UNAVAILABLE;
+		snprintf(w->err, sizeof(w->err), "zookeeper: %.150s/%.150s not "
+		    "written: no quorum (not connected); retry later",
+		    z->dir[w->kind], name);
+		return -1;
+	}
+	return 0;
 }
 
 static void
 zk_apply(void *ctx, struct store_write *w, size_t n)
 {
 	struct zkha *z = ctx;
-	char name[STORE_NAME_MAX];
+	struct wslot *s = calloc(n ? n : 1, sizeof(*s));
+	char (*names)[STORE_NAME_MAX] = calloc(n ? n : 1, sizeof(*names));
+	char path[ZKHA_PATH_MAX];
+	struct batch b;
 	size_t i;
-	int connected;
+	int connected, rc, *skip = calloc(n ? n : 1, sizeof(*skip));
 
 	pthread_mutex_lock(&z->mu);
 	connected = z->st.connected;
 	pthread_mutex_unlock(&z->mu);
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.cv, NULL);
+	b.pending = 0;
+	pthread_rwlock_rdlock(&z->hl);
 	for (i = 0; i < n; i++) {
 		w[i].err[0] = '\0';
 		w[i].new_version = STORE_VERSION_NONE;
-		if (store_encode_id(w[i].app_id, name, sizeof(name)) != 0) {
-			w[i].result = STORE_E_IO;
-			snprintf(w[i].err, sizeof(w[i].err), "%s: the id does "
-			    "not fit a node name", w[i].app_id);
+		if (s == NULL || names == NULL || skip == NULL) {
+			w[i].result = STORE_E_NOMEM;
+			snprintf(w[i].err, sizeof(w[i].err), "out of memory");
 			continue;
 		}
-		if (!connected) {
-			w[i].result = STORE_E_UNAVAILABLE;
-			snprintf(w[i].err, sizeof(w[i].err), "zookeeper: "
-			    "%.150s/%.150s not written: no quorum (not "
-			    "connected); retry later", z->dir[w[i].kind], name);
+		if ((skip[i] = precheck(z, &w[i], names[i], connected)) != 0)
 			continue;
+		snprintf(path, sizeof(path), "%s/%s", z->dir[w[i].kind],
+		    names[i]);
+		s[i].b = &b;
+		s[i].ver = STORE_VERSION_NONE;
+		pthread_mutex_lock(&b.mu);
+		b.pending++;
+		pthread_mutex_unlock(&b.mu);
+		/* The answer may come before send_write returns: its rc
+		 * goes to the slot only when nothing was queued. */
+		if ((rc = send_write(z, path, &w[i], &s[i])) != ZOK) {
+			pthread_mutex_lock(&b.mu);
+			b.pending--;
+			s[i].rc = rc;
+			pthread_mutex_unlock(&b.mu);
 		}
-		apply_one(z, &w[i], name);
 	}
+	pthread_rwlock_unlock(&z->hl);
+	/* The client answers every call it queued (or fails it). */
+	pthread_mutex_lock(&b.mu);
+	while (b.pending > 0)
+		pthread_cond_wait(&b.cv, &b.mu);
+	pthread_mutex_unlock(&b.mu);
+	for (i = 0; s != NULL && names != NULL && skip != NULL && i < n; i++)
+		if (!skip[i])
+			finish_write(z, &w[i], names[i], &s[i]);
+	pthread_cond_destroy(&b.cv);
+	pthread_mutex_destroy(&b.mu);
+	free(s);
+	free(names);
+	free(skip);
 }
 
 static void

@@ -187,7 +187,33 @@ wait_for 60 "s3 ready once ZooKeeper is back" curl -sf -o /dev/null "$(api 2)/he
 [ "$(nrules 2)" = "$((N - 2))" ] && ok "then it serves the rules ($((N - 2)): one deleted, one made corrupt above)" ||
 	fail "s3 serves $(nrules 2) rules"
 
-echo "scaler_ha_load: rules=$N startup_ms=$ms1 second_startup_ms=$ms2 restart_ms=$MS change_ms=$ch change_kill9_ms=$ch9 session_timeout_ms=$TIMEOUT_MS"
+# --- writes: --import-state of a state.json of N apps into a new path
+# (2 N nodes created, 512 in flight)
+python3 - "$N" "$T/local" <<'PY'
+import json, os, sys
+n, d = int(sys.argv[1]), sys.argv[2]
+os.makedirs(d, mode=0o700)
+apps = [{"rule": {"app_id": "/imp/app-%d" % i, "min_instances": 1,
+                  "max_instances": 3, "cpu": {"above": 80, "below": 20}},
+         "history": {"last_up_s": 1000 + i, "last_down_s": 0, "streak_dir": 0,
+                     "streak_n": 0, "recs": [[1000, 2]], "events": [[1000, 1]]}}
+        for i in range(n)]
+with open(d + "/state.json", "w") as f:
+    json.dump({"version": 1, "apps": apps}, f)
+PY
+"$BIN" -c "$T/scaler.conf" --zookeeper "zk://$ZK_CONNECT/hoist/imp" \
+	--import-state "$T/local" >"$T/import.log" 2>&1 ||
+	fail "import: $(cat "$T/import.log")"
+imp_ms=$(sed -n "s/.*import: $N rule(s) from .*: $N copied to \/hoist\/imp, 0 kept (already there), 0 failed, in \([0-9]*\) ms/\1/p" "$T/import.log")
+[ -n "$imp_ms" ] && ok "--import-state of $N apps ($((2 * N)) nodes written): $imp_ms ms" ||
+	fail "import of $N apps: $(tail -3 "$T/import.log")"
+got=$(zk_py 'print(len(zk.get_children("/hoist/imp/rules")), len(zk.get_children("/hoist/imp/state")), zk.get("/hoist/imp/state/imp%2Fapp-7")[0].decode())')
+case "$got" in
+"$N $N "*'"last_up_s":1007'*) ok "all $N rule and state nodes there, the history kept" ;;
+*) fail "after the import: $got" ;;
+esac
+
+echo "scaler_ha_load: rules=$N startup_ms=$ms1 second_startup_ms=$ms2 restart_ms=$MS change_ms=$ch change_kill9_ms=$ch9 session_timeout_ms=$TIMEOUT_MS import_ms=${imp_ms:-?}"
 echo "scaler_ha_load: $fails failure(s)"
 [ "$fails" -eq 0 ] || { for f in "$T"/s*.log; do echo "--- $f"; grep -v 'zookeeper client' "$f" | tail -20; done; }
 [ "$fails" -eq 0 ]
