@@ -372,6 +372,9 @@ tick(struct zkha *z)
 	if (!connected) {
 		if (z->down_since_s == 0)
 			z->down_since_s = now / 1000;
+	}
+	/* A connection being made is not an outage: say so from 2 s. */
+	if (!connected && now / 1000 - z->down_since_s >= 2) {
 		complain(&z->down_log, now / 1000, "zookeeper: not connected "
 		    "to %s for %llds (no quorum: no scaling, stale reads, "
 		    "writes refused)", z->url.hosts,
