@@ -175,6 +175,29 @@ runtime_free(struct runtime *rt)
 	memset(rt, 0, sizeof(*rt));
 }
 
+/* The zookeeper URL and instance id, checked with the configuration. */
+static int
+check_zookeeper(const struct settings *st, char *err, size_t errlen)
+{
+	struct zkpath_url u;
+	char e2[300];
+
+	if (st->zookeeper[0] == '\0')
+		return 0;
+	if (zkpath_parse_url(st->zookeeper, &u, e2, sizeof(e2)) != 0) {
+		snprintf(err, errlen, "zookeeper: %s", e2);
+		return -1;
+	}
+	if (st->zookeeper_instance_id[0] != '\0' &&
+	    !zkpath_valid_id(st->zookeeper_instance_id)) {
+		snprintf(err, errlen, "zookeeper_instance_id '%.64s': 1 to %d "
+		    "bytes of a-z, A-Z, 0-9, '.', '_', ':', '-'",
+		    st->zookeeper_instance_id, ZKPATH_ID_MAX - 1);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_settings(const struct settings *st, char *err, size_t errlen)
 {
@@ -188,6 +211,8 @@ check_settings(const struct settings *st, char *err, size_t errlen)
 		snprintf(err, errlen, "state_dir: a directory is required");
 		return -1;
 	}
+	if (check_zookeeper(st, err, errlen) != 0)
+		return -1;
 	if (st->import_state[0] != '\0' && st->zookeeper[0] == '\0') {
 		snprintf(err, errlen, "import_state: needs zookeeper (where "
 		    "to copy the state to)");
@@ -406,21 +431,23 @@ block_signals(sigset_t *set)
 	notify_wedge_hook();
 }
 
-/* This instance's name in the election: zookeeper_instance_id, or
- * HOSTNAME:PORT (HOSTNAME:0-PID when the port is chosen at start). */
-static void
+/* This instance's name in the election: zookeeper_instance_id as given
+ * (zkha_start() checks it, length included), or HOSTNAME:PORT
+ * (HOSTNAME:0-PID when the port is chosen at start) built in out. */
+static const char *
 instance_id(const struct settings *st, char *out, size_t outlen)
 {
 	const char *port = strrchr(st->listen, ':');
 
 	port = port != NULL ? port + 1 : "";
 	if (st->zookeeper_instance_id[0] != '\0')
-		str_copy_trunc(out, st->zookeeper_instance_id, outlen);
-	else if (strcmp(port, "0") == 0)
+		return st->zookeeper_instance_id;
+	if (strcmp(port, "0") == 0)
 		snprintf(out, outlen, "%.64s:0-%ld", st->sink.hostname,
 		    (long)getpid());
 	else
 		snprintf(out, outlen, "%.64s:%.8s", st->sink.hostname, port);
+	return out;
 }
 
 /* The ZooKeeper session (zkha.h); NULL with err. */
@@ -436,12 +463,11 @@ zk_start(const struct settings *st, char *err, size_t errlen)
 		snprintf(err, errlen, "zookeeper_auth_file: %s", e2);
 		return NULL;
 	}
-	instance_id(st, id, sizeof(id));
 	memset(&o, 0, sizeof(o));
 	o.url = st->zookeeper;
 	o.session_timeout_ms = (long)st->zookeeper_session_timeout_ms;
 	o.auth = auth;
-	o.instance_id = id;
+	o.instance_id = instance_id(st, id, sizeof(id));
 	z = zkha_start(&o, err, errlen);
 	explicit_bzero(auth, sizeof(auth));
 	return z;

@@ -468,9 +468,9 @@ check_options(const struct zkha_options *o, struct zkpath_url *u,
 		return -1;
 	}
 	if (!zkpath_valid_id(o->instance_id)) {
-		snprintf(err, errlen, "instance id '%.64s': 1 to %d bytes of "
-		    "a-z, A-Z, 0-9, '.', '_', ':', '-'", o->instance_id,
-		    ZKPATH_ID_MAX - 1);
+		snprintf(err, errlen, "zookeeper_instance_id '%.64s': 1 to %d "
+		    "bytes of a-z, A-Z, 0-9, '.', '_', ':', '-'",
+		    o->instance_id, ZKPATH_ID_MAX - 1);
 		return -1;
 	}
 	if (o->auth != NULL && o->auth[0] != '\0' &&

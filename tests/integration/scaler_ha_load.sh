@@ -37,6 +37,18 @@ zk_start 1 || { echo "ZooKeeper did not start"; exit 1; }
 trap cleanup EXIT
 trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 
+# --- a bad zookeeper URL or instance id is a configuration error (2)
+for bad in "--zookeeper zk://127.0.0.1:2181" "--zookeeper http://127.0.0.1:2181/x" \
+    "--zookeeper zk://u:p@127.0.0.1:2181/x" \
+    "--zookeeper zk://127.0.0.1:2181/x --zookeeper-instance-id a~b" \
+    "--zookeeper zk://127.0.0.1:2181/x --zookeeper-session-timeout-ms 10" \
+    "--import-state /tmp"; do
+	"$BIN" -n $bad >"$T/bad.log" 2>&1
+	rc=$?
+	[ $rc = 2 ] && ok "$bad: exit 2, $(tail -1 "$T/bad.log" | cut -c1-100)" ||
+		fail "$bad: exit $rc, $(cat "$T/bad.log")"
+done
+
 # --- the tree: N good apps, and the bad nodes
 t0=$(wait_now_ms)
 zk_py "
