@@ -555,16 +555,21 @@ zk_open(const char *spec, const struct store_listener *l, char *err,
 }
 
 /*
- * Wait up to the session timeout for the first full read (the driver
- * does it as soon as the session connects).  Not connected by then:
- * start anyway with nothing, stale; the nodes come as watch events when
- * the session connects (/healthz says 503 until then).
+ * Wait up to ZKHA_LOAD_WAIT_MS (or the session timeout, if shorter) for
+ * the session to connect, and then as long as the first full read takes
+ * (the driver does it as soon as the session connects).  Not connected
+ * by then: start anyway with nothing, stale, so the API can say so
+ * (/healthz 503); the nodes come as watch events once it connects.
  */
+#define ZKHA_LOAD_WAIT_MS 2000
+
 static int
 zk_load_all(void *ctx, char *err, size_t errlen)
 {
 	struct zkha *z = ctx;
-	int64_t until = now_mono_ns() + (int64_t)z->timeout_ms * 1000000;
+	long wait_ms = z->timeout_ms < ZKHA_LOAD_WAIT_MS ? z->timeout_ms :
+	    ZKHA_LOAD_WAIT_MS;
+	int64_t until = now_mono_ns() + (int64_t)wait_ms * 1000000;
 	struct timespec ts;
 	int loaded;
 
@@ -586,7 +591,7 @@ zk_load_all(void *ctx, char *err, size_t errlen)
 	if (!loaded) {
 		log_warnx("zookeeper: %s not reached within %ld ms; serving "
 		    "no rules (reads stale, writes refused, /healthz 503) "
-		    "until it is", z->url.hosts, z->timeout_ms);
+		    "until it is", z->url.hosts, wait_ms);
 		zkha_store_health(z, STORE_HEALTH_STALE);
 	}
 	return 0;
