@@ -309,6 +309,30 @@ after=$(metric "$NEW" hoist_scaler_scale_requests_total)
 echo 50 >"$T/cpu"
 sleep 2
 
+# --- the leader's election node deleted behind its back (an operator, a
+# bug): it does not watch its own node, so only the check before the PUT
+# can tell it.  That check must stop the PUT; the other instance leads.
+L=$OTHER
+F=$NEW
+f0=$(metric "$L" hoist_scaler_fenced_total)
+r0=$(metric "$L" hoist_scaler_scale_requests_total)
+gone=$(ZK_AUTH=$ZK_AUTH zk_py '
+kids = sorted(zk.get_children("/hoist/ha/leader"), key=lambda n: n[-10:])
+mine = [k for k in kids if k.startswith("n_s'"$L"'~")]
+zk.delete("/hoist/ha/leader/" + mine[0])
+print(mine[0])')
+echo 95 >"$T/cpu"
+fenced() { [ "$(metric "$L" hoist_scaler_fenced_total)" -gt "$f0" ]; }
+wait_for 10 "s$L's scale request to be fenced" fenced &&
+	ok "node $gone deleted: s$L's next scale request fenced (hoist_scaler_fenced_total $f0 -> $(metric "$L" hoist_scaler_fenced_total))" ||
+	fail "s$L not fenced after its node went: $(grep 'fenced\|not sent' "$T/s$L.log" | tail -2)"
+[ "$(metric "$L" hoist_scaler_scale_requests_total)" = "$r0" ] ||
+	fail "s$L sent PUTs without its node: $r0 -> $(metric "$L" hoist_scaler_scale_requests_total)"
+wait_for 10 "s$F to lead and s$L to follow" sh -c "[ \"\$(curl -s $(api "$F")/v1/status | grep -o '\"role\":\"leader\"')\" ] && curl -s $(api "$L")/v1/status | grep -q '\"role\":\"follower\"'" &&
+	ok "s$F leads, s$L follows with a new node" || fail "roles: s$F $(role "$F"), s$L $(role "$L")"
+echo 50 >"$T/cpu"
+sleep 2
+
 # --- loss of quorum: 2 of 3 ZooKeeper servers stopped
 zk_halt 2
 zk_halt 3
