@@ -19,6 +19,7 @@
 #include "common/rfc3339.h"
 #include "common/util.h"
 #include "scaler/rest.h"
+#include "scaler/zkha.h"
 
 #define REST_DECISIONS_DEFAULT 100
 #define REST_REPLY_MAX         (1u << 20)  /* a deferred reply's body */
@@ -225,6 +226,45 @@ delete_rule(struct rest *a, struct httpd_reply *rp, const char *app,
 	pending_refused(p, rp);
 }
 
+/*
+ * "stale": true when the store cannot be reached (ZooKeeper without
+ * quorum, or not reached yet): the reply comes from the last known copy.
+ */
+static void
+put_stale(struct rest *a, cJSON *o)
+{
+	struct state_stats ss;
+
+	state_get_stats(a->cfg.state, &ss);
+	if (ss.stale)
+		cJSON_AddBoolToObject(o, "stale", 1);
+}
+
+/* The instance's place in a ZooKeeper ensemble of scalers (zkha.h);
+ * a single scaler (local store) leads itself. */
+static void
+put_ha(struct rest *a, cJSON *o)
+{
+	struct zkha_status zs;
+
+	if (a->cfg.zk == NULL) {
+		cJSON_AddStringToObject(o, "role", "leader");
+		cJSON_AddStringToObject(o, "store", "local");
+		return;
+	}
+	zkha_status(a->cfg.zk, &zs);
+	cJSON_AddStringToObject(o, "role", leader_role_str(zs.role));
+	cJSON_AddStringToObject(o, "store", "zookeeper");
+	cJSON_AddStringToObject(o, "instance_id", zs.instance_id);
+	if (zs.leader_id[0] != '\0')
+		cJSON_AddStringToObject(o, "leader_id", zs.leader_id);
+	else
+		cJSON_AddNullToObject(o, "leader_id");
+	cJSON_AddBoolToObject(o, "zookeeper_connected", zs.connected);
+	cJSON_AddNumberToObject(o, "leadership_changes",
+	    (double)(zs.gains + zs.losses));
+}
+
 static void
 list_rules(struct rest *a, struct httpd_reply *rp)
 {
@@ -236,6 +276,7 @@ list_rules(struct rest *a, struct httpd_reply *rp)
 	for (i = 0; arr != NULL && i < n; i++)
 		cJSON_AddItemToArray(arr, rules_to_cjson(&all[i]));
 	free(all);
+	put_stale(a, o);
 	reply_json(rp, 200, o);
 }
 
@@ -351,6 +392,8 @@ status(struct rest *a, struct httpd_reply *rp)
 	cJSON_AddNumberToObject(o, "next_evaluation_s", (double)next);
 	put_outputs(a->cfg.stats, o);
 	put_last_round(a->cfg.stats, o);
+	put_ha(a, o);
+	put_stale(a, o);
 	arr = cJSON_AddArrayToObject(o, "apps");
 	for (i = 0; arr != NULL && i < n; i++) {
 		struct policy_decision d;
@@ -548,6 +591,49 @@ put_round_metrics(struct scaler_stats *s, struct buf *b)
 	    (unsigned long long)atomic_load(&s->deferred_bounds));
 }
 
+/* hoist_scaler_leader always (a single scaler leads); the ZooKeeper
+ * ones only with ZooKeeper. */
+static void
+put_ha_metrics(struct rest *a, struct buf *b)
+{
+	struct zkha_status zs;
+
+	memset(&zs, 0, sizeof(zs));
+	zs.role = LEADER_ROLE_LEADER;
+	if (a->cfg.zk != NULL)
+		zkha_status(a->cfg.zk, &zs);
+	buf_printf(b, "# HELP hoist_scaler_leader 1 while this instance "
+	    "evaluates and scales (the leader), else 0.\n"
+	    "# TYPE hoist_scaler_leader gauge\nhoist_scaler_leader %d\n",
+	    zs.role == LEADER_ROLE_LEADER);
+	if (a->cfg.zk == NULL)
+		return;
+	buf_printf(b, "# HELP hoist_scaler_zookeeper_connected 1 while the "
+	    "ZooKeeper session is connected.\n"
+	    "# TYPE hoist_scaler_zookeeper_connected gauge\n"
+	    "hoist_scaler_zookeeper_connected %d\n", zs.connected);
+	buf_printf(b, "# HELP hoist_scaler_leadership_changes_total Times "
+	    "this instance became or stopped being the leader.\n"
+	    "# TYPE hoist_scaler_leadership_changes_total counter\n"
+	    "hoist_scaler_leadership_changes_total %llu\n",
+	    (unsigned long long)(zs.gains + zs.losses));
+	buf_printf(b, "# HELP hoist_scaler_zookeeper_sessions_total "
+	    "ZooKeeper sessions established.\n"
+	    "# TYPE hoist_scaler_zookeeper_sessions_total counter\n"
+	    "hoist_scaler_zookeeper_sessions_total %llu\n",
+	    (unsigned long long)zs.sessions);
+	buf_printf(b, "# HELP hoist_scaler_zookeeper_expired_total "
+	    "ZooKeeper sessions lost (expired).\n"
+	    "# TYPE hoist_scaler_zookeeper_expired_total counter\n"
+	    "hoist_scaler_zookeeper_expired_total %llu\n",
+	    (unsigned long long)zs.expired);
+	buf_printf(b, "# HELP hoist_scaler_fenced_total Scale requests not "
+	    "sent because this instance had stopped leading.\n"
+	    "# TYPE hoist_scaler_fenced_total counter\n"
+	    "hoist_scaler_fenced_total %llu\n",
+	    (unsigned long long)zs.fenced);
+}
+
 /* The state store (state.h): writes, failures, skipped nodes, queue. */
 static void
 put_store_metrics(struct state *st, struct buf *b)
@@ -625,6 +711,7 @@ metrics(struct rest *a, struct httpd_reply *rp)
 	    "hoist_scaler_metric_invalid_total %llu\n",
 	    (unsigned long long)atomic_load(&s->metric_invalid));
 	put_output_metrics(s, &b);
+	put_ha_metrics(a, &b);
 	buf_printf(&b, "# HELP hoist_scaler_api_requests_total REST "
 	    "requests.\n# TYPE hoist_scaler_api_requests_total counter\n"
 	    "hoist_scaler_api_requests_total %llu\n",
@@ -651,6 +738,32 @@ metrics(struct rest *a, struct httpd_reply *rp)
 	rp->body = b;
 }
 
+/*
+ * 200 "ok"; with ZooKeeper, 503 until the rules were read once (the
+ * ensemble not reached since start-up: the scaler is not ready).
+ */
+static void
+healthz(struct rest *a, struct httpd_reply *rp)
+{
+	struct zkha_status zs;
+
+	rp->content_type = "text/plain";
+	if (a->cfg.zk != NULL) {
+		zkha_status(a->cfg.zk, &zs);
+		if (!zs.loaded) {
+			rp->status = 503;
+			if (buf_printf(&rp->body, "not ready: %s (retrying)\n",
+			    zs.ever_connected ? "the rules are not read from "
+			    "ZooKeeper yet" : "ZooKeeper not reached yet") < 0)
+				rp->status = 500;
+			return;
+		}
+	}
+	rp->status = 200;
+	if (buf_puts(&rp->body, "ok\n") != 0)
+		rp->status = 500;
+}
+
 /* The core has checked path, token, method and body size. */
 static void
 route(void *ctx, const struct httpd_request *rq, struct httpd_reply *rp)
@@ -659,10 +772,7 @@ route(void *ctx, const struct httpd_request *rq, struct httpd_reply *rp)
 
 	switch ((enum rest_route)rq->route) {
 	case ROUTE_HEALTHZ:
-		rp->status = 200;
-		rp->content_type = "text/plain";
-		if (buf_puts(&rp->body, "ok\n") != 0)
-			rp->status = 500;
+		healthz(a, rp);
 		return;
 	case ROUTE_METRICS:
 		metrics(a, rp);

@@ -213,6 +213,25 @@ act_done(struct round_ctx *c, const struct rule *r, struct policy_history *h,
 	d->desired = d->current;
 }
 
+/* Fencing: 1 when this instance may send a scale request now (always
+ * without ZooKeeper); else the decision becomes deferred and the round
+ * stops acting (c->fenced). */
+static int
+may_act(struct round_ctx *c, struct policy_decision *d)
+{
+	char why[POLICY_REASON_MAX];
+
+	if (c->leader == NULL || c->leader->may_act(c->leader->ctx, c->token))
+		return 1;
+	str_copy_trunc(why, d->reason, sizeof(why));
+	c->fenced = 1;
+	d->action = POLICY_DEFERRED;
+	d->desired = d->current;
+	set_reason(d, "%s; not sent: this instance is no longer the "
+	    "leader (fenced)", why);
+	return 0;
+}
+
 /* Send a scale decision; turns it into deferred or error as needed. */
 static void
 act(struct round_ctx *c, const struct rule *r, struct policy_history *h,
@@ -221,6 +240,8 @@ act(struct round_ctx *c, const struct rule *r, struct policy_history *h,
 	struct orch_status st;
 	enum orch_result res;
 
+	if (!may_act(c, d))
+		return;
 	atomic_fetch_add(&c->stats->scale_requests, 1);
 	atomic_fetch_add(&c->stats->marathon_requests, 1);
 	c->round_requests++;
@@ -298,8 +319,11 @@ round_evaluate(struct round_ctx *c, const struct rule *r, int64_t now,
 		act(c, r, &h, now, d);
 	else if (d->action != POLICY_ERROR)
 		backoff_clear(c, r->app_id);
-	state_set_history(c->state, r->app_id, &h);
+	/* Fenced: the new leader owns the app's history now. */
+	if (!c->fenced)
+		state_set_history(c->state, r->app_id, &h);
 out:
+	STR_COPY_ARRAY(d->scaler, c->scaler_id);
 	record(c, d, 0);
 	orch_app_free(&app);
 	free(pt);
@@ -637,8 +661,13 @@ fleet_send(struct fleet *f, const struct bounds_cand *cand, size_t nsend)
 	int *to = calloc(nsend, sizeof(*to));
 	enum orch_result *res = calloc(nsend, sizeof(*res));
 	struct orch_status *st = calloc(nsend, sizeof(*st));
-	size_t i;
+	size_t i, fenced = 0;
 
+	/* The fencing check, once for the batch sent at once. */
+	for (i = 0; i < nsend; i++)
+		fenced += !may_act(c, &f->it[cand[i].rule].d);
+	if (fenced > 0)
+		goto out;
 	if (ids == NULL || to == NULL || res == NULL || st == NULL) {
 		for (i = 0; i < nsend; i++) {
 			f->it[cand[i].rule].d.action = POLICY_ERROR;
@@ -804,6 +833,7 @@ record:
 	for (i = 0; i < n; i++) {
 		if (f.it[i].skip)
 			continue;
+		STR_COPY_ARRAY(f.it[i].d.scaler, c->scaler_id);
 		record(c, &f.it[i].d, f.it[i].quiet);
 		encode(c, &f.it[i].d, lp, npoints);
 	}
@@ -821,7 +851,7 @@ run_per_rule(struct round_ctx *c, const struct rule *rules, size_t n,
 	struct policy_decision d;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !c->fenced; i++) {
 		if (backed_off(c, rules[i].app_id))
 			continue;
 		round_evaluate(c, &rules[i], now, &d);
@@ -861,6 +891,12 @@ round_run(struct round_ctx *c, int64_t now, int64_t mono_s)
 	int64_t t0 = now_mono_ns();
 
 	c->mono_s = mono_s;
+	c->fenced = 0;
+	if (c->leader != NULL &&
+	    (c->token = c->leader->token(c->leader->ctx)) == 0) {
+		c->rounds_skipped++;     /* a follower: the leader evaluates */
+		return;
+	}
 	c->round_requests = 0;
 	c->round_no++;
 	memset(&fg, 0, sizeof(fg));
@@ -877,7 +913,11 @@ round_run(struct round_ctx *c, int64_t now, int64_t mono_s)
 	deliver(c, &lp, npoints, mono_s);
 	buf_free(&lp);
 	observe_sinks(c, mono_s);
-	if (state_flush(c->state, err, sizeof(err)) != STATE_OK)
+	if (c->leader != NULL && (c->fenced ||
+	    c->leader->token(c->leader->ctx) != c->token))
+		log_warnx("round ended without leadership: its safety state "
+		    "is not written (the leader's is)");
+	else if (state_flush(c->state, err, sizeof(err)) != STATE_OK)
 		log_warnx("state not saved: %s", err);
 	publish_round(c, &fg);
 	atomic_fetch_add(&c->stats->rounds, 1);

@@ -53,6 +53,18 @@
 #define ROUND_REQUESTS_DEFAULT    20
 #define ROUND_DEPLOYMENTS_DEFAULT 50
 
+/*
+ * Leadership, for scalers that share their state (zkha.h); NULL in
+ * round_ctx: a single scaler, every round runs.  token() is asked when
+ * a round starts (0: this instance does not lead, the round does
+ * nothing); may_act() right before each scale request, with that token.
+ */
+struct round_leader {
+	uint64_t (*token)(void *ctx);
+	int      (*may_act)(void *ctx, uint64_t token);
+	void      *ctx;
+};
+
 struct round_ctx {
 	const struct orch   *orch;        /* borrowed, all of these */
 	struct source       *source;
@@ -91,6 +103,18 @@ struct round_ctx {
 	struct sink_stats    sink_base, sink_last;
 	/* Rejected metric figures, logged with backoff (zero-initialise). */
 	struct complain      invalid_log;
+	/*
+	 * High availability (borrowed; NULL: a single scaler).  A round
+	 * runs only while this instance leads, and stops at the first
+	 * refusal of may_act (`fenced`: the decision becomes `deferred`,
+	 * nothing is sent, no history is written, the rest of the round is
+	 * skipped).  scaler_id tags every decision record.
+	 */
+	const struct round_leader *leader;
+	uint64_t             token;
+	int                  fenced;
+	uint64_t             rounds_skipped;  /* not the leader */
+	char                 scaler_id[POLICY_SCALER_MAX];
 };
 
 /* What one round did, for /v1/status and /metrics (stats.h). */
