@@ -56,12 +56,15 @@ start_one() {
 t0=$(date +%s)
 i=1
 while [ "$i" -le "$N" ]; do
-	j=0
-	while [ "$j" -lt 4 ] && [ "$i" -le "$N" ]; do
+	pids=
+	while [ "$((i % 4))" -ne 0 ] || [ -z "$pids" ]; do
+		[ "$i" -le "$N" ] || break
 		start_one "$i" >/dev/null 2>>"$DOCKER_TMP/run.err" &
-		i=$((i + 1)); j=$((j + 1))
+		pids="$pids $!"
+		i=$((i + 1))
 	done
-	wait
+	# Not a bare `wait`: that would wait for dockerd too.
+	for p in $pids; do wait "$p"; done
 done
 running() { [ "$($DOCKER ps -q | wc -l)" -ge "$N" ]; }
 if ! wait_for 60 "$N containers running" running; then
