@@ -142,6 +142,15 @@ collector_init(struct collector *c, const struct collector_options *o,
 			return -1;
 	}
 	cgroup_set_fd_budget(o->fd_budget);
+	{
+		/* percpu on: usage_percpu gives cpuacct.usage as its sum;
+		 * off: cpuacct.usage alone.  Pressure at most every 2 s,
+		 * the period the kernel recomputes its averages with. */
+		struct cg_read_options ro = {
+			o->percpu ? CG_CPU_FILES_PERCPU : CG_CPU_FILES_USAGE,
+			o->slow_files_every, CG_PSI_PERIOD_S };
+		cgroup_set_read_options(&ro);
+	}
 	log_info("cgroup layout %s (discovery root %s)",
 	    cgroup_layout_name(c->li.layout), cgroup_discovery_root(&c->li));
 	return 0;

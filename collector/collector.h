@@ -25,6 +25,8 @@ struct collector_options {
 	enum schema             schema;
 	int                     percpu;
 	long                    fd_budget;     /* 0: RLIMIT_NOFILE - 256 */
+	/* Rarely-changing cgroup files every Nth sweep (0 or 1: every). */
+	uint32_t                slow_files_every;
 	struct discover_options disc;
 	int                     docker_refresh_sweeps; /* re-read metadata */
 	int                     host_metrics;  /* the host's own figures */
