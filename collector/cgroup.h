@@ -123,12 +123,10 @@ struct cg_read_options {
 	 * max_usage, oom_control) are read every slow_every-th read of a
 	 * handle (1: every read), staggered across handles. */
 	uint32_t          slow_every;
-	/* Pressure files: at most every psi_period_s s (0: every read). */
+	/* Pressure files: at most every psi_period_s s (0: every read).
+	 * The kernel recomputes avg10/avg60/avg300 every 2 s. */
 	uint32_t          psi_period_s;
 };
-/* The kernel recomputes PSI's avg10/avg60/avg300 every 2 s (PSI_FREQ):
- * a faster read sees the same averages. */
-#define CG_PSI_PERIOD_S 2
 /* Set for handles opened from now on (cpu_files) and reads from now on
  * (the rest).  Defaults: both, 1, 0 (everything on every read). */
 void cgroup_set_read_options(const struct cg_read_options *o);

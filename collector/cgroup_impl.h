@@ -17,8 +17,8 @@ enum cg_cadence {
 	 * max_usage, oom_control): every slow_every-th read; in between,
 	 * its last bytes are parsed again, so the sample is complete. */
 	CGC_SLOW,
-	/* Pressure (PSI): at most every psi_period_s seconds (the kernel
-	 * recomputes avg10/avg60/avg300 every 2 s); its last bytes between. */
+	/* Pressure (PSI): at most every psi_period_s seconds; its last
+	 * bytes between. */
 	CGC_PSI,
 	CGC_USAGE,          /* cpuacct.usage: not with CG_CPU_FILES_PERCPU */
 	CGC_PERCPU,         /* cpuacct.usage_percpu: not with ..._USAGE */

@@ -27,6 +27,8 @@ struct collector_options {
 	long                    fd_budget;     /* 0: RLIMIT_NOFILE - 256 */
 	/* Rarely-changing cgroup files every Nth sweep (0 or 1: every). */
 	uint32_t                slow_files_every;
+	/* Pressure files at most every this many seconds (0: every). */
+	uint32_t                pressure_interval_s;
 	struct discover_options disc;
 	int                     docker_refresh_sweeps; /* re-read metadata */
 	int                     host_metrics;  /* the host's own figures */
@@ -45,6 +47,7 @@ struct collector_options {
 };
 
 struct cmap;
+struct netns_map;
 
 struct collector {
 	struct cg_layout_info   li;
@@ -57,6 +60,9 @@ struct collector {
 	uint64_t                self_netns;
 	uint32_t                ncpu_conf;
 	struct cmap            *map;           /* relpath -> container */
+	/* netns inode -> the container whose net/dev this sweep read for
+	 * that namespace (containers sharing one read it once). */
+	struct netns_map       *netns;
 	struct sample           scratch;       /* read into, then swapped */
 	/* Containers found by this sweep's discovery but not yet known. */
 	struct discovered      *fresh;
