@@ -196,7 +196,7 @@ open_floors(struct bench *b)
 		b->h[i] = cgroup_open(&b->li, b->rel[i]);
 		if (b->h[i] == NULL)
 			fatalx("cannot open cgroup %s", b->rel[i]);
-		k = cgroup_handle_fds(b->h[i], fds, 64);
+		k = cgroup_handle_fds(b->h[i], fds, 64, 1);
 		while (k-- > 0)
 			fds_add(&b->fh, fds[k]);
 		snprintf(path, sizeof(path), "/proc/%d/net/dev", b->pid[i]);
@@ -475,6 +475,11 @@ main(int argc, char **argv)
 	if (cgroup_detect("/sys/fs/cgroup", &b.li, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	cgroup_set_fd_budget(0);
+	{
+		/* The files the collector reads with its defaults. */
+		struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 10, 10 };
+		cgroup_set_read_options(&ro);
+	}
 	load_list(&b, argv[1]);
 	open_floors(&b);
 	make_cgs(&b);

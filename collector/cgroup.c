@@ -449,13 +449,18 @@ cgroup_pids(struct cgroup_handle *h, int *pids, int max)
 }
 
 int
-cgroup_handle_fds(const struct cgroup_handle *h, int *fds, int max)
+cgroup_handle_fds(const struct cgroup_handle *h, int *fds, int max,
+    int every_read)
 {
 	size_t i;
 	int n = 0;
 
-	for (i = 0; i < h->nfiles && n < max; i++)
-		if (h->files[i].state == CGF_OPEN)
-			fds[n++] = h->files[i].fd;
+	for (i = 0; i < h->nfiles && n < max; i++) {
+		uint8_t cad = h->v->files[i].cadence;
+		if (h->files[i].state != CGF_OPEN || (every_read &&
+		    (cad == CGC_SLOW || cad == CGC_PSI)))
+			continue;
+		fds[n++] = h->files[i].fd;
+	}
 	return n;
 }

@@ -130,6 +130,9 @@ struct cg_read_options {
 /* Set for handles opened from now on (cpu_files) and reads from now on
  * (the rest).  Defaults: both, 1, 0 (everything on every read). */
 void cgroup_set_read_options(const struct cg_read_options *o);
-/* The descriptors a handle keeps open (for the benchmark's floor). */
-int  cgroup_handle_fds(const struct cgroup_handle *h, int *fds, int max);
+/* The descriptors a handle keeps open (for the benchmark's floor); with
+ * every_read, only those of the files read on every read (not the
+ * CGC_SLOW and CGC_PSI ones). */
+int  cgroup_handle_fds(const struct cgroup_handle *h, int *fds, int max,
+	int every_read);
 #endif

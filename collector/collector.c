@@ -374,6 +374,7 @@ read_net(struct collector *c, struct container *k, struct sample *s,
 		s->have |= HAVE_NET;
 		return;
 	}
+	c->net_reads++;
 	n = pread(k->net_fd, buf, sizeof(buf), 0);
 	if (n <= 0 || n == (ssize_t)sizeof(buf)) {
 		/* The process left: try another one next sweep. */
@@ -555,6 +556,7 @@ collector_sweep(struct collector *c, int64_t ts_ns, struct buf *out)
 		log_warnx("cannot read the cgroup tree at %s",
 		    cgroup_discovery_root(&c->li));
 	update_membership(c);
+	c->net_reads = 0;
 	if (netns_reserve(c->netns, t->n) != 0)
 		log_warnx("out of memory for the network namespace map");
 	procstat = read_host_cpu(c, s, &pslen);

@@ -72,6 +72,8 @@ struct collector {
 	/* Counted during a sweep by the sweeping thread alone, added to
 	 * table.health under table.lock at its end (the API reads that). */
 	uint64_t                net_errors;
+	/* net/dev files read by the last sweep (one per namespace). */
+	uint32_t                net_reads;
 	void                  (*flush)(void *arg, struct buf *out);
 	void                   *flush_arg;     /* borrowed */
 	size_t                  flush_bytes;
