@@ -453,6 +453,23 @@ stop(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
+/* What this run started, for the exit handler: a fatal() on the way must
+ * not leave the collector, collectd or the cgroups behind. */
+static struct bench *running;
+
+static void
+at_exit(void)
+{
+	if (running == NULL)
+		return;
+	stop(running->hoist);
+	stop(running->collectd);
+	running->hoist = running->collectd = 0;
+	if (running->cgdir[0] != '\0')
+		remove_cgs(running);
+	running = NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -482,6 +499,8 @@ main(int argc, char **argv)
 	}
 	load_list(&b, argv[1]);
 	open_floors(&b);
+	running = &b;
+	atexit(at_exit);
 	make_cgs(&b);
 	{
 		char *hv[] = { (char *)b.bin, "--docker", (char *)b.docker,
@@ -495,9 +514,7 @@ main(int argc, char **argv)
 	for (w = 0; w < b.windows; w++)
 		one_window(&b, w);
 	report(&b);
-	stop(b.hoist);
-	stop(b.collectd);
-	remove_cgs(&b);
+	at_exit();
 	for (i = 0; i < b.n; i++) {
 		cgroup_close(b.h[i]);
 		free(b.rel[i]);
