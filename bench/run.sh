@@ -6,20 +6,15 @@
 #   api        the collector's API: render times and requests/s
 #   host       host metrics per sweep (CPU and wall), the process scan apart
 #   scaler     engine decisions/s, one round of 1000 rules, REST requests/s
+#   store      a rule change (POST) at 1,000 and 10,000 rules, old state.json
+#              vs the per-app store, and /healthz during 10,000 POSTs
 #   docker     cost per container per sweep on 200 real Docker containers
 #              vs the 8-file floor, hoist's own floor and collectd
-# BENCH_ONLY="docker host" runs only the benchmarks named (default: all).
 set -u
 : "${BUILD:=build}"
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 rc=0
-# want NAME: NAME is in BENCH_ONLY (or BENCH_ONLY is empty).
-want() {
-	[ -z "${BENCH_ONLY:-}" ] && return 0
-	case " $BENCH_ONLY " in *" $1 "*) return 0 ;; esac
-	return 1
-}
 cleanup_groups() {
 	for c in cpu cpuacct memory blkio pids; do
 		for d in /sys/fs/cgroup/$c/docker/b0b0b0b0*; do
@@ -28,6 +23,12 @@ cleanup_groups() {
 	done
 }
 trap cleanup_groups EXIT INT TERM
+# BENCH_ONLY="store docker" runs only those (names as above).
+want() {
+	[ -z "${BENCH_ONLY:-}" ] && return 0
+	case " $BENCH_ONLY " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 if want collector; then
 	. "$top/tests/lib/influxd.sh"
 	influxd_start || exit 1
@@ -42,6 +43,7 @@ if want sink; then sh bench/sink.sh "$BUILD/bench/sink" || rc=1; fi
 if want api; then "$BUILD/bench/api" || rc=1; fi
 if want host; then "$BUILD/bench/host" || rc=1; fi
 if want scaler; then sh bench/scaler.sh "$BUILD/bench/scaler" || rc=1; fi
+if want store; then BUILD=$BUILD sh bench/store.sh "$BUILD/bench/store" || rc=1; fi
 if want docker; then
 	BUILD=$BUILD sh bench/docker.sh "$BUILD/bench/docker" "$BUILD/hoist-collector" || rc=1
 fi

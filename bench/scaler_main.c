@@ -28,6 +28,7 @@
 #include "scaler/policy.h"
 #include "scaler/rest.h"
 #include "scaler/round.h"
+#include "tests/lib/rmtree.h"
 
 #define NRULES 1000
 #define NTASKS 10
@@ -155,14 +156,8 @@ bench_state(char *dir, size_t dirlen)
 static void
 drop_state(struct state *st, const char *dir)
 {
-	char p[128];
-
 	state_close(st);
-	snprintf(p, sizeof(p), "%s/state.json", dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock", dir);
-	unlink(p);
-	rmdir(dir);
+	rmtree(dir);
 }
 
 static void

@@ -65,8 +65,19 @@ struct conn {
 	int          kicked;     /* shut down; MHD will close it */
 };
 
+/* A deferred request (httpd_defer), under the server's async_mu. */
+struct httpd_async {
+	struct httpd          *h;
+	struct MHD_Connection *mc;
+	int                    suspended;  /* MHD has it suspended */
+	int                    finished;   /* httpd_finish() ran */
+	struct httpd_reply     reply;
+};
+
 /* One request, from the request line to the sent reply. */
 struct req {
+	struct httpd       *h;
+	struct httpd_async *async;  /* deferred by its handler, or NULL */
 	uintptr_t  uri_end;      /* just past the raw URI's first NUL */
 	size_t     params;       /* query parameters in the raw URI */
 	int        started;      /* handle() has seen the headers */
@@ -96,6 +107,10 @@ struct httpd {
 	unsigned             receiving;
 	unsigned long        kicked_cap, kicked_late; /* since the report */
 	int64_t              reported_ns;
+	/* deferred requests (httpd_defer), under async_mu */
+	pthread_mutex_t      async_mu;
+	pthread_cond_t       async_cv;
+	unsigned             nasync;     /* deferred, not yet sent */
 };
 
 #define SO(f) offsetof(struct httpd_settings, f)
@@ -316,10 +331,10 @@ uri_logger(void *cls, const char *uri, struct MHD_Connection *mc)
 	struct req *rq = calloc(1, sizeof(*rq));
 	char *q;
 
-	(void)cls;
 	(void)mc;
 	if (rq == NULL)
 		return NULL;
+	rq->h = cls;
 	buf_init(&rq->body, HTTPD_BODY_MAX);
 	if (uri == NULL)
 		return rq;      /* uri_end 0: refused in handle() */
@@ -462,6 +477,42 @@ refuse(struct httpd *h, struct MHD_Connection *mc, const struct req *rq)
 	return ret;
 }
 
+/* Send a deferred request's reply (its handler or a resume). */
+static enum MHD_Result
+send_async(struct httpd *h, struct MHD_Connection *mc, struct req *rq)
+{
+	struct httpd_async *as = rq->async;
+	enum MHD_Result ret;
+
+	rq->async = NULL;
+	ret = send_reply(h, mc, &as->reply, NULL);
+	buf_free(&as->reply.body);
+	free(as);
+	pthread_mutex_lock(&h->async_mu);
+	h->nasync--;
+	pthread_cond_broadcast(&h->async_cv);
+	pthread_mutex_unlock(&h->async_mu);
+	return ret;
+}
+
+/* The handler deferred: suspend, unless it is finished already. */
+static enum MHD_Result
+suspend(struct httpd *h, struct MHD_Connection *mc, struct req *rq)
+{
+	pthread_mutex_lock(&h->async_mu);
+	if (rq->async->finished) {
+		pthread_mutex_unlock(&h->async_mu);
+		return send_async(h, mc, rq);
+	}
+	/* Under async_mu, so httpd_finish() resumes only a suspended
+	 * connection.  The request is whole: no timeout runs. */
+	rq->async->suspended = 1;
+	conn_mark(h, mc, 0);
+	MHD_suspend_connection(mc);
+	pthread_mutex_unlock(&h->async_mu);
+	return MHD_YES;
+}
+
 /* Run the route's handler and send what it made. */
 static enum MHD_Result
 serve(struct httpd *h, struct MHD_Connection *mc, const char *url,
@@ -481,9 +532,14 @@ serve(struct httpd *h, struct MHD_Connection *mc, const char *url,
 	r.body = rq->body.data != NULL ? rq->body.data : "";
 	r.body_len = rq->body.len;
 	r.conn = mc;
+	r.core = rq;
 	buf_init(&rp.body, h->o.reply_max);
 	rp.status = 500;
 	h->o.handler(h->o.ctx, &r, &rp);
+	if (rq->async != NULL) {
+		buf_free(&rp.body);
+		return suspend(h, mc, rq);
+	}
 	ret = send_reply(h, mc, &rp, NULL);
 	buf_free(&rp.body);
 	return ret;
@@ -540,6 +596,8 @@ handle(void *cls, struct MHD_Connection *mc, const char *url,
 		return MHD_NO;  /* out of memory in uri_logger */
 	if (!rq->started)
 		return first_call(h, mc, url, method, version, rq);
+	if (rq->async != NULL)          /* resumed: its reply is ready */
+		return send_async(h, mc, rq);
 	if (*upload_data_size > 0) {
 		if (!rq->too_big && buf_append(&rq->body, upload_data,
 		    *upload_data_size) != 0)
@@ -569,6 +627,17 @@ completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 		conn_mark(h, mc, 1);
 	if (rq == NULL)
 		return;
+	if (rq->async != NULL) {
+		/* Resumed, then closed before its reply went out (the client
+		 * left): the reply is dropped.  Only a finished request is
+		 * ever resumed, so httpd_finish() is done with it. */
+		buf_free(&rq->async->reply.body);
+		free(rq->async);
+		pthread_mutex_lock(&h->async_mu);
+		h->nasync--;
+		pthread_cond_broadcast(&h->async_cv);
+		pthread_mutex_unlock(&h->async_mu);
+	}
 	buf_free(&rq->body);
 	free(rq);
 	*con_cls = NULL;
@@ -610,6 +679,49 @@ httpd_query(const struct httpd_request *rq, const char *name)
 {
 	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND,
 	    name);
+}
+
+struct httpd_async *
+httpd_defer(const struct httpd_request *r)
+{
+	struct req *rq = r->core;
+	struct httpd_async *as;
+	struct httpd *h;
+
+	if (rq == NULL || rq->async != NULL)
+		return NULL;
+	as = calloc(1, sizeof(*as));
+	if (as == NULL)
+		return NULL;
+	h = rq->h;
+	as->h = h;
+	as->mc = r->conn;
+	rq->async = as;
+	pthread_mutex_lock(&h->async_mu);
+	h->nasync++;
+	pthread_mutex_unlock(&h->async_mu);
+	return as;
+}
+
+void
+httpd_finish(struct httpd_async *as, struct httpd_reply *rp)
+{
+	struct httpd *h = as->h;
+	struct MHD_Connection *mc = as->mc;
+	int resume;
+
+	pthread_mutex_lock(&h->async_mu);
+	as->reply.status = rp->status;
+	as->reply.content_type = rp->content_type;
+	as->reply.allow = rp->allow;
+	as->reply.body = rp->body;
+	buf_init(&rp->body, rp->body.max);
+	as->finished = 1;
+	resume = as->suspended;
+	pthread_mutex_unlock(&h->async_mu);
+	/* From here on the server's thread may send and free as. */
+	if (resume)
+		MHD_resume_connection(mc);
 }
 
 void
@@ -686,7 +798,7 @@ start_mhd(struct httpd *h, const struct sockaddr_storage *ss, char *err,
 {
 	struct MHD_OptionItem opts[16];
 	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD |
-	    MHD_USE_ERROR_LOG;
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	size_t n = 0;
 
 #define OPT(o_, v_, p_) (opts[n++] = (struct MHD_OptionItem){ (o_), \
@@ -758,6 +870,8 @@ httpd_start(const struct httpd_options *o, char *err, size_t errlen)
 	h->o.token = NULL;
 	pthread_mutex_init(&h->token_mu, NULL);
 	pthread_mutex_init(&h->conn_mu, NULL);
+	pthread_mutex_init(&h->async_mu, NULL);
+	pthread_cond_init(&h->async_cv, NULL);
 	/* The reaper's timed wait reads CLOCK_MONOTONIC. */
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -792,6 +906,12 @@ httpd_stop(struct httpd *h)
 		pthread_mutex_unlock(&h->conn_mu);
 		pthread_join(h->reaper, NULL);
 	}
+	/* MHD must not stop with a connection suspended: every deferred
+	 * request is finished by its owner, then sent by MHD's thread. */
+	pthread_mutex_lock(&h->async_mu);
+	while (h->nasync > 0)
+		pthread_cond_wait(&h->async_cv, &h->async_mu);
+	pthread_mutex_unlock(&h->async_mu);
 	if (h->mhd != NULL)
 		MHD_stop_daemon(h->mhd);
 	secret_free(h->token);
@@ -800,6 +920,8 @@ httpd_stop(struct httpd *h)
 		explicit_bzero(h->tls_key, h->tls_key_len);
 	free(h->tls_key);
 	pthread_cond_destroy(&h->reap_cv);
+	pthread_cond_destroy(&h->async_cv);
+	pthread_mutex_destroy(&h->async_mu);
 	pthread_mutex_destroy(&h->conn_mu);
 	pthread_mutex_destroy(&h->token_mu);
 	free(h);

@@ -100,6 +100,7 @@ struct httpd_request {
 	const char *body;       /* NUL-terminated; "" when none */
 	size_t      body_len;
 	void       *conn;       /* for httpd_query() */
+	void       *core;       /* for httpd_defer() */
 };
 
 /* What a route handler fills in. */
@@ -210,6 +211,22 @@ void     httpd_set_token(struct httpd *h, const char *token);
 void     httpd_stop(struct httpd *h);
 /* A query parameter of the request (decoded), or NULL. */
 const char *httpd_query(const struct httpd_request *rq, const char *name);
+/*
+ * Answer later: called in a handler, it returns a handle for whoever
+ * will finish the request (a writer thread); the core suspends the
+ * connection when the handler returns, so the server's thread goes on
+ * serving the others (/healthz never waits for a disk).  Whatever the
+ * handler put in rp is dropped.  httpd_finish() must then be called
+ * exactly once, from any thread, even from inside the handler.  The
+ * request is whole, so timeout_s does not run while it waits.  NULL when
+ * out of memory: then answer in rp as usual.  httpd_stop() waits for
+ * every deferred request to be finished.
+ */
+struct httpd_async;
+struct httpd_async *httpd_defer(const struct httpd_request *rq);
+/* Send rp (status, content_type, allow; the body is taken, rp->body is
+ * left empty) as the deferred request's reply. */
+void     httpd_finish(struct httpd_async *as, struct httpd_reply *rp);
 /* Fill rp with a JSON error (httpd_json_error) and the status. */
 void     httpd_reply_error(struct httpd_reply *rp, unsigned status,
 	const char *field, const char *fmt, ...)

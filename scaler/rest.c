@@ -21,6 +21,7 @@
 #include "scaler/rest.h"
 
 #define REST_DECISIONS_DEFAULT 100
+#define REST_REPLY_MAX         (1u << 20)  /* a deferred reply's body */
 
 struct rest {
 	struct httpd       *httpd;
@@ -75,14 +76,98 @@ rule_reply(struct httpd_reply *rp, unsigned status, const struct rule *r)
 	reply_json(rp, status, rules_to_cjson(r));
 }
 
+/*
+ * A rule change waiting for the store.  The connection is suspended
+ * (httpd_defer) until the state's writer says the change is durable, so
+ * the server's thread never waits on a disk and 2xx means stored.
+ */
+struct pending {
+	struct httpd_async *as;
+	struct rest        *a;
+	int                 is_delete;
+	int                 created;   /* set by state_put_async */
+	struct rule         r;         /* a put's reply body */
+	char                app[RULES_APP_ID_MAX];
+};
+
+/* A failed change (rolled back in memory) as its HTTP error. */
+static void
+change_error(struct httpd_reply *rp, const struct pending *p,
+    enum state_result sr, const char *err)
+{
+	log_warnx("rule %s not %s: %s", p->app, p->is_delete ? "deleted" :
+	    "stored", err);
+	if (sr == STATE_E_CONFLICT)
+		reply_error(rp, 409, NULL, "the rule for %s was changed by "
+		    "another writer; read it again and retry", p->app);
+	else if (sr == STATE_E_UNAVAILABLE)
+		reply_error(rp, 503, NULL, "the state store does not accept "
+		    "changes now (%s); retry later", err);
+	else
+		reply_error(rp, 500, NULL, "cannot store the change: %s",
+		    state_strerror(sr));
+}
+
+/* state_done_fn: runs on the state's writer thread. */
+static void
+change_done(void *arg, enum state_result sr, const char *err)
+{
+	struct pending *p = arg;
+	struct httpd_reply rp;
+
+	memset(&rp, 0, sizeof(rp));
+	buf_init(&rp.body, REST_REPLY_MAX);
+	if (sr != STATE_OK)
+		change_error(&rp, p, sr, err);
+	else if (p->is_delete) {
+		decisions_forget(p->a->cfg.decisions, p->app);
+		log_info("rule %s deleted", p->app);
+		rp.status = 204;
+	} else {
+		log_info("rule %s %s", p->app, p->created ? "created" :
+		    "replaced");
+		rule_reply(&rp, p->created ? 201 : 200, &p->r);
+	}
+	httpd_finish(p->as, &rp);
+	buf_free(&rp.body);
+	free(p);
+}
+
+static struct pending *
+pending_new(struct rest *a, const struct httpd_request *rq,
+    struct httpd_reply *rp, const char *app)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (p != NULL && (p->as = httpd_defer(rq)) == NULL) {
+		free(p);
+		p = NULL;
+	}
+	if (p == NULL) {
+		reply_error(rp, 503, NULL, "out of memory");
+		return NULL;
+	}
+	p->a = a;
+	str_copy_trunc(p->app, app, sizeof(p->app));
+	return p;
+}
+
+/* The change was refused before it was queued: answer now. */
+static void
+pending_refused(struct pending *p, struct httpd_reply *rp)
+{
+	httpd_finish(p->as, rp);
+	free(p);
+}
+
 static void
 put_rule(struct rest *a, struct httpd_reply *rp, const char *path_id,
     const struct httpd_request *rq, int create_only)
 {
 	struct rules_error re;
+	struct pending *p;
 	struct rule r;
 	char err[512];
-	int created;
 	enum state_result sr;
 
 	if (rules_from_json(rq->body, rq->body_len,
@@ -91,29 +176,53 @@ put_rule(struct rest *a, struct httpd_reply *rp, const char *path_id,
 		    re.error);
 		return;
 	}
-	sr = state_put(a->cfg.state, &r, create_only, &created, err,
-	    sizeof(err));
-	switch (sr) {
-	case STATE_OK:
-		log_info("rule %s %s", r.app_id, created ? "created" :
-		    "replaced");
-		rule_reply(rp, created ? 201 : 200, &r);
+	if ((p = pending_new(a, rq, rp, r.app_id)) == NULL)
 		return;
+	p->r = r;
+	sr = state_put_async(a->cfg.state, &r, create_only, &p->created,
+	    change_done, p, err, sizeof(err));
+	switch (sr) {
+	case STATE_PENDING:
+		return;         /* p belongs to change_done now */
 	case STATE_E_EXISTS:
 		reply_error(rp, 409, "app_id", "a rule for %s "
 		    "exists (PUT /v1/rules%s replaces it)", r.app_id,
 		    r.app_id);
-		return;
+		break;
 	case STATE_E_FULL:
 		reply_error(rp, 507, NULL, "%s",
 		    err);
-		return;
+		break;
 	default:
 		log_warnx("rule %s not stored: %s", r.app_id, err);
 		reply_error(rp, 500, NULL,
 		    "cannot store the rule: %s", state_strerror(sr));
-		return;
+		break;
 	}
+	pending_refused(p, rp);
+}
+
+static void
+delete_rule(struct rest *a, struct httpd_reply *rp, const char *app,
+    const struct httpd_request *rq)
+{
+	struct pending *p;
+	char err[512];
+	enum state_result sr;
+
+	if ((p = pending_new(a, rq, rp, app)) == NULL)
+		return;
+	p->is_delete = 1;
+	sr = state_delete_async(a->cfg.state, app, change_done, p, err,
+	    sizeof(err));
+	if (sr == STATE_PENDING)
+		return;
+	if (sr == STATE_E_NOT_FOUND)
+		reply_error(rp, 404, NULL, "no rule for %s", app);
+	else
+		reply_error(rp, 500, NULL, "cannot store the change: %s",
+		    state_strerror(sr));
+	pending_refused(p, rp);
 }
 
 static void
@@ -134,7 +243,7 @@ static void
 one_rule(struct rest *a, struct httpd_reply *rp, unsigned method,
     const char *id, const struct httpd_request *rq)
 {
-	char app[RULES_APP_ID_MAX], err[512];
+	char app[RULES_APP_ID_MAX];
 	struct rule r;
 
 	if (strlen(id) >= sizeof(app) - 1) {
@@ -159,23 +268,7 @@ one_rule(struct rest *a, struct httpd_reply *rp, unsigned method,
 		return;
 	}
 	if (method == HTTPD_M_DELETE) {
-		enum state_result sr = state_delete(a->cfg.state, app, err,
-		    sizeof(err));
-
-		if (sr == STATE_E_NOT_FOUND) {
-			reply_error(rp, 404, NULL, "no rule for %s", app);
-			return;
-		}
-		if (sr != STATE_OK) {
-			log_warnx("rule %s not deleted: %s", app, err);
-			reply_error(rp, 500, NULL,
-			    "cannot store the change: %s",
-			    state_strerror(sr));
-			return;
-		}
-		decisions_forget(a->cfg.decisions, app);
-		log_info("rule %s deleted", app);
-		rp->status = 204;
+		delete_rule(a, rp, app, rq);
 		return;
 	}
 	/* The core refuses other methods (405) before this runs. */
@@ -356,6 +449,36 @@ put_output_metrics(struct scaler_stats *s, struct buf *b)
 	}
 }
 
+/* The state store (state.h): writes, failures, skipped nodes, queue. */
+static void
+put_store_metrics(struct state *st, struct buf *b)
+{
+	struct state_stats ss;
+
+	state_get_stats(st, &ss);
+	buf_printf(b, "# HELP hoist_scaler_store_writes_total Rule and state "
+	    "nodes written to (or deleted from) the state store.\n"
+	    "# TYPE hoist_scaler_store_writes_total counter\n"
+	    "hoist_scaler_store_writes_total %llu\n",
+	    (unsigned long long)ss.writes);
+	buf_printf(b, "# HELP hoist_scaler_store_write_errors_total Node "
+	    "writes that failed (the change was rolled back).\n"
+	    "# TYPE hoist_scaler_store_write_errors_total counter\n"
+	    "hoist_scaler_store_write_errors_total %llu\n",
+	    (unsigned long long)ss.write_errors);
+	buf_printf(b, "# HELP hoist_scaler_store_bad_nodes_total Nodes "
+	    "skipped because they do not parse or validate (logged with "
+	    "their path).\n"
+	    "# TYPE hoist_scaler_store_bad_nodes_total counter\n"
+	    "hoist_scaler_store_bad_nodes_total %llu\n",
+	    (unsigned long long)ss.bad_nodes);
+	buf_printf(b, "# HELP hoist_scaler_store_pending Changes queued for "
+	    "the state store's writer.\n"
+	    "# TYPE hoist_scaler_store_pending gauge\n"
+	    "hoist_scaler_store_pending %llu\n",
+	    (unsigned long long)ss.pending);
+}
+
 static void
 metrics(struct rest *a, struct httpd_reply *rp)
 {
@@ -367,6 +490,7 @@ metrics(struct rest *a, struct httpd_reply *rp)
 	buf_printf(&b, "# HELP hoist_scaler_rules Rules registered.\n"
 	    "# TYPE hoist_scaler_rules gauge\nhoist_scaler_rules %zu\n",
 	    state_count(a->cfg.state));
+	put_store_metrics(a->cfg.state, &b);
 	buf_printf(&b, "# HELP hoist_scaler_rounds_total Evaluation rounds."
 	    "\n# TYPE hoist_scaler_rounds_total counter\n"
 	    "hoist_scaler_rounds_total %llu\n",

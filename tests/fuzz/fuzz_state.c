@@ -1,36 +1,36 @@
 /*
- * fuzz_state.c — libFuzzer harness for the scaler's state file,
- * DIR/state.json (scaler/state.c): the rules and each app's history, read
- * by state_open() at start-up.
+ * fuzz_state.c — libFuzzer harness for the scaler's single state file of
+ * older versions, DIR/state.json: the rules and each app's history, which
+ * state_open() migrates at start-up into the per-app store
+ * (scaler/store_local.c; tests/fuzz/fuzz_store.c has the per-app nodes).
  *
  * Input: the file's bytes, written to state.json in a private folder
- * (under /dev/shm when there is one, so the fsyncs cost nothing; removed
- * at exit).  Checked properties: a file that loads, once rewritten by the
- * scaler itself (history set again, state_flush), loads again with the
- * same rules and histories; a file that does not load gives an error that
- * names the file.
+ * (under /dev/shm when there is one, so the fsyncs cost nothing; emptied
+ * before each input, removed at exit).  Checked properties: a file that
+ * loads (is migrated) loads again from the nodes it was migrated to with
+ * the same rules and histories; a file that does not load gives an error
+ * that names the file.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "scaler/state.h"
 #include "tests/fuzz/fuzzlib.h"
+#include "tests/lib/rmtree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[64], file[128], lock[128], tmp[128];
+static char dir[64], file[128];
 
 static void
 cleanup(void)
 {
-	unlink(file);
-	unlink(lock);
-	unlink(tmp);
-	rmdir(dir);
+	rmtree(dir);
 }
 
 static int
@@ -44,8 +44,6 @@ setup(void)
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	snprintf(file, sizeof(file), "%s/" STATE_FILE, dir);
-	snprintf(lock, sizeof(lock), "%s/" STATE_LOCK_FILE, dir);
-	snprintf(tmp, sizeof(tmp), "%s/" STATE_FILE ".tmp", dir);
 	atexit(cleanup);
 	return 0;
 }
@@ -62,22 +60,21 @@ write_file(const uint8_t *data, size_t size)
 	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
-/* Rewrite what loaded, load it again, compare. */
+/* Load again from the nodes the migration wrote, compare. */
 static void
 rewrite(struct state *st)
 {
-	struct policy_history h, h2;
+	struct policy_history *h, h2;
 	struct rule *rules = NULL, r2;
 	char err[512];
 	size_t n = state_rules(st, &rules), i;
 
-	for (i = 0; i < n; i++) {
-		if (state_get(st, rules[i].app_id, NULL, &h) != STATE_OK ||
-		    state_set_history(st, rules[i].app_id, &h) != STATE_OK)
-			abort();
-	}
-	if (n > 0 && state_flush(st, err, sizeof(err)) != STATE_OK)
+	h = calloc(n + 1, sizeof(*h));
+	if (h == NULL)
 		abort();
+	for (i = 0; i < n; i++)
+		if (state_get(st, rules[i].app_id, NULL, &h[i]) != STATE_OK)
+			abort();
 	state_close(st);
 	st = state_open(dir, err, sizeof(err));
 	if (st == NULL || state_count(st) != n)
@@ -85,11 +82,16 @@ rewrite(struct state *st)
 	for (i = 0; i < n; i++) {
 		if (state_get(st, rules[i].app_id, &r2, &h2) != STATE_OK ||
 		    r2.min_instances != rules[i].min_instances ||
-		    r2.max_instances != rules[i].max_instances)
+		    r2.max_instances != rules[i].max_instances ||
+		    h2.last_up_s != h[i].last_up_s ||
+		    h2.last_down_s != h[i].last_down_s ||
+		    h2.streak_n != h[i].streak_n ||
+		    h2.nrecs != h[i].nrecs || h2.nevents != h[i].nevents)
 			abort();
 	}
 	state_close(st);
 	free(rules);
+	free(h);
 }
 
 int
@@ -98,7 +100,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct state *st;
 	char err[512];
 
-	if (setup() != 0 || write_file(data, size) != 0)
+	if (setup() != 0)
+		return 0;
+	rmtree(dir);
+	if (mkdir(dir, 0700) != 0 || write_file(data, size) != 0)
 		return 0;
 	st = state_open(dir, err, sizeof(err));
 	if (st == NULL) {

@@ -6,7 +6,8 @@
 #     (basic auth, never force=true); a locked app gets `deferred` and no
 #     PUT; Marathon's 401 becomes an `error` decision with the status;
 #   - rules survive a restart; a second scaler on the same state dir and a
-#     corrupt state file both refuse to start (exit 1, with the reason);
+#     corrupt state.json to migrate both refuse to start (exit 1, with the
+#     reason); a corrupt rule file is logged, counted and skipped;
 #   - SIGHUP with a broken config keeps the old one; SIGTERM exits 0.
 # Everything started here is stopped on exit (trap).
 set -u
@@ -269,6 +270,21 @@ printf '{"version":1,"apps":[{"rule":' >"$T/state/state.json"
 rc=$?
 [ $rc -eq 1 ] && grep -q "$T/state/state.json: invalid JSON" "$T/corrupt.log" &&
 	ok "corrupt state refused" || fail "corrupt: rc $rc $(cat "$T/corrupt.log")"
+
+# --- one corrupt rule file: logged with its path, counted, skipped; the
+# other rule is served (docs/state-format.md)
+rm -f "$T/state/state.json"
+[ -s "$T/state/rules/shop%2Flocked.json" ] && [ -s "$T/state/state/shop%2Fweb.json" ] &&
+	ok "one file per rule and per app state" || fail "layout: $(ls -R "$T/state")"
+printf '{"app_id":"/shop/web",' >"$T/state/rules/shop%2Fweb.json"
+start_scaler "$T/state" "$T/scaler4.log"
+req GET /v1/rules
+grep -q '"app_id":"/shop/locked"' "$T/out" && ! grep -q '"app_id":"/shop/web"' "$T/out" &&
+	grep -q "$T/state/rules/shop%2Fweb.json: invalid JSON.*skipped" "$T/scaler4.log" &&
+	curl -s "$API/metrics" | grep -q '^hoist_scaler_store_bad_nodes_total 1$' &&
+	ok "corrupt rule file skipped, the others served" ||
+	fail "corrupt rule file: $(cat "$T/out") $(cat "$T/scaler4.log")"
+stop_scaler
 
 # --- Marathon says 401: an error decision with the status and message
 sed -i "s|marathon_password_file = .*|marathon_password_file = $T/badpw|" "$T/scaler.conf"

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 
+#include "tests/lib/rmtree.h"
 #include "common/http.h"
 #include "scaler/rest.h"
 
@@ -66,17 +67,11 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[128];
-
 	rest_stop(f->api);
 	http_client_free(f->http);
 	decisions_free(f->dec);
 	state_close(f->st);
-	snprintf(p, sizeof(p), "%s/state.json", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock", f->dir);
-	unlink(p);
-	rmdir(f->dir);
+	rmtree(f->dir);
 	free(f);
 	return 0;
 }

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "tests/lib/rmtree.h"
 #include "asserts.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -148,17 +149,12 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[128];
 
 	round_ctx_free(&f->rc);
 	source_free(f->src);
 	decisions_free(f->dec);
 	state_close(f->st);
-	snprintf(p, sizeof(p), "%s/state.json", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock", f->dir);
-	unlink(p);
-	rmdir(f->dir);
+	rmtree(f->dir);
 	free(f);
 	return 0;
 }
