@@ -33,12 +33,12 @@ MANDIR    ?= $(PREFIX)/share/man
 COLLECTOR_PKGS := libcurl libmicrohttpd libcjson zlib libsystemd
 COLLECTOR_LIBS := -lcgroup -lm -lpthread
 SCALER_PKGS    := libcurl libmicrohttpd libcjson zlib libsystemd
-SCALER_LIBS    := -lm -lpthread
+SCALER_LIBS    := -lzookeeper_mt -lm -lpthread
 DEPLOY_PKGS    := libcurl libcjson
 DEPLOY_LIBS    := -lm
 PKGS      := $(sort $(COLLECTOR_PKGS) $(SCALER_PKGS) $(DEPLOY_PKGS))
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS  := $(shell pkg-config --libs $(PKGS)) -lcgroup -lm -lpthread
+PKG_LIBS  := $(shell pkg-config --libs $(PKGS)) -lcgroup -lzookeeper_mt -lm -lpthread
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wvla -Wpointer-arith

@@ -181,6 +181,8 @@ decisions_to_cjson(const struct policy_decision *dec)
 	cJSON_AddNumberToObject(o, "tasks_with_metrics",
 	    dec->tasks_with_metrics);
 	cJSON_AddNumberToObject(o, "tasks_total", dec->tasks_total);
+	if (dec->scaler[0] != '\0')
+		cJSON_AddStringToObject(o, "scaler", dec->scaler);
 	return o;
 }
 
@@ -192,6 +194,8 @@ decisions_to_lp(const struct policy_decision *dec, struct buf *out)
 	lp_begin(&p, out, "hoist_scaling");
 	lp_tag(&p, "app_id", dec->app_id);
 	lp_tag(&p, "action", policy_action_str(dec->action));
+	if (dec->scaler[0] != '\0')
+		lp_tag(&p, "scaler", dec->scaler);
 	lp_field_i(&p, "current", dec->current);
 	lp_field_i(&p, "desired", dec->desired);
 	lp_field_i(&p, "running", dec->running);

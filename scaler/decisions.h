@@ -44,7 +44,8 @@ void             *decisions_to_cjson(const struct policy_decision *dec);
  *   hoist_scaling,app_id=/shop/web,action=scale current=2i,desired=3i,
  *     running=2i,reason="...",cpu=91.5,mem=40,tasks_with_metrics=2i,
  *     tasks_total=2i TIMESTAMP_NS
- * cpu and mem are left out when unknown.  Returns lp_end()'s value.
+ * cpu and mem are left out when unknown; the tag scaler=ID (the
+ * instance that decided, with ZooKeeper) follows action when set.  Returns lp_end()'s value.
  */
 int               decisions_to_lp(const struct policy_decision *dec,
 	struct buf *out);

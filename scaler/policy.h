@@ -93,6 +93,8 @@ struct policy_history {
 	int                 nevents;
 };
 
+#define POLICY_SCALER_MAX 128
+
 struct policy_decision {
 	int64_t            time_s;
 	char               app_id[RULES_APP_ID_MAX];
@@ -105,6 +107,9 @@ struct policy_decision {
 	double             cpu, mem;      /* averages over counted tasks */
 	int                tasks_with_metrics;
 	int                tasks_total;
+	/* The instance that decided (round.c; "" for a single scaler):
+	 * the tag `scaler` of the record. */
+	char               scaler[POLICY_SCALER_MAX];
 };
 
 /* policy.c */

@@ -19,6 +19,7 @@
 #include "common/rfc3339.h"
 #include "common/util.h"
 #include "scaler/rest.h"
+#include "scaler/zkha.h"
 
 #define REST_DECISIONS_DEFAULT 100
 #define REST_REPLY_MAX         (1u << 20)  /* a deferred reply's body */
@@ -226,6 +227,45 @@ delete_rule(struct rest *a, struct httpd_reply *rp, const char *app,
 	pending_refused(p, rp);
 }
 
+/*
+ * "stale": true when the store cannot be reached (ZooKeeper without
+ * quorum, or not reached yet): the reply comes from the last known copy.
+ */
+static void
+put_stale(struct rest *a, cJSON *o)
+{
+	struct state_stats ss;
+
+	state_get_stats(a->cfg.state, &ss);
+	if (ss.stale)
+		cJSON_AddBoolToObject(o, "stale", 1);
+}
+
+/* The instance's place in a ZooKeeper ensemble of scalers (zkha.h);
+ * a single scaler (local store) leads itself. */
+static void
+put_ha(struct rest *a, cJSON *o)
+{
+	struct zkha_status zs;
+
+	if (a->cfg.zk == NULL) {
+		cJSON_AddStringToObject(o, "role", "leader");
+		cJSON_AddStringToObject(o, "store", "local");
+		return;
+	}
+	zkha_status(a->cfg.zk, &zs);
+	cJSON_AddStringToObject(o, "role", leader_role_str(zs.role));
+	cJSON_AddStringToObject(o, "store", "zookeeper");
+	cJSON_AddStringToObject(o, "instance_id", zs.instance_id);
+	if (zs.leader_id[0] != '\0')
+		cJSON_AddStringToObject(o, "leader_id", zs.leader_id);
+	else
+		cJSON_AddNullToObject(o, "leader_id");
+	cJSON_AddBoolToObject(o, "zookeeper_connected", zs.connected);
+	cJSON_AddNumberToObject(o, "leadership_changes",
+	    (double)(zs.gains + zs.losses));
+}
+
 static void
 list_rules(struct rest *a, struct httpd_reply *rp)
 {
@@ -237,6 +277,7 @@ list_rules(struct rest *a, struct httpd_reply *rp)
 	for (i = 0; arr != NULL && i < n; i++)
 		cJSON_AddItemToArray(arr, rules_to_cjson(&all[i]));
 	free(all);
+	put_stale(a, o);
 	reply_json(rp, 200, o);
 }
 
@@ -339,6 +380,38 @@ put_outputs(struct scaler_stats *s, cJSON *o)
 	    (double)atomic_load(&s->output_write_errors));
 }
 
+/* "last_round" of /v1/status. */
+static void
+put_last_round(struct scaler_stats *s, cJSON *o)
+{
+	cJSON *e = cJSON_AddObjectToObject(o, "last_round");
+
+	if (e == NULL)
+		return;
+	cJSON_AddStringToObject(e, "mode", atomic_load(&s->last_round_fleet)
+	    ? "fleet" : "per_rule");
+	cJSON_AddNumberToObject(e, "wall_ms",
+	    (double)atomic_load(&s->last_round_ms));
+	cJSON_AddNumberToObject(e, "marathon_ms",
+	    (double)atomic_load(&s->last_round_marathon_ms));
+	cJSON_AddNumberToObject(e, "agents_ms",
+	    (double)atomic_load(&s->last_round_agents_ms));
+	cJSON_AddNumberToObject(e, "evaluation_ms",
+	    (double)atomic_load(&s->last_round_eval_ms));
+	cJSON_AddNumberToObject(e, "writes_ms",
+	    (double)atomic_load(&s->last_round_writes_ms));
+	cJSON_AddNumberToObject(e, "rules",
+	    (double)atomic_load(&s->last_round_rules));
+	cJSON_AddNumberToObject(e, "marathon_requests",
+	    (double)atomic_load(&s->last_round_marathon_requests));
+	cJSON_AddNumberToObject(e, "agent_hosts",
+	    (double)atomic_load(&s->last_round_hosts));
+	cJSON_AddNumberToObject(e, "agent_hosts_failed",
+	    (double)atomic_load(&s->last_round_hosts_failed));
+	cJSON_AddNumberToObject(e, "deferred_by_bounds",
+	    (double)atomic_load(&s->last_round_deferred_bounds));
+}
+
 static void
 status(struct rest *a, struct httpd_reply *rp)
 {
@@ -356,6 +429,9 @@ status(struct rest *a, struct httpd_reply *rp)
 	cJSON_AddStringToObject(o, "next_evaluation", ts);
 	cJSON_AddNumberToObject(o, "next_evaluation_s", (double)next);
 	put_outputs(a->cfg.stats, o);
+	put_last_round(a->cfg.stats, o);
+	put_ha(a, o);
+	put_stale(a, o);
 	arr = cJSON_AddArrayToObject(o, "apps");
 	for (i = 0; arr != NULL && i < n; i++) {
 		struct policy_decision d;
@@ -487,6 +563,115 @@ put_output_metrics(struct scaler_stats *s, struct buf *b)
 	}
 }
 
+/* The last round's figures and the fleet totals (stats.h). */
+static void
+put_round_metrics(struct scaler_stats *s, struct buf *b)
+{
+	static const char *const phase[] = { "marathon", "agents",
+	    "evaluation", "writes" };
+	int64_t ms[4];
+	int i;
+
+	ms[0] = atomic_load(&s->last_round_marathon_ms);
+	ms[1] = atomic_load(&s->last_round_agents_ms);
+	ms[2] = atomic_load(&s->last_round_eval_ms);
+	ms[3] = atomic_load(&s->last_round_writes_ms);
+	buf_printf(b, "# HELP hoist_scaler_last_round_phase_seconds Wall "
+	    "time of each phase of the last fleet round.\n"
+	    "# TYPE hoist_scaler_last_round_phase_seconds gauge\n");
+	for (i = 0; i < 4; i++)
+		buf_printf(b, "hoist_scaler_last_round_phase_seconds{phase="
+		    "\"%s\"} %.3f\n", phase[i], (double)ms[i] / 1000.0);
+	buf_printf(b, "# HELP hoist_scaler_last_round_agent_hosts Agent "
+	    "hosts asked in the last round.\n"
+	    "# TYPE hoist_scaler_last_round_agent_hosts gauge\n"
+	    "hoist_scaler_last_round_agent_hosts %llu\n"
+	    "# HELP hoist_scaler_last_round_agent_hosts_failed Agent hosts "
+	    "that did not answer in the last round.\n"
+	    "# TYPE hoist_scaler_last_round_agent_hosts_failed gauge\n"
+	    "hoist_scaler_last_round_agent_hosts_failed %llu\n",
+	    (unsigned long long)atomic_load(&s->last_round_hosts),
+	    (unsigned long long)atomic_load(&s->last_round_hosts_failed));
+	buf_printf(b, "# HELP hoist_scaler_last_round_deferred_by_bounds "
+	    "Scale decisions the write bounds deferred in the last round.\n"
+	    "# TYPE hoist_scaler_last_round_deferred_by_bounds gauge\n"
+	    "hoist_scaler_last_round_deferred_by_bounds %llu\n"
+	    "# HELP hoist_scaler_last_round_marathon_requests Requests to "
+	    "the orchestrator in the last round.\n"
+	    "# TYPE hoist_scaler_last_round_marathon_requests gauge\n"
+	    "hoist_scaler_last_round_marathon_requests %llu\n",
+	    (unsigned long long)atomic_load(&s->last_round_deferred_bounds),
+	    (unsigned long long)atomic_load(&s->last_round_marathon_requests));
+	buf_printf(b, "# HELP hoist_scaler_marathon_requests_total Requests "
+	    "to the orchestrator (reads and scale requests).\n"
+	    "# TYPE hoist_scaler_marathon_requests_total counter\n"
+	    "hoist_scaler_marathon_requests_total %llu\n"
+	    "# HELP hoist_scaler_marathon_bulk_errors_total Bulk reads of "
+	    "every app that failed (error rounds).\n"
+	    "# TYPE hoist_scaler_marathon_bulk_errors_total counter\n"
+	    "hoist_scaler_marathon_bulk_errors_total %llu\n",
+	    (unsigned long long)atomic_load(&s->marathon_requests),
+	    (unsigned long long)atomic_load(&s->marathon_bulk_errors));
+	buf_printf(b, "# HELP hoist_scaler_agent_requests_total Requests to "
+	    "agent hosts in fleet rounds (one per host per round).\n"
+	    "# TYPE hoist_scaler_agent_requests_total counter\n"
+	    "hoist_scaler_agent_requests_total %llu\n"
+	    "# HELP hoist_scaler_agent_request_failures_total Of those, the "
+	    "ones without a usable answer.\n"
+	    "# TYPE hoist_scaler_agent_request_failures_total counter\n"
+	    "hoist_scaler_agent_request_failures_total %llu\n"
+	    "# HELP hoist_scaler_deferred_by_bounds_total Scale decisions "
+	    "deferred by the write bounds.\n"
+	    "# TYPE hoist_scaler_deferred_by_bounds_total counter\n"
+	    "hoist_scaler_deferred_by_bounds_total %llu\n",
+	    (unsigned long long)atomic_load(&s->agent_requests),
+	    (unsigned long long)atomic_load(&s->agent_failures),
+	    (unsigned long long)atomic_load(&s->deferred_bounds));
+}
+
+/* hoist_scaler_leader always (a single scaler leads); the ZooKeeper
+ * ones only with ZooKeeper. */
+static void
+put_ha_metrics(struct rest *a, struct buf *b)
+{
+	struct zkha_status zs;
+
+	memset(&zs, 0, sizeof(zs));
+	zs.role = LEADER_ROLE_LEADER;
+	if (a->cfg.zk != NULL)
+		zkha_status(a->cfg.zk, &zs);
+	buf_printf(b, "# HELP hoist_scaler_leader 1 while this instance "
+	    "evaluates and scales (the leader), else 0.\n"
+	    "# TYPE hoist_scaler_leader gauge\nhoist_scaler_leader %d\n",
+	    zs.role == LEADER_ROLE_LEADER);
+	if (a->cfg.zk == NULL)
+		return;
+	buf_printf(b, "# HELP hoist_scaler_zookeeper_connected 1 while the "
+	    "ZooKeeper session is connected.\n"
+	    "# TYPE hoist_scaler_zookeeper_connected gauge\n"
+	    "hoist_scaler_zookeeper_connected %d\n", zs.connected);
+	buf_printf(b, "# HELP hoist_scaler_leadership_changes_total Times "
+	    "this instance became or stopped being the leader.\n"
+	    "# TYPE hoist_scaler_leadership_changes_total counter\n"
+	    "hoist_scaler_leadership_changes_total %llu\n",
+	    (unsigned long long)(zs.gains + zs.losses));
+	buf_printf(b, "# HELP hoist_scaler_zookeeper_sessions_total "
+	    "ZooKeeper sessions established.\n"
+	    "# TYPE hoist_scaler_zookeeper_sessions_total counter\n"
+	    "hoist_scaler_zookeeper_sessions_total %llu\n",
+	    (unsigned long long)zs.sessions);
+	buf_printf(b, "# HELP hoist_scaler_zookeeper_expired_total "
+	    "ZooKeeper sessions lost (expired).\n"
+	    "# TYPE hoist_scaler_zookeeper_expired_total counter\n"
+	    "hoist_scaler_zookeeper_expired_total %llu\n",
+	    (unsigned long long)zs.expired);
+	buf_printf(b, "# HELP hoist_scaler_fenced_total Scale requests not "
+	    "sent because this instance had stopped leading.\n"
+	    "# TYPE hoist_scaler_fenced_total counter\n"
+	    "hoist_scaler_fenced_total %llu\n",
+	    (unsigned long long)zs.fenced);
+}
+
 /* The state store (state.h): writes, failures, skipped nodes, queue. */
 static void
 put_store_metrics(struct state *st, struct buf *b)
@@ -564,6 +749,7 @@ metrics(struct rest *a, struct httpd_reply *rp)
 	    "hoist_scaler_metric_invalid_total %llu\n",
 	    (unsigned long long)atomic_load(&s->metric_invalid));
 	put_output_metrics(s, &b);
+	put_ha_metrics(a, &b);
 	buf_printf(&b, "# HELP hoist_scaler_api_requests_total REST "
 	    "requests.\n# TYPE hoist_scaler_api_requests_total counter\n"
 	    "hoist_scaler_api_requests_total %llu\n",
@@ -583,10 +769,37 @@ metrics(struct rest *a, struct httpd_reply *rp)
 	    "# TYPE hoist_scaler_last_round_seconds gauge\n"
 	    "hoist_scaler_last_round_seconds %.3f\n",
 	    (double)atomic_load(&s->last_round_ms) / 1000.0);
+	put_round_metrics(s, &b);
 	rp->status = 200;
 	rp->content_type = "text/plain; version=0.0.4";
 	buf_free(&rp->body);
 	rp->body = b;
+}
+
+/*
+ * 200 "ok"; with ZooKeeper, 503 until the rules were read once (the
+ * ensemble not reached since start-up: the scaler is not ready).
+ */
+static void
+healthz(struct rest *a, struct httpd_reply *rp)
+{
+	struct zkha_status zs;
+
+	rp->content_type = "text/plain";
+	if (a->cfg.zk != NULL) {
+		zkha_status(a->cfg.zk, &zs);
+		if (!zs.loaded) {
+			rp->status = 503;
+			if (buf_printf(&rp->body, "not ready: %s (retrying)\n",
+			    zs.ever_connected ? "the rules are not read from "
+			    "ZooKeeper yet" : "ZooKeeper not reached yet") < 0)
+				rp->status = 500;
+			return;
+		}
+	}
+	rp->status = 200;
+	if (buf_puts(&rp->body, "ok\n") != 0)
+		rp->status = 500;
 }
 
 /* The core has checked path, token, method and body size. */
@@ -597,10 +810,7 @@ route(void *ctx, const struct httpd_request *rq, struct httpd_reply *rp)
 
 	switch ((enum rest_route)rq->route) {
 	case ROUTE_HEALTHZ:
-		rp->status = 200;
-		rp->content_type = "text/plain";
-		if (buf_puts(&rp->body, "ok\n") != 0)
-			rp->status = 500;
+		healthz(a, rp);
 		return;
 	case ROUTE_METRICS:
 		metrics(a, rp);

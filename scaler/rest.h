@@ -9,7 +9,13 @@
  *   POST   /v1/rules/{app_id}/backtest  replay a rule (backtest_rest.c)
  *   GET    /v1/status             per rule: instances, metrics, last decision
  *   GET    /v1/decisions?app=ID&limit=N   newest first
- *   GET    /healthz               "ok"
+ *   GET    /healthz               "ok"; 503 with ZooKeeper until the
+ *                                  rules were read once
+ *
+ * With ZooKeeper (zkha.h) /v1/status carries role (leader | follower |
+ * no-quorum), instance_id, leader_id; GET /v1/rules and /v1/status carry
+ * "stale": true while the store is out of reach (served from the last
+ * copy); writes then get 503.
  *   GET    /metrics               Prometheus text, hoist_scaler_*
  *
  * App ids keep their slashes in the path (/v1/rules/shop/web is the app
@@ -48,6 +54,7 @@ struct rest_config {
 	struct state        *state;
 	struct decisions    *decisions;
 	struct scaler_stats *stats;
+	struct zkha         *zk;          /* NULL: a single scaler */
 	const struct backtest_env *backtest;  /* NULL: backtest answers 503 */
 };
 

@@ -36,6 +36,7 @@
 #include "scaler/round.h"
 #include "scaler/sched.h"
 #include "scaler/source.h"
+#include "scaler/zkha.h"
 #include "sinks/sink.h"
 
 #define DEFAULT_CONFIG "/etc/hoist/scaler.conf"
@@ -49,6 +50,10 @@ struct settings {
 	char             marathon_token_file[CONF_STR_MAX];
 	char             marathon_ca_file[CONF_STR_MAX];
 	int64_t          marathon_timeout_ms;
+	int64_t          marathon_max_reply_mb;
+	int64_t          agent_concurrency;
+	int64_t          max_scale_requests_per_round;
+	int64_t          max_concurrent_deployments;
 	char             state_dir[CONF_STR_MAX];
 	int64_t          interval;
 	int              dry_run;
@@ -62,6 +67,11 @@ struct settings {
 	char             source_influxdb_password_file[CONF_STR_MAX];
 	int64_t          source_window_s;
 	int64_t          decisions_max;
+	char             zookeeper[CONF_STR_MAX];
+	int64_t          zookeeper_session_timeout_ms;
+	char             zookeeper_auth_file[CONF_STR_MAX];
+	char             zookeeper_instance_id[CONF_STR_MAX];
+	char             import_state[CONF_STR_MAX];
 	int64_t          backtest_max_points;
 	struct conf_list output;
 	struct sink_options sink;
@@ -84,6 +94,17 @@ static const struct conf_opt scaler_opts[] = {
 	  "FILE", "CA bundle for an https Marathon URL" },
 	{ "marathon_timeout_ms", 0, CONF_INT, S(marathon_timeout_ms), 100,
 	  120000, "5000", "MS", "one Marathon request, whole" },
+	{ "marathon_max_reply_mb", 0, CONF_INT, S(marathon_max_reply_mb), 1,
+	  4096, "256", "MB", "largest bulk read of every app (else an error "
+	  "round)" },
+	{ "agent_concurrency", 0, CONF_INT, S(agent_concurrency), 1, 4096,
+	  "64", "N", "agent hosts asked at once in a round" },
+	{ "max_scale_requests_per_round", 0, CONF_INT,
+	  S(max_scale_requests_per_round), 1, 10000, "20", "N",
+	  "scale requests sent per round; the rest wait (most loaded first)" },
+	{ "max_concurrent_deployments", 0, CONF_INT,
+	  S(max_concurrent_deployments), 1, 100000, "50", "N",
+	  "no scale request while this many apps are deploying" },
 	{ "state_dir", 's', CONF_STR, S(state_dir), 0, 0,
 	  "/var/lib/hoist-scaler", "DIR",
 	  "rules and safety state (state.json, lock)" },
@@ -112,6 +133,21 @@ static const struct conf_opt scaler_opts[] = {
 	  "SEC", "InfluxDB: mean over this many seconds" },
 	{ "decisions_max", 0, CONF_INT, S(decisions_max), 10, 1000000,
 	  "1000", "N", "decisions kept for GET /v1/decisions" },
+	{ "zookeeper", 0, CONF_STR, S(zookeeper), 0, 0, "",
+	  "zk://HOST:PORT[,HOST:PORT...]/PATH", "rules, state and leader "
+	  "election in ZooKeeper (instead of state_dir; docs/ha.md)" },
+	{ "zookeeper_session_timeout_ms", 0, CONF_INT,
+	  S(zookeeper_session_timeout_ms), 1000, 600000, "10000", "MS",
+	  "ZooKeeper session timeout: a dead leader is replaced after it" },
+	{ "zookeeper_auth_file", 0, CONF_STR, S(zookeeper_auth_file), 0, 0,
+	  "", "FILE", "digest user:password (first line); only that "
+	  "identity may write hoist's nodes" },
+	{ "zookeeper_instance_id", 0, CONF_STR, S(zookeeper_instance_id), 0,
+	  0, "", "ID", "this scaler's name in the election (default "
+	  "HOSTNAME:PORT)" },
+	{ "import_state", 0, CONF_STR, S(import_state), 0, 0, "", "DIR",
+	  "copy the rules and state of a local state dir into ZooKeeper, "
+	  "then exit" },
 	{ "backtest_max_points", 0, CONF_INT, S(backtest_max_points), 1,
 	  10000000, "100000", "N",
 	  "most steps one backtest may replay (CLI and REST)" },
@@ -159,6 +195,29 @@ runtime_free(struct runtime *rt)
 	memset(rt, 0, sizeof(*rt));
 }
 
+/* The zookeeper URL and instance id, checked with the configuration. */
+static int
+check_zookeeper(const struct settings *st, char *err, size_t errlen)
+{
+	struct zkpath_url u;
+	char e2[300];
+
+	if (st->zookeeper[0] == '\0')
+		return 0;
+	if (zkpath_parse_url(st->zookeeper, &u, e2, sizeof(e2)) != 0) {
+		snprintf(err, errlen, "zookeeper: %s", e2);
+		return -1;
+	}
+	if (st->zookeeper_instance_id[0] != '\0' &&
+	    !zkpath_valid_id(st->zookeeper_instance_id)) {
+		snprintf(err, errlen, "zookeeper_instance_id '%.64s': 1 to %d "
+		    "bytes of a-z, A-Z, 0-9, '.', '_', ':', '-'",
+		    st->zookeeper_instance_id, ZKPATH_ID_MAX - 1);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_settings(const struct settings *st, char *err, size_t errlen)
 {
@@ -168,8 +227,15 @@ check_settings(const struct settings *st, char *err, size_t errlen)
 		snprintf(err, errlen, "marathon: a URL is required");
 		return -1;
 	}
-	if (st->state_dir[0] == '\0') {
+	if (st->state_dir[0] == '\0' && st->zookeeper[0] == '\0') {
 		snprintf(err, errlen, "state_dir: a directory is required");
+		return -1;
+	}
+	if (check_zookeeper(st, err, errlen) != 0)
+		return -1;
+	if (st->import_state[0] != '\0' && st->zookeeper[0] == '\0') {
+		snprintf(err, errlen, "import_state: needs zookeeper (where "
+		    "to copy the state to)");
 		return -1;
 	}
 	if (st->marathon_user[0] != '\0' && st->marathon_password_file[0] ==
@@ -258,6 +324,7 @@ runtime_build(const struct settings *st, struct runtime *rt, char *err,
 	so.influx_user = st->source_influxdb_user;
 	so.influx_password = pw;
 	so.window_s = (long)st->source_window_s;
+	so.concurrency = (int)st->agent_concurrency;
 	rt->source = source_new(&so, e2, sizeof(e2));
 	explicit_bzero(pw, sizeof(pw));
 	explicit_bzero(atok, sizeof(atok));
@@ -294,6 +361,9 @@ apply(const struct settings *st, struct runtime *rt, struct round_ctx *rc,
 	rc->source = rt->source;
 	rc->dry_run = st->dry_run;
 	rc->interval_s = st->interval;
+	rc->max_reply_bytes = (size_t)st->marathon_max_reply_mb << 20;
+	rc->max_requests = (int)st->max_scale_requests_per_round;
+	rc->max_deployments = (int)st->max_concurrent_deployments;
 	round_set_sinks(rc, rt->sinks, rt->nsinks);
 	atomic_store(&stats->interval_s, st->interval);
 	atomic_store(&stats->dry_run, st->dry_run);
@@ -329,10 +399,19 @@ reload(const struct startup *su, int argc, char **argv, struct settings *st,
 	    nst->api.api_max_connections != st->api.api_max_connections ||
 	    nst->api.api_timeout_s != st->api.api_timeout_s ||
 	    strcmp(nst->state_dir, st->state_dir) != 0 ||
-	    nst->decisions_max != st->decisions_max)
+	    nst->decisions_max != st->decisions_max ||
+	    strcmp(nst->zookeeper, st->zookeeper) != 0 ||
+	    nst->zookeeper_session_timeout_ms !=
+	    st->zookeeper_session_timeout_ms ||
+	    strcmp(nst->zookeeper_auth_file, st->zookeeper_auth_file) != 0 ||
+	    strcmp(nst->zookeeper_instance_id, st->zookeeper_instance_id) != 0)
 		log_warnx("reload: listen, api_tls_*, api_max_connections, "
-		    "api_timeout_s, state_dir and decisions_max take effect "
-		    "at the next restart");
+		    "api_timeout_s, state_dir, decisions_max and zookeeper* "
+		    "take effect at the next restart");
+	STR_COPY_ARRAY(nst->zookeeper, st->zookeeper);
+	nst->zookeeper_session_timeout_ms = st->zookeeper_session_timeout_ms;
+	STR_COPY_ARRAY(nst->zookeeper_auth_file, st->zookeeper_auth_file);
+	STR_COPY_ARRAY(nst->zookeeper_instance_id, st->zookeeper_instance_id);
 	STR_COPY_ARRAY(nst->listen, st->listen);
 	STR_COPY_ARRAY(nst->api.api_tls_cert, st->api.api_tls_cert);
 	STR_COPY_ARRAY(nst->api.api_tls_key, st->api.api_tls_key);
@@ -433,6 +512,8 @@ struct daemon {
 	struct state       *state;     /* owned */
 	struct decisions   *dec;       /* owned */
 	struct rest        *rest;      /* owned */
+	struct zkha        *zk;        /* owned; NULL: the local store */
+	struct round_leader leader;    /* over zk */
 	struct backtest_env bt;        /* for POST .../backtest */
 	atomic_int          bt_busy;   /* backtests running (REST) */
 	atomic_int          bt_cancel; /* set at stop: they end early */
@@ -452,6 +533,80 @@ block_signals(sigset_t *set)
 	notify_wedge_hook();
 }
 
+/* This instance's name in the election: zookeeper_instance_id as given
+ * (zkha_start() checks it, length included), or HOSTNAME:PORT
+ * (HOSTNAME:0-PID when the port is chosen at start) built in out. */
+static const char *
+instance_id(const struct settings *st, char *out, size_t outlen)
+{
+	const char *port = strrchr(st->listen, ':');
+
+	port = port != NULL ? port + 1 : "";
+	if (st->zookeeper_instance_id[0] != '\0')
+		return st->zookeeper_instance_id;
+	if (strcmp(port, "0") == 0)
+		snprintf(out, outlen, "%.64s:0-%ld", st->sink.hostname,
+		    (long)getpid());
+	else
+		snprintf(out, outlen, "%.64s:%.8s", st->sink.hostname, port);
+	return out;
+}
+
+/* The ZooKeeper session (zkha.h); NULL with err. */
+static struct zkha *
+zk_start(const struct settings *st, char *err, size_t errlen)
+{
+	struct zkha_options o;
+	char auth[ZKHA_AUTH_MAX], id[ZKPATH_ID_MAX], e2[512];
+	struct zkha *z;
+
+	if (read_secret(st->zookeeper_auth_file, auth, sizeof(auth), e2,
+	    sizeof(e2)) != 0) {
+		snprintf(err, errlen, "zookeeper_auth_file: %s", e2);
+		return NULL;
+	}
+	memset(&o, 0, sizeof(o));
+	o.url = st->zookeeper;
+	o.session_timeout_ms = (long)st->zookeeper_session_timeout_ms;
+	o.auth = auth;
+	o.instance_id = instance_id(st, id, sizeof(id));
+	z = zkha_start(&o, err, errlen);
+	explicit_bzero(auth, sizeof(auth));
+	return z;
+}
+
+/* round.h's leadership over zkha.h. */
+static uint64_t
+ha_token(void *ctx)
+{
+	return zkha_round_token(ctx);
+}
+
+static int
+ha_may_act(void *ctx, uint64_t token)
+{
+	return zkha_may_act(ctx, token);
+}
+
+/* The state: in ZooKeeper, or in the local state dir. */
+static struct state *
+open_state(struct daemon *d, char *err, size_t errlen)
+{
+	struct zkha_status zs;
+
+	if (d->st.zookeeper[0] == '\0')
+		return state_open(d->st.state_dir, err, errlen);
+	if (d->zk == NULL && (d->zk = zk_start(&d->st, err, errlen)) == NULL)
+		return NULL;
+	zkha_status(d->zk, &zs);
+	STR_COPY_ARRAY(d->rc.scaler_id, zs.instance_id);
+	d->leader.token = ha_token;
+	d->leader.may_act = ha_may_act;
+	d->leader.ctx = d->zk;
+	d->rc.leader = &d->leader;
+	return state_open_store(&store_zk_ops, d->st.zookeeper, err, errlen);
+}
+
 /* State, decisions and the REST API; 0 or -1 (logged). */
 static int
 daemon_open(struct daemon *d)
@@ -459,7 +614,7 @@ daemon_open(struct daemon *d)
 	struct rest_config acfg;
 	char err[1024];
 
-	d->state = state_open(d->st.state_dir, err, sizeof(err));
+	d->state = open_state(d, err, sizeof(err));
 	if (d->state == NULL) {
 		log_warnx("state: %s", err);
 		return -1;
@@ -479,6 +634,7 @@ daemon_open(struct daemon *d)
 	acfg.state = d->state;
 	acfg.decisions = d->dec;
 	acfg.stats = &d->stats;
+	acfg.zk = d->zk;
 	if (backtest_env_fill(&d->st, &d->bt, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;
@@ -497,7 +653,8 @@ daemon_open(struct daemon *d)
 	apply(&d->st, &d->rt, &d->rc, &d->stats);
 	log_info("listening on %s (port %d), %zu rules from %s, marathon %s, "
 	    "every %llds%s", d->st.listen, rest_port(d->rest),
-	    state_count(d->state), d->st.state_dir, d->st.marathon,
+	    state_count(d->state), d->st.zookeeper[0] != '\0' ?
+	    d->st.zookeeper : d->st.state_dir, d->st.marathon,
 	    (long long)d->st.interval, d->st.dry_run ? ", dry run" : "");
 	return 0;
 }
@@ -555,10 +712,36 @@ daemon_free(struct daemon *d)
 	    STATE_OK)
 		log_warnx("state not saved: %s", err);
 	state_close(d->state);
+	zkha_stop(d->zk);   /* after the state: its last writes */
 	decisions_free(d->dec);
 	explicit_bzero(&d->bt, sizeof(d->bt));
 	round_ctx_free(&d->rc);
 	runtime_free(&d->rt);
+}
+
+/* -n and --import-state: the parts that need ZooKeeper, not the
+ * daemon.  The exit status. */
+static int
+zk_tasks(struct daemon *d, const struct conf_cli *cli)
+{
+	char err[1024];
+
+	if (d->st.zookeeper[0] == '\0')
+		return startup_check_ok();
+	if ((d->zk = zk_start(&d->st, err, sizeof(err))) == NULL)
+		return startup_config_error(cli, err);
+	if (zkha_check(d->zk, (long)d->st.zookeeper_session_timeout_ms, err,
+	    sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	if (cli->check_only)
+		return startup_check_ok();
+	if (zkha_import(d->zk, d->st.import_state, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	return 0;
 }
 
 int
@@ -598,8 +781,8 @@ main(int argc, char **argv)
 		ret = startup_config_error(&cli, err);
 		goto out;
 	}
-	if (cli.check_only) {
-		ret = startup_check_ok();
+	if (cli.check_only || d.st.import_state[0] != '\0') {
+		ret = zk_tasks(&d, &cli);
 		goto out;
 	}
 	ret = 1;

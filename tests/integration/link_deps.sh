@@ -22,7 +22,7 @@ check() {  # program want
 	[ "$got" = "$2" ] && ok "$1 needs: $got" || bad "$1 needs '$got', want '$2'"
 }
 check hoist-collector "libcgroup libcjson libcurl libmicrohttpd libsystemd libz"
-check hoist-scaler "libcjson libcurl libmicrohttpd libsystemd libz"
+check hoist-scaler "libcjson libcurl libmicrohttpd libsystemd libz libzookeeper_mt"
 check hoist-deploy "libcjson libcurl"
 echo "link_deps: $fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -16,6 +16,7 @@
 #include "asserts.h"
 #include <cJSON.h>
 
+#include "common/util.h"
 #include "scaler/decisions.h"
 
 static void
@@ -86,6 +87,14 @@ test_lp(void **state)
 	    "action=scale current=2i,desired=3i,running=2i,"
 	    "reason=\"cpu \\\"high\\\"\",cpu=91.5,tasks_with_metrics=2i,"
 	    "tasks_total=2i 1700000000000000000\n");
+	/* With ZooKeeper the deciding instance is a tag. */
+	str_copy_trunc(dec.scaler, "scaler-a", sizeof(dec.scaler));
+	buf_reset(&b);
+	assert_int_equal(decisions_to_lp(&dec, &b), 1);
+	assert_string_equal(b.data, "hoist_scaling,app_id=/shop/web,"
+	    "action=scale,scaler=scaler-a current=2i,desired=3i,running=2i,"
+	    "reason=\"cpu \\\"high\\\"\",cpu=91.5,tasks_with_metrics=2i,"
+	    "tasks_total=2i 1700000000000000000\n");
 	buf_free(&b);
 }
 
@@ -109,6 +118,12 @@ test_json(void **state)
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "cpu")));
 	assert_double_equal(cJSON_GetObjectItem(o, "mem")->valuedouble, 12.5);
 	assert_int_equal(cJSON_GetObjectItem(o, "desired")->valueint, 2);
+	assert_null(cJSON_GetObjectItem(o, "scaler"));
+	cJSON_Delete(o);
+	str_copy_trunc(dec.scaler, "s2", sizeof(dec.scaler));
+	o = decisions_to_cjson(&dec);
+	assert_string_equal(cJSON_GetObjectItem(o, "scaler")->valuestring,
+	    "s2");
 	cJSON_Delete(o);
 }
 

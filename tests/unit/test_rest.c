@@ -18,6 +18,7 @@
 #include "tests/lib/rmtree.h"
 #include "common/http.h"
 #include "scaler/rest.h"
+#include "scaler/zkha.h"
 
 #define TOKEN "s3cret-token"
 
@@ -29,6 +30,7 @@ struct fx {
 	struct rest         *api;
 	struct http_client *http;
 	char                base[64];
+	struct zkha        *zk;
 };
 
 static int
@@ -306,6 +308,75 @@ test_core_semantics(void **state)
 	http_response_free(&r);
 }
 
+/*
+ * With ZooKeeper out of reach since start-up (a port where nothing
+ * listens): not ready, no-quorum, reads marked stale, writes 503.
+ */
+static void
+test_zookeeper_unreachable(void **state)
+{
+	static const char url[] = "zk://127.0.0.1:1/hoist/test";
+	struct zkha_options zo = { url, 1000, NULL, "t1" };
+	struct rest_config cfg;
+	struct http_response r;
+	struct fx f;
+	char err[512];
+	cJSON *o;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.stats.interval_s = 30;
+	f.dec = decisions_new(8);
+	f.http = http_client_new();
+	f.zk = zkha_start(&zo, err, sizeof(err));
+	assert_non_null(f.zk);
+	f.st = state_open_store(&store_zk_ops, url, err, sizeof(err));
+	assert_non_null(f.st);      /* not reached: starts anyway, stale */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.listen = "127.0.0.1:0";
+	cfg.token = TOKEN;
+	cfg.state = f.st;
+	cfg.decisions = f.dec;
+	cfg.stats = &f.stats;
+	cfg.zk = f.zk;
+	f.api = rest_start(&cfg, err, sizeof(err));
+	assert_non_null(f.api);
+	snprintf(f.base, sizeof(f.base), "http://127.0.0.1:%d",
+	    rest_port(f.api));
+	expect(&f, "GET", "/healthz", NULL, 503, NULL,
+	    "not ready: ZooKeeper not reached yet");
+	http_response_init(&r);
+	assert_int_equal(req(&f, "GET", "/v1/status", NULL, 1, &r), 200);
+	o = cJSON_Parse(r.body.data);
+	assert_non_null(o);
+	assert_string_equal(cJSON_GetObjectItem(o, "role")->valuestring,
+	    "no-quorum");
+	assert_string_equal(cJSON_GetObjectItem(o, "store")->valuestring,
+	    "zookeeper");
+	assert_string_equal(cJSON_GetObjectItem(o,
+	    "instance_id")->valuestring, "t1");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "leader_id")));
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(o,
+	    "zookeeper_connected")));
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "stale")));
+	cJSON_Delete(o);
+	http_response_free(&r);
+	expect(&f, "GET", "/v1/rules", NULL, 200, "\"stale\":true", NULL);
+	expect(&f, "POST", "/v1/rules", RULE("/a"), 503, NULL,
+	    "no quorum");
+	http_response_init(&r);
+	assert_int_equal(req(&f, "GET", "/metrics", NULL, 0, &r), 200);
+	assert_non_null(strstr(r.body.data, "\nhoist_scaler_leader 0\n"));
+	assert_non_null(strstr(r.body.data,
+	    "\nhoist_scaler_zookeeper_connected 0\n"));
+	http_response_free(&r);
+	rest_stop(f.api);
+	state_close(f.st);
+	zkha_stop(f.zk);
+	decisions_free(f.dec);
+	http_client_free(f.http);
+}
+
 int
 main(void)
 {
@@ -319,6 +390,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_decisions_and_status,
 		    setup, teardown),
+		cmocka_unit_test(test_zookeeper_unreachable),
 	};
 
 	http_global_init();

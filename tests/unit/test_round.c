@@ -51,20 +51,23 @@ f_get(void *ctx, const char *app_id, struct orch_app *out,
 	out->running = f->running;
 	out->ndeployments = f->deploying;
 	if (f->ntasks > 0) {
-		int i;
+		static const char *const ids[] = { "t0", "t1", "t2", "t3",
+		    "t4", "t5", "t6", "t7" };
+		struct orch_task t[8];
+		int i, ok;
 
-		out->tasks = calloc((size_t)f->ntasks, sizeof(*out->tasks));
-		if (out->tasks == NULL)
+		assert_true(f->ntasks <= 8);
+		memset(t, 0, sizeof(t));
+		for (i = 0; i < f->ntasks; i++) {
+			t[i].id = ids[i];
+			t[i].host = "127.0.0.1";
+			t[i].healthy = 1;
+			t[i].started_s = 1;
+		}
+		out->tasks = orch_tasks_dup(t, (size_t)f->ntasks, &ok);
+		if (!ok)
 			return ORCH_E_NOMEM;
 		out->ntasks = (size_t)f->ntasks;
-		for (i = 0; i < f->ntasks; i++) {
-			snprintf(out->tasks[i].id, sizeof(out->tasks[i].id),
-			    "t%d", i);
-			str_copy_trunc(out->tasks[i].host, "127.0.0.1",
-			    sizeof(out->tasks[i].host));
-			out->tasks[i].healthy = 1;
-			out->tasks[i].started_s = 1;
-		}
 	}
 	if (f->deploying)
 		str_copy_trunc(out->deployment_id, "dep-1",
@@ -190,6 +193,99 @@ test_scale(void **state)
 	assert_int_equal(f->fk.scale_calls, 1);
 	assert_int_equal(atomic_load(&f->stats.decisions[POLICY_SCALE]), 1);
 	assert_int_equal(atomic_load(&f->stats.rounds), 2);
+}
+
+/* A fake leadership: the token a round gets, what may_act says. */
+struct fake_leader {
+	uint64_t token;
+	int      allow;
+	int      asked;
+	uint64_t asked_with;
+};
+
+static uint64_t
+fl_token(void *ctx)
+{
+	return ((struct fake_leader *)ctx)->token;
+}
+
+static int
+fl_may_act(void *ctx, uint64_t token)
+{
+	struct fake_leader *l = ctx;
+
+	l->asked++;
+	l->asked_with = token;
+	return l->allow;
+}
+
+/* A follower's round does nothing at all. */
+static void
+test_follower(void **state)
+{
+	struct fx *f = *state;
+	struct fake_leader fl = { 0, 1, 0, 0 };
+	struct round_leader rl = { fl_token, fl_may_act, &fl };
+	struct policy_decision d;
+
+	f->rc.leader = &rl;
+	round_run(&f->rc, 1000, 1000);
+	assert_int_equal(f->fk.get_calls, 0);
+	assert_int_equal(f->fk.scale_calls, 0);
+	assert_int_equal(decisions_last(f->dec, "/shop/web", &d), -1);
+	/* Leading: it runs, asks with its token, scales, tags the record. */
+	fl.token = 7;
+	STR_COPY_ARRAY(f->rc.scaler_id, "scaler-a");
+	round_run(&f->rc, 1010, 1010);
+	assert_int_equal(fl.asked, 1);
+	assert_int_equal(fl.asked_with, 7);
+	assert_int_equal(f->fk.scale_calls, 1);
+	last(f, &d);
+	assert_int_equal(d.action, POLICY_SCALE);
+	assert_string_equal(d.scaler, "scaler-a");
+}
+
+/*
+ * Leadership lost between the round's start and the scale request: the
+ * request is not sent, the decision is deferred, the app's history is
+ * not written (the new leader owns it) and the rest of the round is
+ * skipped.
+ */
+static void
+test_fenced(void **state)
+{
+	struct fx *f = *state;
+	struct fake_leader fl = { 9, 0, 0, 0 };
+	struct round_leader rl = { fl_token, fl_may_act, &fl };
+	struct policy_decision d;
+	struct policy_history h;
+	struct rules_error re;
+	struct rule r;
+	char err[256];
+	int created;
+	static const char rule[] = "{\"app_id\":\"/shop/zz\","
+	    "\"min_instances\":3,\"max_instances\":6,"
+	    "\"cpu\":{\"above\":80,\"below\":20}}";
+
+	assert_int_equal(rules_from_json(rule, strlen(rule), NULL, &r, &re),
+	    0);
+	assert_int_equal(state_put(f->st, &r, 1, &created, err, sizeof(err)),
+	    STATE_OK);
+	f->rc.leader = &rl;
+	round_run(&f->rc, 1000, 1000);
+	assert_int_equal(fl.asked, 1);
+	assert_int_equal(fl.asked_with, 9);
+	assert_int_equal(f->fk.scale_calls, 0);
+	assert_int_equal(f->fk.get_calls, 1);   /* /shop/zz not evaluated */
+	last(f, &d);
+	assert_int_equal(d.action, POLICY_DEFERRED);
+	assert_non_null(strstr(d.reason, "fenced"));
+	assert_int_equal(d.desired, d.current);
+	assert_int_equal(state_get(f->st, "/shop/web", NULL, &h), STATE_OK);
+	assert_int_equal(h.last_up_s, 0);
+	assert_int_equal(h.nevents, 0);
+	assert_int_equal(decisions_last(f->dec, "/shop/zz", &d), -1);
+	assert_int_equal(atomic_load(&f->stats.scale_requests), 0);
 }
 
 static void
@@ -428,6 +524,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_follower, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_fenced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploying, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
