@@ -42,7 +42,8 @@ enum rest_route {
 static const struct httpd_route rest_routes[] = {
 	{ "/healthz",      HTTPD_M_GET, 1, 0, ROUTE_HEALTHZ },
 	{ "/metrics",      HTTPD_M_GET, 1, 0, ROUTE_METRICS },
-	{ "/v1/rules/*",   HTTPD_M_GET | HTTPD_M_PUT | HTTPD_M_DELETE, 0, 1,
+	{ "/v1/rules/*",   HTTPD_M_GET | HTTPD_M_PUT | HTTPD_M_DELETE |
+	  HTTPD_M_POST, 0, 1,
 	  ROUTE_RULE },
 	{ "/v1/rules",     HTTPD_M_GET | HTTPD_M_POST, 0, 1, ROUTE_RULES },
 	{ "/v1/status",    HTTPD_M_GET, 0, 0, ROUTE_STATUS },
@@ -280,6 +281,39 @@ list_rules(struct rest *a, struct httpd_reply *rp)
 	reply_json(rp, 200, o);
 }
 
+/* POST /v1/rules/{app_id}/backtest: the rest is backtest_rest.c's. */
+static void
+backtest_route(struct rest *a, struct httpd_reply *rp, const char *id,
+    const struct httpd_request *rq)
+{
+	static const char sfx[] = "/backtest";
+	size_t n = strlen(id);
+	char app[RULES_APP_ID_MAX];
+	struct rule r;
+
+	if (n <= sizeof(sfx) - 1 || strcmp(id + n - (sizeof(sfx) - 1), sfx) !=
+	    0) {
+		rp->allow = "GET, HEAD, PUT, DELETE";
+		reply_error(rp, 405, NULL, "POST is for "
+		    "/v1/rules/{app_id}/backtest only");
+		return;
+	}
+	n -= sizeof(sfx) - 1;
+	if (n >= sizeof(app) - 1) {
+		reply_error(rp, 400, "app_id", "too long");
+		return;
+	}
+	memcpy(app, id, n);
+	app[n] = '\0';
+	if (rules_normalize_app_id(app, sizeof(app)) != 0) {
+		reply_error(rp, 400, "app_id", "'%s' is not a Marathon app id",
+		    app);
+		return;
+	}
+	backtest_rest(a->cfg.backtest, app, state_get(a->cfg.state, app, &r,
+	    NULL) == STATE_OK ? &r : NULL, rq, rp);
+}
+
 static void
 one_rule(struct rest *a, struct httpd_reply *rp, unsigned method,
     const char *id, const struct httpd_request *rq)
@@ -287,6 +321,10 @@ one_rule(struct rest *a, struct httpd_reply *rp, unsigned method,
 	char app[RULES_APP_ID_MAX];
 	struct rule r;
 
+	if (method == HTTPD_M_POST) {
+		backtest_route(a, rp, id, rq);
+		return;
+	}
 	if (strlen(id) >= sizeof(app) - 1) {
 		reply_error(rp, 400, "app_id", "too long");
 		return;
