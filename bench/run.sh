@@ -27,7 +27,7 @@ cleanup_groups() {
 	done
 }
 trap cleanup_groups EXIT INT TERM
-# BENCH_ONLY="store fleet docker" runs only those (names as above).
+# BENCH_ONLY="store fleet docker backtest" runs only those (names as above).
 want() {
 	[ -z "${BENCH_ONLY:-}" ] && return 0
 	case " $BENCH_ONLY " in *" $1 "*) return 0 ;; esac

@@ -394,6 +394,69 @@ test_fifty(void **state)
 		assert_int_equal(f->fk.apps[i].instances, 3);
 }
 
+/* A fake leadership for the fencing check (round.h: struct round_leader). */
+struct fake_leader {
+	uint64_t token;
+	int      allow;
+	int      asked;
+};
+
+static uint64_t
+fl_token(void *ctx)
+{
+	return ((struct fake_leader *)ctx)->token;
+}
+
+static int
+fl_may_act(void *ctx, uint64_t token)
+{
+	struct fake_leader *l = ctx;
+
+	assert_int_equal(token, l->token);
+	l->asked++;
+	return l->allow;
+}
+
+/*
+ * Fleet rounds are fenced too: a follower's round reads nothing; a
+ * leader that lost the lead before its batch of scale requests sends
+ * none of them (each decision deferred, naming the fencing), and the
+ * decisions carry the scaler's id.
+ */
+static void
+test_fenced(void **state)
+{
+	struct fx *f = *state;
+	struct fake_leader fl = { 0, 0, 0 };
+	struct round_leader rl = { fl_token, fl_may_act, &fl };
+	struct policy_decision d;
+	int i;
+
+	start_hosts(f, 0, 0, 2000);
+	f->rc.leader = &rl;
+	STR_COPY_ARRAY(f->rc.scaler_id, "scaler-b");
+	round_run(&f->rc, NOW, NOW);            /* a follower */
+	assert_int_equal(f->fk.snapshots, 0);
+	assert_int_equal(f->fk.puts, 0);
+	assert_int_equal(fl.asked, 0);
+	fl.token = 5;                           /* leads, then is fenced */
+	round_run(&f->rc, NOW + 1, NOW + 1);
+	assert_int_equal(f->fk.snapshots, 1);
+	assert_int_equal(f->fk.puts, 0);
+	assert_true(fl.asked >= 1);
+	assert_int_equal(atomic_load(&f->stats.scale_requests), 0);
+	for (i = 30; i < NAPPS; i++) {          /* the 20 within the bound */
+		last(f, i, &d);
+		assert_int_equal(d.action, POLICY_DEFERRED);
+		assert_non_null(strstr(d.reason, "fenced"));
+		assert_int_equal(d.desired, d.current);
+		assert_string_equal(d.scaler, "scaler-b");
+	}
+	fl.allow = 1;                           /* leads again: it scales */
+	round_run(&f->rc, NOW + 2, NOW + 2);
+	assert_int_equal(f->fk.puts, 20);
+}
+
 static void
 test_missing_and_locked(void **state)
 {
@@ -545,6 +608,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_filter),
 		cmocka_unit_test_setup_teardown(test_fifty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fenced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_locked, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_deployment_bound, setup,
