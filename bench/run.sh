@@ -8,6 +8,8 @@
 #   scaler     engine decisions/s, one round of 1000 rules, REST requests/s
 #   store      a rule change (POST) at 1,000 and 10,000 rules, old state.json
 #              vs the per-app store, and /healthz during 10,000 POSTs
+#   fleet      hoist-scaler's rounds against a simulated cluster
+#              (bench/fleet.sh): thousands of rules, hundreds of hosts
 set -u
 : "${BUILD:=build}"
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +23,7 @@ cleanup_groups() {
 	done
 }
 trap cleanup_groups EXIT INT TERM
-# BENCH_ONLY="store scaler" runs only those (names as above).
+# BENCH_ONLY="store fleet" runs only those (names as above).
 want() {
 	[ -z "${BENCH_ONLY:-}" ] && return 0
 	case " $BENCH_ONLY " in *" $1 "*) return 0 ;; esac
@@ -42,4 +44,5 @@ if want api; then "$BUILD/bench/api" || rc=1; fi
 if want host; then "$BUILD/bench/host" || rc=1; fi
 if want scaler; then sh bench/scaler.sh "$BUILD/bench/scaler" || rc=1; fi
 if want store; then BUILD=$BUILD sh bench/store.sh "$BUILD/bench/store" || rc=1; fi
+if want fleet; then sh bench/fleet.sh "$BUILD/bench/fleet" || rc=1; fi
 exit $rc

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A stand-in hoist-collector API for bench/scaler: GET /v1/apps/{id}
 answers the collector's app object for the tasks the Marathon stand-in
-reports for that app (GET {marathon}/v2/apps/{id}/tasks), each with fixed
-figures (CPU 90 % and memory 30 % of the limit).  Python 3 stdlib only;
+reports for that app (GET {marathon}/v2/apps/{id}/tasks), and GET /v1/apps
+(what fleet rounds ask) every app's, each task with fixed figures (CPU
+90 % and memory 30 % of the limit).  Python 3 stdlib only;
 listens on 127.0.0.1, prints its port on stdout.
 
     scaler_agent.py MARATHON_URL
@@ -24,6 +25,14 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        if self.path == "/v1/apps":
+            with urllib.request.urlopen(self.server.marathon +
+                                        "/v2/apps?embed=apps.tasks",
+                                        timeout=30) as r:
+                apps = json.load(r)["apps"]
+            self.reply(200, [self.app(a["id"], a.get("tasks", []))
+                             for a in apps])
+            return
         if not self.path.startswith("/v1/apps/"):
             self.reply(404, {"error": "not found"})
             return
@@ -35,10 +44,14 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:
             self.reply(404, {"error": "no such app"})
             return
-        self.reply(200, {
-            "id": app, "host": "127.0.0.1", "task_count": len(tasks),
+        self.reply(200, self.app(app, tasks))
+
+    @staticmethod
+    def app(app_id, tasks):
+        return {
+            "id": app_id, "host": "127.0.0.1", "task_count": len(tasks),
             "tasks": [{"mesos_task_id": t["id"], "cpu_percent_of_limit": 90.0,
-                       "mem_percent_of_limit": 30.0} for t in tasks]})
+                       "mem_percent_of_limit": 30.0} for t in tasks]}
 
     def reply(self, status, body):
         data = json.dumps(body).encode()

@@ -86,13 +86,28 @@ http_response_free(struct http_response *r)
 	buf_free(&r->body);
 }
 
+/* What on_body() needs: where a kept body goes, and a streaming
+ * request's callback with the handle to read the status from. */
+struct body_ctx {
+	struct http_response      *resp;
+	const struct http_request *req;
+	CURL                      *easy;
+};
+
 static size_t
 on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	struct http_response *r = userdata;
+	struct body_ctx *b = userdata;
 	size_t n = size * nmemb;
+	long status = 0;
 
-	if (buf_append(&r->body, ptr, n) != 0)
+	if (b->req->on_body != NULL) {
+		curl_easy_getinfo(b->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status < 300)
+			return b->req->on_body(ptr, n, b->req->on_body_ud)
+			    == 0 ? n : 0;
+	}
+	if (buf_append(&b->resp->body, ptr, n) != 0)
 		return 0;       /* makes curl fail with CURLE_WRITE_ERROR */
 	return n;
 }
@@ -226,24 +241,21 @@ set_method(CURL *e, const struct http_request *req)
 	}
 }
 
-enum http_result
-http_do(struct http_client *c, const struct http_request *req,
-    struct http_response *resp)
+/* The options of one exchange on e, before it runs; -1: no memory
+ * (*hdrs then NULL).  errbuf, b and *hdrs must outlive the transfer. */
+static int
+prepare(CURL *e, const struct http_request *req, struct http_response *resp,
+    struct body_ctx *b, char *errbuf, struct curl_slist **hdrs)
 {
-	struct curl_slist *hdrs = NULL;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	enum http_result res = HTTP_OK;
-	CURL *e = c->easy;
-	CURLcode cc;
-
 	buf_reset(&resp->body);
 	resp->body.max = req->max_body ? req->max_body : HTTP_BODY_MAX;
 	resp->status = 0;
 	resp->retry_after_s = -1;
 	resp->content_type[0] = '\0';
 	resp->error[0] = '\0';
-
-	curl_easy_reset(e);
+	b->resp = resp;
+	b->req = req;
+	b->easy = e;
 	curl_easy_setopt(e, CURLOPT_URL, req->url);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
@@ -253,7 +265,7 @@ http_do(struct http_client *c, const struct http_request *req,
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 	    req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 3000L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, resp);
 	if (req->unix_socket != NULL)
@@ -263,24 +275,126 @@ http_do(struct http_client *c, const struct http_request *req,
 		curl_easy_setopt(e, CURLOPT_USERPWD, req->userpwd);
 	}
 	set_tls(e, req->tls);
-	if ((hdrs = make_headers(req)) == NULL) {
-		res = HTTP_E_NOMEM;
-		goto out;
-	}
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+	if ((*hdrs = make_headers(req)) == NULL)
+		return -1;
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, *hdrs);
 	set_method(e, req);
-	cc = curl_easy_perform(e);
-	res = map_curl(cc);
+	return 0;
+}
+
+/* After the transfer: the result, the status or libcurl's words. */
+static enum http_result
+finish(CURL *e, CURLcode cc, const char *errbuf, struct http_response *resp)
+{
+	enum http_result res = map_curl(cc);
+
 	if (res != HTTP_OK) {
 		str_copy_trunc(resp->error, errbuf[0] ? errbuf :
 		    curl_easy_strerror(cc), sizeof(resp->error));
-		goto out;
+		return res;
 	}
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
-out:
+	return HTTP_OK;
+}
+
+enum http_result
+http_do(struct http_client *c, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct curl_slist *hdrs = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	enum http_result res = HTTP_E_NOMEM;
+	CURL *e = c->easy;
+	struct body_ctx bctx;
+
+	curl_easy_reset(e);
+	if (prepare(e, req, resp, &bctx, errbuf, &hdrs) == 0)
+		res = finish(e, curl_easy_perform(e), errbuf, resp);
 	/* The header list must outlive the transfer, not the handle. */
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hdrs);
 	return res;
+}
+
+/* One exchange of http_do_many(). */
+struct many_one {
+	CURL              *easy;
+	struct curl_slist *hdrs;
+	struct body_ctx    b;
+	char               errbuf[CURL_ERROR_SIZE];
+	int                started;
+};
+
+/* Start exchanges while fewer than cap run; returns how many run. */
+static size_t
+many_fill(CURLM *mh, const struct http_request *req,
+    struct http_response *resp, enum http_result *res, struct many_one *o,
+    size_t n, size_t *next, size_t running, size_t cap)
+{
+	while (running < cap && *next < n) {
+		size_t i = (*next)++;
+
+		o[i].started = 1;
+		res[i] = HTTP_E_NOMEM;
+		o[i].easy = curl_easy_init();
+		if (o[i].easy == NULL || prepare(o[i].easy, &req[i], &resp[i],
+		    &o[i].b, o[i].errbuf, &o[i].hdrs) != 0)
+			continue;
+		curl_easy_setopt(o[i].easy, CURLOPT_PRIVATE, &o[i]);
+		if (curl_multi_add_handle(mh, o[i].easy) != CURLM_OK)
+			continue;
+		running++;
+	}
+	return running;
+}
+
+void
+http_do_many(const struct http_request *req, struct http_response *resp,
+    enum http_result *res, size_t n, size_t cap)
+{
+	struct many_one *o = calloc(n ? n : 1, sizeof(*o));
+	CURLM *mh = curl_multi_init();
+	size_t i, next = 0, active = 0;
+	int still = 0, left;
+	CURLMsg *m;
+
+	for (i = 0; i < n; i++)
+		res[i] = HTTP_E_NOMEM;
+	if (o == NULL || mh == NULL)
+		goto out;
+	active = many_fill(mh, req, resp, res, o, n, &next, 0, cap ? cap : 1);
+	while (active > 0) {
+		if (curl_multi_perform(mh, &still) != CURLM_OK)
+			break;
+		while ((m = curl_multi_info_read(mh, &left)) != NULL) {
+			struct many_one *one = NULL;
+
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &one);
+			if (one == NULL)
+				continue;
+			res[one - o] = finish(one->easy, m->data.result,
+			    one->errbuf, &resp[one - o]);
+			curl_multi_remove_handle(mh, one->easy);
+			active--;
+		}
+		active = many_fill(mh, req, resp, res, o, n, &next, active,
+		    cap ? cap : 1);
+		if (active > 0 && still > 0)
+			curl_multi_poll(mh, NULL, 0, 200, NULL);
+	}
+out:
+	for (i = 0; o != NULL && i < n; i++) {
+		if (o[i].easy != NULL) {
+			if (mh != NULL)
+				curl_multi_remove_handle(mh, o[i].easy);
+			curl_easy_cleanup(o[i].easy);
+		}
+		curl_slist_free_all(o[i].hdrs);
+	}
+	if (mh != NULL)
+		curl_multi_cleanup(mh);
+	free(o);
 }

@@ -49,6 +49,16 @@ struct http_request {
 	long         connect_timeout_ms; /* 0 = 3 s */
 	size_t       max_body;      /* 0 = HTTP_BODY_MAX */
 	const struct http_tls *tls;
+	/*
+	 * Streaming: when set, the body of a 2xx reply is handed to
+	 * on_body piece by piece as it arrives instead of being kept in
+	 * resp->body (max_body does not apply: on_body bounds it); any
+	 * other status is kept in resp->body as usual.  on_body returns 0
+	 * to go on, -1 to stop the transfer (http_do() then returns
+	 * HTTP_E_TOO_BIG; the callback keeps its own reason).
+	 */
+	int        (*on_body)(const char *p, size_t n, void *ud);
+	void        *on_body_ud;
 };
 
 struct http_response {
@@ -76,6 +86,14 @@ void                http_response_free(struct http_response *r);
  */
 enum http_result    http_do(struct http_client *c,
 	const struct http_request *req, struct http_response *resp);
+/*
+ * n exchanges at once, at most `cap` in flight (one libcurl multi handle
+ * for the call): as n calls of http_do() but in the time of the slowest.
+ * resp[0..n) initialised by the caller; res[i] is req[i]'s result.
+ */
+void                http_do_many(const struct http_request *req,
+	struct http_response *resp, enum http_result *res, size_t n,
+	size_t cap);
 const char         *http_strerror(enum http_result r);
 /*
  * libcurl's header callback: one reply header line (ptr, size * nmemb

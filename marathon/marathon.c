@@ -156,34 +156,34 @@ status_msg(struct marathon_status *st, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * One exchange.  On MARATHON_OK the 2xx body is left in resp for the
- * caller to decode; any other outcome is mapped and described in st.
- */
-static enum marathon_result
-exchange(struct marathon *m, const char *method, const char *url,
-    const char *body, size_t len, struct http_response *resp,
-    struct marathon_status *st)
+/* One request's options: headers, credentials, TLS, timeout. */
+static void
+make_request(struct marathon *m, const char *method, const char *url,
+    const char *body, size_t len, struct http_request *req)
 {
-	struct http_request req;
-	enum http_result hr;
 	int h = 0;
 
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.url = url;
-	req.headers[h++] = "Accept: application/json";
+	memset(req, 0, sizeof(*req));
+	req->method = method;
+	req->url = url;
+	req->headers[h++] = "Accept: application/json";
 	if (body != NULL)
-		req.headers[h++] = "Content-Type: application/json";
+		req->headers[h++] = "Content-Type: application/json";
 	if (m->auth_header != NULL)
-		req.headers[h++] = m->auth_header;
-	req.headers[h] = NULL;
-	req.body = body;
-	req.body_len = len;
-	req.userpwd = m->userpwd;
-	req.timeout_ms = m->timeout_ms;
-	req.tls = m->use_tls ? &m->tls : NULL;
-	hr = http_do(m->http, &req, resp);
+		req->headers[h++] = m->auth_header;
+	req->headers[h] = NULL;
+	req->body = body;
+	req->body_len = len;
+	req->userpwd = m->userpwd;
+	req->timeout_ms = m->timeout_ms;
+	req->tls = m->use_tls ? &m->tls : NULL;
+}
+
+/* The outcome of one exchange, described in st. */
+static enum marathon_result
+reply_result(enum http_result hr, const char *method, const char *url,
+    struct http_response *resp, struct marathon_status *st)
+{
 	if (hr != HTTP_OK) {
 		st->status = 0;
 		status_msg(st, "%s %s: %s (%s)", method, url, http_strerror(hr), resp->error);
@@ -195,6 +195,34 @@ exchange(struct marathon *m, const char *method, const char *url,
 		return MARATHON_OK;
 	return marathon_decode_error(resp->status, resp->body.data,
 	    resp->body.len, st);
+}
+
+/*
+ * One exchange.  On MARATHON_OK the 2xx body is left in resp for the
+ * caller to decode (or streamed to on_body); any other outcome is mapped
+ * and described in st.
+ */
+static enum marathon_result
+exchange_ex(struct marathon *m, const char *method, const char *url,
+    const char *body, size_t len, struct http_response *resp,
+    struct marathon_status *st, int (*on_body)(const char *, size_t, void *),
+    void *ud)
+{
+	struct http_request req;
+
+	make_request(m, method, url, body, len, &req);
+	req.on_body = on_body;
+	req.on_body_ud = ud;
+	return reply_result(http_do(m->http, &req, resp), method, url, resp,
+	    st);
+}
+
+static enum marathon_result
+exchange(struct marathon *m, const char *method, const char *url,
+    const char *body, size_t len, struct http_response *resp,
+    struct marathon_status *st)
+{
+	return exchange_ex(m, method, url, body, len, resp, st, NULL, NULL);
 }
 
 /* Build the app URL or fail with MARATHON_E_BAD_ID (nothing sent). */
@@ -313,6 +341,57 @@ marathon_list_apps(struct marathon *m, struct marathon_app **apps, size_t *n,
 	return get_decoded(m, url, dec_apps, &o, st);
 }
 
+static int
+bulk_body(const char *p, size_t n, void *ud)
+{
+	return marathon_bulk_feed(ud, p, n);
+}
+
+/* An id filter for a query string: the characters of a valid app id
+ * ([a-z0-9.-] and '/') need no escaping; anything else is refused. */
+static int
+filter_ok(const char *f)
+{
+	for (; *f != '\0'; f++)
+		if (!((*f >= 'a' && *f <= 'z') || (*f >= '0' && *f <= '9') ||
+		    *f == '-' || *f == '.' || *f == '/'))
+			return 0;
+	return 1;
+}
+
+enum marathon_result
+marathon_list_apps_bulk(struct marathon *m, const char *id_filter,
+    struct marathon_bulk *b, struct marathon_status *st)
+{
+	struct http_response resp;
+	enum marathon_result r;
+	char url[MARATHON_URL_MAX];
+	int have = id_filter != NULL && id_filter[0] != '\0';
+
+	status_clear(st);
+	if (have && (!filter_ok(id_filter) || strlen(id_filter) >=
+	    MARATHON_ID_MAX)) {
+		status_msg(st, "id filter '%.64s' is not part of an app id",
+		    id_filter);
+		return MARATHON_E_BAD_ID;
+	}
+	snprintf(url, sizeof(url), "%s/v2/apps?embed=apps.tasks&embed=apps."
+	    "deployments%s%s", m->url, have ? "&id=" : "",
+	    have ? id_filter : "");
+	http_response_init(&resp);
+	r = exchange_ex(m, "GET", url, NULL, 0, &resp, st, bulk_body, b);
+	if (b->failed) {
+		/* Stopped by the decoder: its reason, not libcurl's. */
+		status_msg(st, "GET %s: %s", url, b->err);
+		r = MARATHON_E_DECODE;
+	} else if (r == MARATHON_OK && marathon_bulk_finish(b) != 0) {
+		status_msg(st, "GET %s: %s", url, b->err);
+		r = MARATHON_E_DECODE;
+	}
+	http_response_free(&resp);
+	return r;
+}
+
 enum marathon_result
 marathon_put_app(struct marathon *m, const char *id, const char *json,
     size_t len, int force, struct marathon_status *st)
@@ -350,6 +429,66 @@ marathon_scale(struct marathon *m, const char *id, long instances,
 	}
 	n = snprintf(body, sizeof(body), "{\"instances\": %ld}", instances);
 	return marathon_put_app(m, id, body, (size_t)n, 0, st);
+}
+
+/* The PUTs of marathon_scale_many(), each with its URL and body. */
+struct scale_one {
+	char url[MARATHON_URL_MAX];
+	char body[64];
+};
+
+void
+marathon_scale_many(struct marathon *m, size_t n, const char *const *ids,
+    const long *instances, size_t cap, enum marathon_result *res,
+    struct marathon_status *st)
+{
+	struct scale_one *one = calloc(n ? n : 1, sizeof(*one));
+	struct http_request *req = calloc(n ? n : 1, sizeof(*req));
+	struct http_response *resp = calloc(n ? n : 1, sizeof(*resp));
+	enum http_result *hr = calloc(n ? n : 1, sizeof(*hr));
+	size_t i, k = 0, *at = calloc(n ? n : 1, sizeof(*at));
+
+	for (i = 0; i < n; i++) {
+		status_clear(&st[i]);
+		res[i] = MARATHON_E_NOMEM;
+	}
+	if (one == NULL || req == NULL || resp == NULL || hr == NULL ||
+	    at == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (instances[i] < 0) {
+			snprintf(st[i].message, sizeof(st[i].message),
+			    "instances %ld < 0", instances[i]);
+			res[i] = MARATHON_E_INVALID;
+			continue;
+		}
+		res[i] = app_url(m, ids[i], NULL, one[k].url,
+		    sizeof(one[k].url), &st[i]);
+		if (res[i] != MARATHON_OK)
+			continue;
+		snprintf(one[k].body, sizeof(one[k].body),
+		    "{\"instances\": %ld}", instances[i]);
+		make_request(m, "PUT", one[k].url, one[k].body,
+		    strlen(one[k].body), &req[k]);
+		http_response_init(&resp[k]);
+		at[k++] = i;
+	}
+	http_do_many(req, resp, hr, k, cap);
+	for (i = 0; i < k; i++) {
+		struct marathon_status *s = &st[at[i]];
+
+		res[at[i]] = reply_result(hr[i], "PUT", one[i].url, &resp[i], s);
+		if (res[at[i]] == MARATHON_OK)
+			res[at[i]] = marathon_decode_deployment_result(
+			    resp[i].body.data, resp[i].body.len, s);
+		http_response_free(&resp[i]);
+	}
+out:
+	free(one);
+	free(req);
+	free(resp);
+	free(hr);
+	free(at);
 }
 
 enum marathon_result

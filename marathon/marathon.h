@@ -24,6 +24,8 @@
 
 #include <stddef.h>
 
+#include "common/buf.h"
+
 #define MARATHON_ID_MAX          256  /* bytes of an app id, with the NUL */
 #define MARATHON_DEPLOYMENT_MAX  64   /* a deployment id (a UUID) */
 #define MARATHON_VERSION_MAX     40   /* "2015-09-29T15:59:51.164Z" */
@@ -107,6 +109,37 @@ struct marathon_deployment {
 	char action[40];                       /* currentActions[0].action */
 };
 
+/*
+ * The bulk read, streamed (marathon_bulk.c, pure): the reply of
+ * GET /v2/apps?embed=apps.tasks&embed=apps.deployments is fed in pieces
+ * of any size as it arrives; each element of its "apps" array is
+ * decoded (marathon_decode_app_object()) and handed to on_app as soon as
+ * its closing brace arrives, then forgotten.  Memory is bounded by the
+ * largest single app object, not by the reply; the reply as a whole may
+ * not pass max_bytes.  The document must be exactly
+ *     { "apps" : [ APP, APP, ... ] }
+ * (whitespace allowed): anything else, a truncated reply, more than
+ * MARATHON_LIST_MAX apps or an app that does not decode stops it with
+ * err set.  The caller must treat apps already handed over as void when
+ * the whole does not finish cleanly (never a partial snapshot).
+ */
+typedef int (*marathon_app_fn)(const struct marathon_app *app, void *ud);
+
+struct marathon_bulk {
+	marathon_app_fn on_app;     /* returns 0, or -1 to stop (err set) */
+	void           *ud;
+	size_t          max_bytes;
+	size_t          seen;       /* bytes fed so far */
+	size_t          napps;
+	int             state;      /* private */
+	int             depth, in_str, esc;
+	char            key[8];
+	size_t          keylen;
+	int             failed;     /* sticky */
+	struct buf      elem;       /* the app object being received */
+	char            err[256];
+};
+
 struct marathon_options {
 	const char *url;            /* "http://host:8080" (a path prefix is kept) */
 	const char *user;           /* basic auth user, or NULL */
@@ -163,6 +196,10 @@ enum marathon_result marathon_decode_error(long status, const char *body,
  * with marathon_app_free() whatever the result. */
 enum marathon_result marathon_decode_app(const char *body, size_t len,
 	struct marathon_app *out, char *err, size_t errlen);
+/* One bare app object {"id": ..., "tasks": [...], ...} (an element of
+ * the "apps" array); `out` as for marathon_decode_app(). */
+enum marathon_result marathon_decode_app_object(const char *body,
+	size_t len, struct marathon_app *out, char *err, size_t errlen);
 /* {"apps": [...]}; *apps is a malloc'ed array of *n apps, freed with
  * marathon_apps_free(). */
 enum marathon_result marathon_decode_apps(const char *body, size_t len,
@@ -184,6 +221,15 @@ int   marathon_deployment_affects(const struct marathon_deployment *dep,
 void  marathon_app_free(struct marathon_app *a);     /* NULL ok; leaves a zeroed */
 void  marathon_apps_free(struct marathon_app *apps, size_t n);
 
+/* marathon_bulk.c — pure */
+void marathon_bulk_init(struct marathon_bulk *b, size_t max_bytes,
+	marathon_app_fn on_app, void *ud);
+/* 0, or -1 with b->err (sticky: later calls fail at once). */
+int  marathon_bulk_feed(struct marathon_bulk *b, const char *p, size_t n);
+/* The end of the reply: 0 when the document was whole, else -1. */
+int  marathon_bulk_finish(struct marathon_bulk *b);
+void marathon_bulk_free(struct marathon_bulk *b);
+
 /* marathon.c — the client */
 /* Reads the password or token file now (first line, trailing blanks
  * dropped); the strings in `o` are copied.  NULL with `err` on failure. */
@@ -197,10 +243,28 @@ enum marathon_result marathon_get_app(struct marathon *m, const char *id,
 /* GET /v2/apps?embed=apps.tasks. */
 enum marathon_result marathon_list_apps(struct marathon *m,
 	struct marathon_app **apps, size_t *n, struct marathon_status *st);
+/*
+ * GET /v2/apps?embed=apps.tasks&embed=apps.deployments[&id=FILTER],
+ * streamed through b (initialised by the caller, max_bytes its cap).
+ * id_filter (NULL or "": none) is Marathon's id filter: apps whose id
+ * contains it.  MARATHON_E_DECODE with b->err in st->message when the
+ * reply is not whole or not the documented shape (or over the cap).
+ */
+enum marathon_result marathon_list_apps_bulk(struct marathon *m,
+	const char *id_filter, struct marathon_bulk *b,
+	struct marathon_status *st);
 /* PUT /v2/apps/{id} {"instances": N}; never forced.  On MARATHON_OK,
  * st->deployment_id and st->version are set. */
 enum marathon_result marathon_scale(struct marathon *m, const char *id,
 	long instances, struct marathon_status *st);
+/*
+ * marathon_scale() for n apps at once (at most `cap` requests in flight,
+ * each with its own connection): res[i] and st[i] as marathon_scale()
+ * gives for ids[i] -> instances[i].  Never forced.
+ */
+void  marathon_scale_many(struct marathon *m, size_t n,
+	const char *const *ids, const long *instances, size_t cap,
+	enum marathon_result *res, struct marathon_status *st);
 /* PUT /v2/apps/{id} with `json` (borrowed) as the body: creates or
  * updates.  force adds ?force=true (hoist-deploy --force only). */
 enum marathon_result marathon_put_app(struct marathon *m, const char *id,

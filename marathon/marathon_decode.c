@@ -552,6 +552,22 @@ out:
 }
 
 enum marathon_result
+marathon_decode_app_object(const char *body, size_t len,
+    struct marathon_app *out, char *err, size_t errlen)
+{
+	enum marathon_result r;
+	cJSON *root;
+
+	memset(out, 0, sizeof(*out));
+	root = parse(body, len, err, errlen);
+	if (root == NULL)
+		return MARATHON_E_DECODE;
+	r = decode_app_object(root, out, err, errlen);
+	cJSON_Delete(root);
+	return r;
+}
+
+enum marathon_result
 marathon_decode_apps(const char *body, size_t len, struct marathon_app **apps,
     size_t *n, char *err, size_t errlen)
 {

@@ -342,6 +342,38 @@ put_outputs(struct scaler_stats *s, cJSON *o)
 	    (double)atomic_load(&s->output_write_errors));
 }
 
+/* "last_round" of /v1/status. */
+static void
+put_last_round(struct scaler_stats *s, cJSON *o)
+{
+	cJSON *e = cJSON_AddObjectToObject(o, "last_round");
+
+	if (e == NULL)
+		return;
+	cJSON_AddStringToObject(e, "mode", atomic_load(&s->last_round_fleet)
+	    ? "fleet" : "per_rule");
+	cJSON_AddNumberToObject(e, "wall_ms",
+	    (double)atomic_load(&s->last_round_ms));
+	cJSON_AddNumberToObject(e, "marathon_ms",
+	    (double)atomic_load(&s->last_round_marathon_ms));
+	cJSON_AddNumberToObject(e, "agents_ms",
+	    (double)atomic_load(&s->last_round_agents_ms));
+	cJSON_AddNumberToObject(e, "evaluation_ms",
+	    (double)atomic_load(&s->last_round_eval_ms));
+	cJSON_AddNumberToObject(e, "writes_ms",
+	    (double)atomic_load(&s->last_round_writes_ms));
+	cJSON_AddNumberToObject(e, "rules",
+	    (double)atomic_load(&s->last_round_rules));
+	cJSON_AddNumberToObject(e, "marathon_requests",
+	    (double)atomic_load(&s->last_round_marathon_requests));
+	cJSON_AddNumberToObject(e, "agent_hosts",
+	    (double)atomic_load(&s->last_round_hosts));
+	cJSON_AddNumberToObject(e, "agent_hosts_failed",
+	    (double)atomic_load(&s->last_round_hosts_failed));
+	cJSON_AddNumberToObject(e, "deferred_by_bounds",
+	    (double)atomic_load(&s->last_round_deferred_bounds));
+}
+
 static void
 status(struct rest *a, struct httpd_reply *rp)
 {
@@ -361,6 +393,7 @@ status(struct rest *a, struct httpd_reply *rp)
 	put_outputs(a->cfg.stats, o);
 	put_ha(a, o);
 	put_stale(a, o);
+	put_last_round(a->cfg.stats, o);
 	arr = cJSON_AddArrayToObject(o, "apps");
 	for (i = 0; arr != NULL && i < n; i++) {
 		struct policy_decision d;
@@ -535,6 +568,72 @@ put_ha_metrics(struct rest *a, struct buf *b)
 	    (unsigned long long)zs.fenced);
 }
 
+/* The last round's figures and the fleet totals (stats.h). */
+static void
+put_round_metrics(struct scaler_stats *s, struct buf *b)
+{
+	static const char *const phase[] = { "marathon", "agents",
+	    "evaluation", "writes" };
+	int64_t ms[4];
+	int i;
+
+	ms[0] = atomic_load(&s->last_round_marathon_ms);
+	ms[1] = atomic_load(&s->last_round_agents_ms);
+	ms[2] = atomic_load(&s->last_round_eval_ms);
+	ms[3] = atomic_load(&s->last_round_writes_ms);
+	buf_printf(b, "# HELP hoist_scaler_last_round_phase_seconds Wall "
+	    "time of each phase of the last fleet round.\n"
+	    "# TYPE hoist_scaler_last_round_phase_seconds gauge\n");
+	for (i = 0; i < 4; i++)
+		buf_printf(b, "hoist_scaler_last_round_phase_seconds{phase="
+		    "\"%s\"} %.3f\n", phase[i], (double)ms[i] / 1000.0);
+	buf_printf(b, "# HELP hoist_scaler_last_round_agent_hosts Agent "
+	    "hosts asked in the last round.\n"
+	    "# TYPE hoist_scaler_last_round_agent_hosts gauge\n"
+	    "hoist_scaler_last_round_agent_hosts %llu\n"
+	    "# HELP hoist_scaler_last_round_agent_hosts_failed Agent hosts "
+	    "that did not answer in the last round.\n"
+	    "# TYPE hoist_scaler_last_round_agent_hosts_failed gauge\n"
+	    "hoist_scaler_last_round_agent_hosts_failed %llu\n",
+	    (unsigned long long)atomic_load(&s->last_round_hosts),
+	    (unsigned long long)atomic_load(&s->last_round_hosts_failed));
+	buf_printf(b, "# HELP hoist_scaler_last_round_deferred_by_bounds "
+	    "Scale decisions the write bounds deferred in the last round.\n"
+	    "# TYPE hoist_scaler_last_round_deferred_by_bounds gauge\n"
+	    "hoist_scaler_last_round_deferred_by_bounds %llu\n"
+	    "# HELP hoist_scaler_last_round_marathon_requests Requests to "
+	    "the orchestrator in the last round.\n"
+	    "# TYPE hoist_scaler_last_round_marathon_requests gauge\n"
+	    "hoist_scaler_last_round_marathon_requests %llu\n",
+	    (unsigned long long)atomic_load(&s->last_round_deferred_bounds),
+	    (unsigned long long)atomic_load(&s->last_round_marathon_requests));
+	buf_printf(b, "# HELP hoist_scaler_marathon_requests_total Requests "
+	    "to the orchestrator (reads and scale requests).\n"
+	    "# TYPE hoist_scaler_marathon_requests_total counter\n"
+	    "hoist_scaler_marathon_requests_total %llu\n"
+	    "# HELP hoist_scaler_marathon_bulk_errors_total Bulk reads of "
+	    "every app that failed (error rounds).\n"
+	    "# TYPE hoist_scaler_marathon_bulk_errors_total counter\n"
+	    "hoist_scaler_marathon_bulk_errors_total %llu\n",
+	    (unsigned long long)atomic_load(&s->marathon_requests),
+	    (unsigned long long)atomic_load(&s->marathon_bulk_errors));
+	buf_printf(b, "# HELP hoist_scaler_agent_requests_total Requests to "
+	    "agent hosts in fleet rounds (one per host per round).\n"
+	    "# TYPE hoist_scaler_agent_requests_total counter\n"
+	    "hoist_scaler_agent_requests_total %llu\n"
+	    "# HELP hoist_scaler_agent_request_failures_total Of those, the "
+	    "ones without a usable answer.\n"
+	    "# TYPE hoist_scaler_agent_request_failures_total counter\n"
+	    "hoist_scaler_agent_request_failures_total %llu\n"
+	    "# HELP hoist_scaler_deferred_by_bounds_total Scale decisions "
+	    "deferred by the write bounds.\n"
+	    "# TYPE hoist_scaler_deferred_by_bounds_total counter\n"
+	    "hoist_scaler_deferred_by_bounds_total %llu\n",
+	    (unsigned long long)atomic_load(&s->agent_requests),
+	    (unsigned long long)atomic_load(&s->agent_failures),
+	    (unsigned long long)atomic_load(&s->deferred_bounds));
+}
+
 /* The state store (state.h): writes, failures, skipped nodes, queue. */
 static void
 put_store_metrics(struct state *st, struct buf *b)
@@ -632,6 +731,7 @@ metrics(struct rest *a, struct httpd_reply *rp)
 	    "# TYPE hoist_scaler_last_round_seconds gauge\n"
 	    "hoist_scaler_last_round_seconds %.3f\n",
 	    (double)atomic_load(&s->last_round_ms) / 1000.0);
+	put_round_metrics(s, &b);
 	rp->status = 200;
 	rp->content_type = "text/plain; version=0.0.4";
 	buf_free(&rp->body);

@@ -12,6 +12,24 @@
  *     (one interval, two, four ... at most ROUND_BACKOFF_MAX_S).
  *   - dry_run (rule or daemon): decided, recorded, never sent.
  *
+ * Two ways through a round:
+ *   - fleet (two rules or more, an orchestrator with a bulk read): one
+ *     read of every app (orch_snapshot(), narrowed to the rules' common
+ *     id prefix when they share one), one metrics fetch for every task
+ *     (source_fetch_all(): one request per agent host), the policy per
+ *     rule, then the scale requests within the write bounds
+ *     (bounds.h): the most loaded first, the rest `deferred`.  The lock
+ *     check right before scaling is the PUT itself: never forced, so a
+ *     deployment that started since the snapshot comes back as 409
+ *     (-> `deferred`).  A bulk read that fails (no reply, an error
+ *     status, not JSON, truncated, over max_reply_bytes) makes the round
+ *     an error round: every rule gets `error` naming the cause, nothing
+ *     is sent, one warning is logged (with backoff), the next round
+ *     retries.  An app missing from the snapshot: `error` "app not
+ *     found", no request.
+ *   - per rule (one rule, or no bulk read): each rule reads its app, its
+ *     agents, decides and acts in turn, as above without the bounds.
+ *
  * Not thread-safe: one owner (the main loop).
  */
 #ifndef HOIST_ROUND_H
@@ -21,6 +39,7 @@
 #include <stdint.h>
 
 #include "common/log.h"
+#include "scaler/bounds.h"
 #include "scaler/decisions.h"
 #include "scaler/orch.h"
 #include "scaler/source.h"
@@ -30,6 +49,9 @@
 
 #define ROUND_BACKOFF_MAX_S 300
 #define ROUND_SINKS_MAX     16
+#define ROUND_REPLY_DEFAULT (256u << 20)
+#define ROUND_REQUESTS_DEFAULT    20
+#define ROUND_DEPLOYMENTS_DEFAULT 50
 
 /*
  * Leadership, for scalers that share their state (zkha.h); NULL in
@@ -53,6 +75,16 @@ struct round_ctx {
 	size_t               nsinks;
 	int                  dry_run;
 	int64_t              interval_s;
+	/* Fleet rounds; 0 = the default in brackets. */
+	size_t               max_reply_bytes;   /* [256 MiB] bulk read cap */
+	int                  max_requests;      /* [20] scale PUTs a round */
+	int                  max_deployments;   /* [50] deployments at once */
+	uint64_t             round_no;          /* rounds run (fairness) */
+	uint64_t             round_requests;    /* Marathon, this round */
+	/* One warning per round for a failed bulk read, and one for apps
+	 * missing from it, each with backoff (zero-initialise). */
+	struct complain      marathon_log;
+	struct complain      missing_log;
 	/* Backoff per app after errors (owned; round_ctx_free()). */
 	struct round_backoff *backoff;
 	size_t               nbackoff, capbackoff;
@@ -85,6 +117,13 @@ struct round_ctx {
 	char                 scaler_id[POLICY_SCALER_MAX];
 };
 
+/* What one round did, for /v1/status and /metrics (stats.h). */
+struct round_figures {
+	int      fleet;
+	int64_t  marathon_ns, agents_ns, eval_ns, writes_ns;
+	uint64_t rules, hosts, hosts_failed, deferred_bounds;
+};
+
 struct round_backoff {
 	char    app_id[RULES_APP_ID_MAX];
 	int     failures;
@@ -110,5 +149,14 @@ void round_run(struct round_ctx *c, int64_t now, int64_t mono_s);
 void round_set_sinks(struct round_ctx *c, struct sink *const *sinks,
 	size_t n);
 void round_ctx_free(struct round_ctx *c);   /* the backoff table only */
+/*
+ * The id filter of a fleet round's bulk read: the longest prefix all
+ * rules' ids share, cut after its last '/' ("/shop/web" and "/shop/api"
+ * give "/shop/"); "" when that is just "/" (read every app).  Marathon
+ * filters by "id contains", so the reply may hold more apps, never
+ * fewer.  Pure.
+ */
+void round_id_filter(const struct rule *rules, size_t n, char *out,
+	size_t outlen);
 
 #endif

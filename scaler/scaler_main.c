@@ -49,6 +49,10 @@ struct settings {
 	char             marathon_token_file[CONF_STR_MAX];
 	char             marathon_ca_file[CONF_STR_MAX];
 	int64_t          marathon_timeout_ms;
+	int64_t          marathon_max_reply_mb;
+	int64_t          agent_concurrency;
+	int64_t          max_scale_requests_per_round;
+	int64_t          max_concurrent_deployments;
 	char             state_dir[CONF_STR_MAX];
 	int64_t          interval;
 	int              dry_run;
@@ -88,6 +92,17 @@ static const struct conf_opt scaler_opts[] = {
 	  "FILE", "CA bundle for an https Marathon URL" },
 	{ "marathon_timeout_ms", 0, CONF_INT, S(marathon_timeout_ms), 100,
 	  120000, "5000", "MS", "one Marathon request, whole" },
+	{ "marathon_max_reply_mb", 0, CONF_INT, S(marathon_max_reply_mb), 1,
+	  4096, "256", "MB", "largest bulk read of every app (else an error "
+	  "round)" },
+	{ "agent_concurrency", 0, CONF_INT, S(agent_concurrency), 1, 4096,
+	  "64", "N", "agent hosts asked at once in a round" },
+	{ "max_scale_requests_per_round", 0, CONF_INT,
+	  S(max_scale_requests_per_round), 1, 10000, "20", "N",
+	  "scale requests sent per round; the rest wait (most loaded first)" },
+	{ "max_concurrent_deployments", 0, CONF_INT,
+	  S(max_concurrent_deployments), 1, 100000, "50", "N",
+	  "no scale request while this many apps are deploying" },
 	{ "state_dir", 's', CONF_STR, S(state_dir), 0, 0,
 	  "/var/lib/hoist-scaler", "DIR",
 	  "rules and safety state (state.json, lock)" },
@@ -304,6 +319,7 @@ runtime_build(const struct settings *st, struct runtime *rt, char *err,
 	so.influx_user = st->source_influxdb_user;
 	so.influx_password = pw;
 	so.window_s = (long)st->source_window_s;
+	so.concurrency = (int)st->agent_concurrency;
 	rt->source = source_new(&so, e2, sizeof(e2));
 	explicit_bzero(pw, sizeof(pw));
 	explicit_bzero(atok, sizeof(atok));
@@ -340,6 +356,9 @@ apply(const struct settings *st, struct runtime *rt, struct round_ctx *rc,
 	rc->source = rt->source;
 	rc->dry_run = st->dry_run;
 	rc->interval_s = st->interval;
+	rc->max_reply_bytes = (size_t)st->marathon_max_reply_mb << 20;
+	rc->max_requests = (int)st->max_scale_requests_per_round;
+	rc->max_deployments = (int)st->max_concurrent_deployments;
 	round_set_sinks(rc, rt->sinks, rt->nsinks);
 	atomic_store(&stats->interval_s, st->interval);
 	atomic_store(&stats->dry_run, st->dry_run);

@@ -43,6 +43,14 @@ struct source_options {
 	const char      *influx_user;     /* NULL: no auth */
 	const char      *influx_password;
 	long             window_s;        /* influxdb: mean over this window */
+	int              concurrency;     /* agents, fleet rounds: requests
+	                                   * at once; 0 = 64 */
+};
+
+/* What one fleet fetch did (source_fetch_all()). */
+struct source_round {
+	size_t hosts;          /* distinct hosts asked = requests made */
+	size_t hosts_failed;   /* no answer, not 200, or not the shape */
 };
 
 /*
@@ -80,6 +88,11 @@ struct source_ops {
 	 * failed requests, err describing the first. */
 	int  (*fetch)(struct source *s, const char *app_id,
 	    struct source_task *tasks, size_t n, char *err, size_t errlen);
+	/* Fleet rounds: the figures of tasks[0..n) of many apps at once
+	 * (cleared, n > 0); NULL when the kind can only go app by app.
+	 * The number of failed requests, err describing the first. */
+	int  (*fetch_all)(struct source *s, struct source_task *tasks,
+	    size_t n, struct source_round *r, char *err, size_t errlen);
 	/* Free what init kept in s->priv; NULL when nothing. */
 	void (*free)(struct source *s);
 };
@@ -101,6 +114,20 @@ void           source_free(struct source *s);          /* NULL ok */
  */
 int            source_fetch(struct source *s, const char *app_id,
 	struct source_task *tasks, size_t n, char *err, size_t errlen);
+/*
+ * Fleet rounds (round.h): the figures of tasks[0..n) of every app of the
+ * round in one go.  agents: one GET http://HOST:PORT/v1/apps per
+ * distinct host (the collector's every-app reply, docs/api-collector.md),
+ * at most `concurrency` at once through one libcurl multi handle, each
+ * bounded by timeout_ms; a host that is down or slow costs its timeout
+ * once and leaves its tasks without metrics.  A reply's task matches
+ * only a task placed on that host.  Returns the failed requests (err:
+ * the first); *r says how many hosts were asked and failed.  -1 when
+ * the kind has no bulk form (use source_fetch() per app).
+ */
+int            source_fetch_all(struct source *s, struct source_task *tasks,
+	size_t n, struct source_round *r, char *err, size_t errlen);
+int            source_has_fetch_all(const struct source *s);
 /* The kind named `name`, or NULL. */
 const struct source_ops *source_ops_find(const char *name);
 /* The kinds' names for a message: "agents, influxdb". */
@@ -111,6 +138,13 @@ const char    *source_name(const struct source *s);
  * when the body is not the documented shape. */
 /* source_agents.c */
 int            source_decode_agent(const char *body, size_t len,
+	struct source_task *tasks, size_t n);
+/* The collector's GET /v1/apps reply ([app, ...]) from host `host`:
+ * fill the tasks of tasks[0..n) placed on that host (by mesos_task_id,
+ * through `index`, see source_impl.h); the count matched or -1. */
+struct source_task_index;
+int            source_decode_agent_all(const char *body, size_t len,
+	const char *host, const struct source_task_index *index,
 	struct source_task *tasks, size_t n);
 /* source_influxdb.c */
 int            source_decode_influx(const char *body, size_t len,

@@ -8,6 +8,7 @@
 #define HOIST_SOURCE_IMPL_H
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -39,7 +40,29 @@ struct xfer {
 	long        status;
 };
 
+/*
+ * Task id -> index into a task array, open addressing (fleet rounds
+ * match up to tens of thousands of tasks: no scan per reply task).
+ */
+struct source_task_index {
+	size_t *slots;     /* task index + 1; 0 = empty */
+	size_t  nslots;    /* a power of two */
+};
+
 /* source.c */
+uint64_t source_hash(const char *p);          /* FNV-1a, 64 bits */
+int   source_index_build(struct source_task_index *ix,
+	const struct source_task *tasks, size_t n);
+/* The first task with Mesos task id `id`, or -1. */
+long  source_index_find(const struct source_task_index *ix,
+	const struct source_task *tasks, const char *id);
+void  source_index_free(struct source_task_index *ix);
+/* Run every transfer, at most `cap` at once (each bounded by its own
+ * timeout); x[i].easy is made here from x[i].url.  done (NULL: none)
+ * is called with each transfer as it ends, so its body can be used and
+ * freed at once rather than all bodies held to the end. */
+void  source_run_window(struct source *s, struct xfer *x, size_t nx,
+	size_t cap, void (*done)(struct xfer *x, void *ud), void *ud);
 /* An easy handle for x->url with s's timeouts and credentials, writing
  * into x->body; NULL when libcurl cannot make one. */
 CURL *source_xfer_easy(struct source *s, struct xfer *x);

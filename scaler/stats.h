@@ -43,6 +43,29 @@ struct scaler_stats {
 	atomic_uint_fast64_t api_unauthorized;
 	atomic_uint_fast64_t api_client_errors; /* other 4xx */
 	atomic_int_fast64_t  last_round_ms;     /* wall time of the last round */
+	/*
+	 * The last round's figures (round.h).  A fleet round reads Marathon
+	 * once (marathon_ms), asks every task host once (agents_ms), runs
+	 * the policy (eval_ms) and sends the scale requests (writes_ms); a
+	 * per-rule round (one rule, or an orchestrator without a bulk read)
+	 * counts its per-app reads as marathon_ms and fetches as agents_ms.
+	 */
+	atomic_int           last_round_fleet;  /* 1 fleet, 0 per rule */
+	atomic_int_fast64_t  last_round_marathon_ms;
+	atomic_int_fast64_t  last_round_agents_ms;
+	atomic_int_fast64_t  last_round_eval_ms;
+	atomic_int_fast64_t  last_round_writes_ms;
+	atomic_uint_fast64_t last_round_rules;      /* rules evaluated */
+	atomic_uint_fast64_t last_round_hosts;      /* agent hosts asked */
+	atomic_uint_fast64_t last_round_hosts_failed;
+	atomic_uint_fast64_t last_round_deferred_bounds;
+	atomic_uint_fast64_t last_round_marathon_requests;
+	/* Totals since start. */
+	atomic_uint_fast64_t marathon_requests;   /* reads and writes */
+	atomic_uint_fast64_t marathon_bulk_errors;/* failed bulk reads */
+	atomic_uint_fast64_t agent_requests;      /* fleet: per host */
+	atomic_uint_fast64_t agent_failures;
+	atomic_uint_fast64_t deferred_bounds;     /* by the write bounds */
 	atomic_int_fast64_t  next_round_s;      /* unix time of the next one */
 	atomic_int_fast64_t  interval_s;
 	atomic_int           dry_run;           /* the daemon's --dry-run */

@@ -412,7 +412,23 @@ sync_dir(const char *dir)
 	return ret;
 }
 
-/* The old file's apps[i] as two writes (w[0] rule, w[1] state). */
+static int
+history_empty(const struct policy_history *h)
+{
+	return h->last_up_s == 0 && h->last_down_s == 0 &&
+	    h->streak_dir == 0 && h->streak_n == 0 && h->nrecs == 0 &&
+	    h->nevents == 0;
+}
+
+static int
+oom(const char *path, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: out of memory", path);
+	return -1;
+}
+
+/* The old file's apps[i] as two writes (w[0] rule, w[1] state; w[1]
+ * without data when the history is empty). */
 static int
 migrate_app(const cJSON *a, int i, const char *path, struct store_write *w,
     char *err, size_t errlen)
@@ -440,6 +456,10 @@ migrate_app(const cJSON *a, int i, const char *path, struct store_write *w,
 	STR_COPY_ARRAY(w[1].app_id, r.app_id);
 	w[0].version = w[1].version = STORE_VERSION_ANY;
 	w[0].data = store_encode_rule(&r, &w[0].len);
+	/* An empty history needs no node (a rule without one starts
+	 * empty); w[1] then stays without data and is left out. */
+	if (history_empty(&h))
+		return w[0].data != NULL ? 0 : oom(path, err, errlen);
 	w[1].data = store_encode_state(r.app_id, &h, &w[1].len);
 	if (w[0].data == NULL || w[1].data == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -456,6 +476,18 @@ free_writes(struct store_write *w, size_t n)
 	for (i = 0; i < n; i++)
 		free((char *)(uintptr_t)w[i].data);
 	free(w);
+}
+
+/* Leave out the writes without data (empty histories); the new count. */
+static size_t
+compact_writes(struct store_write *w, size_t n)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++)
+		if (w[i].data != NULL)
+			w[o++] = w[i];
+	return o;
 }
 
 /* Decode every app of the old file into writes (*out, 2 per app). */
@@ -510,7 +542,7 @@ out:
 		w = NULL;
 	}
 	*out = w;
-	*nout = ret == 0 ? (size_t)i * 2 : 0;
+	*nout = ret == 0 ? compact_writes(w, (size_t)i * 2) : 0;
 	return ret;
 }
 
@@ -525,7 +557,7 @@ local_migrate(struct local *s, char *err, size_t errlen)
 {
 	char path[LOCAL_PATH_MAX], kept[LOCAL_PATH_MAX], *text = NULL;
 	struct store_write *w = NULL;
-	size_t len = 0, n = 0, i;
+	size_t len = 0, n = 0, i, rules;
 	int ret = -1;
 
 	snprintf(path, sizeof(path), "%s/%s", s->dir, LOCAL_OLD_FILE);
@@ -549,9 +581,11 @@ local_migrate(struct local *s, char *err, size_t errlen)
 		snprintf(err, errlen, "rename %s: %s", path, strerror(errno));
 		goto out;
 	}
+	for (i = 0, rules = 0; i < n; i++)
+		rules += w[i].kind == STORE_RULE;
 	log_info("state: migrated %zu rules from %s to %s/rules and "
 	    "%s/state (one file per app); the old file is kept as %s",
-	    n / 2, path, s->dir, s->dir, kept);
+	    rules, path, s->dir, s->dir, kept);
 	ret = 0;
 out:
 	if (w != NULL)

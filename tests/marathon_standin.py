@@ -18,6 +18,13 @@ Marathon endpoints (all under the optional auth):
     GET    /ping                          "pong" (never needs auth)
     GET    /v2/info
     GET    /v2/apps                       {"apps": [...]}; ?embed=apps.tasks
+                                          embeds the tasks (repeatable
+                                          embed=; apps.deployments and
+                                          apps.counts are always there, as
+                                          Marathon's default); ?id=S keeps
+                                          the apps whose id contains S
+                                          (Marathon's documented substring
+                                          filter)
     POST   /v2/apps                       create; 201 + the app; 409 exists
     GET    /v2/apps/{id}                  {"app": {..., "tasks", "deployments"}}
     PUT    /v2/apps/{id}[?force=true]     create (201) or update (200);
@@ -520,9 +527,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path in ("/v2/apps", "/v2/apps/"):
             if method == "GET":
-                embed = "apps.tasks" in query.get("embed", [])
+                embeds = query.get("embed", [])
+                embed = "apps.tasks" in embeds or "apps.failures" in embeds
+                want = query.get("id", [""])[0]
                 self.send(200, {"apps": [st.render_app(a, embed)
-                                         for a in st.apps.values()]})
+                                         for aid, a in st.apps.items()
+                                         if want in aid]})
                 return
             if method == "POST":
                 b = self.parse_json(body)

@@ -177,6 +177,18 @@ def run(base):
     lfix = fixture("v2_apps_get.json")
     check(set(body) == {"apps"}, "apps list wrapper")
     keys_cover(body["apps"][0], lfix["apps"][0], "listed app")
+    check("tasks" not in body["apps"][0], "no tasks without embed")
+    # The bulk read hoist-scaler's fleet rounds make: tasks and
+    # deployments embedded, narrowed by Marathon's id substring filter.
+    st, body, _ = c.call("GET", "/v2/apps?embed=apps.tasks&"
+                         "embed=apps.deployments&id=/minecraft/")
+    check(st == 200 and [a["id"] for a in body["apps"]] ==
+          ["/minecraft/survival-world"], "id filter keeps the app")
+    check(isinstance(body["apps"][0].get("tasks"), list) and
+          isinstance(body["apps"][0].get("deployments"), list),
+          "embedded tasks and deployments")
+    st, body, _ = c.call("GET", "/v2/apps?embed=apps.tasks&id=/nomatch/")
+    check(st == 200 and body == {"apps": []}, "id filter drops the rest")
     st, body, _ = c.call("GET", "/v2/apps/minecraft/survival-world/tasks")
     keys_cover(body, fixture("v2_app_tasks_get.json"), "tasks", exact=True)
 

@@ -1,7 +1,9 @@
 /*
  * fuzz_source.c — libFuzzer harness for the replies the scaler reads its
  * metrics from (scaler/source_agents.c, scaler/source_influxdb.c): an
- * agent's GET /v1/apps{app_id} reply (source_decode_agent) and an
+ * agent's GET /v1/apps{app_id} reply (source_decode_agent), its
+ * every-app GET /v1/apps reply of fleet rounds (source_decode_agent_all,
+ * which must match only the tasks placed on the host asked) and an
  * InfluxDB 1.x /query reply
  * (source_decode_influx), plus the InfluxQL text built from an app id.
  *
@@ -17,6 +19,7 @@
 
 #include "scaler/policy.h"
 #include "scaler/source.h"
+#include "scaler/source_impl.h"
 #include "tests/fuzz/fuzzlib.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -62,6 +65,27 @@ decode(int influx, const char *body, size_t len)
 	check(t, 3, m);
 }
 
+/* The every-app reply as host 127.0.0.1's: the ::1 task never matches. */
+static void
+decode_all(const char *body, size_t len)
+{
+	struct source_task t[3];
+	struct source_task_index ix;
+	size_t i;
+	int m;
+
+	memset(t, 0, sizeof(t));
+	for (i = 0; i < 3; i++)
+		t[i].task = &otasks[i];
+	if (source_index_build(&ix, t, 3) != 0)
+		return;
+	m = source_decode_agent_all(body, len, "127.0.0.1", &ix, t, 3);
+	check(t, 3, m);
+	if (t[2].has_cpu || t[2].has_mem || t[2].invalid)
+		abort();
+	source_index_free(&ix);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -71,6 +95,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	decode(0, text, size);
 	decode(1, text, size);
+	decode_all(text, size);
 	if (source_influx_query(text, 60, q, sizeof(q)) == 0 &&
 	    (strchr(text, '\'') != NULL || strchr(text, '\\') != NULL))
 		abort();

@@ -459,9 +459,11 @@ put_sent() {
 }
 wait_for 30 "the scaler's PUT to Marathon" put_sent || fail "no PUT reached the stand-in"
 ok "the scaler scaled /shop/web through Marathon (basic auth from the credential)"
-owner=$(sd stat -c %u /var/lib/private/hoist-scaler/state.json) || fail "no state.json in StateDirectory"
-[ "$owner" -ge 61184 ] && [ "$owner" -le 65519 ] || fail "state.json owned by uid $owner, not a dynamic user"
-ok "state in /var/lib/private/hoist-scaler/state.json (StateDirectory=, dynamic uid $owner)"
+# One file per rule (docs/state-format.md): /shop/web is rules/shop%2Fweb.json.
+RULEF=/var/lib/private/hoist-scaler/rules/shop%2Fweb.json
+owner=$(sd stat -c %u "$RULEF") || fail "no $RULEF in StateDirectory"
+[ "$owner" -ge 61184 ] && [ "$owner" -le 65519 ] || fail "$RULEF owned by uid $owner, not a dynamic user"
+ok "state in $RULEF (StateDirectory=, dynamic uid $owner)"
 
 spid0=$(prop hoist-scaler MainPID)
 sd systemctl kill -s SIGKILL hoist-scaler || fail "systemctl kill hoist-scaler"
@@ -536,7 +538,7 @@ sd dpkg --purge hoist-collector >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log"; fail
 sd sh -c '! ls -d /var/lib/private/hoist-collector /var/lib/hoist-collector /etc/hoist/collector.conf 2>/dev/null' ||
 	fail "purge left $(sd sh -c 'ls -d /var/lib/private/hoist-collector /var/lib/hoist-collector /etc/hoist/collector.conf 2>/dev/null')"
 sd dpkg -r hoist-scaler >/dev/null 2>&1 || fail "dpkg -r hoist-scaler"
-sd test -f /var/lib/private/hoist-scaler/state.json || fail "remove deleted the scaler's state"
+sd test -f "$RULEF" || fail "remove deleted the scaler's state"
 sd dpkg --purge hoist-scaler >/dev/null 2>&1 || fail "dpkg --purge hoist-scaler"
 sd sh -c '! ls -d /var/lib/private/hoist-scaler /var/lib/hoist-scaler 2>/dev/null' ||
 	fail "purge left the scaler's state"

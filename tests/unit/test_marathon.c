@@ -795,6 +795,99 @@ wait_idle(struct marathon *m, const char *id, struct marathon_app *app)
 	fail_msg("deployment of %s did not end", id);
 }
 
+/* The bulk read's callback: count the apps, remember /fleet/b. */
+struct bulk_seen {
+	int  apps, tasks_b, deps_b;
+	int  other;      /* apps outside /fleet/ */
+};
+
+static int
+bulk_app(const struct marathon_app *a, void *ud)
+{
+	struct bulk_seen *s = ud;
+
+	s->apps++;
+	if (strncmp(a->id, "/fleet/", 7) != 0)
+		s->other++;
+	if (strcmp(a->id, "/fleet/b") == 0) {
+		s->tasks_b = (int)a->n_tasks;
+		s->deps_b = a->n_deployments;
+	}
+	return 0;
+}
+
+/*
+ * The fleet rounds' calls against the stand-in: the streamed bulk read
+ * with the id filter (tasks and deployments embedded), a cap it passes
+ * (MARATHON_E_DECODE naming it), and the scale requests sent at once:
+ * two scaled, one locked (409 with the deployment), one bad id never sent.
+ */
+static void
+test_client_bulk(void **state)
+{
+	struct marathon *m = client(NULL, NULL, S.tokfile);
+	struct marathon_bulk b;
+	struct marathon_status st, ms[4];
+	enum marathon_result res[4];
+	struct bulk_seen seen;
+	const char *ids[4] = { "/fleet/a", "/fleet/b", "/fleet/c", "/Bad" };
+	long inst[4] = { 3, 1, 4, 1 };
+	cJSON *j;
+	char *text;
+	int n0;
+
+	(void)state;
+	cJSON_Delete(control("POST", "/_standin/seed", "{\"app\": {\"id\": "
+	    "\"/fleet/a\", \"instances\": 1, \"cmd\": \"sleep 1\"}}"));
+	cJSON_Delete(control("POST", "/_standin/seed", "{\"app\": {\"id\": "
+	    "\"/fleet/b\", \"instances\": 2, \"cmd\": \"sleep 1\"}, "
+	    "\"locked\": true}"));
+	cJSON_Delete(control("POST", "/_standin/seed", "{\"app\": {\"id\": "
+	    "\"/fleet/c\", \"instances\": 1, \"cmd\": \"sleep 1\"}}"));
+	cJSON_Delete(control("POST", "/_standin/seed", "{\"app\": {\"id\": "
+	    "\"/elsewhere\", \"instances\": 1, \"cmd\": \"sleep 1\"}}"));
+	memset(&seen, 0, sizeof(seen));
+	marathon_bulk_init(&b, 1 << 20, bulk_app, &seen);
+	assert_int_equal(marathon_list_apps_bulk(m, "/fleet/", &b, &st),
+	    MARATHON_OK);
+	marathon_bulk_free(&b);
+	assert_int_equal(seen.apps, 3);
+	assert_int_equal(seen.other, 0);
+	assert_int_equal(seen.tasks_b, 2);
+	assert_int_equal(seen.deps_b, 1);
+	/* Over the cap: refused with the reason, not a transport error. */
+	memset(&seen, 0, sizeof(seen));
+	marathon_bulk_init(&b, 64, bulk_app, &seen);
+	assert_int_equal(marathon_list_apps_bulk(m, NULL, &b, &st),
+	    MARATHON_E_DECODE);
+	assert_non_null(strstr(st.message, "over 64 bytes"));
+	marathon_bulk_free(&b);
+	/* A filter that is not part of an app id is never sent. */
+	marathon_bulk_init(&b, 1 << 20, bulk_app, &seen);
+	n0 = request_count();
+	assert_int_equal(marathon_list_apps_bulk(m, "/a&b=c", &b, &st),
+	    MARATHON_E_BAD_ID);
+	assert_int_equal(request_count(), n0);
+	marathon_bulk_free(&b);
+	/* Scale requests at once. */
+	marathon_scale_many(m, 4, ids, inst, 4, res, ms);
+	assert_int_equal(res[0], MARATHON_OK);
+	assert_true(ms[0].deployment_id[0] != '\0');
+	assert_int_equal(res[1], MARATHON_E_LOCKED);
+	assert_int_equal(ms[1].status, 409);
+	assert_int_equal(ms[1].n_deployments, 1);
+	assert_int_equal(res[2], MARATHON_OK);
+	assert_int_equal(res[3], MARATHON_E_BAD_ID);
+	assert_int_equal(request_count(), n0 + 3);
+	j = control("GET", "/_standin/requests", NULL);
+	text = cJSON_PrintUnformatted(j);
+	assert_non_null(text);
+	assert_null(strstr(text, "force"));
+	free(text);
+	cJSON_Delete(j);
+	marathon_free(m);
+}
+
 static void
 test_client_deploy_scale(void **state)
 {
@@ -1031,6 +1124,7 @@ main(void)
 		cmocka_unit_test(test_client_deploy_scale),
 		cmocka_unit_test(test_client_errors),
 		cmocka_unit_test(test_client_transport),
+		cmocka_unit_test(test_client_bulk),
 	};
 	int failed;
 

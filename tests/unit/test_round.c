@@ -51,20 +51,23 @@ f_get(void *ctx, const char *app_id, struct orch_app *out,
 	out->running = f->running;
 	out->ndeployments = f->deploying;
 	if (f->ntasks > 0) {
-		int i;
+		static const char *const ids[] = { "t0", "t1", "t2", "t3",
+		    "t4", "t5", "t6", "t7" };
+		struct orch_task t[8];
+		int i, ok;
 
-		out->tasks = calloc((size_t)f->ntasks, sizeof(*out->tasks));
-		if (out->tasks == NULL)
+		assert_true(f->ntasks <= 8);
+		memset(t, 0, sizeof(t));
+		for (i = 0; i < f->ntasks; i++) {
+			t[i].id = ids[i];
+			t[i].host = "127.0.0.1";
+			t[i].healthy = 1;
+			t[i].started_s = 1;
+		}
+		out->tasks = orch_tasks_dup(t, (size_t)f->ntasks, &ok);
+		if (!ok)
 			return ORCH_E_NOMEM;
 		out->ntasks = (size_t)f->ntasks;
-		for (i = 0; i < f->ntasks; i++) {
-			snprintf(out->tasks[i].id, sizeof(out->tasks[i].id),
-			    "t%d", i);
-			str_copy_trunc(out->tasks[i].host, "127.0.0.1",
-			    sizeof(out->tasks[i].host));
-			out->tasks[i].healthy = 1;
-			out->tasks[i].started_s = 1;
-		}
 	}
 	if (f->deploying)
 		str_copy_trunc(out->deployment_id, "dep-1",

@@ -5,8 +5,9 @@
  * not load refuses start-up with the path and the reason); a temp file
  * left by a crash is removed and its node kept; a corrupt node is
  * reported with its path, counted and skipped while the others are
- * served; a failed write is rolled back; the writer thread under
- * concurrent changes, reads and flushes (TSan: make SANITIZE=thread).
+ * served; a failed write is rolled back; a large batch (one syncfs)
+ * lands whole; the writer thread under concurrent changes, reads and
+ * flushes (TSan: make SANITIZE=thread).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -483,6 +484,42 @@ test_corrupt_nodes(void **state)
 	state_close(opened);
 }
 
+/* A batch larger than the local store's per-file fsync limit (one
+ * syncfs): every node lands. */
+static void
+test_batch(void **state)
+{
+	struct policy_history h;
+	struct rule r;
+	char err[512], id[64];
+	int i, created;
+
+	(void)state;
+	opened = state_open(dir, err, sizeof(err));
+	assert_non_null(opened);
+	for (i = 0; i < 30; i++) {
+		snprintf(id, sizeof(id), "/b/app-%d", i);
+		make_rule(&r, id, 5);
+		assert_int_equal(state_put(opened, &r, 1, &created, err,
+		    sizeof(err)), STATE_OK);
+		memset(&h, 0, sizeof(h));
+		h.last_up_s = 1000 + i;
+		assert_int_equal(state_set_history(opened, id, &h), STATE_OK);
+	}
+	assert_int_equal(state_flush(opened, err, sizeof(err)), STATE_OK);
+	state_close(opened);
+	opened = state_open(dir, err, sizeof(err));
+	assert_non_null(opened);
+	assert_int_equal(state_count(opened), 30);
+	for (i = 0; i < 30; i++) {
+		snprintf(id, sizeof(id), "/b/app-%d", i);
+		assert_int_equal(state_get(opened, id, NULL, &h), STATE_OK);
+		assert_int_equal(h.last_up_s, 1000 + i);
+	}
+	state_close(opened);
+	assert_true(exists("state/b%2Fapp-29.json"));
+}
+
 /* TSan: changes, reads and flushes from several threads at once. */
 struct worker {
 	struct state *st;
@@ -568,6 +605,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_nodes, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	};
 

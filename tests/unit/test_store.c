@@ -4,7 +4,8 @@
  * backend whose writes block until the test releases them: a POST is
  * answered only once its write is done, while /healthz and GETs answer
  * at once; a conflict is a 409 and an unavailable store a 503, both
- * rolled back; a watch event from another writer reaches the readers;
+ * rolled back; a watch event from another writer reaches the readers,
+ * unless a write of that node is in flight (the write decides);
  * the round's flush waits for a recorded scale, not for the
  * stabilization window's bookkeeping (written in the background).
  */
@@ -421,6 +422,38 @@ test_watch_event(void **state)
 	assert_int_equal(ss.stale, 1);
 }
 
+/* A watch event for a node with our write in flight is ignored: the
+ * write decides (an older event must not undo a newer change). */
+static void
+test_watch_during_write(void **state)
+{
+	struct fx *f = *state;
+	struct post p = { f, RULE("/shop/web"), 0, 0 };
+	struct store_node n;
+	const char *old = "{\"app_id\":\"/shop/web\",\"min_instances\":1,"
+	    "\"max_instances\":9,\"cpu\":{\"above\":80,\"below\":20}}";
+	struct rule r;
+	pthread_t t;
+
+	start_post(&p, &t);
+	memset(&n, 0, sizeof(n));
+	n.kind = STORE_RULE;
+	n.app_id = "/shop/web";
+	n.where = "fake:/rules/shop%2Fweb";
+	n.data = old;
+	n.len = strlen(old);
+	n.version = 5;
+	fk.l.node(fk.l.arg, &n);
+	assert_int_equal(release_post(&p, t), 201);
+	assert_int_equal(state_get(f->st, "/shop/web", &r, NULL), STATE_OK);
+	assert_int_equal(r.max_instances, 5);
+	/* With nothing in flight, a newer version is taken. */
+	n.version = 6;
+	fk.l.node(fk.l.arg, &n);
+	assert_int_equal(state_get(f->st, "/shop/web", &r, NULL), STATE_OK);
+	assert_int_equal(r.max_instances, 9);
+}
+
 static void
 test_flush_tiers(void **state)
 {
@@ -474,6 +507,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failures_roll_back,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_event, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_watch_during_write, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_flush_tiers, setup,
 		    teardown),
