@@ -394,6 +394,66 @@ test_fifty(void **state)
 		assert_int_equal(f->fk.apps[i].instances, 3);
 }
 
+/* A fake leadership (round.h): the round's token, what may_act says. */
+struct fake_leader {
+	uint64_t token;
+	int      allow, asked;
+};
+
+static uint64_t
+fl_token(void *ctx)
+{
+	return ((struct fake_leader *)ctx)->token;
+}
+
+static int
+fl_may_act(void *ctx, uint64_t token)
+{
+	struct fake_leader *l = ctx;
+
+	l->asked++;
+	return l->allow && token == l->token;
+}
+
+/*
+ * Leadership lost between the snapshot and the writes: one check before
+ * the batch, and not one PUT of it is sent; the decisions are deferred
+ * as fenced, tagged with the instance.  A follower's round reads
+ * nothing at all.
+ */
+static void
+test_fenced(void **state)
+{
+	struct fx *f = *state;
+	struct fake_leader fl = { 5, 0, 0 };
+	struct round_leader rl = { fl_token, fl_may_act, &fl };
+	struct policy_decision d;
+	int i;
+
+	start_hosts(f, 0, 0, 2000);
+	f->rc.leader = &rl;
+	STR_COPY_ARRAY(f->rc.scaler_id, "s1");
+	round_run(&f->rc, NOW, NOW);
+	assert_int_equal(f->fk.snapshots, 1);
+	assert_int_equal(fl.asked, 1);
+	assert_int_equal(f->fk.puts, 0);
+	assert_int_equal(atomic_load(&f->stats.scale_requests), 0);
+	for (i = 30; i < NAPPS; i++) {
+		last(f, i, &d);
+		assert_int_equal(d.action, POLICY_DEFERRED);
+		assert_non_null(strstr(d.reason, "(fenced)"));
+		assert_string_equal(d.scaler, "s1");
+	}
+	fl.token = 0;          /* a follower now */
+	round_run(&f->rc, NOW + 20, NOW + 20);
+	assert_int_equal(f->fk.snapshots, 1);
+	assert_int_equal(fl.asked, 1);
+	fl.token = 6;          /* leading again: the writes go */
+	fl.allow = 1;
+	round_run(&f->rc, NOW + 40, NOW + 40);
+	assert_int_equal(f->fk.puts, 20);
+}
+
 static void
 test_missing_and_locked(void **state)
 {
@@ -545,6 +605,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_filter),
 		cmocka_unit_test_setup_teardown(test_fifty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fenced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_locked, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_deployment_bound, setup,
