@@ -164,7 +164,7 @@ open_floor_files(struct bench *b, struct cgroup_handle **h, int *fds)
 		h[i] = cgroup_open(&b->li, name);
 		if (h[i] == NULL)
 			fatalx("cannot open cgroup %s", name);
-		nfds += cgroup_handle_fds(h[i], fds + nfds, 22);
+		nfds += cgroup_handle_fds(h[i], fds + nfds, 22, 1);
 		snprintf(path, sizeof(path), "/proc/%d/net/dev",
 		    (int)b->kids[i]);
 		if ((fds[nfds] = open(path, O_RDONLY | O_CLOEXEC)) >= 0)
@@ -396,6 +396,11 @@ main(int argc, char **argv)
 	    b.li.layout == CG_LAYOUT_V2)
 		fatalx("needs a cgroup v1 or hybrid host: %s", err);
 	b.budget = cgroup_set_fd_budget(0);
+	{
+		/* The files the collector reads with its defaults. */
+		struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 10, 10 };
+		cgroup_set_read_options(&ro);
+	}
 	b.groups = calloc((size_t)b.n, sizeof(*b.groups));
 	b.kids = calloc((size_t)b.n, sizeof(*b.kids));
 	if (b.groups == NULL || b.kids == NULL)

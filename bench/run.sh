@@ -10,6 +10,10 @@
 #              vs the per-app store, and /healthz during 10,000 POSTs
 #   fleet      hoist-scaler's rounds against a simulated cluster
 #              (bench/fleet.sh): thousands of rules, hundreds of hosts
+#   docker     cost per container per sweep on 200 real Docker containers
+#              vs the 8-file floor, hoist's own floor and collectd
+#   backtest   7 days at 10 s steps, 50 tasks: replay time and peak RSS;
+#              the InfluxDB query apart (bench/backtest.sh)
 set -u
 : "${BUILD:=build}"
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +27,7 @@ cleanup_groups() {
 	done
 }
 trap cleanup_groups EXIT INT TERM
-# BENCH_ONLY="store fleet" runs only those (names as above).
+# BENCH_ONLY="store fleet docker backtest" runs only those (names as above).
 want() {
 	[ -z "${BENCH_ONLY:-}" ] && return 0
 	case " $BENCH_ONLY " in *" $1 "*) return 0 ;; esac
@@ -45,4 +49,8 @@ if want host; then "$BUILD/bench/host" || rc=1; fi
 if want scaler; then sh bench/scaler.sh "$BUILD/bench/scaler" || rc=1; fi
 if want store; then BUILD=$BUILD sh bench/store.sh "$BUILD/bench/store" || rc=1; fi
 if want fleet; then sh bench/fleet.sh "$BUILD/bench/fleet" || rc=1; fi
+if want docker; then
+	BUILD=$BUILD sh bench/docker.sh "$BUILD/bench/docker" "$BUILD/hoist-collector" || rc=1
+fi
+if want backtest; then sh bench/backtest.sh "$BUILD/bench/backtest" "$BUILD/hoist-scaler" || rc=1; fi
 exit $rc

@@ -23,6 +23,10 @@ enum cgf_state { CGF_ABSENT, CGF_OPEN, CGF_ONDEMAND };
 struct cg_file {
 	int              fd;
 	uint8_t          state;     /* enum cgf_state */
+	uint16_t         last_len;
+	/* Owned; CGC_SLOW and CGC_PSI files: the bytes last read, parsed
+	 * again on the reads that skip the file; NULL: read it next time. */
+	char            *last;
 	/* Owned; NULL until the file first fails (most never do: 32 bytes
 	 * saved per file, 17 files per container on v1). */
 	struct complain *complain;
@@ -39,11 +43,17 @@ struct cgroup_handle {
 	char          *relpath;           /* owned */
 	uint8_t        has_dir;           /* bit c: controller c's dir exists */
 	uint8_t        main_ctrl;         /* the dir whose loss = vanished */
+	uint8_t        psi_read;          /* psi_s is set */
+	uint32_t       reads;             /* cg_handle_read calls */
+	uint32_t       phase;             /* staggers the slow reads */
+	int64_t        psi_s;             /* when the PSI files were read */
 	size_t         nfiles;
 	struct cg_file files[];
 };
 
 static long fd_budget = 1024;
+static struct cg_read_options read_opt = { CG_CPU_FILES_BOTH, 1, 0 };
+static uint32_t next_phase;
 static long fd_open;                  /* sweep thread only */
 static __thread char scratch[CG_READ_MAX];
 
@@ -99,6 +109,25 @@ cgroup_set_fd_budget(long budget)
 	return fd_budget;
 }
 
+void
+cgroup_set_read_options(const struct cg_read_options *o)
+{
+	read_opt = *o;
+	if (read_opt.slow_every == 0)
+		read_opt.slow_every = 1;
+}
+
+/* Is file spec read at all under the cpu_files option? */
+static int
+spec_wanted(const struct cg_file_spec *spec)
+{
+	if (spec->cadence == CGC_USAGE)
+		return read_opt.cpu_files != CG_CPU_FILES_PERCPU;
+	if (spec->cadence == CGC_PERCPU)
+		return read_opt.cpu_files != CG_CPU_FILES_USAGE;
+	return 1;
+}
+
 long
 cgroup_fds_open(void)
 {
@@ -150,6 +179,7 @@ cg_handle_open(const struct cg_version *v, const struct cg_layout_info *li,
 	h->li = li;
 	h->nfiles = v->nfiles;
 	h->main_ctrl = CG_NCTRL;
+	h->phase = next_phase++;
 	for (i = 0; i < v->nfiles; i++) {
 		h->files[i].fd = -1;
 		h->files[i].state = CGF_ABSENT;
@@ -166,7 +196,7 @@ cg_handle_open(const struct cg_version *v, const struct cg_layout_info *li,
 			if (h->main_ctrl == CG_NCTRL)
 				h->main_ctrl = (uint8_t)c;
 		}
-		if (!(h->has_dir & (1u << c)))
+		if (!(h->has_dir & (1u << c)) || !spec_wanted(&v->files[i]))
 			continue;
 		if (handle_file(h, i, path, sizeof(path)) != 0)
 			continue;
@@ -202,6 +232,7 @@ cg_handle_close(struct cgroup_handle *h)
 			fd_open--;
 		}
 		free(h->files[i].complain);
+		free(h->files[i].last);
 	}
 	free(h->relpath);
 	free(h);
@@ -260,14 +291,102 @@ cgroup_gone(const struct cgroup_handle *h)
 	    stat(dir, &st) != 0;
 }
 
+/* Keep the bytes just read of a CGC_SLOW or CGC_PSI file, to parse them
+ * again on the reads that skip it.  Out of memory: read it next time. */
+static void
+keep_last(struct cg_file *f, size_t n)
+{
+	char *p;
+
+	if (n > UINT16_MAX) {
+		free(f->last);
+		f->last = NULL;
+		return;
+	}
+	if (f->last == NULL || f->last_len < n) {
+		p = realloc(f->last, n > 0 ? n : 1);
+		if (p == NULL) {
+			free(f->last);
+			f->last = NULL;
+			return;
+		}
+		f->last = p;
+	}
+	memcpy(f->last, scratch, n);
+	f->last_len = (uint16_t)n;
+}
+
+/* Read and parse file i.  CG_VANISHED, or CG_OK (errors counted and
+ * complained about here). */
+static enum cg_result
+read_one(struct cgroup_handle *h, size_t i, struct sample *s,
+    struct cg_errors *errs, int64_t now_s)
+{
+	const struct cg_file_spec *spec = &h->v->files[i];
+	struct cg_file *f = &h->files[i];
+	int (*parse)(const char *, size_t, struct sample *) = spec->parse;
+	struct complain *cp;
+	ssize_t n;
+
+	if (spec->cadence == CGC_PERCPU && spec->parse_alone != NULL &&
+	    read_opt.cpu_files == CG_CPU_FILES_PERCPU)
+		parse = spec->parse_alone;
+	n = fetch(h, i);
+	if (n < 0) {
+		int e = errno;
+		/* ENODEV on a kept-open cgroup file means the group was
+		 * removed (possibly one controller at a time, so the main
+		 * directory may still be there). */
+		if (e == ENODEV || (e == ENOENT && cgroup_gone(h)))
+			return CG_VANISHED;
+		errs->read++;
+		if ((cp = file_complain(f)) != NULL)
+			complain(cp, now_s, "%s/%s/%s: read: %s (metric "
+			    "skipped; %llu times)", h->li->mount[spec->ctrl],
+			    h->relpath, spec->name, strerror(e),
+			    (unsigned long long)cp->count + 1);
+		goto failed;
+	}
+	if (parse(scratch, (size_t)n, s) != 0) {
+		if (n == 0 && cgroup_gone(h))
+			return CG_VANISHED;
+		errs->parse++;
+		if ((cp = file_complain(f)) != NULL)
+			complain(cp, now_s, "%s/%s/%s: unexpected format "
+			    "(metric skipped; %llu times)",
+			    h->li->mount[spec->ctrl], h->relpath, spec->name,
+			    (unsigned long long)cp->count + 1);
+		goto failed;
+	}
+	if (spec->cadence == CGC_SLOW || spec->cadence == CGC_PSI)
+		keep_last(f, (size_t)n);
+	if (f->complain != NULL && f->complain->gap_s != 0)
+		complain_recovered(f->complain, "%s/%s/%s: readable again",
+		    h->li->mount[spec->ctrl], h->relpath, spec->name);
+	return CG_OK;
+failed:
+	free(f->last);              /* no stale figure: read it next time */
+	f->last = NULL;
+	return CG_OK;
+}
+
 enum cg_result
 cg_handle_read(struct cgroup_handle *h, struct sample *s,
     struct cg_errors *errs, int64_t now_s)
 {
 	const struct cg_version *v = h->v;
+	int slow_now, psi_now;
 	size_t i;
-	ssize_t n;
 
+	slow_now = read_opt.slow_every <= 1 ||
+	    (h->reads + h->phase) % read_opt.slow_every == 0;
+	psi_now = read_opt.psi_period_s == 0 || !h->psi_read ||
+	    now_s - h->psi_s >= (int64_t)read_opt.psi_period_s;
+	if (psi_now) {
+		h->psi_s = now_s;
+		h->psi_read = 1;
+	}
+	h->reads++;
 	s->have = 0;
 	memset(&s->blkio, 0, sizeof(s->blkio));
 	if (v->begin != NULL)
@@ -275,43 +394,17 @@ cg_handle_read(struct cgroup_handle *h, struct sample *s,
 	for (i = 0; i < h->nfiles; i++) {
 		const struct cg_file_spec *spec = &v->files[i];
 		struct cg_file *f = &h->files[i];
-		struct complain *cp;
 
 		if (f->state == CGF_ABSENT)
 			continue;
-		n = fetch(h, i);
-		if (n < 0) {
-			int e = errno;
-			/* ENODEV on a kept-open cgroup file means the group
-			 * was removed (possibly one controller at a time, so
-			 * the main directory may still be there). */
-			if (e == ENODEV || (e == ENOENT && cgroup_gone(h)))
-				return CG_VANISHED;
-			errs->read++;
-			if ((cp = file_complain(f)) != NULL)
-				complain(cp, now_s, "%s/%s/%s: read: %s "
-				    "(metric skipped; %llu times)",
-				    h->li->mount[spec->ctrl], h->relpath,
-				    spec->name, strerror(e),
-				    (unsigned long long)cp->count + 1);
+		if (f->last != NULL && ((spec->cadence == CGC_SLOW &&
+		    !slow_now) || (spec->cadence == CGC_PSI && !psi_now))) {
+			/* Parsed before: cannot fail now. */
+			(void)spec->parse(f->last, f->last_len, s);
 			continue;
 		}
-		if (spec->parse(scratch, (size_t)n, s) != 0) {
-			if (n == 0 && cgroup_gone(h))
-				return CG_VANISHED;
-			errs->parse++;
-			if ((cp = file_complain(f)) != NULL)
-				complain(cp, now_s, "%s/%s/%s: unexpected "
-				    "format (metric skipped; %llu times)",
-				    h->li->mount[spec->ctrl], h->relpath,
-				    spec->name,
-				    (unsigned long long)cp->count + 1);
-			continue;
-		}
-		if (f->complain != NULL && f->complain->gap_s != 0)
-			complain_recovered(f->complain, "%s/%s/%s: "
-			    "readable again", h->li->mount[spec->ctrl],
-			    h->relpath, spec->name);
+		if (read_one(h, i, s, errs, now_s) == CG_VANISHED)
+			return CG_VANISHED;
 	}
 	if (v->finish != NULL)
 		v->finish(s);
@@ -356,13 +449,18 @@ cgroup_pids(struct cgroup_handle *h, int *pids, int max)
 }
 
 int
-cgroup_handle_fds(const struct cgroup_handle *h, int *fds, int max)
+cgroup_handle_fds(const struct cgroup_handle *h, int *fds, int max,
+    int every_read)
 {
 	size_t i;
 	int n = 0;
 
-	for (i = 0; i < h->nfiles && n < max; i++)
-		if (h->files[i].state == CGF_OPEN)
-			fds[n++] = h->files[i].fd;
+	for (i = 0; i < h->nfiles && n < max; i++) {
+		uint8_t cad = h->v->files[i].cadence;
+		if (h->files[i].state != CGF_OPEN || (every_read &&
+		    (cad == CGC_SLOW || cad == CGC_PSI)))
+			continue;
+		fds[n++] = h->files[i].fd;
+	}
 	return n;
 }

@@ -109,6 +109,30 @@ int  cgroup_pids(struct cgroup_handle *h, int *pids, int max);
  * budget in force. */
 long cgroup_set_fd_budget(long budget);
 long cgroup_fds_open(void);
-/* The descriptors a handle keeps open (for the benchmark's floor). */
-int  cgroup_handle_fds(const struct cgroup_handle *h, int *fds, int max);
+
+/* Which of v1's cpuacct.usage and cpuacct.usage_percpu are read: the
+ * second's values add up to the first, so one is enough. */
+enum cg_cpu_files {
+	CG_CPU_FILES_BOTH,      /* both (the default) */
+	CG_CPU_FILES_PERCPU,    /* usage_percpu; usage = the sum of it */
+	CG_CPU_FILES_USAGE,     /* usage; no per-CPU figures */
+};
+struct cg_read_options {
+	enum cg_cpu_files cpu_files;
+	/* Rarely-changing files (limits, quotas, *.max, failcnt,
+	 * max_usage, oom_control) are read every slow_every-th read of a
+	 * handle (1: every read), staggered across handles. */
+	uint32_t          slow_every;
+	/* Pressure files: at most every psi_period_s s (0: every read).
+	 * The kernel recomputes avg10/avg60/avg300 every 2 s. */
+	uint32_t          psi_period_s;
+};
+/* Set for handles opened from now on (cpu_files) and reads from now on
+ * (the rest).  Defaults: both, 1, 0 (everything on every read). */
+void cgroup_set_read_options(const struct cg_read_options *o);
+/* The descriptors a handle keeps open (for the benchmark's floor); with
+ * every_read, only those of the files read on every read (not the
+ * CGC_SLOW and CGC_PSI ones). */
+int  cgroup_handle_fds(const struct cgroup_handle *h, int *fds, int max,
+	int every_read);
 #endif

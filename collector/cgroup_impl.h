@@ -10,12 +10,31 @@
 #include "collector/cgroup.h"
 #include "common/log.h"
 
-/* One file a version reads: which controller directory, its name, and
- * the parser that puts its numbers into the sample (setting have bits). */
+/* When a file is read (struct cg_read_options says how often). */
+enum cg_cadence {
+	CGC_EVERY = 0,      /* on every read */
+	/* A value that rarely changes (limits, quotas, *.max, failcnt,
+	 * max_usage, oom_control): every slow_every-th read; in between,
+	 * its last bytes are parsed again, so the sample is complete. */
+	CGC_SLOW,
+	/* Pressure (PSI): at most every psi_period_s seconds; its last
+	 * bytes between. */
+	CGC_PSI,
+	CGC_USAGE,          /* cpuacct.usage: not with CG_CPU_FILES_PERCPU */
+	CGC_PERCPU,         /* cpuacct.usage_percpu: not with ..._USAGE */
+};
+
+/* One file a version reads: which controller directory, its name, the
+ * parser that puts its numbers into the sample (setting have bits), when
+ * it is read, and for CGC_PERCPU the parser used when it is read alone
+ * (CG_CPU_FILES_PERCPU: it gives the total usage too). */
 struct cg_file_spec {
 	uint8_t     ctrl;           /* enum cg_ctrl */
 	const char *name;
 	int       (*parse)(const char *buf, size_t len, struct sample *s);
+	uint8_t     cadence;        /* enum cg_cadence */
+	int       (*parse_alone)(const char *buf, size_t len,
+	    struct sample *s);
 };
 
 struct cg_version {

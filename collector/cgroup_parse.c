@@ -98,18 +98,19 @@ cgp_flat(const char *s, size_t len, const struct cgp_key *keys, size_t nkeys,
 
 int
 cgp_percpu(const char *s, size_t len, uint64_t *out, uint32_t max,
-    uint32_t *n)
+    uint32_t *n, uint64_t *sum)
 {
 	const char *p = s, *end = s + len;
-	uint64_t v;
+	uint64_t v, total = 0;
 
 	*n = 0;
 	for (;;) {
 		p = scan_skip_blanks(p, end);
 		if (p >= end || *p == '\n')
 			break;
-		if (scan_u64(&p, end, &v) != 0)
+		if (scan_u64(&p, end, &v) != 0 || v > UINT64_MAX - total)
 			return -1;
+		total += v;
 		if (*n < max)
 			out[*n] = v;
 		(*n)++;
@@ -118,6 +119,8 @@ cgp_percpu(const char *s, size_t len, uint64_t *out, uint32_t max,
 		return -1;
 	if (*n > max)
 		*n = max;
+	if (sum != NULL)
+		*sum = total;
 	return 0;
 }
 

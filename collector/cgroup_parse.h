@@ -42,9 +42,12 @@ struct cgp_key {
 int cgp_flat(const char *s, size_t len, const struct cgp_key *keys,
 	size_t nkeys, void *base, uint64_t *found);
 
-/* v1 cpuacct.usage_percpu: "123 456 789 \n" (note the trailing space). */
+/* v1 cpuacct.usage_percpu: "123 456 789 \n" (note the trailing space).
+ * The first max values into out, their count (at most max) into *n, and,
+ * when sum is not NULL, the sum of every value in the file (all CPUs,
+ * past max too: cpuacct.usage; -1 when it would overflow). */
 int cgp_percpu(const char *s, size_t len, uint64_t *out, uint32_t max,
-	uint32_t *n);
+	uint32_t *n, uint64_t *sum);
 
 /* v2 cpu.max: "max 100000\n" (quota -1) or "50000 100000\n". */
 int cgp_cpu_max(const char *s, size_t len, int64_t *quota_us,

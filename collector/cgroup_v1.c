@@ -67,9 +67,27 @@ p_percpu(const char *b, size_t n, struct sample *s)
 	if (s->cpu.percpu_ns == NULL || s->cpu.percpu_cap == 0)
 		return 0;
 	if (cgp_percpu(b, n, s->cpu.percpu_ns, s->cpu.percpu_cap,
-	    &s->cpu.npercpu) != 0)
+	    &s->cpu.npercpu, NULL) != 0)
 		return -1;
 	s->have |= HAVE_CPU_PERCPU;
+	return 0;
+}
+
+/* cpuacct.usage_percpu read alone (CG_CPU_FILES_PERCPU): the per-CPU
+ * figures, and the total usage as their sum (what cpuacct.usage is). */
+static int
+p_percpu_usage(const char *b, size_t n, struct sample *s)
+{
+	uint32_t cap = s->cpu.percpu_ns != NULL ? s->cpu.percpu_cap : 0;
+	uint64_t sum;
+
+	if (cgp_percpu(b, n, s->cpu.percpu_ns, cap, &s->cpu.npercpu,
+	    &sum) != 0)
+		return -1;
+	if (cap > 0)
+		s->have |= HAVE_CPU_PERCPU;
+	s->cpu.usage_ns = sum;
+	s->have |= HAVE_CPU_USAGE;
 	return 0;
 }
 
@@ -221,24 +239,30 @@ p_blkio_ops(const char *b, size_t n, struct sample *s)
 }
 
 static const struct cg_file_spec v1_files[] = {
-	{ CG_CPUACCT, "cpuacct.usage", p_cpuacct_usage },
-	{ CG_CPUACCT, "cpuacct.stat", p_cpuacct_stat },
-	{ CG_CPUACCT, "cpuacct.usage_percpu", p_percpu },
-	{ CG_CPU, "cpu.stat", p_cpu_stat },
-	{ CG_CPU, "cpu.cfs_quota_us", p_quota },
-	{ CG_CPU, "cpu.cfs_period_us", p_period },
-	{ CG_MEMORY, "memory.usage_in_bytes", cgroup_p_mem_usage },
-	{ CG_MEMORY, "memory.stat", p_memstat },
-	{ CG_MEMORY, "memory.max_usage_in_bytes", p_max_usage },
-	{ CG_MEMORY, "memory.failcnt", p_failcnt },
-	{ CG_MEMORY, "memory.oom_control", p_oom_control },
-	{ CG_BLKIO, "blkio.throttle.io_service_bytes_recursive", p_blkio_bytes },
-	{ CG_BLKIO, "blkio.throttle.io_serviced_recursive", p_blkio_ops },
-	{ CG_PIDS, "pids.current", cgroup_p_pids_current },
-	{ CG_PIDS, "pids.max", cgroup_p_pids_max },
-	{ CG_UNIFIED, "cpu.pressure", cgroup_p_cpu_pressure },
-	{ CG_UNIFIED, "memory.pressure", cgroup_p_mem_pressure },
-	{ CG_UNIFIED, "io.pressure", cgroup_p_io_pressure },
+	{ CG_CPUACCT, "cpuacct.usage", p_cpuacct_usage, CGC_USAGE, NULL },
+	{ CG_CPUACCT, "cpuacct.stat", p_cpuacct_stat, CGC_EVERY, NULL },
+	{ CG_CPUACCT, "cpuacct.usage_percpu", p_percpu, CGC_PERCPU,
+	  p_percpu_usage },
+	{ CG_CPU, "cpu.stat", p_cpu_stat, CGC_EVERY, NULL },
+	{ CG_CPU, "cpu.cfs_quota_us", p_quota, CGC_SLOW, NULL },
+	{ CG_CPU, "cpu.cfs_period_us", p_period, CGC_SLOW, NULL },
+	{ CG_MEMORY, "memory.usage_in_bytes", cgroup_p_mem_usage, CGC_EVERY,
+	  NULL },
+	{ CG_MEMORY, "memory.stat", p_memstat, CGC_EVERY, NULL },
+	{ CG_MEMORY, "memory.max_usage_in_bytes", p_max_usage, CGC_SLOW,
+	  NULL },
+	{ CG_MEMORY, "memory.failcnt", p_failcnt, CGC_SLOW, NULL },
+	{ CG_MEMORY, "memory.oom_control", p_oom_control, CGC_SLOW, NULL },
+	{ CG_BLKIO, "blkio.throttle.io_service_bytes_recursive", p_blkio_bytes,
+	  CGC_EVERY, NULL },
+	{ CG_BLKIO, "blkio.throttle.io_serviced_recursive", p_blkio_ops,
+	  CGC_EVERY, NULL },
+	{ CG_PIDS, "pids.current", cgroup_p_pids_current, CGC_EVERY, NULL },
+	{ CG_PIDS, "pids.max", cgroup_p_pids_max, CGC_SLOW, NULL },
+	{ CG_UNIFIED, "cpu.pressure", cgroup_p_cpu_pressure, CGC_PSI, NULL },
+	{ CG_UNIFIED, "memory.pressure", cgroup_p_mem_pressure, CGC_PSI,
+	  NULL },
+	{ CG_UNIFIED, "io.pressure", cgroup_p_io_pressure, CGC_PSI, NULL },
 };
 
 static void

@@ -84,6 +84,55 @@ cmap_find(const struct cmap *m, const struct container_table *t,
 	return NULL;
 }
 
+/*
+ * Network namespace inode -> the container that read its net/dev in this
+ * sweep: open addressing; an entry of an earlier sweep counts as empty,
+ * so nothing is cleared between sweeps.  Sized to twice the containers.
+ */
+struct netns_slot {
+	uint64_t          ino;
+	uint64_t          sweep;
+	struct container *k;       /* borrowed; valid during that sweep */
+};
+struct netns_map {
+	struct netns_slot *slot;   /* owned */
+	size_t             cap;    /* power of two, or 0 */
+};
+
+/* Room for n containers; -1 when out of memory (then no sharing). */
+static int
+netns_reserve(struct netns_map *m, size_t n)
+{
+	size_t cap = 64;
+	struct netns_slot *s;
+
+	while (cap < n * 2 + 1)
+		cap *= 2;
+	if (cap <= m->cap)
+		return 0;
+	s = calloc(cap, sizeof(*s));
+	if (s == NULL)
+		return -1;
+	free(m->slot);
+	m->slot = s;
+	m->cap = cap;
+	return 0;
+}
+
+/* The slot of ino in this sweep: its own, or the empty one to fill. */
+static struct netns_slot *
+netns_slot(struct netns_map *m, uint64_t ino, uint64_t sweep)
+{
+	size_t j;
+
+	if (m->cap == 0)
+		return NULL;
+	j = (size_t)(ino * 0x9E3779B97F4A7C15ULL >> 20) & (m->cap - 1);
+	while (m->slot[j].sweep == sweep && m->slot[j].ino != ino)
+		j = (j + 1) & (m->cap - 1);
+	return &m->slot[j];
+}
+
 static uint64_t
 netns_inode(const char *path)
 {
@@ -130,9 +179,11 @@ collector_init(struct collector *c, const struct collector_options *o,
 	c->self_netns = netns_inode("/proc/self/ns/net");
 	c->procstat_fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
 	c->map = calloc(1, sizeof(*c->map));
+	c->netns = calloc(1, sizeof(*c->netns));
 	c->scratch.cpu.percpu_ns = calloc(c->ncpu_conf, sizeof(uint64_t));
 	c->scratch.cpu.percpu_cap = c->ncpu_conf;
-	if (c->map == NULL || c->scratch.cpu.percpu_ns == NULL) {
+	if (c->map == NULL || c->netns == NULL ||
+	    c->scratch.cpu.percpu_ns == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -142,6 +193,14 @@ collector_init(struct collector *c, const struct collector_options *o,
 			return -1;
 	}
 	cgroup_set_fd_budget(o->fd_budget);
+	{
+		/* percpu on: usage_percpu gives cpuacct.usage as its sum;
+		 * off: cpuacct.usage alone. */
+		struct cg_read_options ro = {
+			o->percpu ? CG_CPU_FILES_PERCPU : CG_CPU_FILES_USAGE,
+			o->slow_files_every, o->pressure_interval_s };
+		cgroup_set_read_options(&ro);
+	}
 	log_info("cgroup layout %s (discovery root %s)",
 	    cgroup_layout_name(c->li.layout), cgroup_discovery_root(&c->li));
 	return 0;
@@ -284,7 +343,8 @@ net_attach(struct collector *c, struct container *k)
 		return;
 	k->net_pid = pids[0];
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", k->net_pid);
-	if (c->self_netns != 0 && netns_inode(path) == c->self_netns) {
+	k->netns_ino = netns_inode(path);
+	if (c->self_netns != 0 && k->netns_ino == c->self_netns) {
 		k->net_host = 1;        /* host network: not its own */
 		return;
 	}
@@ -298,12 +358,23 @@ read_net(struct collector *c, struct container *k, struct sample *s,
     int64_t now_s)
 {
 	char buf[8192];
+	struct netns_slot *ns;
 	ssize_t n;
 
 	if (k->net_fd < 0 && !k->net_host)
 		net_attach(c, k);
 	if (k->net_fd < 0)
 		return;
+	/* A namespace already read in this sweep (a pod's containers):
+	 * the same counters, not read again. */
+	ns = k->netns_ino != 0 ? netns_slot(c->netns, k->netns_ino,
+	    c->sweep_no) : NULL;
+	if (ns != NULL && ns->sweep == c->sweep_no) {
+		s->net = ns->k->cur.net;
+		s->have |= HAVE_NET;
+		return;
+	}
+	c->net_reads++;
 	n = pread(k->net_fd, buf, sizeof(buf), 0);
 	if (n <= 0 || n == (ssize_t)sizeof(buf)) {
 		/* The process left: try another one next sweep. */
@@ -319,6 +390,12 @@ read_net(struct collector *c, struct container *k, struct sample *s,
 		return;
 	}
 	s->have |= HAVE_NET;
+	if (ns != NULL) {
+		/* k->cur is this sample once the sweep has kept it. */
+		ns->ino = k->netns_ino;
+		ns->sweep = c->sweep_no;
+		ns->k = k;
+	}
 }
 
 /* Returns the bytes of /proc/stat read (the host metrics parse them
@@ -479,6 +556,9 @@ collector_sweep(struct collector *c, int64_t ts_ns, struct buf *out)
 		log_warnx("cannot read the cgroup tree at %s",
 		    cgroup_discovery_root(&c->li));
 	update_membership(c);
+	c->net_reads = 0;
+	if (netns_reserve(c->netns, t->n) != 0)
+		log_warnx("out of memory for the network namespace map");
 	procstat = read_host_cpu(c, s, &pslen);
 	r = sweep_host(c, procstat, pslen, ts_ns, out);
 	if (r < 0)
@@ -592,6 +672,9 @@ collector_free(struct collector *c)
 	if (c->map != NULL)
 		free(c->map->slot);
 	free(c->map);
+	if (c->netns != NULL)
+		free(c->netns->slot);
+	free(c->netns);
 	free(c->fresh);
 	free(c->scratch.cpu.percpu_ns);
 	pthread_mutex_lock(&c->table.lock);

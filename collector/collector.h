@@ -25,6 +25,10 @@ struct collector_options {
 	enum schema             schema;
 	int                     percpu;
 	long                    fd_budget;     /* 0: RLIMIT_NOFILE - 256 */
+	/* Rarely-changing cgroup files every Nth sweep (0 or 1: every). */
+	uint32_t                slow_files_every;
+	/* Pressure files at most every this many seconds (0: every). */
+	uint32_t                pressure_interval_s;
 	struct discover_options disc;
 	int                     docker_refresh_sweeps; /* re-read metadata */
 	int                     host_metrics;  /* the host's own figures */
@@ -43,6 +47,7 @@ struct collector_options {
 };
 
 struct cmap;
+struct netns_map;
 
 struct collector {
 	struct cg_layout_info   li;
@@ -55,6 +60,9 @@ struct collector {
 	uint64_t                self_netns;
 	uint32_t                ncpu_conf;
 	struct cmap            *map;           /* relpath -> container */
+	/* netns inode -> the container whose net/dev this sweep read for
+	 * that namespace (containers sharing one read it once). */
+	struct netns_map       *netns;
 	struct sample           scratch;       /* read into, then swapped */
 	/* Containers found by this sweep's discovery but not yet known. */
 	struct discovered      *fresh;
@@ -64,6 +72,8 @@ struct collector {
 	/* Counted during a sweep by the sweeping thread alone, added to
 	 * table.health under table.lock at its end (the API reads that). */
 	uint64_t                net_errors;
+	/* net/dev files read by the last sweep (one per namespace). */
+	uint32_t                net_reads;
 	void                  (*flush)(void *arg, struct buf *out);
 	void                   *flush_arg;     /* borrowed */
 	size_t                  flush_bytes;

@@ -49,6 +49,8 @@ struct settings {
 	int              percpu;
 	int              self_metrics;
 	int64_t          max_open_files;
+	int64_t          slow_files_every;
+	int64_t          pressure_interval_s;
 	int64_t          max_sweeps;
 	char             listen[CONF_STR_MAX];
 	int64_t          shutdown_flush_ms;
@@ -96,6 +98,12 @@ static const struct conf_opt collector_opts[] = {
 	{ "max_open_files", 0, CONF_INT, S(max_open_files), 0, 1000000, "0",
 	  "N", "stat files kept open (0: RLIMIT_NOFILE - 256); past it, "
 	  "files are opened per read" },
+	{ "slow_files_every", 0, CONF_INT, S(slow_files_every), 1, 3600, "10",
+	  "N", "read rarely-changing cgroup files (limits, quotas, *.max, "
+	  "failcnt, max_usage, oom_control) every Nth sweep (1: every sweep)" },
+	{ "pressure_interval_s", 0, CONF_INT, S(pressure_interval_s), 0, 3600,
+	  "10", "SEC", "read the pressure (PSI) files at most this often "
+	  "(0: every sweep); the sweeps between repeat the last figures" },
 	{ "listen", 'l', CONF_STR, S(listen), 0, 0, API_LISTEN_DEFAULT,
 	  "ADDR:PORT", "HTTP API address ([::1]:PORT for IPv6; none = off)" },
 	{ "shutdown_flush_ms", 0, CONF_INT, S(shutdown_flush_ms), 0, 600000,
@@ -380,6 +388,8 @@ agent_collector(struct agent *ag, char *err, size_t errlen)
 	co.schema = ag->schema;
 	co.percpu = st->percpu;
 	co.fd_budget = (long)st->max_open_files;
+	co.slow_files_every = (uint32_t)st->slow_files_every;
+	co.pressure_interval_s = (uint32_t)st->pressure_interval_s;
 	for (i = 0; i < st->cgroup_prefix.n && i < DISCOVER_PREFIX_MAX; i++)
 		co.disc.prefixes[co.disc.nprefixes++] = st->cgroup_prefix.v[i];
 	co.docker_refresh_sweeps = 30;

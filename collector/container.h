@@ -182,6 +182,7 @@ struct container {
 	int      net_pid;                /* a process inside, for net/dev */
 	int      net_fd;                 /* /proc/<net_pid>/net/dev, or -1 */
 	int      net_host;               /* shares the host's netns: no net */
+	uint64_t netns_ino;              /* its network namespace, or 0 */
 	struct complain net_complain;
 	uint64_t seen_sweep;             /* last sweep that found it */
 	int      meta_complete;          /* Docker has answered for it */

@@ -45,7 +45,11 @@ PROGRAMS = [
 ]
 CONF_PAGE = "hoist.conf.5"
 # Options a page may document that --help need not list.
-PAGE_ONLY_FLAGS = {"--version"}
+# The flags of `hoist-scaler backtest` (a subcommand: its flags are not
+# the daemon's, scaler/backtest_cli.c) are documented in its BACKTEST
+# section and SYNOPSIS.
+PAGE_ONLY_FLAGS = {"--version", "--app", "--rule", "--from", "--to",
+                   "--step", "--format", "--plot", "--scale-delay"}
 # Options --help may list that a page must not document.
 HIDDEN_FLAGS = {"--dump-config-keys"}
 

@@ -42,7 +42,8 @@ enum rest_route {
 static const struct httpd_route rest_routes[] = {
 	{ "/healthz",      HTTPD_M_GET, 1, 0, ROUTE_HEALTHZ },
 	{ "/metrics",      HTTPD_M_GET, 1, 0, ROUTE_METRICS },
-	{ "/v1/rules/*",   HTTPD_M_GET | HTTPD_M_PUT | HTTPD_M_DELETE, 0, 1,
+	{ "/v1/rules/*",   HTTPD_M_GET | HTTPD_M_PUT | HTTPD_M_DELETE |
+	  HTTPD_M_POST, 0, 1,
 	  ROUTE_RULE },
 	{ "/v1/rules",     HTTPD_M_GET | HTTPD_M_POST, 0, 1, ROUTE_RULES },
 	{ "/v1/status",    HTTPD_M_GET, 0, 0, ROUTE_STATUS },
@@ -280,6 +281,39 @@ list_rules(struct rest *a, struct httpd_reply *rp)
 	reply_json(rp, 200, o);
 }
 
+/* POST /v1/rules/{app_id}/backtest: the rest is backtest_rest.c's. */
+static void
+backtest_route(struct rest *a, struct httpd_reply *rp, const char *id,
+    const struct httpd_request *rq)
+{
+	static const char sfx[] = "/backtest";
+	size_t n = strlen(id);
+	char app[RULES_APP_ID_MAX];
+	struct rule r;
+
+	if (n <= sizeof(sfx) - 1 || strcmp(id + n - (sizeof(sfx) - 1), sfx) !=
+	    0) {
+		rp->allow = "GET, HEAD, PUT, DELETE";
+		reply_error(rp, 405, NULL, "POST is for "
+		    "/v1/rules/{app_id}/backtest only");
+		return;
+	}
+	n -= sizeof(sfx) - 1;
+	if (n >= sizeof(app) - 1) {
+		reply_error(rp, 400, "app_id", "too long");
+		return;
+	}
+	memcpy(app, id, n);
+	app[n] = '\0';
+	if (rules_normalize_app_id(app, sizeof(app)) != 0) {
+		reply_error(rp, 400, "app_id", "'%s' is not a Marathon app id",
+		    app);
+		return;
+	}
+	backtest_rest(a->cfg.backtest, app, state_get(a->cfg.state, app, &r,
+	    NULL) == STATE_OK ? &r : NULL, rq, rp);
+}
+
 static void
 one_rule(struct rest *a, struct httpd_reply *rp, unsigned method,
     const char *id, const struct httpd_request *rq)
@@ -287,6 +321,10 @@ one_rule(struct rest *a, struct httpd_reply *rp, unsigned method,
 	char app[RULES_APP_ID_MAX];
 	struct rule r;
 
+	if (method == HTTPD_M_POST) {
+		backtest_route(a, rp, id, rq);
+		return;
+	}
 	if (strlen(id) >= sizeof(app) - 1) {
 		reply_error(rp, 400, "app_id", "too long");
 		return;
@@ -391,9 +429,9 @@ status(struct rest *a, struct httpd_reply *rp)
 	cJSON_AddStringToObject(o, "next_evaluation", ts);
 	cJSON_AddNumberToObject(o, "next_evaluation_s", (double)next);
 	put_outputs(a->cfg.stats, o);
+	put_last_round(a->cfg.stats, o);
 	put_ha(a, o);
 	put_stale(a, o);
-	put_last_round(a->cfg.stats, o);
 	arr = cJSON_AddArrayToObject(o, "apps");
 	for (i = 0; arr != NULL && i < n; i++) {
 		struct policy_decision d;
@@ -525,49 +563,6 @@ put_output_metrics(struct scaler_stats *s, struct buf *b)
 	}
 }
 
-/* hoist_scaler_leader always (a single scaler leads); the ZooKeeper
- * ones only with ZooKeeper. */
-static void
-put_ha_metrics(struct rest *a, struct buf *b)
-{
-	struct zkha_status zs;
-
-	memset(&zs, 0, sizeof(zs));
-	zs.role = LEADER_ROLE_LEADER;
-	if (a->cfg.zk != NULL)
-		zkha_status(a->cfg.zk, &zs);
-	buf_printf(b, "# HELP hoist_scaler_leader 1 while this instance "
-	    "evaluates and scales (the leader), else 0.\n"
-	    "# TYPE hoist_scaler_leader gauge\nhoist_scaler_leader %d\n",
-	    zs.role == LEADER_ROLE_LEADER);
-	if (a->cfg.zk == NULL)
-		return;
-	buf_printf(b, "# HELP hoist_scaler_zookeeper_connected 1 while the "
-	    "ZooKeeper session is connected.\n"
-	    "# TYPE hoist_scaler_zookeeper_connected gauge\n"
-	    "hoist_scaler_zookeeper_connected %d\n", zs.connected);
-	buf_printf(b, "# HELP hoist_scaler_leadership_changes_total Times "
-	    "this instance became or stopped being the leader.\n"
-	    "# TYPE hoist_scaler_leadership_changes_total counter\n"
-	    "hoist_scaler_leadership_changes_total %llu\n",
-	    (unsigned long long)(zs.gains + zs.losses));
-	buf_printf(b, "# HELP hoist_scaler_zookeeper_sessions_total "
-	    "ZooKeeper sessions established.\n"
-	    "# TYPE hoist_scaler_zookeeper_sessions_total counter\n"
-	    "hoist_scaler_zookeeper_sessions_total %llu\n",
-	    (unsigned long long)zs.sessions);
-	buf_printf(b, "# HELP hoist_scaler_zookeeper_expired_total "
-	    "ZooKeeper sessions lost (expired).\n"
-	    "# TYPE hoist_scaler_zookeeper_expired_total counter\n"
-	    "hoist_scaler_zookeeper_expired_total %llu\n",
-	    (unsigned long long)zs.expired);
-	buf_printf(b, "# HELP hoist_scaler_fenced_total Scale requests not "
-	    "sent because this instance had stopped leading.\n"
-	    "# TYPE hoist_scaler_fenced_total counter\n"
-	    "hoist_scaler_fenced_total %llu\n",
-	    (unsigned long long)zs.fenced);
-}
-
 /* The last round's figures and the fleet totals (stats.h). */
 static void
 put_round_metrics(struct scaler_stats *s, struct buf *b)
@@ -632,6 +627,49 @@ put_round_metrics(struct scaler_stats *s, struct buf *b)
 	    (unsigned long long)atomic_load(&s->agent_requests),
 	    (unsigned long long)atomic_load(&s->agent_failures),
 	    (unsigned long long)atomic_load(&s->deferred_bounds));
+}
+
+/* hoist_scaler_leader always (a single scaler leads); the ZooKeeper
+ * ones only with ZooKeeper. */
+static void
+put_ha_metrics(struct rest *a, struct buf *b)
+{
+	struct zkha_status zs;
+
+	memset(&zs, 0, sizeof(zs));
+	zs.role = LEADER_ROLE_LEADER;
+	if (a->cfg.zk != NULL)
+		zkha_status(a->cfg.zk, &zs);
+	buf_printf(b, "# HELP hoist_scaler_leader 1 while this instance "
+	    "evaluates and scales (the leader), else 0.\n"
+	    "# TYPE hoist_scaler_leader gauge\nhoist_scaler_leader %d\n",
+	    zs.role == LEADER_ROLE_LEADER);
+	if (a->cfg.zk == NULL)
+		return;
+	buf_printf(b, "# HELP hoist_scaler_zookeeper_connected 1 while the "
+	    "ZooKeeper session is connected.\n"
+	    "# TYPE hoist_scaler_zookeeper_connected gauge\n"
+	    "hoist_scaler_zookeeper_connected %d\n", zs.connected);
+	buf_printf(b, "# HELP hoist_scaler_leadership_changes_total Times "
+	    "this instance became or stopped being the leader.\n"
+	    "# TYPE hoist_scaler_leadership_changes_total counter\n"
+	    "hoist_scaler_leadership_changes_total %llu\n",
+	    (unsigned long long)(zs.gains + zs.losses));
+	buf_printf(b, "# HELP hoist_scaler_zookeeper_sessions_total "
+	    "ZooKeeper sessions established.\n"
+	    "# TYPE hoist_scaler_zookeeper_sessions_total counter\n"
+	    "hoist_scaler_zookeeper_sessions_total %llu\n",
+	    (unsigned long long)zs.sessions);
+	buf_printf(b, "# HELP hoist_scaler_zookeeper_expired_total "
+	    "ZooKeeper sessions lost (expired).\n"
+	    "# TYPE hoist_scaler_zookeeper_expired_total counter\n"
+	    "hoist_scaler_zookeeper_expired_total %llu\n",
+	    (unsigned long long)zs.expired);
+	buf_printf(b, "# HELP hoist_scaler_fenced_total Scale requests not "
+	    "sent because this instance had stopped leading.\n"
+	    "# TYPE hoist_scaler_fenced_total counter\n"
+	    "hoist_scaler_fenced_total %llu\n",
+	    (unsigned long long)zs.fenced);
 }
 
 /* The state store (state.h): writes, failures, skipped nodes, queue. */

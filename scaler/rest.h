@@ -6,6 +6,7 @@
  *   PUT    /v1/rules/{app_id}     create or replace: 201 or 200
  *   GET    /v1/rules/{app_id}     the rule, 404
  *   DELETE /v1/rules/{app_id}     204, 404
+ *   POST   /v1/rules/{app_id}/backtest  replay a rule (backtest_rest.c)
  *   GET    /v1/status             per rule: instances, metrics, last decision
  *   GET    /v1/decisions?app=ID&limit=N   newest first
  *   GET    /healthz               "ok"; 503 with ZooKeeper until the
@@ -33,6 +34,7 @@
 
 #include <stddef.h>
 
+#include "scaler/backtest.h"
 #include "scaler/decisions.h"
 #include "scaler/state.h"
 #include "scaler/stats.h"
@@ -53,6 +55,7 @@ struct rest_config {
 	struct decisions    *decisions;
 	struct scaler_stats *stats;
 	struct zkha         *zk;          /* NULL: a single scaler */
+	const struct backtest_env *backtest;  /* NULL: backtest answers 503 */
 };
 
 struct rest;

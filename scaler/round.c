@@ -213,6 +213,25 @@ act_done(struct round_ctx *c, const struct rule *r, struct policy_history *h,
 	d->desired = d->current;
 }
 
+/* Fencing: 1 when this instance may send a scale request now (always
+ * without ZooKeeper); else the decision becomes deferred and the round
+ * stops acting (c->fenced). */
+static int
+may_act(struct round_ctx *c, struct policy_decision *d)
+{
+	char why[POLICY_REASON_MAX];
+
+	if (c->leader == NULL || c->leader->may_act(c->leader->ctx, c->token))
+		return 1;
+	str_copy_trunc(why, d->reason, sizeof(why));
+	c->fenced = 1;
+	d->action = POLICY_DEFERRED;
+	d->desired = d->current;
+	set_reason(d, "%s; not sent: this instance is no longer the "
+	    "leader (fenced)", why);
+	return 0;
+}
+
 /* Send a scale decision; turns it into deferred or error as needed. */
 static void
 act(struct round_ctx *c, const struct rule *r, struct policy_history *h,
@@ -220,18 +239,9 @@ act(struct round_ctx *c, const struct rule *r, struct policy_history *h,
 {
 	struct orch_status st;
 	enum orch_result res;
-	char why[POLICY_REASON_MAX];
 
-	str_copy_trunc(why, d->reason, sizeof(why));
-	if (c->leader != NULL && !c->leader->may_act(c->leader->ctx,
-	    c->token)) {
-		c->fenced = 1;
-		d->action = POLICY_DEFERRED;
-		d->desired = d->current;
-		set_reason(d, "%s; not sent: this instance is no longer the "
-		    "leader (fenced)", why);
+	if (!may_act(c, d))
 		return;
-	}
 	atomic_fetch_add(&c->stats->scale_requests, 1);
 	atomic_fetch_add(&c->stats->marathon_requests, 1);
 	c->round_requests++;
@@ -651,29 +661,18 @@ fleet_send(struct fleet *f, const struct bounds_cand *cand, size_t nsend)
 	int *to = calloc(nsend, sizeof(*to));
 	enum orch_result *res = calloc(nsend, sizeof(*res));
 	struct orch_status *st = calloc(nsend, sizeof(*st));
-	size_t i;
+	size_t i, fenced = 0;
 
+	/* The fencing check, once for the batch sent at once. */
+	for (i = 0; i < nsend; i++)
+		fenced += !may_act(c, &f->it[cand[i].rule].d);
+	if (fenced > 0)
+		goto out;
 	if (ids == NULL || to == NULL || res == NULL || st == NULL) {
 		for (i = 0; i < nsend; i++) {
 			f->it[cand[i].rule].d.action = POLICY_ERROR;
 			set_reason(&f->it[cand[i].rule].d, "out of memory: "
 			    "scale request not sent");
-		}
-		goto out;
-	}
-	/* One check for the batch, right before it (see act()). */
-	if (c->leader != NULL && !c->leader->may_act(c->leader->ctx,
-	    c->token)) {
-		c->fenced = 1;
-		for (i = 0; i < nsend; i++) {
-			struct policy_decision *d = &f->it[cand[i].rule].d;
-			char why[POLICY_REASON_MAX];
-
-			str_copy_trunc(why, d->reason, sizeof(why));
-			d->action = POLICY_DEFERRED;
-			d->desired = d->current;
-			set_reason(d, "%s; not sent: this instance is no "
-			    "longer the leader (fenced)", why);
 		}
 		goto out;
 	}

@@ -30,6 +30,7 @@
 #include "common/startup.h"
 #include "common/util.h"
 #include "marathon/marathon.h"
+#include "scaler/backtest.h"
 #include "scaler/orch.h"
 #include "scaler/rest.h"
 #include "scaler/round.h"
@@ -71,6 +72,7 @@ struct settings {
 	char             zookeeper_auth_file[CONF_STR_MAX];
 	char             zookeeper_instance_id[CONF_STR_MAX];
 	char             import_state[CONF_STR_MAX];
+	int64_t          backtest_max_points;
 	struct conf_list output;
 	struct sink_options sink;
 	struct httpd_settings api;
@@ -146,6 +148,9 @@ static const struct conf_opt scaler_opts[] = {
 	{ "import_state", 0, CONF_STR, S(import_state), 0, 0, "", "DIR",
 	  "copy the rules and state of a local state dir into ZooKeeper, "
 	  "then exit" },
+	{ "backtest_max_points", 0, CONF_INT, S(backtest_max_points), 1,
+	  10000000, "100000", "N",
+	  "most steps one backtest may replay (CLI and REST)" },
 	{ "output", 'o', CONF_LIST, S(output), 0, 0, NULL, "SPEC",
 	  "where decisions go as line protocol (hoist_scaling): stdout | "
 	  "file:PATH | influxdb:URL | influxdb2:URL (repeatable; default "
@@ -423,6 +428,81 @@ reload(const struct startup *su, int argc, char **argv, struct settings *st,
 	log_info("configuration reloaded");
 }
 
+/* The backtest's view of the settings (CLI and REST); 0 or -1 with err. */
+static int
+backtest_env_fill(const struct settings *st, struct backtest_env *env,
+    char *err, size_t errlen)
+{
+	char e2[512];
+
+	memset(env, 0, sizeof(*env));
+	STR_COPY_ARRAY(env->influx_url, st->source_influxdb_url);
+	if (str_copy(env->influx_db, st->source_influxdb_db,
+	    sizeof(env->influx_db)) >= sizeof(env->influx_db) ||
+	    str_copy(env->influx_user, st->source_influxdb_user,
+	    sizeof(env->influx_user)) >= sizeof(env->influx_user)) {
+		snprintf(err, errlen, "source_influxdb_db or _user too long");
+		return -1;
+	}
+	if (read_secret(st->source_influxdb_password_file, env->influx_password,
+	    sizeof(env->influx_password), e2, sizeof(e2)) != 0) {
+		snprintf(err, errlen, "source_influxdb_password_file: %s", e2);
+		return -1;
+	}
+	env->interval_s = st->interval;
+	env->max_points = st->backtest_max_points;
+	return 0;
+}
+
+/*
+ * hoist-scaler backtest --app ID --from T --to T [...]: the backtest's
+ * own flags (backtest_cli.c), the rest are the scaler's (-c FILE,
+ * --KEY VALUE) for the InfluxDB settings, interval and state_dir.
+ */
+static int
+backtest_main(int argc, char **argv)
+{
+	static struct settings st;
+	struct conf_opt opts[OPTS_MAX];
+	struct startup su = { .progname = "hoist-scaler backtest",
+	    .default_config = DEFAULT_CONFIG, .opts = opts };
+	struct backtest_cli bc;
+	struct backtest_env env;
+	struct conf_cli cli;
+	char err[1024], **rest;
+	int nrest, ret = 2;
+
+	memset(&cli, 0, sizeof(cli));
+	su.nopts = build_table(opts, OPTS_MAX);
+	rest = calloc((size_t)argc + 1, sizeof(*rest));
+	if (rest == NULL)
+		return 1;
+	if (backtest_cli_split(argc, argv, &bc, rest, &nrest, err,
+	    sizeof(err)) != 0 || startup_load(&su, &st, sizeof(st),
+	    st.sink.hostname, sizeof(st.sink.hostname), nrest, rest, &cli,
+	    err, sizeof(err)) != 0 || backtest_env_fill(&st, &env, err,
+	    sizeof(err)) != 0 || cli.help) {
+		if (!cli.help)
+			fprintf(stderr, "hoist-scaler backtest: %s\n", err);
+		fprintf(cli.help ? stdout : stderr, "usage: hoist-scaler "
+		    "backtest --app ID [--rule FILE] --from TIME --to TIME "
+		    "[--step SEC] [--format text|json|lp] [--plot FILE.svg] "
+		    "[--scale-delay SEC] [-c FILE] [--KEY VALUE]...\n"
+		    "(see hoist-scaler(8), BACKTEST)\n");
+		ret = cli.help ? 0 : 2;
+		goto out;
+	}
+	ret = 1;
+	if (startup_http_init() != 0)
+		goto out;
+	ret = backtest_cli_run(&bc, &env, st.state_dir);
+	startup_end();
+out:
+	explicit_bzero(&env, sizeof(env));
+	free(rest);
+	return ret;
+}
+
 /* Everything run() builds after the settings; torn down in daemon_free(). */
 struct daemon {
 	struct settings     st;
@@ -434,6 +514,9 @@ struct daemon {
 	struct rest        *rest;      /* owned */
 	struct zkha        *zk;        /* owned; NULL: the local store */
 	struct round_leader leader;    /* over zk */
+	struct backtest_env bt;        /* for POST .../backtest */
+	atomic_int          bt_busy;   /* backtests running (REST) */
+	atomic_int          bt_cancel; /* set at stop: they end early */
 };
 
 /* Signals are taken synchronously by the main thread only: block them
@@ -552,6 +635,13 @@ daemon_open(struct daemon *d)
 	acfg.decisions = d->dec;
 	acfg.stats = &d->stats;
 	acfg.zk = d->zk;
+	if (backtest_env_fill(&d->st, &d->bt, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	d->bt.busy = &d->bt_busy;
+	d->bt.cancel = &d->bt_cancel;
+	acfg.backtest = &d->bt;
 	d->rest = rest_start(&acfg, err, sizeof(err));
 	if (d->rest == NULL) {
 		log_warnx("%s", err);
@@ -616,6 +706,7 @@ daemon_free(struct daemon *d)
 {
 	char err[1024];
 
+	atomic_store(&d->bt_cancel, 1);    /* running backtests end */
 	rest_stop(d->rest);
 	if (d->state != NULL && state_flush(d->state, err, sizeof(err)) !=
 	    STATE_OK)
@@ -623,6 +714,7 @@ daemon_free(struct daemon *d)
 	state_close(d->state);
 	zkha_stop(d->zk);   /* after the state: its last writes */
 	decisions_free(d->dec);
+	explicit_bzero(&d->bt, sizeof(d->bt));
 	round_ctx_free(&d->rc);
 	runtime_free(&d->rt);
 }
@@ -661,13 +753,18 @@ main(int argc, char **argv)
 	struct startup su = { .progname = "hoist-scaler",
 	    .synopsis = "[-hnv] [-c FILE] [-i SEC] "
 	    "[-l ADDR:PORT] [-m URL] [-o SPEC]... [-s DIR] [--dry-run] "
-	    "[--KEY VALUE]...",
+	    "[--KEY VALUE]...\n       hoist-scaler backtest --app ID "
+	    "[--rule FILE] --from TIME --to TIME [--step SEC] "
+	    "[--format text|json|lp] [--plot FILE.svg] [--scale-delay SEC] "
+	    "[-c FILE] [--KEY VALUE]...",
 	    .default_config = DEFAULT_CONFIG, .opts = opts };
 	struct conf_cli cli;
 	sigset_t set;
 	char err[1024];
 	int ret;
 
+	if (argc > 1 && strcmp(argv[1], "backtest") == 0)
+		return backtest_main(argc - 1, argv + 1);
 	/* conf_parse_args() takes "--state-dir" and "--state_dir" alike. */
 	su.nopts = build_table(opts, OPTS_MAX);
 	ret = startup_begin(&su, &d.st, sizeof(d.st), d.st.sink.hostname,

@@ -153,4 +153,11 @@ int            source_decode_influx(const char *body, size_t len,
 int            source_influx_query(const char *app_id, long window_s,
 	char *out, size_t outlen);
 
+/* POST /query of an influxdb source's InfluxDB with InfluxQL q, the
+ * reply into body (the caller's buffer and cap); 0 for a 200, -1 with
+ * err (source_influxdb.c). */
+struct buf;
+int            source_influx_ask(struct source *s, const char *q,
+	struct buf *body, char *err, size_t errlen);
+
 #endif

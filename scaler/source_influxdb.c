@@ -151,6 +151,71 @@ out:
 	return failed;
 }
 
+/*
+ * For callers that ask their own question of the same InfluxDB
+ * (scaler/backtest_influx.c): POST /query?db=DB&epoch=s with q=Q in a
+ * form body, with s's URL, database, credentials and timeout; the reply
+ * lands in `body` (the caller's, with its own cap).  0 for a 200, else
+ * -1 with err.
+ */
+int
+source_influx_ask(struct source *s, const char *q, struct buf *body,
+    char *err, size_t errlen)
+{
+	const struct influx *p = s->priv;
+	char *eq = NULL, *edb = NULL;
+	struct buf form;
+	struct xfer x;
+	int n, ret = -1;
+
+	buf_init(&form, 1u << 20);
+	if (s->ops != &source_influxdb_ops) {
+		snprintf(err, errlen, "not an influxdb source");
+		buf_free(&form);
+		return -1;
+	}
+	memset(&x, 0, sizeof(x));
+	x.body = *body;
+	eq = curl_easy_escape(NULL, q, 0);
+	edb = curl_easy_escape(NULL, p->db, 0);
+	if (eq == NULL || edb == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	n = snprintf(x.url, sizeof(x.url), "%s/query?db=%s&epoch=s", p->url,
+	    edb);
+	if (n < 0 || (size_t)n >= sizeof(x.url) ||
+	    buf_printf(&form, "q=%s", eq) != 0) {
+		snprintf(err, errlen, "the query is over %zu bytes (URL) or 1 MiB",
+		    sizeof(x.url) - 1);
+		goto out;
+	}
+	x.easy = source_xfer_easy(s, &x);
+	if (x.easy == NULL) {
+		snprintf(err, errlen, "cannot start the request");
+		goto out;
+	}
+	/* POST: the query (several statements) in the body, no URL limit. */
+	curl_easy_setopt(x.easy, CURLOPT_POSTFIELDSIZE, (long)form.len);
+	curl_easy_setopt(x.easy, CURLOPT_COPYPOSTFIELDS, form.data);
+	source_run_all(s, &x, 1);
+	/* Not source_xfer_ok(): the long URL would crowd out the cause. */
+	if (!x.done || x.cc != CURLE_OK)
+		snprintf(err, errlen, "%.300s/query: %s", p->url, x.done ?
+		    curl_easy_strerror(x.cc) : "not finished");
+	else if (x.status != 200)
+		snprintf(err, errlen, "%.300s/query: HTTP %ld: %.200s", p->url,
+		    x.status, x.body.data ? x.body.data : "");
+	else
+		ret = 0;
+out:
+	curl_free(eq);
+	curl_free(edb);
+	buf_free(&form);
+	*body = x.body;
+	return ret;
+}
+
 static int
 influx_init(struct source *s, const struct source_options *o, char *err,
     size_t errlen)

@@ -36,8 +36,12 @@ run_version(const struct cg_version *v, const char *name, const char *b,
 	if (v->begin != NULL)
 		v->begin(&s);
 	for (i = 0; i < v->nfiles; i++)
-		if (name == NULL || strcmp(v->files[i].name, name) == 0)
+		if (name == NULL || strcmp(v->files[i].name, name) == 0) {
 			(void)v->files[i].parse(b, n, &s);
+			/* cpuacct.usage_percpu read alone (its sum). */
+			if (v->files[i].parse_alone != NULL)
+				(void)v->files[i].parse_alone(b, n, &s);
+		}
 	if (v->finish != NULL)
 		v->finish(&s);
 }

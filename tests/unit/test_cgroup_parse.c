@@ -251,35 +251,43 @@ test_flat_v1_cpu_stat_sample(void **state)
 static void
 test_percpu(void **state)
 {
-	uint64_t out[4];
+	uint64_t out[4], sum = 0;
 	uint32_t n = 99;
 	size_t len;
 	char *s = cgroup_fixture("v1-sample/cpuacct.usage_percpu", &len);
 
 	(void)state;
 	/* The real file ends "... 296809785 \n": a trailing space. */
-	assert_int_equal(cgp_percpu(s, len, out, 4, &n), 0);
+	assert_int_equal(cgp_percpu(s, len, out, 4, &n, NULL), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(out[0], 346362111);
 	assert_int_equal(out[1], 296809785);
-	/* More CPUs than room: the first `max` are kept. */
-	assert_int_equal(cgp_percpu(s, len, out, 1, &n), 0);
+	/* More CPUs than room: the first `max` are kept; the sum is of
+	 * every CPU (cpuacct.usage of the same sample: 643171896). */
+	assert_int_equal(cgp_percpu(s, len, out, 1, &n, &sum), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(out[0], 346362111);
+	assert_int_equal(sum, 643171896);
 	free(s);
+	/* A sum past 2^64 - 1 is an error, not a wrapped number. */
+	assert_int_equal(cgp_percpu(L("18446744073709551615 1\n"), out, 4,
+	    &n, &sum), -1);
+	assert_int_equal(cgp_percpu(L("18446744073709551615 0\n"), out, 4,
+	    &n, &sum), 0);
+	assert_int_equal(sum, UINT64_MAX);
 
-	assert_int_equal(cgp_percpu(L("1 2 3 4\n"), out, 4, &n), 0);
+	assert_int_equal(cgp_percpu(L("1 2 3 4\n"), out, 4, &n, NULL), 0);
 	assert_int_equal(n, 4);
 	assert_int_equal(out[3], 4);
-	assert_int_equal(cgp_percpu(L("5"), out, 4, &n), 0);
+	assert_int_equal(cgp_percpu(L("5"), out, 4, &n, NULL), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(cgp_percpu(L(""), out, 4, &n), -1);
-	assert_int_equal(cgp_percpu(L(" \n"), out, 4, &n), -1);
-	assert_int_equal(cgp_percpu(L("1 abc\n"), out, 4, &n), -1);
-	assert_int_equal(cgp_percpu(L("1 -2\n"), out, 4, &n), -1);
+	assert_int_equal(cgp_percpu(L(""), out, 4, &n, NULL), -1);
+	assert_int_equal(cgp_percpu(L(" \n"), out, 4, &n, NULL), -1);
+	assert_int_equal(cgp_percpu(L("1 abc\n"), out, 4, &n, NULL), -1);
+	assert_int_equal(cgp_percpu(L("1 -2\n"), out, 4, &n, NULL), -1);
 	assert_int_equal(cgp_percpu(L("1 18446744073709551616\n"), out, 4,
-	    &n), -1);
-	assert_int_equal(cgp_percpu(L("1 2\n3\n"), out, 4, &n), -1);
+	    &n, NULL), -1);
+	assert_int_equal(cgp_percpu(L("1 2\n3\n"), out, 4, &n, NULL), -1);
 }
 
 /* ---- cgp_cpu_max ------------------------------------------------------ */

@@ -28,7 +28,7 @@
 #define M1 "b7b23460-7b51-5313-8b69-53f2f8207606"
 
 static void
-init(struct collector *c, const char *root)
+init_percpu(struct collector *c, const char *root, int percpu)
 {
 	struct collector_options o;
 	char err[256] = "";
@@ -37,10 +37,16 @@ init(struct collector *c, const char *root)
 	o.cgroup_root = root;
 	o.hostname = "h1";
 	o.schema = SCHEMA_HOIST;
-	o.percpu = 1;
+	o.percpu = percpu;
 	o.fd_budget = 256;
 	if (collector_init(c, &o, NULL, err, sizeof(err)) != 0)
 		fail_msg("collector_init(%s): %s", root, err);
+}
+
+static void
+init(struct collector *c, const char *root)
+{
+	init_percpu(c, root, 1);
 }
 
 static size_t
@@ -140,7 +146,9 @@ test_sweep_hybrid_and_bad(void **state)
 	assert_non_null(strstr(out.data, "container_id=\"" D5 "\""));
 	collector_free(&c);
 
-	init(&c, fixture_path(root, sizeof(root), "cgroup/bad/v1"));
+	/* percpu off: cpuacct.usage is read (not usage_percpu), and it is
+	 * empty. */
+	init_percpu(&c, fixture_path(root, sizeof(root), "cgroup/bad/v1"), 0);
 	buf_reset(&out);
 	assert_true(collector_sweep(&c, 1000, &out) > 0);
 	assert_int_equal(c.table.n, 1);
@@ -148,8 +156,18 @@ test_sweep_hybrid_and_bad(void **state)
 	assert_int_equal(c.table.health.err_cgroup_read, 1);
 	/* The metrics that did read are still written. */
 	assert_non_null(strstr(out.data, "usage_in_usermode="));
-	assert_null(strstr(out.data, "usage_total=0i,"));
+	assert_null(strstr(out.data, "usage_total="));
 	assert_null(strstr(out.data, "throttling_periods="));
+	collector_free(&c);
+
+	/* percpu on: cpuacct.usage is not read; the total is the sum of
+	 * usage_percpu, so the empty cpuacct.usage costs nothing. */
+	init(&c, fixture_path(root, sizeof(root), "cgroup/bad/v1"));
+	buf_reset(&out);
+	assert_true(collector_sweep(&c, 1000, &out) > 0);
+	assert_int_equal(c.table.health.err_cgroup_parse, 2);
+	assert_int_equal(c.table.health.err_cgroup_read, 1);
+	assert_non_null(strstr(out.data, "usage_total=643171896i,"));
 	collector_free(&c);
 	buf_free(&out);
 }

@@ -394,10 +394,11 @@ test_fifty(void **state)
 		assert_int_equal(f->fk.apps[i].instances, 3);
 }
 
-/* A fake leadership (round.h): the round's token, what may_act says. */
+/* A fake leadership for the fencing check (round.h: struct round_leader). */
 struct fake_leader {
 	uint64_t token;
-	int      allow, asked;
+	int      allow;
+	int      asked;
 };
 
 static uint64_t
@@ -411,46 +412,48 @@ fl_may_act(void *ctx, uint64_t token)
 {
 	struct fake_leader *l = ctx;
 
+	assert_int_equal(token, l->token);
 	l->asked++;
-	return l->allow && token == l->token;
+	return l->allow;
 }
 
 /*
- * Leadership lost between the snapshot and the writes: one check before
- * the batch, and not one PUT of it is sent; the decisions are deferred
- * as fenced, tagged with the instance.  A follower's round reads
- * nothing at all.
+ * Fleet rounds are fenced too: a follower's round reads nothing; a
+ * leader that lost the lead before its batch of scale requests sends
+ * none of them (each decision deferred, naming the fencing), and the
+ * decisions carry the scaler's id.
  */
 static void
 test_fenced(void **state)
 {
 	struct fx *f = *state;
-	struct fake_leader fl = { 5, 0, 0 };
+	struct fake_leader fl = { 0, 0, 0 };
 	struct round_leader rl = { fl_token, fl_may_act, &fl };
 	struct policy_decision d;
 	int i;
 
 	start_hosts(f, 0, 0, 2000);
 	f->rc.leader = &rl;
-	STR_COPY_ARRAY(f->rc.scaler_id, "s1");
-	round_run(&f->rc, NOW, NOW);
-	assert_int_equal(f->fk.snapshots, 1);
-	assert_int_equal(fl.asked, 1);
+	STR_COPY_ARRAY(f->rc.scaler_id, "scaler-b");
+	round_run(&f->rc, NOW, NOW);            /* a follower */
+	assert_int_equal(f->fk.snapshots, 0);
 	assert_int_equal(f->fk.puts, 0);
+	assert_int_equal(fl.asked, 0);
+	fl.token = 5;                           /* leads, then is fenced */
+	round_run(&f->rc, NOW + 1, NOW + 1);
+	assert_int_equal(f->fk.snapshots, 1);
+	assert_int_equal(f->fk.puts, 0);
+	assert_true(fl.asked >= 1);
 	assert_int_equal(atomic_load(&f->stats.scale_requests), 0);
-	for (i = 30; i < NAPPS; i++) {
+	for (i = 30; i < NAPPS; i++) {          /* the 20 within the bound */
 		last(f, i, &d);
 		assert_int_equal(d.action, POLICY_DEFERRED);
-		assert_non_null(strstr(d.reason, "(fenced)"));
-		assert_string_equal(d.scaler, "s1");
+		assert_non_null(strstr(d.reason, "fenced"));
+		assert_int_equal(d.desired, d.current);
+		assert_string_equal(d.scaler, "scaler-b");
 	}
-	fl.token = 0;          /* a follower now */
-	round_run(&f->rc, NOW + 20, NOW + 20);
-	assert_int_equal(f->fk.snapshots, 1);
-	assert_int_equal(fl.asked, 1);
-	fl.token = 6;          /* leading again: the writes go */
-	fl.allow = 1;
-	round_run(&f->rc, NOW + 40, NOW + 40);
+	fl.allow = 1;                           /* leads again: it scales */
+	round_run(&f->rc, NOW + 2, NOW + 2);
 	assert_int_equal(f->fk.puts, 20);
 }
 

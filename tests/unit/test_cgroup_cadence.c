@@ -1,0 +1,370 @@
+/*
+ * test_cgroup_cadence.c — what the collector reads less often (issue 11
+ * §2), on cgroup trees made in a temporary folder whose files the test
+ * rewrites between reads:
+ *  - rarely-changing files (memory.failcnt ...) every slow_every-th read,
+ *    their last figures repeated in between, so the sample stays whole;
+ *    a file that stops parsing is not repeated but read (and counted)
+ *    again on the next read;
+ *  - pressure files at most every psi_period_s seconds;
+ *  - cpuacct.usage_percpu alone gives cpuacct.usage (their sum), and
+ *    cpuacct.usage alone leaves the per-CPU figures out;
+ *  - two containers in one network namespace: its net/dev read once a
+ *    sweep, both get the figures.
+ */
+#define _GNU_SOURCE
+#include <ftw.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "collector/cgroup.h"
+#include "collector/collector.h"
+#include "common/buf.h"
+#include "common/util.h"
+
+/* 63 hex digits: with the group number, a Docker id. */
+#define ID "cadecadecadecadecadecadecadecadecadecadecadecadecadecadecadecad"
+
+static char root[64];
+
+static void
+put_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+mk(const char *rel)
+{
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/%s", root, rel);
+	assert_int_equal(mkdir(dir, 0755), 0);
+}
+
+/* ROOT/CTRL/docker/<id><n> of group n into out. */
+static char *
+gdir(char *out, size_t size, const char *ctrl, int n)
+{
+	snprintf(out, size, "%s/%s%sdocker/%s%d", root, ctrl,
+	    ctrl[0] ? "/" : "", ID, n);
+	return out;
+}
+
+/* A v1 tree (cpuacct, memory) with ngroups groups, or a v2 tree. */
+static void
+make_tree(int v2, int ngroups)
+{
+	static const char *const ctrls[] = { "cpuacct", "memory" };
+	char dir[512], rel[128];
+	int k, i;
+
+	str_copy_trunc(root, "/tmp/hoist-test-cadence.XXXXXX", sizeof(root));
+	assert_non_null(mkdtemp(root));
+	if (v2) {
+		put_file(root, "cgroup.controllers", "cpu memory io pids\n");
+		mk("docker");
+		for (i = 0; i < ngroups; i++)
+			assert_int_equal(mkdir(gdir(dir, sizeof(dir), "", i),
+			    0755), 0);
+		return;
+	}
+	for (k = 0; k < 2; k++) {
+		mk(ctrls[k]);
+		snprintf(rel, sizeof(rel), "%s/docker", ctrls[k]);
+		mk(rel);
+		for (i = 0; i < ngroups; i++) {
+			gdir(dir, sizeof(dir), ctrls[k], i);
+			assert_int_equal(mkdir(dir, 0755), 0);
+			if (k == 0) {
+				put_file(dir, "cpuacct.usage", "999\n");
+				put_file(dir, "cpuacct.usage_percpu", "4 6 \n");
+			} else {
+				put_file(dir, "memory.usage_in_bytes", "4096\n");
+				put_file(dir, "memory.failcnt", "0\n");
+			}
+		}
+	}
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+	struct cg_read_options dflt = { CG_CPU_FILES_BOTH, 1, 0 };
+
+	(void)state;
+	cgroup_set_read_options(&dflt);
+	if (root[0] != '\0')
+		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	root[0] = '\0';
+	return 0;
+}
+
+static struct cgroup_handle *
+open_group(struct cg_layout_info *li, int n)
+{
+	char err[256], rel[128];
+	struct cgroup_handle *h;
+
+	if (cgroup_detect(root, li, err, sizeof(err)) != 0)
+		fail_msg("cgroup_detect: %s", err);
+	snprintf(rel, sizeof(rel), "docker/%s%d", ID, n);
+	h = cgroup_open(li, rel);
+	assert_non_null(h);
+	return h;
+}
+
+static void
+test_slow_files(void **state)
+{
+	struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 3, 0 };
+	uint64_t percpu[4], prev = 0;
+	struct cg_layout_info li;
+	struct cgroup_handle *h;
+	struct cg_errors errs;
+	struct sample s;
+	char dir[512], num[32];
+	int i, fresh = 0, bad_reads = 0;
+
+	(void)state;
+	make_tree(0, 1);
+	cgroup_set_read_options(&ro);
+	h = open_group(&li, 0);
+	memset(&s, 0, sizeof(s));
+	memset(&errs, 0, sizeof(errs));
+	s.cpu.percpu_ns = percpu;
+	s.cpu.percpu_cap = 4;
+	assert_int_equal(cgroup_read(h, &s, &errs, 1000), CG_OK);
+	assert_true(s.have & HAVE_MEM_FAILCNT);
+	assert_int_equal(s.mem.failcnt, 0);
+	/* percpu alone: usage is the sum (4 + 6), not cpuacct.usage. */
+	assert_int_equal(s.cpu.usage_ns, 10);
+	assert_true(s.have & HAVE_CPU_USAGE);
+	assert_true(s.have & HAVE_CPU_PERCPU);
+	/* 6 reads, a new failcnt before each: read on 2 of them (every
+	 * 3rd), the last figure repeated on the others. */
+	gdir(dir, sizeof(dir), "memory", 0);
+	for (i = 1; i <= 6; i++) {
+		snprintf(num, sizeof(num), "%d\n", i);
+		put_file(dir, "memory.failcnt", num);
+		assert_int_equal(cgroup_read(h, &s, &errs, 1000 + i), CG_OK);
+		assert_true(s.have & HAVE_MEM_FAILCNT);
+		if (s.mem.failcnt == (uint64_t)i) {
+			fresh++;
+			prev = (uint64_t)i;
+		} else
+			assert_int_equal(s.mem.failcnt, prev);
+		/* The files read every time are read every time. */
+		assert_int_equal(s.mem.usage, 4096);
+	}
+	assert_int_equal(fresh, 2);
+	assert_int_equal(errs.read + errs.parse, 0);
+	/* A slow file that stops parsing: counted on its turn, and from
+	 * then on read (and counted) on every read until it parses. */
+	put_file(dir, "memory.failcnt", "garbage\n");
+	for (i = 0; i < 3 && errs.parse == 0; i++)
+		assert_int_equal(cgroup_read(h, &s, &errs, 2000 + i), CG_OK);
+	assert_int_equal(errs.parse, 1);
+	assert_false(s.have & HAVE_MEM_FAILCNT);
+	assert_int_equal(cgroup_read(h, &s, &errs, 2010), CG_OK);
+	assert_int_equal(errs.parse, 2);
+	assert_false(s.have & HAVE_MEM_FAILCNT);
+	put_file(dir, "memory.failcnt", "7\n");
+	assert_int_equal(cgroup_read(h, &s, &errs, 2011), CG_OK);
+	assert_int_equal(s.mem.failcnt, 7);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(cgroup_read(h, &s, &errs, 2012 + i), CG_OK);
+		bad_reads += !(s.have & HAVE_MEM_FAILCNT);
+	}
+	assert_int_equal(bad_reads, 0);
+	assert_int_equal(errs.parse, 2);
+	cgroup_close(h);
+}
+
+static void
+test_usage_alone(void **state)
+{
+	struct cg_read_options ro = { CG_CPU_FILES_USAGE, 1, 0 };
+	struct cg_layout_info li;
+	struct cgroup_handle *h;
+	struct cg_errors errs;
+	uint64_t percpu[4];
+	struct sample s;
+
+	(void)state;
+	make_tree(0, 1);
+	cgroup_set_read_options(&ro);
+	h = open_group(&li, 0);
+	memset(&s, 0, sizeof(s));
+	memset(&errs, 0, sizeof(errs));
+	s.cpu.percpu_ns = percpu;
+	s.cpu.percpu_cap = 4;
+	assert_int_equal(cgroup_read(h, &s, &errs, 1000), CG_OK);
+	assert_int_equal(s.cpu.usage_ns, 999);
+	assert_true(s.have & HAVE_CPU_USAGE);
+	assert_false(s.have & HAVE_CPU_PERCPU);
+	cgroup_close(h);
+}
+
+static const char psi_a[] =
+    "some avg10=1.00 avg60=2.00 avg300=3.00 total=100\n"
+    "full avg10=0.50 avg60=0.60 avg300=0.70 total=50\n";
+static const char psi_b[] =
+    "some avg10=9.00 avg60=2.00 avg300=3.00 total=900\n"
+    "full avg10=0.50 avg60=0.60 avg300=0.70 total=90\n";
+
+static void
+test_psi_period(void **state)
+{
+	struct cg_read_options ro = { CG_CPU_FILES_BOTH, 1, 10 };
+	struct cg_layout_info li;
+	struct cgroup_handle *h;
+	struct cg_errors errs;
+	struct sample s;
+	char dir[512];
+
+	(void)state;
+	make_tree(1, 1);
+	gdir(dir, sizeof(dir), "", 0);
+	put_file(dir, "cpu.pressure", psi_a);
+	put_file(dir, "memory.current", "8192\n");
+	cgroup_set_read_options(&ro);
+	h = open_group(&li, 0);
+	memset(&s, 0, sizeof(s));
+	memset(&errs, 0, sizeof(errs));
+	assert_int_equal(cgroup_read(h, &s, &errs, 1000), CG_OK);
+	assert_int_equal(s.cpu.psi.some.total_us, 100);
+	put_file(dir, "cpu.pressure", psi_b);
+	put_file(dir, "memory.current", "16384\n");
+	/* 5 s later: the pressure repeated, memory.current read. */
+	assert_int_equal(cgroup_read(h, &s, &errs, 1005), CG_OK);
+	assert_true(s.have & HAVE_CPU_PSI);
+	assert_int_equal(s.cpu.psi.some.total_us, 100);
+	assert_int_equal(s.mem.usage, 16384);
+	/* 10 s after the last read: read again. */
+	assert_int_equal(cgroup_read(h, &s, &errs, 1010), CG_OK);
+	assert_int_equal(s.cpu.psi.some.total_us, 900);
+	assert_int_equal(s.cpu.psi.full.total_us, 90);
+	assert_int_equal(errs.read + errs.parse, 0);
+	cgroup_close(h);
+}
+
+/* A child in a network namespace of its own; 0 when that cannot be made
+ * here (no CAP_SYS_ADMIN). */
+static pid_t
+netns_child(void)
+{
+	int p[2];
+	char ok = 'n';
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		ok = unshare(CLONE_NEWNET) == 0 ? 'y' : 'n';
+		if (write(p[1], &ok, 1) != 1)
+			_exit(1);
+		if (ok == 'y')
+			pause();
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &ok, 1) != 1)
+		ok = 'n';
+	close(p[0]);
+	if (ok != 'y') {
+		waitpid(pid, NULL, 0);
+		return 0;
+	}
+	return pid;
+}
+
+static void
+test_netns_shared(void **state)
+{
+	struct collector_options o;
+	struct collector c;
+	char err[256], dir[512], procs[32];
+	pid_t a, b;
+	size_t i;
+
+	(void)state;
+	a = netns_child();
+	if (a == 0)
+		skip();
+	b = netns_child();
+	assert_true(b > 0);
+	/* Groups 0 and 1 in a's namespace (a pod), 2 in b's. */
+	make_tree(0, 3);
+	for (i = 0; i < 3; i++) {
+		snprintf(procs, sizeof(procs), "%d\n", (int)(i < 2 ? a : b));
+		put_file(gdir(dir, sizeof(dir), "cpuacct", (int)i),
+		    "cgroup.procs", procs);
+	}
+	memset(&o, 0, sizeof(o));
+	o.cgroup_root = root;
+	o.hostname = "h";
+	o.schema = SCHEMA_HOIST;
+	if (collector_init(&c, &o, NULL, err, sizeof(err)) != 0)
+		fail_msg("collector_init: %s", err);
+	assert_true(collector_sweep(&c, 1, NULL) >= 0);
+	assert_int_equal(c.table.n, 3);
+	for (i = 0; i < c.table.n; i++) {
+		assert_true(c.table.c[i]->cur.have & HAVE_NET);
+		/* A new namespace has lo alone. */
+		assert_int_equal(c.table.c[i]->cur.net.nif, 1);
+		assert_string_equal(c.table.c[i]->cur.net.ifs[0].name, "lo");
+	}
+	assert_int_equal(c.table.health.err_net, 0);
+	/* Two namespaces read this sweep, not three; the same next. */
+	assert_int_equal(c.net_reads, 2);
+	assert_true(collector_sweep(&c, 2, NULL) >= 0);
+	assert_int_equal(c.net_reads, 2);
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	waitpid(a, NULL, 0);
+	waitpid(b, NULL, 0);
+	collector_free(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_slow_files, teardown),
+		cmocka_unit_test_teardown(test_usage_alone, teardown),
+		cmocka_unit_test_teardown(test_psi_period, teardown),
+		cmocka_unit_test_teardown(test_netns_shared, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
