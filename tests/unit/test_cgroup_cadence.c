@@ -12,7 +12,9 @@
  *  - two containers in one network namespace: its net/dev read once a
  *    sweep, both get the figures.
  */
+#ifndef _GNU_SOURCE         /* the Makefile defines it */
 #define _GNU_SOURCE
+#endif
 #include <ftw.h>
 #include <sched.h>
 #include <setjmp.h>
