@@ -499,10 +499,14 @@ test_outage_spool(void **state)
 	assert_int_equal(sink_write(f->s, "m v=3i 3\n", 9), 0);
 	wait_requests(f, 4, 8000);
 	/* Up to 10 s for the replay to be counted (valgrind on a loaded
-	 * machine is slow; the event, not the time, is what is tested). */
+	 * machine is slow; the event, not the time, is what is tested).  A
+	 * replayed record is counted written when its reply comes and
+	 * replayed once the spool has let it go, a moment later: wait for
+	 * both, and for the spool to be empty. */
 	for (i = 0; i < 500; i++) {
 		sink_get_stats(f->s, &st);
-		if (st.points_written == 3)
+		if (st.points_written == 3 && st.spool_bytes == 0 &&
+		    st.points_replayed == st.points_spooled)
 			break;
 		usleep(20000);
 	}
