@@ -78,6 +78,7 @@ struct httpd_async {
 struct req {
 	struct httpd       *h;
 	struct httpd_async *async;  /* deferred by its handler, or NULL */
+	int                 deferred; /* counted in nasync until completed */
 	uintptr_t  uri_end;      /* just past the raw URI's first NUL */
 	size_t     params;       /* query parameters in the raw URI */
 	int        started;      /* handle() has seen the headers */
@@ -110,7 +111,7 @@ struct httpd {
 	/* deferred requests (httpd_defer), under async_mu */
 	pthread_mutex_t      async_mu;
 	pthread_cond_t       async_cv;
-	unsigned             nasync;     /* deferred, not yet sent */
+	unsigned             nasync;     /* deferred, not yet completed */
 };
 
 #define SO(f) offsetof(struct httpd_settings, f)
@@ -488,11 +489,7 @@ send_async(struct httpd *h, struct MHD_Connection *mc, struct req *rq)
 	ret = send_reply(h, mc, &as->reply, NULL);
 	buf_free(&as->reply.body);
 	free(as);
-	pthread_mutex_lock(&h->async_mu);
-	h->nasync--;
-	pthread_cond_broadcast(&h->async_cv);
-	pthread_mutex_unlock(&h->async_mu);
-	return ret;
+	return ret;     /* completed() counts it done once it is written */
 }
 
 /* The handler deferred: suspend, unless it is finished already. */
@@ -633,6 +630,10 @@ completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 		 * ever resumed, so httpd_finish() is done with it. */
 		buf_free(&rq->async->reply.body);
 		free(rq->async);
+	}
+	if (rq->deferred) {
+		/* Its reply is written, or its connection gone: httpd_stop()
+		 * may go on. */
 		pthread_mutex_lock(&h->async_mu);
 		h->nasync--;
 		pthread_cond_broadcast(&h->async_cv);
@@ -697,6 +698,7 @@ httpd_defer(const struct httpd_request *r)
 	as->h = h;
 	as->mc = r->conn;
 	rq->async = as;
+	rq->deferred = 1;
 	pthread_mutex_lock(&h->async_mu);
 	h->nasync++;
 	pthread_mutex_unlock(&h->async_mu);
@@ -907,7 +909,8 @@ httpd_stop(struct httpd *h)
 		pthread_join(h->reaper, NULL);
 	}
 	/* MHD must not stop with a connection suspended: every deferred
-	 * request is finished by its owner, then sent by MHD's thread. */
+	 * request is finished by its owner, then its reply written by MHD's
+	 * thread (or its connection closed, at the latest by timeout_s). */
 	pthread_mutex_lock(&h->async_mu);
 	while (h->nasync > 0)
 		pthread_cond_wait(&h->async_cv, &h->async_mu);

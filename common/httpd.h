@@ -220,7 +220,8 @@ const char *httpd_query(const struct httpd_request *rq, const char *name);
  * exactly once, from any thread, even from inside the handler.  The
  * request is whole, so timeout_s does not run while it waits.  NULL when
  * out of memory: then answer in rp as usual.  httpd_stop() waits for
- * every deferred request to be finished.
+ * every deferred request to be finished and its reply written (or its
+ * connection closed).
  */
 struct httpd_async;
 struct httpd_async *httpd_defer(const struct httpd_request *rq);

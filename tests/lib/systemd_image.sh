@@ -19,7 +19,7 @@ SYSTEMD_SUITE=bookworm
 # systemd as PID 1, and the runtime libraries of hoist-collector,
 # hoist-scaler and hoist-deploy (what dh_shlibdeps puts in Depends:), so
 # `dpkg -i` needs no network inside the container.
-SYSTEMD_PKGS="systemd,systemd-sysv,dbus,libcurl4,libmicrohttpd12,libcjson1,libcgroup2,zlib1g,libsystemd0"
+SYSTEMD_PKGS="systemd,systemd-sysv,dbus,libcurl4,libmicrohttpd12,libcjson1,libcgroup2,zlib1g,libsystemd0,libzookeeper-mt2"
 
 # The URI of the first apt source that serves $SYSTEMD_SUITE itself (not
 # -updates or -security); empty when there is none.

@@ -16,7 +16,9 @@
  *  - v1 blkio.throttle.io_serviced_recursive not read when
  *    io_service_bytes_recursive lists no device, read when it does.
  */
+#ifndef _GNU_SOURCE         /* the Makefile defines it */
 #define _GNU_SOURCE
+#endif
 #include <ftw.h>
 #include <sched.h>
 #include <setjmp.h>
