@@ -33,7 +33,8 @@
  *    containers too).  The medians of the windows are printed, then the
  *    samples.
  * 4. With BENCH_DOCKER_BASELINE set to another hoist-collector binary, it
- *    runs alongside (same arguments, cgroup bench-docker.<pid>/base) and
+ *    runs alongside (same arguments, cgroup bench-docker.<pid>/base,
+ *    started half a second later: the two sweep out of phase) and
  *    a "docker baseline" line gives its cost and ratio_base (the median
  *    of the per-window ratios HOIST_BINARY / baseline): before/after on
  *    a loaded machine, in the same windows.
@@ -552,6 +553,9 @@ main(int argc, char **argv)
 		b.hoist = spawn(&b, "hoist", hv);
 		b.collectd = spawn(&b, "collectd", cv);
 		if (b.base_bin != NULL) {
+			/* Half a sweep out of phase: neither reads the
+			 * containers' files just after the other (warm). */
+			usleep(500000);
 			hv[0] = (char *)b.base_bin;
 			b.base = spawn(&b, "base", hv);
 		}
