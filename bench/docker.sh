@@ -13,7 +13,11 @@
 # the pread floors itself (see bench/docker_main.c).  Everything started is
 # stopped at the end (dockerd_stop removes the containers).
 # Knobs: BENCH_DOCKER_N, BENCH_DOCKER_WINDOWS (default 5),
-# BENCH_DOCKER_WINDOW_S (default 10), BENCH_DOCKER_BUSY (default 10).
+# BENCH_DOCKER_WINDOW_S (default 10), BENCH_DOCKER_BUSY (default 10),
+# BENCH_DOCKER_BASELINE (another hoist-collector binary, run alongside in
+# the same windows in a cgroup of its own: `docker baseline` line with
+# base_us and ratio_base = this binary / that one, for before/after
+# comparisons on a loaded machine).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 : "${BUILD:=build}"

@@ -32,6 +32,12 @@
  *    two levels under the cpuacct mount: counted, as other runs may have
  *    containers too).  The medians of the windows are printed, then the
  *    samples.
+ * 4. With BENCH_DOCKER_BASELINE set to another hoist-collector binary, it
+ *    runs alongside (same arguments, cgroup bench-docker.<pid>/base,
+ *    started half a second later: the two sweep out of phase) and
+ *    a "docker baseline" line gives its cost and ratio_base (the median
+ *    of the per-window ratios HOIST_BINARY / baseline): before/after on
+ *    a loaded machine, in the same windows.
  * Memory: the collector's peak VmRSS and RssAnon while it runs, its
  * descriptors, and the kernel slab per kept-open file measured while the
  * floors open theirs.
@@ -81,12 +87,13 @@ struct bench {
 	struct cgroup_handle **h;  /* owned, n */
 	long         slab0, slab1, slab2;
 	char         cgdir[CG_PATH_MAX + 64];   /* cpuacct bench-docker.<pid> */
-	pid_t        hoist, collectd;
+	pid_t        hoist, collectd, base;
+	const char  *base_bin;   /* BENCH_DOCKER_BASELINE, or NULL */
 	double       rss_mb, anon_mb;
 	int          hoist_fds;
 	/* Per window: us per container per sweep. */
 	double       w_hoist[WIN_MAX], w_coll[WIN_MAX], w_f8[WIN_MAX];
-	double       w_fh[WIN_MAX];
+	double       w_fh[WIN_MAX], w_base[WIN_MAX];
 	int          n_hoist, n_coll;
 };
 
@@ -270,6 +277,9 @@ make_cgs(struct bench *b)
 	snprintf(path, sizeof(path), "%s/collectd", b->cgdir);
 	if (mkdir(path, 0755) != 0)
 		fatal("mkdir %s", path);
+	snprintf(path, sizeof(path), "%s/base", b->cgdir);
+	if (b->base_bin != NULL && mkdir(path, 0755) != 0)
+		fatal("mkdir %s", path);
 }
 
 static void
@@ -280,6 +290,8 @@ remove_cgs(const struct bench *b)
 	snprintf(path, sizeof(path), "%s/hoist", b->cgdir);
 	rmdir(path);
 	snprintf(path, sizeof(path), "%s/collectd", b->cgdir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/base", b->cgdir);
 	rmdir(path);
 	rmdir(b->cgdir);
 }
@@ -359,7 +371,7 @@ one_window(struct bench *b, int w)
 	const char *root = b->li.layout == CG_LAYOUT_V2 ?
 	    b->li.mount[CG_UNIFIED] : b->li.mount[CG_CPUACCT];
 	char dockerdir[600];
-	uint64_t h0, c0, h1, c1;
+	uint64_t h0, c0, h1, c1, b0, b1;
 	int64_t t0, t1, f8 = 0, fh = 0, c;
 	double secs;
 	int r;
@@ -370,6 +382,7 @@ one_window(struct bench *b, int w)
 	t0 = now_mono_ns();
 	h0 = cg_usage(b, "hoist");
 	c0 = cg_usage(b, "collectd");
+	b0 = b->base_bin != NULL ? cg_usage(b, "base") : 0;
 	for (r = 0; r < b->window_s; r++) {
 		c = thread_ns();
 		read_all(&b->f8);
@@ -382,12 +395,15 @@ one_window(struct bench *b, int w)
 	}
 	h1 = cg_usage(b, "hoist");
 	c1 = cg_usage(b, "collectd");
+	b1 = b->base_bin != NULL ? cg_usage(b, "base") : 0;
 	t1 = now_mono_ns();
 	secs = (double)(t1 - t0) / 1e9;
 	b->w_hoist[w] = (double)(h1 - h0) / 1e3 / secs /
 	    (b->n_hoist > 0 ? b->n_hoist : 1);
 	b->w_coll[w] = (double)(c1 - c0) / 1e3 / secs /
 	    (b->n_coll > 0 ? b->n_coll : 1);
+	b->w_base[w] = (double)(b1 - b0) / 1e3 / secs /
+	    (b->n_hoist > 0 ? b->n_hoist : 1);
 	b->w_f8[w] = (double)f8 / 1e3 / b->window_s / b->n;
 	b->w_fh[w] = (double)fh / 1e3 / b->window_s / b->n;
 }
@@ -408,6 +424,27 @@ median(const double *v, int n)
 	memcpy(s, v, (size_t)n * sizeof(*s));
 	qsort(s, (size_t)n, sizeof(*s), cmp_d);
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/* The baseline collector (BENCH_DOCKER_BASELINE) run in the same
+ * windows: its cost, and the medians of the per-window ratios. */
+static void
+report_base(const struct bench *b)
+{
+	double rb[WIN_MAX], r8[WIN_MAX];
+	int w;
+
+	for (w = 0; w < b->windows; w++) {
+		rb[w] = b->w_base[w] > 0 ? b->w_hoist[w] / b->w_base[w] : 0;
+		r8[w] = b->w_base[w] / b->w_f8[w];
+	}
+	printf("docker baseline %s base_us=%.2f base_ratio_floor8=%.2f "
+	    "ratio_base=%.2f\n", b->base_bin, median(b->w_base, b->windows),
+	    median(r8, b->windows), median(rb, b->windows));
+	printf("docker baseline samples (base_us):");
+	for (w = 0; w < b->windows; w++)
+		printf(" %.1f", b->w_base[w]);
+	printf("\n");
 }
 
 static void
@@ -442,6 +479,8 @@ report(const struct bench *b)
 		printf(" %.1f/%.1f/%.1f/%.1f", b->w_hoist[w], b->w_f8[w],
 		    b->w_fh[w], b->w_coll[w]);
 	printf("\n");
+	if (b->base_bin != NULL)
+		report_base(b);
 }
 
 static void
@@ -464,7 +503,8 @@ at_exit(void)
 		return;
 	stop(running->hoist);
 	stop(running->collectd);
-	running->hoist = running->collectd = 0;
+	stop(running->base);
+	running->hoist = running->collectd = running->base = 0;
 	if (running->cgdir[0] != '\0')
 		remove_cgs(running);
 	running = NULL;
@@ -487,6 +527,9 @@ main(int argc, char **argv)
 	b.conf = argv[4];
 	b.windows = argc > 5 ? (int)strtol(argv[5], NULL, 10) : 5;
 	b.window_s = argc > 6 ? (int)strtol(argv[6], NULL, 10) : 10;
+	b.base_bin = getenv("BENCH_DOCKER_BASELINE");
+	if (b.base_bin != NULL && b.base_bin[0] == '\0')
+		b.base_bin = NULL;
 	if (b.windows < 1 || b.windows > WIN_MAX || b.window_s < 1)
 		fatalx("WINDOWS 1..%d, WINDOW_S >= 1", WIN_MAX);
 	if (cgroup_detect("/sys/fs/cgroup", &b.li, err, sizeof(err)) != 0)
@@ -509,6 +552,13 @@ main(int argc, char **argv)
 		char *cv[] = { "collectd", "-f", "-C", (char *)b.conf, NULL };
 		b.hoist = spawn(&b, "hoist", hv);
 		b.collectd = spawn(&b, "collectd", cv);
+		if (b.base_bin != NULL) {
+			/* Half a sweep out of phase: neither reads the
+			 * containers' files just after the other (warm). */
+			usleep(500000);
+			hv[0] = (char *)b.base_bin;
+			b.base = spawn(&b, "base", hv);
+		}
 	}
 	sleep(4);                  /* both have opened and swept */
 	for (w = 0; w < b.windows; w++)

@@ -44,6 +44,7 @@ struct cgroup_handle {
 	uint8_t        has_dir;           /* bit c: controller c's dir exists */
 	uint8_t        main_ctrl;         /* the dir whose loss = vanished */
 	uint8_t        psi_read;          /* psi_s is set */
+	uint8_t        no_quota;          /* last quota read: none (-1) */
 	uint32_t       reads;             /* cg_handle_read calls */
 	uint32_t       phase;             /* staggers the slow reads */
 	int64_t        psi_s;             /* when the PSI files were read */
@@ -358,7 +359,8 @@ read_one(struct cgroup_handle *h, size_t i, struct sample *s,
 			    (unsigned long long)cp->count + 1);
 		goto failed;
 	}
-	if (spec->cadence == CGC_SLOW || spec->cadence == CGC_PSI)
+	if (spec->cadence == CGC_SLOW || spec->cadence == CGC_PSI ||
+	    spec->cadence == CGC_QUOTA || spec->cadence == CGC_THROTTLE)
 		keep_last(f, (size_t)n);
 	if (f->complain != NULL && f->complain->gap_s != 0)
 		complain_recovered(f->complain, "%s/%s/%s: readable again",
@@ -370,12 +372,38 @@ failed:
 	return CG_OK;
 }
 
+/* May file i be skipped on this read?  1: its last bytes are parsed
+ * again (the sample stays complete); 2: nothing to do (what it would
+ * give is already in the sample); 0: read it. */
+static int
+skip_file(const struct cgroup_handle *h, size_t i, const struct sample *s,
+    int slow_now, int psi_now)
+{
+	const struct cg_file_spec *spec = &h->v->files[i];
+	const struct cg_file *f = &h->files[i];
+
+	switch (spec->cadence) {
+	case CGC_SLOW:
+	case CGC_QUOTA:
+		return f->last != NULL && !slow_now;
+	case CGC_PSI:
+		return f->last != NULL && !psi_now;
+	case CGC_THROTTLE:
+		return f->last != NULL && !slow_now && h->no_quota;
+	case CGC_BLKIO_OPS:
+		/* The bytes file, read just before, listed no device. */
+		return (s->have & HAVE_BLKIO) && s->blkio.ndev == 0 ? 2 : 0;
+	default:
+		return 0;
+	}
+}
+
 enum cg_result
 cg_handle_read(struct cgroup_handle *h, struct sample *s,
     struct cg_errors *errs, int64_t now_s)
 {
 	const struct cg_version *v = h->v;
-	int slow_now, psi_now;
+	int slow_now, psi_now, quota_ok = 0, skip;
 	size_t i;
 
 	slow_now = read_opt.slow_every <= 1 ||
@@ -397,15 +425,17 @@ cg_handle_read(struct cgroup_handle *h, struct sample *s,
 
 		if (f->state == CGF_ABSENT)
 			continue;
-		if (f->last != NULL && ((spec->cadence == CGC_SLOW &&
-		    !slow_now) || (spec->cadence == CGC_PSI && !psi_now))) {
-			/* Parsed before: cannot fail now. */
+		skip = skip_file(h, i, s, slow_now, psi_now);
+		if (skip == 1)      /* parsed before: cannot fail now */
 			(void)spec->parse(f->last, f->last_len, s);
-			continue;
-		}
-		if (read_one(h, i, s, errs, now_s) == CG_VANISHED)
+		else if (skip == 0 &&
+		    read_one(h, i, s, errs, now_s) == CG_VANISHED)
 			return CG_VANISHED;
+		if (spec->cadence == CGC_QUOTA && f->last != NULL)
+			quota_ok = 1;
 	}
+	/* Known to have no quota: the throttling counters wait. */
+	h->no_quota = (uint8_t)(quota_ok && s->cpu.quota_us < 0);
 	if (v->finish != NULL)
 		v->finish(s);
 	return CG_OK;
@@ -458,7 +488,7 @@ cgroup_handle_fds(const struct cgroup_handle *h, int *fds, int max,
 	for (i = 0; i < h->nfiles && n < max; i++) {
 		uint8_t cad = h->v->files[i].cadence;
 		if (h->files[i].state != CGF_OPEN || (every_read &&
-		    (cad == CGC_SLOW || cad == CGC_PSI)))
+		    (cad == CGC_SLOW || cad == CGC_PSI || cad == CGC_QUOTA)))
 			continue;
 		fds[n++] = h->files[i].fd;
 	}

@@ -22,6 +22,17 @@ enum cg_cadence {
 	CGC_PSI,
 	CGC_USAGE,          /* cpuacct.usage: not with CG_CPU_FILES_PERCPU */
 	CGC_PERCPU,         /* cpuacct.usage_percpu: not with ..._USAGE */
+	/* The CPU quota (v1 cpu.cfs_quota_us): read as CGC_SLOW; "-1" (no
+	 * quota) lets the CGC_THROTTLE files wait for the slow reads. */
+	CGC_QUOTA,
+	/* Throttling counters (v1 cpu.stat): on every read while the group
+	 * has a CPU quota; without one (the kernel counts periods only
+	 * under a quota, so they cannot move) as CGC_SLOW. */
+	CGC_THROTTLE,
+	/* v1 blkio.throttle.io_serviced_recursive, after ..._bytes_
+	 * recursive: not read when that one, just read, listed no device
+	 * (both list the same devices: none, all figures 0). */
+	CGC_BLKIO_OPS,
 };
 
 /* One file a version reads: which controller directory, its name, the

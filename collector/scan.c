@@ -14,7 +14,9 @@ scan_u64(const char **pp, const char *end, uint64_t *out)
 		return -1;
 	for (; p < end && *p >= '0' && *p <= '9'; p++) {
 		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
+		/* v * 10 + d > UINT64_MAX, without a division a digit. */
+		if (v >= UINT64_MAX / 10 &&
+		    (v > UINT64_MAX / 10 || d > UINT64_MAX % 10))
 			return -1;
 		v = v * 10 + d;
 	}

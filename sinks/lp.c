@@ -228,20 +228,48 @@ u64_digits(char *end, uint64_t v)
 	return end;
 }
 
+/* Write a whole field, " key=value" or ",key=value", value already in
+ * text: key and value in one reservation when the key needs no escaping
+ * (the same bytes as field_key then buf_append). */
+static void
+put_field(struct lp *p, const char *key, const char *val, size_t vn)
+{
+	size_t kn;
+	char *d;
+
+	if (p->failed)
+		return;
+	if ((kn = plain_key_len(key)) == 0) {
+		if (field_key(p, key) == 0 && buf_append(p->out, val, vn) != 0)
+			p->failed = 1;
+		return;
+	}
+	if (buf_reserve(p->out, kn + vn + 2) != 0) {
+		p->failed = 1;
+		return;
+	}
+	d = p->out->data + p->out->len;
+	*d++ = p->nfields == 0 ? ' ' : ',';
+	memcpy(d, key, kn);
+	d += kn;
+	*d++ = '=';
+	memcpy(d, val, vn);
+	d[vn] = '\0';
+	p->out->len += kn + vn + 2;
+	p->nfields++;
+}
+
 void
 lp_field_i(struct lp *p, const char *key, int64_t v)
 {
 	char num[32], *end = num + sizeof(num), *s;
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-	if (field_key(p, key) != 0)
-		return;
 	*--end = 'i';
 	s = u64_digits(end, u);
 	if (v < 0)
 		*--s = '-';
-	if (buf_append(p->out, s, (size_t)(num + sizeof(num) - s)) != 0)
-		p->failed = 1;
+	put_field(p, key, s, (size_t)(num + sizeof(num) - s));
 }
 
 void
@@ -257,8 +285,6 @@ lp_field_fixed(struct lp *p, const char *key, double v, int decimals)
 		lp_field_f(p, key, v);
 		return;
 	}
-	if (field_key(p, key) != 0)
-		return;
 	scaled = (uint64_t)(fabs(v) * pow10[decimals] + 0.5);
 	ip = scaled / (uint64_t)pow10[decimals];
 	fp = scaled % (uint64_t)pow10[decimals];
@@ -277,8 +303,7 @@ lp_field_fixed(struct lp *p, const char *key, double v, int decimals)
 	s = u64_digits(s, ip);
 	if (neg && scaled != 0)
 		*--s = '-';
-	if (buf_append(p->out, s, (size_t)(end - s)) != 0)
-		p->failed = 1;
+	put_field(p, key, s, (size_t)(end - s));
 }
 
 void

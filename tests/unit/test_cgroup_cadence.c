@@ -10,7 +10,11 @@
  *  - cpuacct.usage_percpu alone gives cpuacct.usage (their sum), and
  *    cpuacct.usage alone leaves the per-CPU figures out;
  *  - two containers in one network namespace: its net/dev read once a
- *    sweep, both get the figures.
+ *    sweep, both get the figures;
+ *  - v1 cpu.stat (throttling) with the slow files while the group has no
+ *    CPU quota, on every read once it has one;
+ *  - v1 blkio.throttle.io_serviced_recursive not read when
+ *    io_service_bytes_recursive lists no device, read when it does.
  */
 #ifndef _GNU_SOURCE         /* the Makefile defines it */
 #define _GNU_SOURCE
@@ -358,6 +362,136 @@ test_netns_shared(void **state)
 	collector_free(&c);
 }
 
+/* v1 cpu.stat of group 0 with nr_periods n. */
+static void
+put_cpu_stat(const char *dir, int n)
+{
+	char text[128];
+
+	snprintf(text, sizeof(text), "nr_periods %d\nnr_throttled 0\n"
+	    "throttled_time 0\n", n);
+	put_file(dir, "cpu.stat", text);
+}
+
+static void
+test_throttle_without_quota(void **state)
+{
+	struct cg_read_options ro = { CG_CPU_FILES_USAGE, 3, 0 };
+	struct cg_layout_info li;
+	struct cgroup_handle *h;
+	struct cg_errors errs;
+	struct sample s;
+	char dir[512];
+	int i, fresh = 0, seen_quota = -1;
+
+	(void)state;
+	make_tree(0, 1);
+	mk("cpu");
+	mk("cpu/docker");
+	gdir(dir, sizeof(dir), "cpu", 0);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	put_cpu_stat(dir, 0);
+	put_file(dir, "cpu.cfs_quota_us", "-1\n");
+	put_file(dir, "cpu.cfs_period_us", "100000\n");
+	cgroup_set_read_options(&ro);
+	h = open_group(&li, 0);
+	memset(&s, 0, sizeof(s));
+	memset(&errs, 0, sizeof(errs));
+	assert_int_equal(cgroup_read(h, &s, &errs, 1000), CG_OK);
+	assert_true(s.have & HAVE_CPU_THROTTLE);
+	assert_false(s.have & HAVE_CPU_QUOTA);
+	/* No quota: cpu.stat read on 2 of 6 reads, its last figures on the
+	 * others. */
+	for (i = 1; i <= 6; i++) {
+		put_cpu_stat(dir, i);
+		assert_int_equal(cgroup_read(h, &s, &errs, 1000 + i), CG_OK);
+		assert_true(s.have & HAVE_CPU_THROTTLE);
+		if (s.cpu.nr_periods == (uint64_t)i)
+			fresh++;
+		else
+			assert_true(s.cpu.nr_periods < (uint64_t)i);
+	}
+	assert_int_equal(fresh, 2);
+	/* A quota set: seen within 3 reads (with cpu.stat of that read),
+	 * then cpu.stat read on every read. */
+	put_file(dir, "cpu.cfs_quota_us", "50000\n");
+	for (i = 7; i <= 9 && seen_quota < 0; i++) {
+		put_cpu_stat(dir, i);
+		assert_int_equal(cgroup_read(h, &s, &errs, 1000 + i), CG_OK);
+		if (s.have & HAVE_CPU_QUOTA) {
+			seen_quota = i;
+			assert_int_equal(s.cpu.nr_periods, i);
+		}
+	}
+	assert_true(seen_quota > 0);
+	for (i = 10; i <= 15; i++) {
+		put_cpu_stat(dir, i);
+		assert_int_equal(cgroup_read(h, &s, &errs, 1000 + i), CG_OK);
+		assert_int_equal(s.cpu.nr_periods, i);
+		assert_true(s.have & HAVE_CPU_QUOTA);
+	}
+	/* Quota removed again: back to the slow reads. */
+	put_file(dir, "cpu.cfs_quota_us", "-1\n");
+	fresh = 0;
+	for (i = 16; i <= 27; i++) {
+		put_cpu_stat(dir, i);
+		assert_int_equal(cgroup_read(h, &s, &errs, 1000 + i), CG_OK);
+		fresh += s.cpu.nr_periods == (uint64_t)i;
+	}
+	assert_true(fresh >= 4 && fresh <= 6);
+	assert_int_equal(errs.read + errs.parse, 0);
+	cgroup_close(h);
+}
+
+static void
+test_blkio_ops_skipped(void **state)
+{
+	struct cg_read_options ro = { CG_CPU_FILES_USAGE, 1, 0 };
+	struct cg_layout_info li;
+	struct cgroup_handle *h;
+	struct cg_errors errs;
+	struct sample s;
+	char dir[512];
+
+	(void)state;
+	make_tree(0, 1);
+	mk("blkio");
+	mk("blkio/docker");
+	gdir(dir, sizeof(dir), "blkio", 0);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	/* Inconsistent on purpose: were the ops file read, it would show. */
+	put_file(dir, "blkio.throttle.io_service_bytes_recursive", "Total 0\n");
+	put_file(dir, "blkio.throttle.io_serviced_recursive",
+	    "8:0 Read 5\n8:0 Write 6\n8:0 Sync 11\n8:0 Async 0\n"
+	    "8:0 Total 11\nTotal 11\n");
+	cgroup_set_read_options(&ro);
+	h = open_group(&li, 0);
+	memset(&s, 0, sizeof(s));
+	memset(&errs, 0, sizeof(errs));
+	assert_int_equal(cgroup_read(h, &s, &errs, 1000), CG_OK);
+	assert_true(s.have & HAVE_BLKIO);
+	assert_int_equal(s.blkio.ndev, 0);
+	assert_int_equal(s.blkio.total.read_ops, 0);
+	assert_int_equal(s.blkio.total.write_ops, 0);
+	/* A device in the bytes file: the ops file is read. */
+	put_file(dir, "blkio.throttle.io_service_bytes_recursive",
+	    "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 12288\n8:0 Async 0\n"
+	    "8:0 Total 12288\nTotal 12288\n");
+	assert_int_equal(cgroup_read(h, &s, &errs, 1001), CG_OK);
+	assert_int_equal(s.blkio.ndev, 1);
+	assert_int_equal(s.blkio.dev[0].read_bytes, 4096);
+	assert_int_equal(s.blkio.dev[0].read_ops, 5);
+	assert_int_equal(s.blkio.dev[0].write_ops, 6);
+	assert_int_equal(s.blkio.total.write_ops, 6);
+	/* And no device again: nothing left over from the last read. */
+	put_file(dir, "blkio.throttle.io_service_bytes_recursive", "Total 0\n");
+	assert_int_equal(cgroup_read(h, &s, &errs, 1002), CG_OK);
+	assert_int_equal(s.blkio.ndev, 0);
+	assert_int_equal(s.blkio.total.read_ops, 0);
+	assert_int_equal(errs.read + errs.parse, 0);
+	cgroup_close(h);
+}
+
 int
 main(void)
 {
@@ -366,6 +500,9 @@ main(void)
 		cmocka_unit_test_teardown(test_usage_alone, teardown),
 		cmocka_unit_test_teardown(test_psi_period, teardown),
 		cmocka_unit_test_teardown(test_netns_shared, teardown),
+		cmocka_unit_test_teardown(test_throttle_without_quota,
+		    teardown),
+		cmocka_unit_test_teardown(test_blkio_ops_skipped, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
