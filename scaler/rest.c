@@ -231,14 +231,50 @@ delete_rule(struct rest *a, struct httpd_reply *rp, const char *app,
  * "stale": true when the store cannot be reached (ZooKeeper without
  * quorum, or not reached yet): the reply comes from the last known copy.
  */
-static void
-put_stale(struct rest *a, cJSON *o)
+static int
+is_stale(struct rest *a)
 {
 	struct state_stats ss;
 
 	state_get_stats(a->cfg.state, &ss);
-	if (ss.stale)
+	return ss.stale != 0;
+}
+
+static void
+put_stale(struct rest *a, cJSON *o)
+{
+	if (is_stale(a))
 		cJSON_AddBoolToObject(o, "stale", 1);
+}
+
+/*
+ * GET /v1/rules/{app_id}: the rule, with "stale" as on the list; a 404
+ * from a stale copy says so too (the rule may exist in the store).
+ */
+static void
+get_rule(struct rest *a, struct httpd_reply *rp, const char *app)
+{
+	struct rule r;
+	cJSON *o;
+	char msg[RULES_APP_ID_MAX + 32];
+
+	if (state_get(a->cfg.state, app, &r, NULL) == STATE_OK) {
+		o = rules_to_cjson(&r);
+		if (o != NULL)
+			put_stale(a, o);
+		reply_json(rp, 200, o);
+		return;
+	}
+	if (!is_stale(a)) {
+		reply_error(rp, 404, NULL, "no rule for %s", app);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "no rule for %s", app);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "error", msg);
+	cJSON_AddNullToObject(o, "field");
+	cJSON_AddBoolToObject(o, "stale", 1);
+	reply_json(rp, 404, o);
 }
 
 /* The instance's place in a ZooKeeper ensemble of scalers (zkha.h);
@@ -319,7 +355,6 @@ one_rule(struct rest *a, struct httpd_reply *rp, unsigned method,
     const char *id, const struct httpd_request *rq)
 {
 	char app[RULES_APP_ID_MAX];
-	struct rule r;
 
 	if (method == HTTPD_M_POST) {
 		backtest_route(a, rp, id, rq);
@@ -340,10 +375,7 @@ one_rule(struct rest *a, struct httpd_reply *rp, unsigned method,
 		return;
 	}
 	if (method == HTTPD_M_GET) {
-		if (state_get(a->cfg.state, app, &r, NULL) != STATE_OK)
-			reply_error(rp, 404, NULL, "no rule for %s", app);
-		else
-			rule_reply(rp, 200, &r);
+		get_rule(a, rp, app);
 		return;
 	}
 	if (method == HTTPD_M_DELETE) {

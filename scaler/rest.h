@@ -13,7 +13,8 @@
  *                                  rules were read once
  *
  * With ZooKeeper (zkha.h) /v1/status carries role (leader | follower |
- * no-quorum), instance_id, leader_id; GET /v1/rules and /v1/status carry
+ * no-quorum), instance_id, leader_id; GET /v1/rules, GET
+ * /v1/rules/{app_id} (its 200 and its 404) and /v1/status carry
  * "stale": true while the store is out of reach (served from the last
  * copy); writes then get 503.
  *   GET    /metrics               Prometheus text, hoist_scaler_*

@@ -7,7 +7,9 @@
  * rolled back; a watch event from another writer reaches the readers,
  * unless a write of that node is in flight (the write decides);
  * the round's flush waits for a recorded scale, not for the
- * stabilization window's bookkeeping (written in the background).
+ * stabilization window's bookkeeping (written in the background); with
+ * the store out of reach every read (list, status, one rule, a 404) is
+ * marked "stale".
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <cJSON.h>
 
 #include "common/http.h"
 #include "common/util.h"
@@ -422,6 +425,86 @@ test_watch_event(void **state)
 	assert_int_equal(ss.stale, 1);
 }
 
+/* A GET of path: its status, and its body parsed (taken by the caller). */
+static long
+get_json(const struct fx *f, const char *path, cJSON **body)
+{
+	struct http_client *c = http_client_new();
+	struct http_request rq;
+	struct http_response resp;
+	char url[256];
+	long status = 0;
+
+	memset(&rq, 0, sizeof(rq));
+	snprintf(url, sizeof(url), "%s%s", f->base, path);
+	rq.method = "GET";
+	rq.url = url;
+	rq.timeout_ms = 5000;
+	http_response_init(&resp);
+	*body = NULL;
+	if (http_do(c, &rq, &resp) == HTTP_OK) {
+		status = resp.status;
+		if (resp.body.data != NULL)
+			*body = cJSON_Parse(resp.body.data);
+	}
+	http_response_free(&resp);
+	http_client_free(c);
+	assert_non_null(*body);
+	return status;
+}
+
+/* The "stale" member of GET path: 1 true, 0 absent (anything else
+ * fails), and the status. */
+static int
+stale_of(const struct fx *f, const char *path, long status)
+{
+	cJSON *o, *s;
+	int ret;
+
+	assert_int_equal(get_json(f, path, &o), status);
+	s = cJSON_GetObjectItemCaseSensitive(o, "stale");
+	assert_true(s == NULL || cJSON_IsTrue(s));
+	ret = s != NULL;
+	if (status == 200 && strncmp(path, "/v1/rules/", 10) == 0)
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(o,
+		    "app_id")->valuestring, path + 9);
+	if (status == 404)
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(o,
+		    "error")->valuestring, "no rule for /nope");
+	cJSON_Delete(o);
+	return ret;
+}
+
+/* With the store out of reach, every read of the rules says "stale":
+ * the list, the status and one rule (found or not); none once back. */
+static void
+test_stale_reads(void **state)
+{
+	struct fx *f = *state;
+	static const char *const paths[] = { "/v1/rules", "/v1/status",
+		"/v1/rules/other/app", "/v1/rules/nope" };
+	struct store_node n;
+	const char *j = RULE("/other/app");
+	size_t i;
+
+	memset(&n, 0, sizeof(n));
+	n.kind = STORE_RULE;
+	n.app_id = "/other/app";
+	n.where = "fake:/rules/other%2Fapp";
+	n.data = j;
+	n.len = strlen(j);
+	n.version = 3;
+	fk.l.node(fk.l.arg, &n);
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		assert_int_equal(stale_of(f, paths[i], i < 3 ? 200 : 404), 0);
+	fk.l.health(fk.l.arg, STORE_HEALTH_STALE);
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		assert_int_equal(stale_of(f, paths[i], i < 3 ? 200 : 404), 1);
+	fk.l.health(fk.l.arg, STORE_HEALTH_OK);
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		assert_int_equal(stale_of(f, paths[i], i < 3 ? 200 : 404), 0);
+}
+
 /* A watch event for a node with our write in flight is ignored: the
  * write decides (an older event must not undo a newer change). */
 static void
@@ -509,6 +592,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_watch_event, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_watch_during_write, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_stale_reads, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_flush_tiers, setup,
 		    teardown),
