@@ -277,9 +277,24 @@ struct backtest_cli {
  */
 int  backtest_cli_split(int argc, char **argv, struct backtest_cli *cli,
 	char **rest, int *nrest, char *err, size_t errlen);
-/* Run it; the exit status (0, 1 source down or I/O, 2 bad input). */
+/*
+ * Where the CLI finds the app's stored rule (no --rule).  ops NULL: the
+ * local state directory `spec`, its rules/<name>.json (or an older
+ * state.json) read without the lock the daemon holds.  Else a store
+ * backend (store.h) opened on spec, read once (load_all) and closed:
+ * nothing is written.  For ZooKeeper the caller starts a read-only
+ * session first (zkha.h, read_only: no election, no node created) and
+ * stops it after backtest_cli_run() returns.
+ */
+struct store_ops;
+struct backtest_store {
+	const struct store_ops *ops;
+	const char             *spec;
+};
+/* Run it; the exit status (0; 1 InfluxDB or the store out of reach, or
+ * I/O; 2 bad input, no stored rule). */
 int  backtest_cli_run(const struct backtest_cli *cli,
-	const struct backtest_env *env, const char *state_dir);
+	const struct backtest_env *env, const struct backtest_store *src);
 
 /* backtest_rest.c — POST /v1/rules/{app_id}/backtest, for rest.c: the
  * request deferred, the backtest on a thread of its own.  env NULL: 503;

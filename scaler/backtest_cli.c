@@ -1,9 +1,10 @@
 /*
  * backtest_cli.c — `hoist-scaler backtest`: the flags, the stored rule,
  * the outputs (see hoist-scaler(8), BACKTEST).  Exit 0; 1 when InfluxDB
- * cannot answer or a file cannot be written; 2 for bad input (flags,
- * rule, range, no data).
+ * or the rule's store cannot answer or a file cannot be written; 2 for
+ * bad input (flags, rule, range, no data, no stored rule).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,139 @@ stored_rule(const char *dir, const char *app, struct rule *r, char *err,
 	return rc == 0 ? 0 : -1;
 }
 
+/*
+ * What a store backend's listener saw of the app's rule node.  Static:
+ * the backend may call the listener from its own thread until the
+ * session stops, which the caller does after backtest_cli_run() returns
+ * (store.h's listener outlives close; one backtest per process).
+ */
+static struct {
+	pthread_mutex_t mu;
+	char            app[RULES_APP_ID_MAX];
+	char            name[STORE_NAME_MAX];  /* the app's node name */
+	int             found;      /* 1 rule read, -1 the node is bad */
+	int             stale;      /* the backend said STORE_HEALTH_STALE */
+	struct rule     r;
+	char            why[STORE_ERR_MAX + 256];
+} pick = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void
+pick_node(void *arg, const struct store_node *n)
+{
+	struct rule r;
+	char why[256];
+	int rc;
+
+	(void)arg;
+	if (n->kind != STORE_RULE || n->app_id == NULL)
+		return;
+	pthread_mutex_lock(&pick.mu);
+	if (strcmp(n->app_id, pick.app) != 0) {
+		pthread_mutex_unlock(&pick.mu);
+		return;
+	}
+	pick.found = 0;                 /* a delete (data NULL) */
+	if (n->data != NULL) {
+		rc = store_decode_rule(n->data, n->len, &r, why, sizeof(why));
+		if (rc == 0 && strcmp(r.app_id, pick.app) != 0)
+			str_copy_trunc(why, "names another app", sizeof(why));
+		pick.found = rc == 0 && strcmp(r.app_id, pick.app) == 0 ?
+		    1 : -1;
+		if (pick.found == 1)
+			pick.r = r;
+		else
+			snprintf(pick.why, sizeof(pick.why), "%.300s: %s",
+			    n->where, why);
+	}
+	pthread_mutex_unlock(&pick.mu);
+}
+
+/* A node the backend could not hand over (too large): ours if its path
+ * ends in rules/<name>. */
+static void
+pick_bad(void *arg, const char *where, const char *why)
+{
+	char tail[STORE_NAME_MAX + 16];
+	size_t wl = strlen(where), tl;
+
+	(void)arg;
+	pthread_mutex_lock(&pick.mu);
+	snprintf(tail, sizeof(tail), "/%s/%s", store_kind_dir(STORE_RULE),
+	    pick.name);
+	tl = strlen(tail);
+	if (wl >= tl && strcmp(where + wl - tl, tail) == 0) {
+		pick.found = -1;
+		snprintf(pick.why, sizeof(pick.why), "%.300s: %.300s", where,
+		    why);
+	}
+	pthread_mutex_unlock(&pick.mu);
+}
+
+static void
+pick_health(void *arg, enum store_health h)
+{
+	(void)arg;
+	pthread_mutex_lock(&pick.mu);
+	pick.stale = h == STORE_HEALTH_STALE;
+	pthread_mutex_unlock(&pick.mu);
+}
+
+/*
+ * The app's rule from a store backend (backtest_store), read once: 0;
+ * -1 with err when there is none or it does not validate (bad input);
+ * -2 with err when the store cannot be read (out of reach).
+ */
+static int
+backend_rule(const struct backtest_store *src, const char *app,
+    struct rule *r, char *err, size_t errlen)
+{
+	const struct store_listener l = { pick_node, pick_bad, pick_health,
+	    NULL };
+	char e2[512];
+	void *ctx;
+	int ret, lrc;
+
+	pthread_mutex_lock(&pick.mu);
+	str_copy_trunc(pick.app, app, sizeof(pick.app));
+	if (store_encode_id(app, pick.name, sizeof(pick.name)) != 0)
+		pick.name[0] = '\0';
+	pick.found = 0;
+	pick.stale = 0;
+	pick.why[0] = '\0';
+	pthread_mutex_unlock(&pick.mu);
+	e2[0] = '\0';
+	if ((ctx = src->ops->open(src->spec, &l, e2, sizeof(e2))) == NULL) {
+		snprintf(err, errlen, "the %s store %.300s: %.400s",
+		    src->ops->name, src->spec, e2);
+		return -2;
+	}
+	lrc = src->ops->load_all(ctx, e2, sizeof(e2));
+	if (src->ops->close != NULL)
+		src->ops->close(ctx);
+	pthread_mutex_lock(&pick.mu);
+	if (lrc != 0 || pick.stale) {
+		snprintf(err, errlen, "the %s store %.300s is out of reach%s"
+		    "%.300s: cannot read the rule of %.256s (give --rule FILE)",
+		    src->ops->name, src->spec, lrc != 0 ? ": " : "",
+		    lrc != 0 ? e2 : "", app);
+		ret = -2;
+	} else if (pick.found == 1) {
+		*r = pick.r;
+		ret = 0;
+	} else if (pick.found < 0) {
+		snprintf(err, errlen, "the stored rule of %.256s: %s", app,
+		    pick.why);
+		ret = -1;
+	} else {
+		snprintf(err, errlen, "no --rule and no stored rule for %.256s "
+		    "in the %s store %.300s (give --rule FILE)", app,
+		    src->ops->name, src->spec);
+		ret = -1;
+	}
+	pthread_mutex_unlock(&pick.mu);
+	return ret;
+}
+
 static int
 cli_number(const char *s, const char *name, int64_t lo, int64_t hi,
     int64_t *out, char *err, size_t errlen)
@@ -173,9 +307,10 @@ cli_number(const char *s, const char *name, int64_t lo, int64_t hi,
 	return 0;
 }
 
-/* Flags to a request; 0 or -1 with err. */
+/* Flags to a request; 0, or -1 (bad input) or -2 (the store out of
+ * reach) with err. */
 static int
-cli_request(const struct backtest_cli *cli, const char *state_dir,
+cli_request(const struct backtest_cli *cli, const struct backtest_store *src,
     struct backtest_request *rq, char *err, size_t errlen)
 {
 	char app[RULES_APP_ID_MAX];
@@ -208,8 +343,10 @@ cli_request(const struct backtest_cli *cli, const char *state_dir,
 	    "scale-delay", 0, BACKTEST_DELAY_MAX, &rq->scale_delay_s, err,
 	    errlen) != 0))
 		return -1;
+	if (cli->rule_file == NULL && src->ops != NULL)
+		return backend_rule(src, app, &rq->rule, err, errlen);
 	if (cli->rule_file == NULL)
-		return stored_rule(state_dir, app, &rq->rule, err, errlen);
+		return stored_rule(src->spec, app, &rq->rule, err, errlen);
 	if (read_file(cli->rule_file, RULES_BODY_MAX, &text, &len) != 0) {
 		snprintf(err, errlen, "--rule: cannot read %.400s", cli->rule_file);
 		return -1;
@@ -278,7 +415,7 @@ cli_output(const struct backtest_cli *cli, const struct backtest_request *rq,
 
 int
 backtest_cli_run(const struct backtest_cli *cli,
-    const struct backtest_env *env, const char *state_dir)
+    const struct backtest_env *env, const struct backtest_store *src)
 {
 	struct backtest_request rq;
 	struct backtest_outcome oc;
@@ -292,9 +429,9 @@ backtest_cli_run(const struct backtest_cli *cli,
 		    "text, json or lp\n", fmt);
 		return 2;
 	}
-	if (cli_request(cli, state_dir, &rq, err, sizeof(err)) != 0) {
+	if ((rc = cli_request(cli, src, &rq, err, sizeof(err))) != 0) {
 		fprintf(stderr, "hoist-scaler backtest: %s\n", err);
-		return 2;
+		return rc == -2 ? 1 : 2;
 	}
 	rc = backtest_execute(env, &rq, &oc, err, sizeof(err));
 	if (rc != BACKTEST_OK) {

@@ -454,10 +454,15 @@ backtest_env_fill(const struct settings *st, struct backtest_env *env,
 	return 0;
 }
 
+static struct zkha *zk_start(const struct settings *st, int read_only,
+	char *err, size_t errlen);
+
 /*
  * hoist-scaler backtest --app ID --from T --to T [...]: the backtest's
  * own flags (backtest_cli.c), the rest are the scaler's (-c FILE,
- * --KEY VALUE) for the InfluxDB settings, interval and state_dir.
+ * --KEY VALUE) for the InfluxDB settings, interval, and where the stored
+ * rule is: zookeeper (a read-only session: no election, nothing
+ * written) or else state_dir.
  */
 static int
 backtest_main(int argc, char **argv)
@@ -468,6 +473,8 @@ backtest_main(int argc, char **argv)
 	    .default_config = DEFAULT_CONFIG, .opts = opts };
 	struct backtest_cli bc;
 	struct backtest_env env;
+	struct backtest_store src = { NULL, NULL };
+	struct zkha *zk = NULL;
 	struct conf_cli cli;
 	char err[1024], **rest;
 	int nrest, ret = 2;
@@ -495,7 +502,19 @@ backtest_main(int argc, char **argv)
 	ret = 1;
 	if (startup_http_init() != 0)
 		goto out;
-	ret = backtest_cli_run(&bc, &env, st.state_dir);
+	src.spec = st.state_dir;
+	if (bc.rule_file == NULL && st.zookeeper[0] != '\0') {
+		if ((zk = zk_start(&st, 1, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "hoist-scaler backtest: %s\n", err);
+			ret = 2;
+			startup_end();
+			goto out;
+		}
+		src.ops = &store_zk_ops;
+		src.spec = st.zookeeper;
+	}
+	ret = backtest_cli_run(&bc, &env, &src);
+	zkha_stop(zk);
 	startup_end();
 out:
 	explicit_bzero(&env, sizeof(env));
@@ -552,9 +571,10 @@ instance_id(const struct settings *st, char *out, size_t outlen)
 	return out;
 }
 
-/* The ZooKeeper session (zkha.h); NULL with err. */
+/* The ZooKeeper session (zkha.h); read_only: an observer (backtest).
+ * NULL with err. */
 static struct zkha *
-zk_start(const struct settings *st, char *err, size_t errlen)
+zk_start(const struct settings *st, int read_only, char *err, size_t errlen)
 {
 	struct zkha_options o;
 	char auth[ZKHA_AUTH_MAX], id[ZKPATH_ID_MAX], e2[512];
@@ -570,6 +590,7 @@ zk_start(const struct settings *st, char *err, size_t errlen)
 	o.session_timeout_ms = (long)st->zookeeper_session_timeout_ms;
 	o.auth = auth;
 	o.instance_id = instance_id(st, id, sizeof(id));
+	o.read_only = read_only;
 	z = zkha_start(&o, err, errlen);
 	explicit_bzero(auth, sizeof(auth));
 	return z;
@@ -596,7 +617,7 @@ open_state(struct daemon *d, char *err, size_t errlen)
 
 	if (d->st.zookeeper[0] == '\0')
 		return state_open(d->st.state_dir, err, errlen);
-	if (d->zk == NULL && (d->zk = zk_start(&d->st, err, errlen)) == NULL)
+	if (d->zk == NULL && (d->zk = zk_start(&d->st, 0, err, errlen)) == NULL)
 		return NULL;
 	zkha_status(d->zk, &zs);
 	STR_COPY_ARRAY(d->rc.scaler_id, zs.instance_id);
@@ -728,7 +749,7 @@ zk_tasks(struct daemon *d, const struct conf_cli *cli)
 
 	if (d->st.zookeeper[0] == '\0')
 		return startup_check_ok();
-	if ((d->zk = zk_start(&d->st, err, sizeof(err))) == NULL)
+	if ((d->zk = zk_start(&d->st, 0, err, sizeof(err))) == NULL)
 		return startup_config_error(cli, err);
 	if (zkha_check(d->zk, (long)d->st.zookeeper_session_timeout_ms, err,
 	    sizeof(err)) != 0) {

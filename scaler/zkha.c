@@ -312,7 +312,7 @@ on_connected(struct zkha *z)
 	complain_recovered(&z->down_log, "zookeeper: connected to %s again",
 	    z->url.hosts);
 	z->down_since_s = 0;
-	if (!z->paths_ok) {
+	if (!z->paths_ok && !z->read_only) {
 		if (zkha_ensure_paths(z, err, sizeof(err)) == 0)
 			z->paths_ok = 1;
 		else
@@ -501,6 +501,7 @@ alloc_zkha(const struct zkha_options *o, const struct zkpath_url *u)
 	if (o->auth != NULL)
 		str_copy_trunc(z->auth, o->auth, sizeof(z->auth));
 	z->timeout_ms = o->session_timeout_ms;
+	z->read_only = o->read_only != 0;
 	if (getentropy(rnd, sizeof(rnd)) != 0)
 		memset(rnd, 0, sizeof(rnd));
 	snprintf(z->token, sizeof(z->token), "%s~%02x%02x%02x%02x%04x",
@@ -548,7 +549,7 @@ zkha_start(const struct zkha_options *o, char *err, size_t errlen)
 	pthread_mutex_lock(&current_mu);
 	current = z;
 	pthread_mutex_unlock(&current_mu);
-	if (z->auth[0] == '\0')
+	if (z->auth[0] == '\0' && !z->read_only)
 		log_warnx("zookeeper: no zookeeper_auth_file: the nodes under "
 		    "%s are open to every client (world:anyone)", z->url.root);
 	return z;

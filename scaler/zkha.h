@@ -48,6 +48,12 @@ struct zkha_options {
 	long        session_timeout_ms;  /* 1000 .. 600000 */
 	const char *auth;                /* "user:password", NULL or "" */
 	const char *instance_id;         /* zkpath_valid_id() */
+	/*
+	 * 1: an observer (hoist-scaler backtest reading a rule): no
+	 * election, no node created (PATH and its children not made; a
+	 * missing folder reads as empty), every store write refused.
+	 */
+	int         read_only;
 };
 
 struct zkha_status {

@@ -242,6 +242,8 @@ zkha_elect_feed(struct zkha *z, enum leader_ev kind)
 	enum leader_role before;
 	int guard = 0;
 
+	if (z->read_only)       /* an observer never stands */
+		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = kind;
 	ev.seq = -1;

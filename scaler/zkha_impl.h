@@ -75,6 +75,7 @@ struct zkha {
 	char              token[ZKPATH_TOKEN_MAX];
 	char              auth[ZKHA_AUTH_MAX];
 	long              timeout_ms;
+	int               read_only;       /* zkha_options; set at start */
 	char              dir[STORE_KINDS][ZKPATH_ROOT_MAX + 16];
 	char              leader_dir[ZKPATH_ROOT_MAX + 16];
 	/* the queue and the driver */

@@ -446,6 +446,8 @@ sync_kind(struct zkha *z, int k, int full)
 	rc = z->zh == NULL ? ZINVALIDSTATE : zoo_wget_children(z->zh,
 	    z->dir[k], node_watcher, z->hctx, &sv);
 	pthread_rwlock_unlock(&z->hl);
+	if (rc == ZNONODE && z->read_only)
+		rc = ZOK;          /* not made (an observer makes nothing) */
 	if (rc != ZOK) {
 		log_debug("zookeeper: list %s: %s", z->dir[k],
 		    zkha_strerror(rc));
@@ -744,6 +746,12 @@ precheck(struct zkha *z, struct store_write *w, char *name, int connected)
 		w->result = STORE_E_TOO_BIG;
 		snprintf(w->err, sizeof(w->err), "%.150s/%.150s: %zu bytes",
 		    z->dir[w->kind], name, w->len);
+		return -1;
+	}
+	if (z->read_only) {
+		w->result = STORE_E_IO;
+		snprintf(w->err, sizeof(w->err), "zookeeper: %.150s/%.150s not "
+		    "written: a read-only session", z->dir[w->kind], name);
 		return -1;
 	}
 	if (!connected) {

@@ -316,7 +316,8 @@ static void
 test_zookeeper_unreachable(void **state)
 {
 	static const char url[] = "zk://127.0.0.1:1/hoist/test";
-	struct zkha_options zo = { url, 1000, NULL, "t1" };
+	struct zkha_options zo = { .url = url, .session_timeout_ms = 1000,
+	    .instance_id = "t1" };
 	struct rest_config cfg;
 	struct http_response r;
 	struct fx f;
