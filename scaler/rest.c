@@ -555,44 +555,61 @@ decisions_list(struct rest *a, struct httpd_reply *rp,
 	reply_json(rp, 200, o);
 }
 
-/* The decision records' way to the outputs (see stats.h): one counter
- * each, named hoist_scaler_<name>_total. */
+/* ---- /metrics (Prometheus text, docs/metrics.md) ---- */
+
+/* One sample without labels and its HELP and TYPE lines, named
+ * hoist_scaler_<name>. */
+static void
+put_metric(struct buf *b, const char *name, const char *type,
+    const char *help, unsigned long long v)
+{
+	buf_printf(b, "# HELP hoist_scaler_%s %s\n"
+	    "# TYPE hoist_scaler_%s %s\n"
+	    "hoist_scaler_%s %llu\n", name, help, name, type, name, v);
+}
+
+static void
+put_counter(struct buf *b, const char *name, const char *help,
+    unsigned long long v)
+{
+	put_metric(b, name, "counter", help, v);
+}
+
+static void
+put_gauge(struct buf *b, const char *name, const char *help,
+    unsigned long long v)
+{
+	put_metric(b, name, "gauge", help, v);
+}
+
+/* A counter of scaler_stats (stats.h). */
+static void
+put_stat(struct buf *b, const char *name, const char *help,
+    atomic_uint_fast64_t *v)
+{
+	put_counter(b, name, help, (unsigned long long)atomic_load(v));
+}
+
+/* The decision records' way to the outputs (see stats.h). */
 static void
 put_output_metrics(struct scaler_stats *s, struct buf *b)
 {
-	static const struct {
-		const char *name, *help;
-		size_t      off;
-	} m[] = {
-	{ "decision_points_lost", "Decision points lost for good (not "
-	  "encoded, refused or dropped by an output).",
-	  offsetof(struct scaler_stats, decision_points_lost) },
-	{ "decision_encode_errors", "Decision records that could not be "
-	  "encoded as line protocol.",
-	  offsetof(struct scaler_stats, decision_encode_errors) },
-	{ "output_refused", "Writes of a round's decision points that an "
-	  "output refused.", offsetof(struct scaler_stats, output_refused) },
-	{ "output_points_written", "Decision points the outputs delivered.",
-	  offsetof(struct scaler_stats, output_points_written) },
-	{ "output_points_dropped", "Decision points the outputs dropped.",
-	  offsetof(struct scaler_stats, output_points_dropped) },
-	{ "output_points_spooled", "Decision points the outputs spooled to "
-	  "disk.", offsetof(struct scaler_stats, output_points_spooled) },
-	{ "output_write_errors", "Failed deliveries by the outputs.",
-	  offsetof(struct scaler_stats, output_write_errors) },
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(m); i++) {
-		atomic_uint_fast64_t *v = (atomic_uint_fast64_t *)(void *)
-		    ((char *)s + m[i].off);
-
-		buf_printf(b, "# HELP hoist_scaler_%s_total %s\n"
-		    "# TYPE hoist_scaler_%s_total counter\n"
-		    "hoist_scaler_%s_total %llu\n", m[i].name, m[i].help,
-		    m[i].name, m[i].name,
-		    (unsigned long long)atomic_load(v));
-	}
+	put_stat(b, "decision_points_lost_total", "Decision points lost for "
+	    "good (not encoded, refused or dropped by an output).",
+	    &s->decision_points_lost);
+	put_stat(b, "decision_encode_errors_total", "Decision records that "
+	    "could not be encoded as line protocol.",
+	    &s->decision_encode_errors);
+	put_stat(b, "output_refused_total", "Writes of a round's decision "
+	    "points that an output refused.", &s->output_refused);
+	put_stat(b, "output_points_written_total", "Decision points the "
+	    "outputs delivered.", &s->output_points_written);
+	put_stat(b, "output_points_dropped_total", "Decision points the "
+	    "outputs dropped.", &s->output_points_dropped);
+	put_stat(b, "output_points_spooled_total", "Decision points the "
+	    "outputs spooled to disk.", &s->output_points_spooled);
+	put_stat(b, "output_write_errors_total", "Failed deliveries by the "
+	    "outputs.", &s->output_write_errors);
 }
 
 /* The last round's figures and the fleet totals (stats.h). */
@@ -614,51 +631,27 @@ put_round_metrics(struct scaler_stats *s, struct buf *b)
 	for (i = 0; i < 4; i++)
 		buf_printf(b, "hoist_scaler_last_round_phase_seconds{phase="
 		    "\"%s\"} %.3f\n", phase[i], (double)ms[i] / 1000.0);
-	buf_printf(b, "# HELP hoist_scaler_last_round_agent_hosts Agent "
-	    "hosts asked in the last round.\n"
-	    "# TYPE hoist_scaler_last_round_agent_hosts gauge\n"
-	    "hoist_scaler_last_round_agent_hosts %llu\n"
-	    "# HELP hoist_scaler_last_round_agent_hosts_failed Agent hosts "
-	    "that did not answer in the last round.\n"
-	    "# TYPE hoist_scaler_last_round_agent_hosts_failed gauge\n"
-	    "hoist_scaler_last_round_agent_hosts_failed %llu\n",
-	    (unsigned long long)atomic_load(&s->last_round_hosts),
-	    (unsigned long long)atomic_load(&s->last_round_hosts_failed));
-	buf_printf(b, "# HELP hoist_scaler_last_round_deferred_by_bounds "
-	    "Scale decisions the write bounds deferred in the last round.\n"
-	    "# TYPE hoist_scaler_last_round_deferred_by_bounds gauge\n"
-	    "hoist_scaler_last_round_deferred_by_bounds %llu\n"
-	    "# HELP hoist_scaler_last_round_marathon_requests Requests to "
-	    "the orchestrator in the last round.\n"
-	    "# TYPE hoist_scaler_last_round_marathon_requests gauge\n"
-	    "hoist_scaler_last_round_marathon_requests %llu\n",
-	    (unsigned long long)atomic_load(&s->last_round_deferred_bounds),
-	    (unsigned long long)atomic_load(&s->last_round_marathon_requests));
-	buf_printf(b, "# HELP hoist_scaler_marathon_requests_total Requests "
-	    "to the orchestrator (reads and scale requests).\n"
-	    "# TYPE hoist_scaler_marathon_requests_total counter\n"
-	    "hoist_scaler_marathon_requests_total %llu\n"
-	    "# HELP hoist_scaler_marathon_bulk_errors_total Bulk reads of "
-	    "every app that failed (error rounds).\n"
-	    "# TYPE hoist_scaler_marathon_bulk_errors_total counter\n"
-	    "hoist_scaler_marathon_bulk_errors_total %llu\n",
-	    (unsigned long long)atomic_load(&s->marathon_requests),
-	    (unsigned long long)atomic_load(&s->marathon_bulk_errors));
-	buf_printf(b, "# HELP hoist_scaler_agent_requests_total Requests to "
-	    "agent hosts in fleet rounds (one per host per round).\n"
-	    "# TYPE hoist_scaler_agent_requests_total counter\n"
-	    "hoist_scaler_agent_requests_total %llu\n"
-	    "# HELP hoist_scaler_agent_request_failures_total Of those, the "
-	    "ones without a usable answer.\n"
-	    "# TYPE hoist_scaler_agent_request_failures_total counter\n"
-	    "hoist_scaler_agent_request_failures_total %llu\n"
-	    "# HELP hoist_scaler_deferred_by_bounds_total Scale decisions "
-	    "deferred by the write bounds.\n"
-	    "# TYPE hoist_scaler_deferred_by_bounds_total counter\n"
-	    "hoist_scaler_deferred_by_bounds_total %llu\n",
-	    (unsigned long long)atomic_load(&s->agent_requests),
-	    (unsigned long long)atomic_load(&s->agent_failures),
-	    (unsigned long long)atomic_load(&s->deferred_bounds));
+	put_gauge(b, "last_round_agent_hosts", "Agent hosts asked in the "
+	    "last round.", atomic_load(&s->last_round_hosts));
+	put_gauge(b, "last_round_agent_hosts_failed", "Agent hosts that did "
+	    "not answer in the last round.",
+	    atomic_load(&s->last_round_hosts_failed));
+	put_gauge(b, "last_round_deferred_by_bounds", "Scale decisions the "
+	    "write bounds deferred in the last round.",
+	    atomic_load(&s->last_round_deferred_bounds));
+	put_gauge(b, "last_round_marathon_requests", "Requests to the "
+	    "orchestrator in the last round.",
+	    atomic_load(&s->last_round_marathon_requests));
+	put_stat(b, "marathon_requests_total", "Requests to the orchestrator "
+	    "(reads and scale requests).", &s->marathon_requests);
+	put_stat(b, "marathon_bulk_errors_total", "Bulk reads of every app "
+	    "that failed (error rounds).", &s->marathon_bulk_errors);
+	put_stat(b, "agent_requests_total", "Requests to agent hosts in "
+	    "fleet rounds (one per host per round).", &s->agent_requests);
+	put_stat(b, "agent_request_failures_total", "Of those, the ones "
+	    "without a usable answer.", &s->agent_failures);
+	put_stat(b, "deferred_by_bounds_total", "Scale decisions deferred by "
+	    "the write bounds.", &s->deferred_bounds);
 }
 
 /* hoist_scaler_leader always (a single scaler leads); the ZooKeeper
@@ -672,36 +665,20 @@ put_ha_metrics(struct rest *a, struct buf *b)
 	zs.role = LEADER_ROLE_LEADER;
 	if (a->cfg.zk != NULL)
 		zkha_status(a->cfg.zk, &zs);
-	buf_printf(b, "# HELP hoist_scaler_leader 1 while this instance "
-	    "evaluates and scales (the leader), else 0.\n"
-	    "# TYPE hoist_scaler_leader gauge\nhoist_scaler_leader %d\n",
-	    zs.role == LEADER_ROLE_LEADER);
+	put_gauge(b, "leader", "1 while this instance evaluates and scales "
+	    "(the leader), else 0.", zs.role == LEADER_ROLE_LEADER);
 	if (a->cfg.zk == NULL)
 		return;
-	buf_printf(b, "# HELP hoist_scaler_zookeeper_connected 1 while the "
-	    "ZooKeeper session is connected.\n"
-	    "# TYPE hoist_scaler_zookeeper_connected gauge\n"
-	    "hoist_scaler_zookeeper_connected %d\n", zs.connected);
-	buf_printf(b, "# HELP hoist_scaler_leadership_changes_total Times "
-	    "this instance became or stopped being the leader.\n"
-	    "# TYPE hoist_scaler_leadership_changes_total counter\n"
-	    "hoist_scaler_leadership_changes_total %llu\n",
-	    (unsigned long long)(zs.gains + zs.losses));
-	buf_printf(b, "# HELP hoist_scaler_zookeeper_sessions_total "
-	    "ZooKeeper sessions established.\n"
-	    "# TYPE hoist_scaler_zookeeper_sessions_total counter\n"
-	    "hoist_scaler_zookeeper_sessions_total %llu\n",
-	    (unsigned long long)zs.sessions);
-	buf_printf(b, "# HELP hoist_scaler_zookeeper_expired_total "
-	    "ZooKeeper sessions lost (expired).\n"
-	    "# TYPE hoist_scaler_zookeeper_expired_total counter\n"
-	    "hoist_scaler_zookeeper_expired_total %llu\n",
-	    (unsigned long long)zs.expired);
-	buf_printf(b, "# HELP hoist_scaler_fenced_total Scale requests not "
-	    "sent because this instance had stopped leading.\n"
-	    "# TYPE hoist_scaler_fenced_total counter\n"
-	    "hoist_scaler_fenced_total %llu\n",
-	    (unsigned long long)zs.fenced);
+	put_gauge(b, "zookeeper_connected", "1 while the ZooKeeper session is "
+	    "connected.", zs.connected != 0);
+	put_counter(b, "leadership_changes_total", "Times this instance "
+	    "became or stopped being the leader.", zs.gains + zs.losses);
+	put_counter(b, "zookeeper_sessions_total", "ZooKeeper sessions "
+	    "established.", zs.sessions);
+	put_counter(b, "zookeeper_expired_total", "ZooKeeper sessions lost "
+	    "(expired).", zs.expired);
+	put_counter(b, "fenced_total", "Scale requests not sent because this "
+	    "instance had stopped leading.", zs.fenced);
 }
 
 /* The state store (state.h): writes, failures, skipped nodes, queue. */
@@ -711,27 +688,40 @@ put_store_metrics(struct state *st, struct buf *b)
 	struct state_stats ss;
 
 	state_get_stats(st, &ss);
-	buf_printf(b, "# HELP hoist_scaler_store_writes_total Rule and state "
-	    "nodes written to (or deleted from) the state store.\n"
-	    "# TYPE hoist_scaler_store_writes_total counter\n"
-	    "hoist_scaler_store_writes_total %llu\n",
-	    (unsigned long long)ss.writes);
-	buf_printf(b, "# HELP hoist_scaler_store_write_errors_total Node "
-	    "writes that failed (the change was rolled back).\n"
-	    "# TYPE hoist_scaler_store_write_errors_total counter\n"
-	    "hoist_scaler_store_write_errors_total %llu\n",
-	    (unsigned long long)ss.write_errors);
-	buf_printf(b, "# HELP hoist_scaler_store_bad_nodes_total Nodes "
-	    "skipped because they do not parse or validate (logged with "
-	    "their path).\n"
-	    "# TYPE hoist_scaler_store_bad_nodes_total counter\n"
-	    "hoist_scaler_store_bad_nodes_total %llu\n",
-	    (unsigned long long)ss.bad_nodes);
-	buf_printf(b, "# HELP hoist_scaler_store_pending Changes queued for "
-	    "the state store's writer.\n"
-	    "# TYPE hoist_scaler_store_pending gauge\n"
-	    "hoist_scaler_store_pending %llu\n",
-	    (unsigned long long)ss.pending);
+	put_counter(b, "store_writes_total", "Rule and state nodes written to "
+	    "(or deleted from) the state store.", ss.writes);
+	put_counter(b, "store_write_errors_total", "Node writes that failed "
+	    "(the change was rolled back).", ss.write_errors);
+	put_counter(b, "store_bad_nodes_total", "Nodes skipped because they "
+	    "do not parse or validate (logged with their path).",
+	    ss.bad_nodes);
+	put_gauge(b, "store_pending", "Changes queued for the state store's "
+	    "writer.", ss.pending);
+}
+
+/* The round's counters and the decisions by action. */
+static void
+put_eval_metrics(struct scaler_stats *s, struct buf *b)
+{
+	int i;
+
+	put_stat(b, "rounds_total", "Evaluation rounds.", &s->rounds);
+	put_stat(b, "evaluations_total", "Rules evaluated.",
+	    &s->evaluations);
+	buf_printf(b, "# HELP hoist_scaler_decisions_total Decisions by "
+	    "action.\n# TYPE hoist_scaler_decisions_total counter\n");
+	for (i = 0; i < STATS_ACTIONS; i++)
+		buf_printf(b, "hoist_scaler_decisions_total{action=\"%s\"} "
+		    "%llu\n", policy_action_str((enum policy_action)i),
+		    (unsigned long long)atomic_load(&s->decisions[i]));
+	put_stat(b, "scale_requests_total", "Scale requests sent to the "
+	    "orchestrator.", &s->scale_requests);
+	put_stat(b, "orchestrator_errors_total", "Failed orchestrator calls.",
+	    &s->orchestrator_errors);
+	put_stat(b, "metric_fetch_errors_total", "Failed metric fetches "
+	    "(agents or InfluxDB).", &s->metric_fetch_errors);
+	put_stat(b, "metric_invalid_total", "Task metric figures rejected: "
+	    "not a number from 0 to 1000 %.", &s->metric_invalid);
 }
 
 static void
@@ -739,63 +729,20 @@ metrics(struct rest *a, struct httpd_reply *rp)
 {
 	struct scaler_stats *s = a->cfg.stats;
 	struct buf b;
-	int i;
 
 	buf_init(&b, 64 << 10);
-	buf_printf(&b, "# HELP hoist_scaler_rules Rules registered.\n"
-	    "# TYPE hoist_scaler_rules gauge\nhoist_scaler_rules %zu\n",
+	put_gauge(&b, "rules", "Rules registered.",
 	    state_count(a->cfg.state));
 	put_store_metrics(a->cfg.state, &b);
-	buf_printf(&b, "# HELP hoist_scaler_rounds_total Evaluation rounds."
-	    "\n# TYPE hoist_scaler_rounds_total counter\n"
-	    "hoist_scaler_rounds_total %llu\n",
-	    (unsigned long long)atomic_load(&s->rounds));
-	buf_printf(&b, "# HELP hoist_scaler_evaluations_total Rules "
-	    "evaluated.\n# TYPE hoist_scaler_evaluations_total counter\n"
-	    "hoist_scaler_evaluations_total %llu\n",
-	    (unsigned long long)atomic_load(&s->evaluations));
-	buf_printf(&b, "# HELP hoist_scaler_decisions_total Decisions by "
-	    "action.\n# TYPE hoist_scaler_decisions_total counter\n");
-	for (i = 0; i < STATS_ACTIONS; i++)
-		buf_printf(&b, "hoist_scaler_decisions_total{action=\"%s\"} "
-		    "%llu\n", policy_action_str((enum policy_action)i),
-		    (unsigned long long)atomic_load(&s->decisions[i]));
-	buf_printf(&b, "# HELP hoist_scaler_scale_requests_total Scale "
-	    "requests sent to the orchestrator.\n"
-	    "# TYPE hoist_scaler_scale_requests_total counter\n"
-	    "hoist_scaler_scale_requests_total %llu\n",
-	    (unsigned long long)atomic_load(&s->scale_requests));
-	buf_printf(&b, "# HELP hoist_scaler_orchestrator_errors_total "
-	    "Failed orchestrator calls.\n"
-	    "# TYPE hoist_scaler_orchestrator_errors_total counter\n"
-	    "hoist_scaler_orchestrator_errors_total %llu\n",
-	    (unsigned long long)atomic_load(&s->orchestrator_errors));
-	buf_printf(&b, "# HELP hoist_scaler_metric_fetch_errors_total "
-	    "Failed metric fetches (agents or InfluxDB).\n"
-	    "# TYPE hoist_scaler_metric_fetch_errors_total counter\n"
-	    "hoist_scaler_metric_fetch_errors_total %llu\n",
-	    (unsigned long long)atomic_load(&s->metric_fetch_errors));
-	buf_printf(&b, "# HELP hoist_scaler_metric_invalid_total "
-	    "Task metric figures rejected: not a number from 0 to 1000 %%.\n"
-	    "# TYPE hoist_scaler_metric_invalid_total counter\n"
-	    "hoist_scaler_metric_invalid_total %llu\n",
-	    (unsigned long long)atomic_load(&s->metric_invalid));
+	put_eval_metrics(s, &b);
 	put_output_metrics(s, &b);
 	put_ha_metrics(a, &b);
-	buf_printf(&b, "# HELP hoist_scaler_api_requests_total REST "
-	    "requests.\n# TYPE hoist_scaler_api_requests_total counter\n"
-	    "hoist_scaler_api_requests_total %llu\n",
-	    (unsigned long long)atomic_load(&s->api_requests));
-	buf_printf(&b, "# HELP hoist_scaler_api_unauthorized_total REST "
-	    "requests refused with 401.\n"
-	    "# TYPE hoist_scaler_api_unauthorized_total counter\n"
-	    "hoist_scaler_api_unauthorized_total %llu\n",
-	    (unsigned long long)atomic_load(&s->api_unauthorized));
-	buf_printf(&b, "# HELP hoist_scaler_api_client_errors_total REST "
-	    "requests answered with another 4xx.\n"
-	    "# TYPE hoist_scaler_api_client_errors_total counter\n"
-	    "hoist_scaler_api_client_errors_total %llu\n",
-	    (unsigned long long)atomic_load(&s->api_client_errors));
+	put_stat(&b, "api_requests_total", "REST requests.",
+	    &s->api_requests);
+	put_stat(&b, "api_unauthorized_total", "REST requests refused with "
+	    "401.", &s->api_unauthorized);
+	put_stat(&b, "api_client_errors_total", "REST requests answered with "
+	    "another 4xx.", &s->api_client_errors);
 	buf_printf(&b, "# HELP hoist_scaler_last_round_seconds Wall time "
 	    "of the last evaluation round.\n"
 	    "# TYPE hoist_scaler_last_round_seconds gauge\n"

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 
+#include "tests/lib/fixture.h"
 #include "tests/lib/rmtree.h"
 #include "common/http.h"
 #include "scaler/rest.h"
@@ -309,6 +310,83 @@ test_core_semantics(void **state)
 }
 
 /*
+ * The whole /metrics text, byte for byte, against the one the writers
+ * produced before they were factored (tests/fixtures/scaler/): every
+ * figure set to a value of its own, so a figure under another name, a
+ * changed HELP or TYPE line or a number in another form shows.
+ */
+static void
+test_metrics_golden(void **state)
+{
+	struct fx *f = *state;
+	struct scaler_stats *s = &f->stats;
+	struct http_response r;
+	const char *out;
+	char *want;
+	FILE *fp;
+	uint64_t v = 100;
+	int i;
+
+	expect(f, "PUT", "/v1/rules/shop/web", RULE("/shop/web"), 201, NULL,
+	    NULL);
+	expect(f, "PUT", "/v1/rules/shop/api", RULE("/shop/api"), 201, NULL,
+	    NULL);
+	atomic_store(&s->rounds, v++);
+	atomic_store(&s->evaluations, v++);
+	for (i = 0; i < STATS_ACTIONS; i++)
+		atomic_store(&s->decisions[i], v++);
+	atomic_store(&s->scale_requests, v++);
+	atomic_store(&s->orchestrator_errors, v++);
+	atomic_store(&s->metric_fetch_errors, v++);
+	atomic_store(&s->metric_invalid, v++);
+	atomic_store(&s->decision_encode_errors, v++);
+	atomic_store(&s->decision_points_lost, v++);
+	atomic_store(&s->output_refused, v++);
+	atomic_store(&s->output_points_written, v++);
+	atomic_store(&s->output_points_dropped, v++);
+	atomic_store(&s->output_points_spooled, v++);
+	atomic_store(&s->output_write_errors, v++);
+	atomic_store(&s->outputs, v++);
+	atomic_store(&s->last_round_ms, 12345);
+	atomic_store(&s->last_round_marathon_ms, 1001);
+	atomic_store(&s->last_round_agents_ms, 2002);
+	atomic_store(&s->last_round_eval_ms, 3);
+	atomic_store(&s->last_round_writes_ms, 40);
+	atomic_store(&s->last_round_rules, v++);
+	atomic_store(&s->last_round_hosts, v++);
+	atomic_store(&s->last_round_hosts_failed, v++);
+	atomic_store(&s->last_round_deferred_bounds, v++);
+	atomic_store(&s->last_round_marathon_requests, v++);
+	atomic_store(&s->marathon_requests, v++);
+	atomic_store(&s->marathon_bulk_errors, v++);
+	atomic_store(&s->agent_requests, v++);
+	atomic_store(&s->agent_failures, v++);
+	atomic_store(&s->deferred_bounds, v++);
+	/* The API counters count this request too: set them last, and the
+	 * request adds one after the reply is made. */
+	atomic_store(&s->api_requests, 900);
+	atomic_store(&s->api_unauthorized, 901);
+	atomic_store(&s->api_client_errors, 902);
+	http_response_init(&r);
+	assert_int_equal(req(f, "GET", "/metrics", NULL, 0, &r), 200);
+	/* HOIST_METRICS_OUT=FILE: what /metrics answered, to compare (or,
+	 * for a deliberate change of the output, to renew the fixture). */
+	if ((out = getenv("HOIST_METRICS_OUT")) != NULL &&
+	    (fp = fopen(out, "w")) != NULL) {
+		fputs(r.body.data, fp);
+		fclose(fp);
+	}
+	want = fixture_read("scaler/metrics_golden.prom", NULL);
+	if (strcmp(r.body.data, want) != 0) {
+		print_error("/metrics differs from tests/fixtures/scaler/"
+		    "metrics_golden.prom (HOIST_METRICS_OUT=FILE writes it)\n");
+		fail();
+	}
+	free(want);
+	http_response_free(&r);
+}
+
+/*
  * With ZooKeeper out of reach since start-up (a port where nothing
  * listens): not ready, no-quorum, reads marked stale, writes 503.
  */
@@ -370,6 +448,32 @@ test_zookeeper_unreachable(void **state)
 	assert_non_null(strstr(r.body.data, "\nhoist_scaler_leader 0\n"));
 	assert_non_null(strstr(r.body.data,
 	    "\nhoist_scaler_zookeeper_connected 0\n"));
+	/* The ZooKeeper block whole, as before the writers were factored. */
+	assert_non_null(strstr(r.body.data,
+	    "# HELP hoist_scaler_leader 1 while this instance evaluates and "
+	    "scales (the leader), else 0.\n"
+	    "# TYPE hoist_scaler_leader gauge\nhoist_scaler_leader 0\n"
+	    "# HELP hoist_scaler_zookeeper_connected 1 while the ZooKeeper "
+	    "session is connected.\n"
+	    "# TYPE hoist_scaler_zookeeper_connected gauge\n"
+	    "hoist_scaler_zookeeper_connected 0\n"
+	    "# HELP hoist_scaler_leadership_changes_total Times this instance "
+	    "became or stopped being the leader.\n"
+	    "# TYPE hoist_scaler_leadership_changes_total counter\n"
+	    "hoist_scaler_leadership_changes_total 0\n"
+	    "# HELP hoist_scaler_zookeeper_sessions_total ZooKeeper sessions "
+	    "established.\n"
+	    "# TYPE hoist_scaler_zookeeper_sessions_total counter\n"
+	    "hoist_scaler_zookeeper_sessions_total 0\n"
+	    "# HELP hoist_scaler_zookeeper_expired_total ZooKeeper sessions "
+	    "lost (expired).\n"
+	    "# TYPE hoist_scaler_zookeeper_expired_total counter\n"
+	    "hoist_scaler_zookeeper_expired_total 0\n"
+	    "# HELP hoist_scaler_fenced_total Scale requests not sent because "
+	    "this instance had stopped leading.\n"
+	    "# TYPE hoist_scaler_fenced_total counter\n"
+	    "hoist_scaler_fenced_total 0\n"
+	    "# HELP hoist_scaler_api_requests_total"));
 	http_response_free(&r);
 	rest_stop(f.api);
 	state_close(f.st);
@@ -391,6 +495,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_decisions_and_status,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_golden, setup,
+		    teardown),
 		cmocka_unit_test(test_zookeeper_unreachable),
 	};
 
