@@ -26,7 +26,6 @@ set -u
 BIN="$HOIST_TOP/$BUILD/hoist-scaler"
 T=$(mktemp -d /tmp/hoist-scaler-backtest.XXXXXX)
 SPID=""
-command -v influxd >/dev/null 2>&1 || { echo "FAIL: influxd not installed (Debian: influxdb)"; exit 1; }
 command -v rsvg-convert >/dev/null 2>&1 || { echo "FAIL: rsvg-convert not installed (Debian: librsvg2-bin)"; exit 1; }
 
 . "$HOIST_TOP/tests/lib/influxd.sh"
@@ -41,29 +40,12 @@ fail() {
 	echo "--- scaler log"; tail -15 "$T/scaler.log" 2>/dev/null
 	exit 1
 }
-influxd_start || { echo "FAIL: influxd"; exit 1; }
-trap cleanup EXIT INT TERM
-curl -sf -XPOST "$INFLUX_URL/query" --data-urlencode "q=CREATE DATABASE hoist" >/dev/null ||
-	fail "create database"
+influxd_setup
 
 # The range: 30 minutes, starting on a minute, an hour ago.
 FROM=$(( ($(date +%s) - 3600) / 60 * 60 ))
 TO=$((FROM + 1800))
-python3 - "$INFLUX_URL" "$FROM" <<'EOF' || fail "writing the trace"
-import sys, urllib.request
-url, start = sys.argv[1], int(sys.argv[2])
-lines = []
-for k in range(0, 1800, 5):
-    cpu = 90 if 600 <= k < 1200 else 50
-    ts = (start + k + 2) * 10**9     # inside the bucket, never on its edge
-    for task in ("shop_web.a1", "shop_web.b2"):
-        tags = "marathon_app_id=/shop/web,mesos_task_id=%s" % task
-        lines.append("container_cpu,%s,cpu=cpu-total usage_percent=%d,usage_percent_of_limit=%d %d" % (tags, cpu / 4, cpu, ts))
-        lines.append("container_cpu,%s,cpu=cpu0 usage_total=1i %d" % (tags, ts))
-        lines.append("container_mem,%s usage_percent=30,usage_bytes=1000i %d" % (tags, ts))
-req = urllib.request.Request(url + "/write?db=hoist&precision=ns", "\n".join(lines).encode())
-assert urllib.request.urlopen(req).status == 204
-EOF
+python3 "$HOIST_TOP/tests/lib/backtest_trace.py" "$INFLUX_URL" "$FROM" || fail "writing the trace"
 
 RULE='{"app_id":"/shop/web","min_instances":1,"max_instances":8,"cpu":{"above":80,"below":20},"confirm_cycles":2,"warmup_s":0,"cooldown_up_s":0}'
 printf '%s\n' "$RULE" >"$T/rule.json"

@@ -22,7 +22,6 @@ BIN="$HOIST_TOP/$BUILD/hoist-scaler"
 T=$(mktemp -d /tmp/hoist-scaler-btlive.XXXXXX)
 SPID="" MPID="" WPID=""
 STEP=5
-command -v influxd >/dev/null 2>&1 || { echo "FAIL: influxd not installed (Debian: influxdb)"; exit 1; }
 
 . "$HOIST_TOP/tests/lib/influxd.sh"
 . "$HOIST_TOP/tests/lib/wait.sh"
@@ -37,10 +36,7 @@ fail() {
 	echo "--- writer"; tail -5 "$T/writer.log" 2>/dev/null
 	exit 1
 }
-influxd_start || { echo "FAIL: influxd"; exit 1; }
-trap cleanup EXIT INT TERM
-curl -sf -XPOST "$INFLUX_URL/query" --data-urlencode "q=CREATE DATABASE hoist" >/dev/null ||
-	fail "create database"
+influxd_setup
 
 python3 "$HOIST_TOP/tests/marathon_standin.py" --port 0 --port-file "$T/mport" \
 	>"$T/standin.log" 2>&1 &

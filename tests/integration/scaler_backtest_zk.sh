@@ -19,7 +19,6 @@ set -u
 : "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${BUILD:=build}"
 BIN="$HOIST_TOP/$BUILD/hoist-scaler"
-command -v influxd >/dev/null 2>&1 || { echo "FAIL: influxd not installed (Debian: influxdb)"; exit 1; }
 . "$HOIST_TOP/tests/lib/zookeeper.sh"
 . "$HOIST_TOP/tests/lib/influxd.sh"
 . "$HOIST_TOP/tests/lib/wait.sh"
@@ -38,29 +37,12 @@ fail() {
 	exit 1
 }
 zk_start 1 || { echo "FAIL: ZooKeeper did not start"; rm -rf "$T"; exit 1; }
-influxd_start || { echo "FAIL: influxd"; zk_stop; rm -rf "$T"; exit 1; }
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
-curl -sf -XPOST "$INFLUX_URL/query" --data-urlencode "q=CREATE DATABASE hoist" >/dev/null ||
-	fail "create database"
+influxd_setup
 
 # The trace: 30 minutes starting on a minute, an hour ago.
 FROM=$(( ($(date +%s) - 3600) / 60 * 60 ))
 TO=$((FROM + 1800))
-python3 - "$INFLUX_URL" "$FROM" <<'EOF' || fail "writing the trace"
-import sys, urllib.request
-url, start = sys.argv[1], int(sys.argv[2])
-lines = []
-for k in range(0, 1800, 5):
-    cpu = 90 if 600 <= k < 1200 else 50
-    ts = (start + k + 2) * 10**9
-    for task in ("shop_web.a1", "shop_web.b2"):
-        tags = "marathon_app_id=/shop/web,mesos_task_id=%s" % task
-        lines.append("container_cpu,%s,cpu=cpu-total usage_percent=%d,usage_percent_of_limit=%d %d" % (tags, cpu / 4, cpu, ts))
-        lines.append("container_mem,%s usage_percent=30,usage_bytes=1000i %d" % (tags, ts))
-req = urllib.request.Request(url + "/write?db=hoist&precision=ns", "\n".join(lines).encode())
-assert urllib.request.urlopen(req).status == 204
-EOF
+python3 "$HOIST_TOP/tests/lib/backtest_trace.py" "$INFLUX_URL" "$FROM" || fail "writing the trace"
 
 ZK_AUTH="hoist:s3cret"
 printf '%s\n' "$ZK_AUTH" >"$T/zkauth"
@@ -128,7 +110,7 @@ EOF
 rc=$?
 [ "$rc" = 2 ] && grep -q "no stored rule for /shop/web in the zookeeper store" "$T/none.err" &&
 	[ ! -s "$T/none.out" ] || fail "empty PATH: exit $rc: $(cat "$T/none.err")"
-echo "ok: a PATH without the rule: exit 2, $(tail -1 "$T/none.err")"
+echo "ok: a PATH without the rule: exit 2, $(grep "^hoist-scaler backtest:" "$T/none.err")"
 snapshot >"$T/after" || fail "snapshot after"
 diff "$T/before" "$T/after" >"$T/diff" ||
 	fail "the backtest changed ZooKeeper: $(cat "$T/diff")"

@@ -12,6 +12,10 @@
 #   influxd_start           # start it again on the same port and data
 #   influxd_stop            # stop it and remove the temp dir
 #
+#   influxd_setup           # the usual start of a test: influxd installed
+#                           # (else FAIL), started, the test's cleanup()
+#                           # trapped, database $INFLUX_DB created
+#
 # influxd_start installs EXIT and INT/TERM/HUP/PIPE traps that call
 # influxd_stop; a test that sets its own trap must call influxd_stop from it.
 : "${INFLUX_DB:=hoist}"
@@ -105,4 +109,22 @@ influxd_stop() {
 influxd_query() {
 	curl -sS -G "$INFLUX_URL/query" --data-urlencode "db=$INFLUX_DB" \
 		--data-urlencode "epoch=ns" --data-urlencode "q=$1"
+}
+
+# For a test that defines cleanup() (calling influxd_stop, removing what
+# it made; safe to call before anything else started) and fail(): check
+# that influxd is installed, start it, trap cleanup on exit and on a
+# signal (instead of influxd_start's traps) and create $INFLUX_DB.  A
+# failure says FAIL with the cause and exits 1, cleaned up.
+influxd_setup() {
+	command -v influxd >/dev/null 2>&1 || {
+		echo "FAIL: influxd not installed (Debian: influxdb)"
+		cleanup; exit 1
+	}
+	influxd_start || { echo "FAIL: influxd"; cleanup; exit 1; }
+	trap cleanup EXIT
+	trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
+	curl -sf -XPOST "$INFLUX_URL/query" \
+		--data-urlencode "q=CREATE DATABASE $INFLUX_DB" >/dev/null ||
+		fail "create database $INFLUX_DB"
 }
