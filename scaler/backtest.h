@@ -291,6 +291,14 @@ struct backtest_store {
 	const struct store_ops *ops;
 	const char             *spec;
 };
+/*
+ * The app's (normalized id) stored rule from src: 0 with r; -1 with err
+ * when there is none or it does not decode or validate (err names the
+ * file or node); -2 with err when the store cannot be read (a backend
+ * out of reach, or that says its copy is stale).
+ */
+int  backtest_stored_rule(const struct backtest_store *src, const char *app,
+	struct rule *r, char *err, size_t errlen);
 /* Run it; the exit status (0; 1 InfluxDB or the store out of reach, or
  * I/O; 2 bad input, no stored rule). */
 int  backtest_cli_run(const struct backtest_cli *cli,

@@ -238,11 +238,6 @@ pick_health(void *arg, enum store_health h)
 	pthread_mutex_unlock(&pick.mu);
 }
 
-/*
- * The app's rule from a store backend (backtest_store), read once: 0;
- * -1 with err when there is none or it does not validate (bad input);
- * -2 with err when the store cannot be read (out of reach).
- */
 static int
 backend_rule(const struct backtest_store *src, const char *app,
     struct rule *r, char *err, size_t errlen)
@@ -294,6 +289,15 @@ backend_rule(const struct backtest_store *src, const char *app,
 	return ret;
 }
 
+int
+backtest_stored_rule(const struct backtest_store *src, const char *app,
+    struct rule *r, char *err, size_t errlen)
+{
+	if (src->ops != NULL)
+		return backend_rule(src, app, r, err, errlen);
+	return stored_rule(src->spec, app, r, err, errlen);
+}
+
 static int
 cli_number(const char *s, const char *name, int64_t lo, int64_t hi,
     int64_t *out, char *err, size_t errlen)
@@ -343,10 +347,8 @@ cli_request(const struct backtest_cli *cli, const struct backtest_store *src,
 	    "scale-delay", 0, BACKTEST_DELAY_MAX, &rq->scale_delay_s, err,
 	    errlen) != 0))
 		return -1;
-	if (cli->rule_file == NULL && src->ops != NULL)
-		return backend_rule(src, app, &rq->rule, err, errlen);
 	if (cli->rule_file == NULL)
-		return stored_rule(src->spec, app, &rq->rule, err, errlen);
+		return backtest_stored_rule(src, app, &rq->rule, err, errlen);
 	if (read_file(cli->rule_file, RULES_BODY_MAX, &text, &len) != 0) {
 		snprintf(err, errlen, "--rule: cannot read %.400s", cli->rule_file);
 		return -1;

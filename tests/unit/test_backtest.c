@@ -20,6 +20,7 @@
 
 #include "common/buf.h"
 #include "scaler/backtest.h"
+#include "scaler/store.h"
 
 #define T0 1700000000LL
 
@@ -622,6 +623,195 @@ test_request_json(void **state)
 	}
 }
 
+/* ---- the stored rule from a store backend (backtest_stored_rule) ---- */
+
+static struct {
+	const char *data;        /* our node's data, NULL: none */
+	int         deleted;     /* then a watch says it is gone */
+	const char *bad_where;   /* a node the backend reports bad */
+	int         stale, open_fails, load_fails;
+	unsigned    closed, writes;
+	struct store_listener l;
+} fs;
+
+static void *
+fs_open(const char *spec, const struct store_listener *l, char *err,
+    size_t errlen)
+{
+	assert_string_equal(spec, "fake://x");
+	fs.l = *l;
+	if (fs.open_fails) {
+		snprintf(err, errlen, "cannot connect");
+		return NULL;
+	}
+	return &fs;
+}
+
+static void
+fs_node(const char *app, const char *where, const char *data)
+{
+	struct store_node n;
+
+	memset(&n, 0, sizeof(n));
+	n.kind = STORE_RULE;
+	n.app_id = app;
+	n.where = where;
+	n.data = data;
+	n.len = data != NULL ? strlen(data) : 0;
+	fs.l.node(fs.l.arg, &n);
+}
+
+#define FS_RULE(id, max) "{\"app_id\":\"" id "\",\"min_instances\":1," \
+	"\"max_instances\":" #max ",\"cpu\":{\"above\":80,\"below\":20}}"
+
+static int
+fs_load_all(void *ctx, char *err, size_t errlen)
+{
+	struct store_node st;
+
+	(void)ctx;
+	if (fs.load_fails) {
+		snprintf(err, errlen, "session lost");
+		return -1;
+	}
+	fs_node("/other/app", "fake:/rules/other%2Fapp", FS_RULE("/other/app",
+	    3));
+	/* a state node of our app: not a rule */
+	memset(&st, 0, sizeof(st));
+	st.kind = STORE_STATE;
+	st.app_id = "/shop/web";
+	st.where = "fake:/state/shop%2Fweb";
+	st.data = "{}";
+	st.len = 2;
+	fs.l.node(fs.l.arg, &st);
+	if (fs.data != NULL)
+		fs_node("/shop/web", "fake:/rules/shop%2Fweb", fs.data);
+	if (fs.deleted)
+		fs_node("/shop/web", "fake:/rules/shop%2Fweb", NULL);
+	if (fs.bad_where != NULL)
+		fs.l.bad(fs.l.arg, fs.bad_where, "2000000 bytes: too large");
+	fs.l.health(fs.l.arg, fs.stale ? STORE_HEALTH_STALE :
+	    STORE_HEALTH_OK);
+	return 0;
+}
+
+static void
+fs_apply(void *ctx, struct store_write *w, size_t n)
+{
+	(void)ctx;
+	(void)w;
+	fs.writes += (unsigned)n;
+}
+
+static void
+fs_close(void *ctx)
+{
+	(void)ctx;
+	fs.closed++;
+}
+
+static const struct store_ops fs_ops = {
+	.name = "fake",
+	.open = fs_open,
+	.load_all = fs_load_all,
+	.apply = fs_apply,
+	.close = fs_close,
+};
+
+/* One read: its result, err in err. */
+static int
+fs_read(struct rule *r, char *err, size_t errlen)
+{
+	const struct backtest_store src = { &fs_ops, "fake://x" };
+	int rc;
+
+	err[0] = '\0';
+	rc = backtest_stored_rule(&src, "/shop/web", r, err, errlen);
+	assert_int_equal(fs.writes, 0);     /* never a write */
+	return rc;
+}
+
+static void
+test_stored_rule_backend(void **state)
+{
+	static const struct {
+		const char *data;
+		int         deleted;
+		const char *bad_where;
+		int         stale, open_fails, load_fails;
+		int         want;
+		const char *msg;
+	} c[] = {
+		{ FS_RULE("/shop/web", 8), 0, NULL, 0, 0, 0, 0, NULL },
+		/* the other app's rule only */
+		{ NULL, 0, NULL, 0, 0, 0, -1,
+		  "no --rule and no stored rule for /shop/web in the fake "
+		  "store fake://x" },
+		{ "{", 0, NULL, 0, 0, 0, -1,
+		  "the stored rule of /shop/web: fake:/rules/shop%2Fweb: " },
+		{ FS_RULE("/shop/web", 0), 0, NULL, 0, 0, 0, -1,
+		  "fake:/rules/shop%2Fweb: max_instances" },
+		{ FS_RULE("/shop/api", 8), 0, NULL, 0, 0, 0, -1,
+		  "fake:/rules/shop%2Fweb: names another app" },
+		{ FS_RULE("/shop/web", 8), 1, NULL, 0, 0, 0, -1,
+		  "no stored rule for /shop/web" },
+		{ NULL, 0, "fake:/root/rules/shop%2Fweb", 0, 0, 0, -1,
+		  "fake:/root/rules/shop%2Fweb: 2000000 bytes: too large" },
+		{ NULL, 0, "fake:/root/rules/shop%2Fweb2", 0, 0, 0, -1,
+		  "no stored rule for /shop/web" },
+		{ FS_RULE("/shop/web", 8), 0, NULL, 1, 0, 0, -2,
+		  "the fake store fake://x is out of reach: cannot read the "
+		  "rule of /shop/web" },
+		{ NULL, 0, NULL, 0, 1, 0, -2,
+		  "the fake store fake://x: cannot connect" },
+		{ NULL, 0, NULL, 0, 0, 1, -2, "out of reach: session lost" },
+	};
+	char err[1024];
+	struct rule r;
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		memset(&fs, 0, sizeof(fs));
+		fs.data = c[i].data;
+		fs.deleted = c[i].deleted;
+		fs.bad_where = c[i].bad_where;
+		fs.stale = c[i].stale;
+		fs.open_fails = c[i].open_fails;
+		fs.load_fails = c[i].load_fails;
+		memset(&r, 0, sizeof(r));
+		rc = fs_read(&r, err, sizeof(err));
+		if (rc != c[i].want || (c[i].msg != NULL &&
+		    strstr(err, c[i].msg) == NULL)) {
+			print_error("case %zu: %d '%s', want %d '%s'\n", i, rc,
+			    err, c[i].want, c[i].msg);
+			fail();
+		}
+		if (rc == 0) {
+			assert_string_equal(r.app_id, "/shop/web");
+			assert_int_equal(r.max_instances, 8);
+		}
+		/* opened once, closed once */
+		assert_int_equal(fs.closed, c[i].open_fails ? 0 : 1);
+	}
+}
+
+/* The local directory (ops NULL): no such directory, no rule. */
+static void
+test_stored_rule_local(void **state)
+{
+	const struct backtest_store src = { NULL, "/nonexistent/hoist" };
+	char err[512];
+	struct rule r;
+
+	(void)state;
+	assert_int_equal(backtest_stored_rule(&src, "/shop/web", &r, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "no --rule and no stored rule for "
+	    "/shop/web in /nonexistent/hoist"));
+}
+
 int
 main(void)
 {
@@ -639,6 +829,8 @@ main(void)
 		cmocka_unit_test(test_outputs),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_request_json),
+		cmocka_unit_test(test_stored_rule_backend),
+		cmocka_unit_test(test_stored_rule_local),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
