@@ -17,8 +17,9 @@
 #     app is busy: the new leader scales; after SIGCONT the old one sends
 #     no PUT (its scale_requests_total stays) and comes back a follower;
 #   - 2 of the 3 ZooKeeper servers stopped: every scaler says no-quorum,
-#     GET /v1/rules is served with "stale": true, a POST gets 503 with a
-#     clear message, no PUT is sent; quorum back: one leader again;
+#     GET /v1/rules and /v1/rules/{id} are served with "stale": true, a
+#     POST gets 503 with a clear message, no PUT is sent; quorum back:
+#     one leader again;
 #   - one scaler cut off from ZooKeeper (but not from Marathon) by an
 #     iptables owner rule (it runs as user nobody): it stops leading and
 #     sending PUTs within the session timeout.
@@ -344,6 +345,9 @@ echo 95 >"$T/cpu"
 stale=$(jget 2 /v1/rules 'str(j.get("stale")) + " " + str(len(j["rules"]))')
 [ "$stale" = "True 1" ] && ok "GET /v1/rules served stale from the last copy" ||
 	fail "GET /v1/rules without quorum: $stale"
+one=$(jget 2 /v1/rules/shop/web 'str(j.get("stale")) + " " + j["app_id"]')
+[ "$one" = "True /shop/web" ] && ok "GET /v1/rules/shop/web served stale too" ||
+	fail "GET /v1/rules/shop/web without quorum: $one"
 req 3 POST /v1/rules '{"app_id": "/shop/new", "min_instances": 1, "max_instances": 2, "cpu": {"above": 80, "below": 20}}'
 [ "$CODE" = 503 ] && grep -q "retry" "$T/out" && ok "POST without quorum: 503 $(cat "$T/out")" ||
 	fail "POST without quorum: $CODE $(cat "$T/out")"
