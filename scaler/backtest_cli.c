@@ -267,8 +267,9 @@ backend_rule(const struct backtest_store *src, const char *app,
 		src->ops->close(ctx);
 	pthread_mutex_lock(&pick.mu);
 	if (lrc != 0 || pick.stale) {
-		snprintf(err, errlen, "the %s store %.300s is out of reach%s"
-		    "%.300s: cannot read the rule of %.256s (give --rule FILE)",
+		snprintf(err, errlen, "the %s store %.300s is out of reach or "
+		    "refuses reads%s%.300s: cannot read the rule of %.256s "
+		    "(give --rule FILE)",
 		    src->ops->name, src->spec, lrc != 0 ? ": " : "",
 		    lrc != 0 ? e2 : "", app);
 		ret = -2;

@@ -448,6 +448,9 @@ sync_kind(struct zkha *z, int k, int full)
 	pthread_rwlock_unlock(&z->hl);
 	if (rc == ZNONODE && z->read_only)
 		rc = ZOK;          /* not made (an observer makes nothing) */
+	if (rc == ZNOAUTH && z->read_only)   /* a command: it gives up soon */
+		log_warnx("zookeeper: %s: not readable by this identity "
+		    "(check zookeeper_auth_file)", z->dir[k]);
 	if (rc != ZOK) {
 		log_debug("zookeeper: list %s: %s", z->dir[k],
 		    zkha_strerror(rc));

@@ -14,6 +14,8 @@
 #     child versions, zxids; an election node created and deleted shows
 #     in the parent's cversion) is the same after it ran, and a PATH
 #     that does not exist is not created (exit 2, "no stored rule");
+#   - with a wrong password (another identity, which the nodes' ACL does
+#     not let read): exit 1, "not readable by this identity";
 #   - with the ZooKeeper server down: exit 1, "out of reach".
 set -u
 : "${HOIST_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -116,6 +118,17 @@ diff "$T/before" "$T/after" >"$T/diff" ||
 	fail "the backtest changed ZooKeeper: $(cat "$T/diff")"
 grep -q "exists /hoist/none: False" "$T/after" || fail "/hoist/none created"
 echo "ok: nothing written: $(wc -l <"$T/after") nodes unchanged (versions, cversions, zxids), no election node, /hoist/none not created"
+
+# ---- another identity (a wrong password): exit 1, told why ----
+printf 'hoist:wrong\n' >"$T/badauth"
+chmod 600 "$T/badauth"
+"$BIN" backtest -c "$T/scaler.conf" --zookeeper-auth-file "$T/badauth" --app /shop/web \
+	--from "$FROM" --to "$TO" >"$T/auth.out" 2>"$T/auth.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "not readable by this identity" "$T/auth.err" &&
+	grep -q "out of reach or refuses reads" "$T/auth.err" && [ ! -s "$T/auth.out" ] ||
+	fail "wrong password: exit $rc: $(cat "$T/auth.err")"
+echo "ok: a wrong password: exit 1, $(grep -o 'zookeeper: .*not readable.*' "$T/auth.err" | head -1)"
 
 # ---- ZooKeeper down: exit 1, the cause named ----
 zk_halt 1

@@ -760,11 +760,11 @@ test_stored_rule_backend(void **state)
 		{ NULL, 0, "fake:/root/rules/shop%2Fweb2", 0, 0, 0, -1,
 		  "no stored rule for /shop/web" },
 		{ FS_RULE("/shop/web", 8), 0, NULL, 1, 0, 0, -2,
-		  "the fake store fake://x is out of reach: cannot read the "
-		  "rule of /shop/web" },
+		  "the fake store fake://x is out of reach or refuses reads: "
+		  "cannot read the rule of /shop/web" },
 		{ NULL, 0, NULL, 0, 1, 0, -2,
 		  "the fake store fake://x: cannot connect" },
-		{ NULL, 0, NULL, 0, 0, 1, -2, "out of reach: session lost" },
+		{ NULL, 0, NULL, 0, 0, 1, -2, "refuses reads: session lost" },
 	};
 	char err[1024];
 	struct rule r;
