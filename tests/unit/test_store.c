@@ -257,10 +257,11 @@ teardown(void **state)
 	return 0;
 }
 
-/* One request on its own connection; the status, 0 on failure. */
+/* One request on its own connection; the status, 0 on failure.  json
+ * not NULL: the body parsed into it (the caller's; NULL if not JSON). */
 static long
-req(const struct fx *f, const char *method, const char *path,
-    const char *body)
+req_json(const struct fx *f, const char *method, const char *path,
+    const char *body, cJSON **json)
 {
 	struct http_client *c = http_client_new();
 	struct http_request rq;
@@ -276,11 +277,23 @@ req(const struct fx *f, const char *method, const char *path,
 	rq.body_len = body != NULL ? strlen(body) : 0;
 	rq.timeout_ms = 5000;
 	http_response_init(&resp);
-	if (http_do(c, &rq, &resp) == HTTP_OK)
+	if (json != NULL)
+		*json = NULL;
+	if (http_do(c, &rq, &resp) == HTTP_OK) {
 		status = resp.status;
+		if (json != NULL && resp.body.data != NULL)
+			*json = cJSON_Parse(resp.body.data);
+	}
 	http_response_free(&resp);
 	http_client_free(c);
 	return status;
+}
+
+static long
+req(const struct fx *f, const char *method, const char *path,
+    const char *body)
+{
+	return req_json(f, method, path, body, NULL);
 }
 
 #define RULE(id) "{\"app_id\":\"" id "\",\"min_instances\":1," \
@@ -429,26 +442,8 @@ test_watch_event(void **state)
 static long
 get_json(const struct fx *f, const char *path, cJSON **body)
 {
-	struct http_client *c = http_client_new();
-	struct http_request rq;
-	struct http_response resp;
-	char url[256];
-	long status = 0;
+	long status = req_json(f, "GET", path, NULL, body);
 
-	memset(&rq, 0, sizeof(rq));
-	snprintf(url, sizeof(url), "%s%s", f->base, path);
-	rq.method = "GET";
-	rq.url = url;
-	rq.timeout_ms = 5000;
-	http_response_init(&resp);
-	*body = NULL;
-	if (http_do(c, &rq, &resp) == HTTP_OK) {
-		status = resp.status;
-		if (resp.body.data != NULL)
-			*body = cJSON_Parse(resp.body.data);
-	}
-	http_response_free(&resp);
-	http_client_free(c);
 	assert_non_null(*body);
 	return status;
 }
@@ -483,18 +478,13 @@ test_stale_reads(void **state)
 	struct fx *f = *state;
 	static const char *const paths[] = { "/v1/rules", "/v1/status",
 		"/v1/rules/other/app", "/v1/rules/nope" };
-	struct store_node n;
 	const char *j = RULE("/other/app");
+	struct store_node n = { .kind = STORE_RULE, .app_id = "/other/app",
+	    .where = "fake:/rules/other%2Fapp", .data = j, .len = strlen(j),
+	    .version = 3 };
 	size_t i;
 
-	memset(&n, 0, sizeof(n));
-	n.kind = STORE_RULE;
-	n.app_id = "/other/app";
-	n.where = "fake:/rules/other%2Fapp";
-	n.data = j;
-	n.len = strlen(j);
-	n.version = 3;
-	fk.l.node(fk.l.arg, &n);
+	fk.l.node(fk.l.arg, &n);    /* another instance wrote it */
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		assert_int_equal(stale_of(f, paths[i], i < 3 ? 200 : 404), 0);
 	fk.l.health(fk.l.arg, STORE_HEALTH_STALE);
