@@ -340,7 +340,15 @@ cgp_psi(const char *s, size_t len, struct psi *ps)
 int
 cgp_net_dev(const char *s, size_t len, struct net_stats *net)
 {
+	return cgp_net_dev_filtered(s, len, net, NULL, NULL);
+}
+
+int
+cgp_net_dev_filtered(const char *s, size_t len, struct net_stats *net,
+    int (*want)(void *arg, const char *name), void *arg)
+{
 	const char *p = s, *end = s + len, *nl;
+	char ifname[NET_IF_NAME_MAX];
 	int line = 0;
 
 	memset(net, 0, sizeof(*net));
@@ -375,10 +383,14 @@ cgp_net_dev(const char *s, size_t len, struct net_stats *net)
 		}
 		if (!only_space_left(p, nl))
 			return -1;
+		memcpy(ifname, name, nlen);
+		ifname[nlen] = '\0';
+		p = nl + 1;
+		if (want != NULL && !want(arg, ifname))
+			continue;
 		if (net->nif < NET_IF_MAX) {
 			struct net_if *f = &net->ifs[net->nif++];
-			memcpy(f->name, name, nlen);
-			f->name[nlen] = '\0';
+			memcpy(f->name, ifname, nlen + 1);
 			f->rx_bytes = v[0];  f->rx_packets = v[1];
 			f->rx_errors = v[2]; f->rx_dropped = v[3];
 			f->tx_bytes = v[8];  f->tx_packets = v[9];
@@ -388,7 +400,6 @@ cgp_net_dev(const char *s, size_t len, struct net_stats *net)
 		net->total.rx_errors += v[2]; net->total.rx_dropped += v[3];
 		net->total.tx_bytes += v[8];  net->total.tx_packets += v[9];
 		net->total.tx_errors += v[10]; net->total.tx_dropped += v[11];
-		p = nl + 1;
 	}
 	return line >= 2 ? 0 : -1;
 }

@@ -58,6 +58,7 @@ struct settings {
 	char             host_disk_ignore_fs[CONF_STR_MAX];
 	char             host_disk_mounts[CONF_STR_MAX];
 	char             host_net_interfaces[CONF_STR_MAX];
+	char             container_net_interfaces[CONF_STR_MAX];
 	char             host_diskio_devices[CONF_STR_MAX];
 	int64_t          host_disk_timeout_ms;
 	int64_t          host_processes_interval_s;
@@ -104,6 +105,11 @@ static const struct conf_opt collector_opts[] = {
 	{ "pressure_interval_s", 0, CONF_INT, S(pressure_interval_s), 0, 3600,
 	  "10", "SEC", "read the pressure (PSI) files at most this often "
 	  "(0: every sweep); the sweeps between repeat the last figures" },
+	{ "container_net_interfaces", 0, CONF_STR,
+	  S(container_net_interfaces), 0, 0, COLLECTOR_NET_INTERFACES_DEFAULT,
+	  "GLOBS", "containers' interfaces reported by container_net (!GLOB "
+	  "excludes; first match wins); a namespace with none is looked at "
+	  "again every slow_files_every sweeps" },
 	{ "listen", 'l', CONF_STR, S(listen), 0, 0, API_LISTEN_DEFAULT,
 	  "ADDR:PORT", "HTTP API address ([::1]:PORT for IPv6; none = off)" },
 	{ "shutdown_flush_ms", 0, CONF_INT, S(shutdown_flush_ms), 0, 600000,
@@ -390,6 +396,7 @@ agent_collector(struct agent *ag, char *err, size_t errlen)
 	co.fd_budget = (long)st->max_open_files;
 	co.slow_files_every = (uint32_t)st->slow_files_every;
 	co.pressure_interval_s = (uint32_t)st->pressure_interval_s;
+	co.net_interfaces = st->container_net_interfaces;
 	for (i = 0; i < st->cgroup_prefix.n && i < DISCOVER_PREFIX_MAX; i++)
 		co.disc.prefixes[co.disc.nprefixes++] = st->cgroup_prefix.v[i];
 	co.docker_refresh_sweeps = 30;
