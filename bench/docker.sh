@@ -18,6 +18,8 @@
 # instead wake twice a second, `sleep 0.5` in a loop: their CPU usage moves
 # every sweep, so the collector reads all their files every sweep, its
 # worst case per container),
+# BENCH_DOCKER_HOIST_ARGS (more options for the collector under test
+# only, e.g. "--keep-slow-files-open no"),
 # BENCH_DOCKER_BASELINE (another hoist-collector binary, run alongside in
 # the same windows in a cgroup of its own: `docker baseline` line with
 # base_us and ratio_base = this binary / that one, for before/after

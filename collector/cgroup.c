@@ -57,7 +57,7 @@ struct cgroup_handle {
 };
 
 static long fd_budget = 1024;
-static struct cg_read_options read_opt = { CG_CPU_FILES_BOTH, 1, 0 };
+static struct cg_read_options read_opt = { CG_CPU_FILES_BOTH, 1, 0, 0 };
 static uint32_t next_phase;
 static long fd_open;                  /* sweep thread only */
 static __thread char scratch[CG_READ_MAX];
@@ -133,6 +133,14 @@ spec_wanted(const struct cg_file_spec *spec)
 	return 1;
 }
 
+/* Is file spec opened for each read rather than kept open? */
+static int
+spec_on_demand(const struct cg_file_spec *spec)
+{
+	return read_opt.slow_on_demand && (spec->cadence == CGC_SLOW ||
+	    spec->cadence == CGC_QUOTA || spec->cadence == CGC_PSI);
+}
+
 long
 cgroup_fds_open(void)
 {
@@ -205,7 +213,7 @@ cg_handle_open(const struct cg_version *v, const struct cg_layout_info *li,
 			continue;
 		if (handle_file(h, i, path, sizeof(path)) != 0)
 			continue;
-		if (fd_open < fd_budget) {
+		if (fd_open < fd_budget && !spec_on_demand(&v->files[i])) {
 			h->files[i].fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (h->files[i].fd >= 0) {
 				h->files[i].state = CGF_OPEN;

@@ -206,7 +206,8 @@ collector_init(struct collector *c, const struct collector_options *o,
 		 * off: cpuacct.usage alone. */
 		struct cg_read_options ro = {
 			o->percpu ? CG_CPU_FILES_PERCPU : CG_CPU_FILES_USAGE,
-			o->slow_files_every, o->pressure_interval_s };
+			o->slow_files_every, o->pressure_interval_s,
+			o->slow_files_on_demand };
 		cgroup_set_read_options(&ro);
 	}
 	log_info("cgroup layout %s (discovery root %s)",

@@ -36,6 +36,9 @@ struct collector_options {
 	/* Glob list of the containers' interfaces reported (NULL: "!lo",
 	 * as cAdvisor and Docker's stats leave loopback out). */
 	const char             *net_interfaces;   /* borrowed */
+	/* Open the rarely-read cgroup files for each read (less kernel
+	 * memory) instead of keeping them open. */
+	int                     slow_files_on_demand;
 	struct discover_options disc;
 	int                     docker_refresh_sweeps; /* re-read metadata */
 	int                     host_metrics;  /* the host's own figures */

@@ -129,7 +129,7 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 static int
 teardown(void **state)
 {
-	struct cg_read_options dflt = { CG_CPU_FILES_BOTH, 1, 0 };
+	struct cg_read_options dflt = { CG_CPU_FILES_BOTH, 1, 0, 0 };
 
 	(void)state;
 	cgroup_set_read_options(&dflt);
@@ -156,7 +156,7 @@ open_group(struct cg_layout_info *li, int n)
 static void
 test_slow_files(void **state)
 {
-	struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 3, 0 };
+	struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 3, 0, 0 };
 	uint64_t percpu[4], prev = 0;
 	struct cg_layout_info li;
 	struct cgroup_handle *h;
@@ -220,10 +220,50 @@ test_slow_files(void **state)
 	cgroup_close(h);
 }
 
+/* keep_slow_files_open = no: the slow files are opened for each read,
+ * not kept open, and still read right. */
+static void
+test_slow_on_demand(void **state)
+{
+	struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 1, 0, 0 };
+	struct cg_layout_info li;
+	struct cgroup_handle *h;
+	struct cg_errors errs;
+	uint64_t percpu[4];
+	struct sample s;
+	char dir[512];
+	int fds[32], on;
+
+	(void)state;
+	make_tree(0, 1);
+	gdir(dir, sizeof(dir), "memory", 0);
+	for (on = 0; on <= 1; on++) {
+		ro.slow_on_demand = on;
+		cgroup_set_read_options(&ro);
+		h = open_group(&li, 0);
+		/* Kept open: usage_percpu, usage_in_bytes, and failcnt
+		 * unless it is opened on demand. */
+		assert_int_equal(cgroup_handle_fds(h, fds, 32, 0), 3 - on);
+		memset(&s, 0, sizeof(s));
+		memset(&errs, 0, sizeof(errs));
+		s.cpu.percpu_ns = percpu;
+		s.cpu.percpu_cap = 4;
+		put_file(dir, "memory.failcnt", on ? "5\n" : "4\n");
+		assert_int_equal(cgroup_read(h, &s, &errs, 1000), CG_OK);
+		assert_true(s.have & HAVE_MEM_FAILCNT);
+		assert_int_equal(s.mem.failcnt, on ? 5 : 4);
+		put_file(dir, "memory.failcnt", "9\n");
+		assert_int_equal(cgroup_read(h, &s, &errs, 1001), CG_OK);
+		assert_int_equal(s.mem.failcnt, 9);
+		assert_int_equal(errs.read + errs.parse, 0);
+		cgroup_close(h);
+	}
+}
+
 static void
 test_usage_alone(void **state)
 {
-	struct cg_read_options ro = { CG_CPU_FILES_USAGE, 1, 0 };
+	struct cg_read_options ro = { CG_CPU_FILES_USAGE, 1, 0, 0 };
 	struct cg_layout_info li;
 	struct cgroup_handle *h;
 	struct cg_errors errs;
@@ -255,7 +295,7 @@ static const char psi_b[] =
 static void
 test_psi_period(void **state)
 {
-	struct cg_read_options ro = { CG_CPU_FILES_BOTH, 1, 10 };
+	struct cg_read_options ro = { CG_CPU_FILES_BOTH, 1, 10, 0 };
 	struct cg_layout_info li;
 	struct cgroup_handle *h;
 	struct cg_errors errs;
@@ -477,7 +517,7 @@ put_cpu_stat(const char *dir, int n)
 static void
 test_throttle_without_quota(void **state)
 {
-	struct cg_read_options ro = { CG_CPU_FILES_USAGE, 3, 0 };
+	struct cg_read_options ro = { CG_CPU_FILES_USAGE, 3, 0, 0 };
 	struct cg_layout_info li;
 	struct cgroup_handle *h;
 	struct cg_errors errs;
@@ -547,7 +587,7 @@ test_throttle_without_quota(void **state)
 static void
 test_blkio_ops_skipped(void **state)
 {
-	struct cg_read_options ro = { CG_CPU_FILES_USAGE, 1, 0 };
+	struct cg_read_options ro = { CG_CPU_FILES_USAGE, 1, 0, 0 };
 	struct cg_layout_info li;
 	struct cgroup_handle *h;
 	struct cg_errors errs;
@@ -617,7 +657,7 @@ static void
 test_cpu_split_idle(void **state)
 {
 	/* slow_every so large that no slow read falls in this test. */
-	struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 100000, 0 };
+	struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 100000, 0, 0 };
 	uint64_t percpu[4], tick;
 	struct cg_layout_info li;
 	struct cgroup_handle *h;
@@ -690,7 +730,7 @@ read_inactive(struct cgroup_handle *h, struct sample *s,
 static void
 memstat_idle(int v2)
 {
-	struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 100000, 0 };
+	struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 100000, 0, 0 };
 	const char *usage = v2 ? "memory.current" : "memory.usage_in_bytes";
 	char cdir[512], mdir[512];
 	struct cg_layout_info li;
@@ -761,6 +801,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_slow_files, teardown),
+		cmocka_unit_test_teardown(test_slow_on_demand, teardown),
 		cmocka_unit_test_teardown(test_usage_alone, teardown),
 		cmocka_unit_test_teardown(test_psi_period, teardown),
 		cmocka_unit_test_teardown(test_netns_shared, teardown),
