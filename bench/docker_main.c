@@ -18,8 +18,10 @@
  *                pids.current (v2: cpu.stat, memory.current, memory.max,
  *                memory.stat, io.stat, pids.current);
  *    floor_hoist pread of the descriptors the collector keeps open and
- *                reads every sweep (its own cgroup_open handles) plus
- *                /proc/<pid>/net/dev, and /proc/stat once a round.
+ *                reads every sweep for an active container (its own
+ *                cgroup_open handles, not the slow and pressure files)
+ *                plus /proc/<pid>/net/dev, and /proc/stat once a round:
+ *                its file set without the skips for idle containers.
  * 2. hoist-collector (--interval 1, stdout to /dev/null, its API off) and
  *    collectd -f with COLLECTD_CONF (the cgroups plugin alone, Interval 1)
  *    run side by side, each in a cpuacct cgroup of its own made here
