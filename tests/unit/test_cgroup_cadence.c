@@ -153,6 +153,23 @@ open_group(struct cg_layout_info *li, int n)
 	return h;
 }
 
+/* Read options ro set, group 0 opened, a zeroed sample with room for 4
+ * CPUs (percpu) and zeroed error counts. */
+static struct cgroup_handle *
+ready(const struct cg_read_options *ro, struct cg_layout_info *li,
+    struct sample *s, uint64_t *percpu, struct cg_errors *errs)
+{
+	struct cgroup_handle *h;
+
+	cgroup_set_read_options(ro);
+	h = open_group(li, 0);
+	memset(s, 0, sizeof(*s));
+	memset(errs, 0, sizeof(*errs));
+	s->cpu.percpu_ns = percpu;
+	s->cpu.percpu_cap = 4;
+	return h;
+}
+
 static void
 test_slow_files(void **state)
 {
@@ -167,12 +184,7 @@ test_slow_files(void **state)
 
 	(void)state;
 	make_tree(0, 1);
-	cgroup_set_read_options(&ro);
-	h = open_group(&li, 0);
-	memset(&s, 0, sizeof(s));
-	memset(&errs, 0, sizeof(errs));
-	s.cpu.percpu_ns = percpu;
-	s.cpu.percpu_cap = 4;
+	h = ready(&ro, &li, &s, percpu, &errs);
 	assert_int_equal(cgroup_read(h, &s, &errs, 1000), CG_OK);
 	assert_true(s.have & HAVE_MEM_FAILCNT);
 	assert_int_equal(s.mem.failcnt, 0);
@@ -272,12 +284,7 @@ test_usage_alone(void **state)
 
 	(void)state;
 	make_tree(0, 1);
-	cgroup_set_read_options(&ro);
-	h = open_group(&li, 0);
-	memset(&s, 0, sizeof(s));
-	memset(&errs, 0, sizeof(errs));
-	s.cpu.percpu_ns = percpu;
-	s.cpu.percpu_cap = 4;
+	h = ready(&ro, &li, &s, percpu, &errs);
 	assert_int_equal(cgroup_read(h, &s, &errs, 1000), CG_OK);
 	assert_int_equal(s.cpu.usage_ns, 999);
 	assert_true(s.have & HAVE_CPU_USAGE);
@@ -359,54 +366,77 @@ netns_child(void)
 	return pid;
 }
 
+/* Two children in network namespaces of their own (a and b), groups 0
+ * and 1 in a's (a pod), 2 in b's, and a collector over them taking the
+ * interfaces ifs (NULL: the default) with slow_every. */
+struct pods {
+	pid_t            a, b;
+	struct collector c;
+};
+
 static void
-test_netns_shared(void **state)
+pods_start(struct pods *p, const char *ifs, uint32_t slow_every)
 {
 	struct collector_options o;
-	struct collector c;
 	char err[256], dir[512], procs[32];
-	pid_t a, b;
-	size_t i;
+	int i;
 
-	(void)state;
-	a = netns_child();
-	if (a == 0)   /* the suite runs as root (./bootstrap): never skipped */
+	p->a = netns_child();
+	if (p->a == 0)  /* the suite runs as root (./bootstrap): never skipped */
 		fail_msg("cannot make a network namespace (unshare "
 		    "CLONE_NEWNET needs root): net/dev per namespace untested");
-	b = netns_child();
-	assert_true(b > 0);
-	/* Groups 0 and 1 in a's namespace (a pod), 2 in b's. */
+	p->b = netns_child();
+	assert_true(p->b > 0);
 	make_tree(0, 3);
 	for (i = 0; i < 3; i++) {
-		snprintf(procs, sizeof(procs), "%d\n", (int)(i < 2 ? a : b));
-		put_file(gdir(dir, sizeof(dir), "cpuacct", (int)i),
-		    "cgroup.procs", procs);
+		snprintf(procs, sizeof(procs), "%d\n", (int)(i < 2 ? p->a :
+		    p->b));
+		put_file(gdir(dir, sizeof(dir), "cpuacct", i), "cgroup.procs",
+		    procs);
 	}
 	memset(&o, 0, sizeof(o));
 	o.cgroup_root = root;
 	o.hostname = "h";
 	o.schema = SCHEMA_HOIST;
-	o.net_interfaces = "*";         /* lo too: it is all there is */
-	if (collector_init(&c, &o, NULL, err, sizeof(err)) != 0)
+	o.net_interfaces = ifs;
+	o.slow_files_every = slow_every;
+	if (collector_init(&p->c, &o, NULL, err, sizeof(err)) != 0)
 		fail_msg("collector_init: %s", err);
-	assert_true(collector_sweep(&c, 1, NULL) >= 0);
-	assert_int_equal(c.table.n, 3);
-	for (i = 0; i < c.table.n; i++) {
-		assert_true(c.table.c[i]->cur.have & HAVE_NET);
+}
+
+static void
+pods_stop(struct pods *p)
+{
+	kill(p->a, SIGKILL);
+	kill(p->b, SIGKILL);
+	waitpid(p->a, NULL, 0);
+	waitpid(p->b, NULL, 0);
+	collector_free(&p->c);
+}
+
+static void
+test_netns_shared(void **state)
+{
+	struct pods p;
+	struct collector *c = &p.c;
+	size_t i;
+
+	(void)state;
+	pods_start(&p, "*", 0);         /* lo too: it is all there is */
+	assert_true(collector_sweep(c, 1, NULL) >= 0);
+	assert_int_equal(c->table.n, 3);
+	for (i = 0; i < c->table.n; i++) {
+		assert_true(c->table.c[i]->cur.have & HAVE_NET);
 		/* A new namespace has lo alone. */
-		assert_int_equal(c.table.c[i]->cur.net.nif, 1);
-		assert_string_equal(c.table.c[i]->cur.net.ifs[0].name, "lo");
+		assert_int_equal(c->table.c[i]->cur.net.nif, 1);
+		assert_string_equal(c->table.c[i]->cur.net.ifs[0].name, "lo");
 	}
-	assert_int_equal(c.table.health.err_net, 0);
+	assert_int_equal(c->table.health.err_net, 0);
 	/* Two namespaces read this sweep, not three; the same next. */
-	assert_int_equal(c.net_reads, 2);
-	assert_true(collector_sweep(&c, 2, NULL) >= 0);
-	assert_int_equal(c.net_reads, 2);
-	kill(a, SIGKILL);
-	kill(b, SIGKILL);
-	waitpid(a, NULL, 0);
-	waitpid(b, NULL, 0);
-	collector_free(&c);
+	assert_int_equal(c->net_reads, 2);
+	assert_true(collector_sweep(c, 2, NULL) >= 0);
+	assert_int_equal(c->net_reads, 2);
+	pods_stop(&p);
 }
 
 /* The group number n of container k (its cgroup path ends in it). */
@@ -421,72 +451,53 @@ group_of(const struct container *k)
 static void
 test_net_idle(void **state)
 {
-	struct collector_options o;
-	struct collector c;
-	char err[256], dir[512], procs[32], cmd[128];
+	struct pods p;
+	struct collector *c = &p.c;
 	int reads = 0, sweep, done = 0;
-	pid_t a, b;
+	char cmd[128];
 	size_t i;
 
 	(void)state;
-	a = netns_child();
-	if (a == 0)
-		fail_msg("cannot make a network namespace (unshare "
-		    "CLONE_NEWNET needs root): idle namespaces untested");
-	b = netns_child();
-	assert_true(b > 0);
-	make_tree(0, 3);
-	for (i = 0; i < 3; i++) {
-		snprintf(procs, sizeof(procs), "%d\n", (int)(i < 2 ? a : b));
-		put_file(gdir(dir, sizeof(dir), "cpuacct", (int)i),
-		    "cgroup.procs", procs);
-	}
-	memset(&o, 0, sizeof(o));
-	o.cgroup_root = root;
-	o.hostname = "h";
-	o.schema = SCHEMA_HOIST;
-	o.slow_files_every = 3;         /* the default interfaces: "!lo" */
-	if (collector_init(&c, &o, NULL, err, sizeof(err)) != 0)
-		fail_msg("collector_init: %s", err);
+	pods_start(&p, NULL, 3);        /* the default interfaces: "!lo" */
 	/* Only lo in both namespaces: read, nothing reported. */
-	assert_true(collector_sweep(&c, 1, NULL) >= 0);
-	assert_int_equal(c.table.n, 3);
-	assert_int_equal(c.net_reads, 2);
-	for (i = 0; i < c.table.n; i++)
-		assert_false(c.table.c[i]->cur.have & HAVE_NET);
+	assert_true(collector_sweep(c, 1, NULL) >= 0);
+	assert_int_equal(c->table.n, 3);
+	assert_int_equal(c->net_reads, 2);
+	for (i = 0; i < c->table.n; i++)
+		assert_false(c->table.c[i]->cur.have & HAVE_NET);
 	/* Then each container looks again once in 3 sweeps (staggered):
 	 * 3 reads in 3 sweeps instead of 6. */
 	for (sweep = 2; sweep <= 4; sweep++) {
-		assert_true(collector_sweep(&c, sweep, NULL) >= 0);
-		reads += (int)c.net_reads;
-		for (i = 0; i < c.table.n; i++)
-			assert_false(c.table.c[i]->cur.have & HAVE_NET);
+		assert_true(collector_sweep(c, sweep, NULL) >= 0);
+		reads += (int)c->net_reads;
+		for (i = 0; i < c->table.n; i++)
+			assert_false(c->table.c[i]->cur.have & HAVE_NET);
 	}
 	assert_int_equal(reads, 3);
-	assert_int_equal(c.table.health.err_net, 0);
+	assert_int_equal(c->table.health.err_net, 0);
 	/* An interface pair added in a's namespace: seen by both of its
 	 * containers within 3 sweeps; lo still left out. */
 	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n ip link add hoist0 "
-	    "type veth peer name hoist1", (int)a);
+	    "type veth peer name hoist1", (int)p.a);
 	if (system(cmd) != 0)
 		fail_msg("%s: failed (util-linux's nsenter, iproute2)", cmd);
 	for (sweep = 5; sweep <= 7 && !done; sweep++) {
-		assert_true(collector_sweep(&c, sweep, NULL) >= 0);
+		assert_true(collector_sweep(c, sweep, NULL) >= 0);
 		done = 1;
-		for (i = 0; i < c.table.n; i++)
-			if (group_of(c.table.c[i]) < 2 &&
-			    !(c.table.c[i]->cur.have & HAVE_NET))
+		for (i = 0; i < c->table.n; i++)
+			if (group_of(c->table.c[i]) < 2 &&
+			    !(c->table.c[i]->cur.have & HAVE_NET))
 				done = 0;
 	}
 	assert_true(done);
 	/* From then on a's namespace is read every sweep (once for both),
 	 * b's still only lo. */
 	for (sweep = 8; sweep <= 10; sweep++) {
-		assert_true(collector_sweep(&c, sweep, NULL) >= 0);
-		assert_true(c.net_reads >= 1 && c.net_reads <= 2);
-		for (i = 0; i < c.table.n; i++) {
-			const struct sample *cs = &c.table.c[i]->cur;
-			if (group_of(c.table.c[i]) == 2) {
+		assert_true(collector_sweep(c, sweep, NULL) >= 0);
+		assert_true(c->net_reads >= 1 && c->net_reads <= 2);
+		for (i = 0; i < c->table.n; i++) {
+			const struct sample *cs = &c->table.c[i]->cur;
+			if (group_of(c->table.c[i]) == 2) {
 				assert_false(cs->have & HAVE_NET);
 				continue;
 			}
@@ -496,11 +507,7 @@ test_net_idle(void **state)
 			assert_string_not_equal(cs->net.ifs[1].name, "lo");
 		}
 	}
-	kill(a, SIGKILL);
-	kill(b, SIGKILL);
-	waitpid(a, NULL, 0);
-	waitpid(b, NULL, 0);
-	collector_free(&c);
+	pods_stop(&p);
 }
 
 /* v1 cpu.stat of group 0 with nr_periods n. */
@@ -670,12 +677,7 @@ test_cpu_split_idle(void **state)
 	make_tree(0, 1);
 	gdir(dir, sizeof(dir), "cpuacct", 0);
 	put_ticks(dir, 1);
-	cgroup_set_read_options(&ro);
-	h = open_group(&li, 0);
-	memset(&s, 0, sizeof(s));
-	memset(&errs, 0, sizeof(errs));
-	s.cpu.percpu_ns = percpu;
-	s.cpu.percpu_cap = 4;
+	h = ready(&ro, &li, &s, percpu, &errs);
 	tick = read_user(h, &s, &errs, 1000);
 	assert_true(tick > 0);
 	/* Usage unmoved: cpuacct.stat not read, its figures stand (the
@@ -749,12 +751,7 @@ memstat_idle(int v2)
 	} else
 		put_file(mdir, usage, "65536\n");
 	put_memstat(mdir, v2, 1024);
-	cgroup_set_read_options(&ro);
-	h = open_group(&li, 0);
-	memset(&s, 0, sizeof(s));
-	memset(&errs, 0, sizeof(errs));
-	s.cpu.percpu_ns = percpu;
-	s.cpu.percpu_cap = 4;
+	h = ready(&ro, &li, &s, percpu, &errs);
 	assert_int_equal(read_inactive(h, &s, &errs, 1000), 1024);
 	/* Neither usage moved: memory.stat not read. */
 	put_memstat(mdir, v2, 2048);
