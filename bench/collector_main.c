@@ -398,7 +398,7 @@ main(int argc, char **argv)
 	b.budget = cgroup_set_fd_budget(0);
 	{
 		/* The files the collector reads with its defaults. */
-		struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 10, 10 };
+		struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 10, 10, 0 };
 		cgroup_set_read_options(&ro);
 	}
 	b.groups = calloc((size_t)b.n, sizeof(*b.groups));

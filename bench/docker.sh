@@ -14,6 +14,12 @@
 # stopped at the end (dockerd_stop removes the containers).
 # Knobs: BENCH_DOCKER_N, BENCH_DOCKER_WINDOWS (default 5),
 # BENCH_DOCKER_WINDOW_S (default 10), BENCH_DOCKER_BUSY (default 10),
+# BENCH_DOCKER_TICKING (default 0: of the sleeping containers, this many
+# instead wake twice a second, `sleep 0.5` in a loop: their CPU usage moves
+# every sweep, so the collector reads all their files every sweep, its
+# worst case per container),
+# BENCH_DOCKER_HOIST_ARGS (more options for the collector under test
+# only, e.g. "--keep-slow-files-open no"),
 # BENCH_DOCKER_BASELINE (another hoist-collector binary, run alongside in
 # the same windows in a cgroup of its own: `docker baseline` line with
 # base_us and ratio_base = this binary / that one, for before/after
@@ -26,6 +32,8 @@ BIN=${2:-$top/$BUILD/hoist-collector}
 N=${BENCH_DOCKER_N:-200}
 BUSY=${BENCH_DOCKER_BUSY:-10}
 [ "$BUSY" -le "$N" ] || BUSY=$N
+TICKING=${BENCH_DOCKER_TICKING:-0}
+[ "$((BUSY + TICKING))" -le "$N" ] || TICKING=$((N - BUSY))
 HOIST_TOP=$top
 . "$top/tests/lib/dockerd.sh"
 
@@ -53,6 +61,9 @@ start_one() {
 	if [ "$1" -le "$BUSY" ]; then
 		$DOCKER run -d --network none --cpus 0.05 hoist-busybox:test \
 			sh -c 'while :; do :; done'
+	elif [ "$1" -le "$((BUSY + TICKING))" ]; then
+		$DOCKER run -d --network none hoist-busybox:test \
+			sh -c 'while :; do sleep 0.5; done'
 	else
 		$DOCKER run -d --network none hoist-busybox:test sleep 100000
 	fi
@@ -76,7 +87,7 @@ if ! wait_for 60 "$N containers running" running; then
 	tail -5 "$DOCKER_TMP/run.err"
 	exit 1
 fi
-echo "bench docker: $N containers ($BUSY busy) up in $(($(date +%s) - t0)) s"
+echo "bench docker: $N containers ($BUSY busy, $TICKING waking twice a second) up in $(($(date +%s) - t0)) s"
 # One line per container: the cgroup path relative to a v1 controller (or
 # the unified root) and the pid of its process.
 $DOCKER inspect -f 'docker/{{.Id}} {{.State.Pid}}' $($DOCKER ps -q) >"$LIST" ||

@@ -18,8 +18,10 @@
  *                pids.current (v2: cpu.stat, memory.current, memory.max,
  *                memory.stat, io.stat, pids.current);
  *    floor_hoist pread of the descriptors the collector keeps open and
- *                reads every sweep (its own cgroup_open handles) plus
- *                /proc/<pid>/net/dev, and /proc/stat once a round.
+ *                reads every sweep for an active container (its own
+ *                cgroup_open handles, not the slow and pressure files)
+ *                plus /proc/<pid>/net/dev, and /proc/stat once a round:
+ *                its file set without the skips for idle containers.
  * 2. hoist-collector (--interval 1, stdout to /dev/null, its API off) and
  *    collectd -f with COLLECTD_CONF (the cgroups plugin alone, Interval 1)
  *    run side by side, each in a cpuacct cgroup of its own made here
@@ -38,6 +40,8 @@
  *    a "docker baseline" line gives its cost and ratio_base (the median
  *    of the per-window ratios HOIST_BINARY / baseline): before/after on
  *    a loaded machine, in the same windows.
+ * 5. BENCH_DOCKER_HOIST_ARGS: up to 8 more words (split at spaces) for
+ *    the collector under test, e.g. "--keep-slow-files-open no".
  * Memory: the collector's peak VmRSS and RssAnon while it runs, its
  * descriptors, and the kernel slab per kept-open file measured while the
  * floors open theirs.
@@ -59,6 +63,7 @@
 #include "common/util.h"
 
 #define WIN_MAX 64
+#define HOIST_ARGS_MAX 8     /* words of BENCH_DOCKER_HOIST_ARGS */
 
 static const struct {
 	int ctrl; const char *name;
@@ -537,7 +542,7 @@ main(int argc, char **argv)
 	cgroup_set_fd_budget(0);
 	{
 		/* The files the collector reads with its defaults. */
-		struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 10, 10 };
+		struct cg_read_options ro = { CG_CPU_FILES_PERCPU, 10, 10, 0 };
 		cgroup_set_read_options(&ro);
 	}
 	load_list(&b, argv[1]);
@@ -546,10 +551,22 @@ main(int argc, char **argv)
 	atexit(at_exit);
 	make_cgs(&b);
 	{
-		char *hv[] = { (char *)b.bin, "--docker", (char *)b.docker,
-			"--interval", "1", "--output", "stdout", "--listen",
-			"none", NULL };
+		char *hv[10 + HOIST_ARGS_MAX + 1] = { (char *)b.bin,
+			"--docker", (char *)b.docker, "--interval", "1",
+			"--output", "stdout", "--listen", "none", NULL };
 		char *cv[] = { "collectd", "-f", "-C", (char *)b.conf, NULL };
+		char *extra = getenv("BENCH_DOCKER_HOIST_ARGS"), *save = NULL;
+		char *word;
+		int k = 9;
+
+		/* The collector under test only: the baseline keeps its
+		 * defaults (the same binary with and without an option). */
+		if (extra != NULL && (extra = strdup(extra)) != NULL)
+			for (word = strtok_r(extra, " ", &save); word != NULL &&
+			    k < 9 + HOIST_ARGS_MAX;
+			    word = strtok_r(NULL, " ", &save))
+				hv[k++] = word;
+		hv[k] = NULL;
 		b.hoist = spawn(&b, "hoist", hv);
 		b.collectd = spawn(&b, "collectd", cv);
 		if (b.base_bin != NULL) {
@@ -557,8 +574,10 @@ main(int argc, char **argv)
 			 * containers' files just after the other (warm). */
 			usleep(500000);
 			hv[0] = (char *)b.base_bin;
+			hv[9] = NULL;
 			b.base = spawn(&b, "base", hv);
 		}
+		free(extra);
 	}
 	sleep(4);                  /* both have opened and swept */
 	for (w = 0; w < b.windows; w++)

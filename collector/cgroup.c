@@ -45,6 +45,10 @@ struct cgroup_handle {
 	uint8_t        main_ctrl;         /* the dir whose loss = vanished */
 	uint8_t        psi_read;          /* psi_s is set */
 	uint8_t        no_quota;          /* last quota read: none (-1) */
+	uint8_t        split_known;       /* split_usage_ns is set */
+	uint8_t        ms_known;          /* ms_cpu_ns and ms_mem are set */
+	uint64_t       split_usage_ns;    /* usage when CGC_CPU_SPLIT read */
+	uint64_t       ms_cpu_ns, ms_mem; /* usages when CGC_MEM_STAT read */
 	uint32_t       reads;             /* cg_handle_read calls */
 	uint32_t       phase;             /* staggers the slow reads */
 	int64_t        psi_s;             /* when the PSI files were read */
@@ -53,7 +57,7 @@ struct cgroup_handle {
 };
 
 static long fd_budget = 1024;
-static struct cg_read_options read_opt = { CG_CPU_FILES_BOTH, 1, 0 };
+static struct cg_read_options read_opt = { CG_CPU_FILES_BOTH, 1, 0, 0 };
 static uint32_t next_phase;
 static long fd_open;                  /* sweep thread only */
 static __thread char scratch[CG_READ_MAX];
@@ -129,6 +133,14 @@ spec_wanted(const struct cg_file_spec *spec)
 	return 1;
 }
 
+/* Is file spec opened for each read rather than kept open? */
+static int
+spec_on_demand(const struct cg_file_spec *spec)
+{
+	return read_opt.slow_on_demand && (spec->cadence == CGC_SLOW ||
+	    spec->cadence == CGC_QUOTA || spec->cadence == CGC_PSI);
+}
+
 long
 cgroup_fds_open(void)
 {
@@ -201,7 +213,7 @@ cg_handle_open(const struct cg_version *v, const struct cg_layout_info *li,
 			continue;
 		if (handle_file(h, i, path, sizeof(path)) != 0)
 			continue;
-		if (fd_open < fd_budget) {
+		if (fd_open < fd_budget && !spec_on_demand(&v->files[i])) {
 			h->files[i].fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (h->files[i].fd >= 0) {
 				h->files[i].state = CGF_OPEN;
@@ -360,7 +372,8 @@ read_one(struct cgroup_handle *h, size_t i, struct sample *s,
 		goto failed;
 	}
 	if (spec->cadence == CGC_SLOW || spec->cadence == CGC_PSI ||
-	    spec->cadence == CGC_QUOTA || spec->cadence == CGC_THROTTLE)
+	    spec->cadence == CGC_QUOTA || spec->cadence == CGC_THROTTLE ||
+	    spec->cadence == CGC_CPU_SPLIT || spec->cadence == CGC_MEM_STAT)
 		keep_last(f, (size_t)n);
 	if (f->complain != NULL && f->complain->gap_s != 0)
 		complain_recovered(f->complain, "%s/%s/%s: readable again",
@@ -393,8 +406,37 @@ skip_file(const struct cgroup_handle *h, size_t i, const struct sample *s,
 	case CGC_BLKIO_OPS:
 		/* The bytes file, read just before, listed no device. */
 		return (s->have & HAVE_BLKIO) && s->blkio.ndev == 0 ? 2 : 0;
+	case CGC_CPU_SPLIT:
+		/* The usage, read just before, has not moved. */
+		return f->last != NULL && !slow_now && h->split_known &&
+		    (s->have & HAVE_CPU_USAGE) &&
+		    s->cpu.usage_ns == h->split_usage_ns;
+	case CGC_MEM_STAT:
+		/* Neither usage, read just before, has moved. */
+		return f->last != NULL && !slow_now && h->ms_known &&
+		    (s->have & HAVE_CPU_USAGE) && (s->have & HAVE_MEM_USAGE) &&
+		    s->cpu.usage_ns == h->ms_cpu_ns &&
+		    s->mem.usage == h->ms_mem;
 	default:
 		return 0;
+	}
+}
+
+/* File f of cadence cad was just read: remember the usages its figures
+ * go with (skip_file compares them). */
+static void
+note_usage(struct cgroup_handle *h, uint8_t cad, const struct cg_file *f,
+    const struct sample *s)
+{
+	if (cad == CGC_CPU_SPLIT) {
+		h->split_known = f->last != NULL &&
+		    (s->have & HAVE_CPU_USAGE);
+		h->split_usage_ns = s->cpu.usage_ns;
+	} else if (cad == CGC_MEM_STAT) {
+		h->ms_known = f->last != NULL &&
+		    (s->have & HAVE_CPU_USAGE) && (s->have & HAVE_MEM_USAGE);
+		h->ms_cpu_ns = s->cpu.usage_ns;
+		h->ms_mem = s->mem.usage;
 	}
 }
 
@@ -431,6 +473,8 @@ cg_handle_read(struct cgroup_handle *h, struct sample *s,
 		else if (skip == 0 &&
 		    read_one(h, i, s, errs, now_s) == CG_VANISHED)
 			return CG_VANISHED;
+		if (skip == 0)
+			note_usage(h, spec->cadence, f, s);
 		if (spec->cadence == CGC_QUOTA && f->last != NULL)
 			quota_ok = 1;
 	}

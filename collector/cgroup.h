@@ -126,6 +126,12 @@ struct cg_read_options {
 	/* Pressure files: at most every psi_period_s s (0: every read).
 	 * The kernel recomputes avg10/avg60/avg300 every 2 s. */
 	uint32_t          psi_period_s;
+	/* Nonzero: the rarely-read files (slow and pressure) are opened
+	 * for each read instead of kept open: less kernel memory (a
+	 * kept-open file that has been read holds about 5 KB of slab: its
+	 * struct file and seq_file buffer), a few us more a read.  For
+	 * handles opened from now on. */
+	int               slow_on_demand;
 };
 /* Set for handles opened from now on (cpu_files) and reads from now on
  * (the rest).  Defaults: both, 1, 0 (everything on every read). */

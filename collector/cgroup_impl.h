@@ -33,6 +33,24 @@ enum cg_cadence {
 	 * recursive: not read when that one, just read, listed no device
 	 * (both list the same devices: none, all figures 0). */
 	CGC_BLKIO_OPS,
+	/* v1 cpuacct.stat (user/system), after the usage file: read when
+	 * the group's total usage moved since it was last read, or on a
+	 * slow read; otherwise its last bytes.  The kernel charges a
+	 * user/system tick only to a task that is running, whose usage
+	 * moves with it (a tick landing between the two reads shows one
+	 * sweep late).  Most containers sleep: one read saved each. */
+	CGC_CPU_SPLIT,
+	/* memory.stat (v1 and v2), after the usage files: read when the
+	 * group's CPU usage or memory usage moved since it was last read,
+	 * or on a slow read; otherwise its last bytes.  A group none of
+	 * whose tasks ran charges and uncharges nothing by itself: its rss,
+	 * cache and fault counts stand while its usage does.  What can
+	 * still move is the kernel's aging of its pages (active/inactive
+	 * split, hence the working set) and mapped_file (its page cache
+	 * mapped by others): those lag at most slow_every reads for a
+	 * group idle that long.  As cAdvisor's dynamic housekeeping, but
+	 * bounded at slow_every. */
+	CGC_MEM_STAT,
 };
 
 /* One file a version reads: which controller directory, its name, the

@@ -62,36 +62,40 @@ int
 cgp_flat(const char *s, size_t len, const struct cgp_key *keys, size_t nkeys,
     void *base, uint64_t *found)
 {
-	const char *p = s, *end = s + len;
-	uint64_t v;
-	size_t i;
+	const char *p = s, *end = s + len, *nl, *sp;
+	uint64_t v, lens = 0;
+	size_t i, klen;
 
+	/* Bit n: some key is n bytes long (~0: one is 64 or longer, no
+	 * filter); most lines of memory.stat are keys we do not ask for,
+	 * and most of those are told apart by length alone. */
+	for (i = 0; i < nkeys; i++)
+		lens |= keys[i].len < 64 ? (uint64_t)1 << keys[i].len :
+		    ~(uint64_t)0;
 	*found = 0;
 	while (p < end) {
-		const char *k = p, *nl;
-		size_t klen;
-
-		while (p < end && *p != ' ' && *p != '\n')
-			p++;
-		klen = (size_t)(p - k);
-		if (p >= end || *p != ' ' || klen == 0)
+		/* "KEY VALUE\n": the line, then the first space in it. */
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		sp = memchr(p, ' ', (size_t)(nl - p));
+		if (sp == NULL || sp == p)
 			return -1;
-		p++;
-		if (scan_u64(&p, end, &v) != 0)
+		klen = (size_t)(sp - p);
+		if (scan_u64_whole(sp + 1, nl, &v) != 0)
 			return -1;
-		if (p < end && *p != '\n')
-			return -1;
-		nl = p;
-		p = nl + 1;
-		for (i = 0; i < nkeys; i++) {
-			if (keys[i].len == klen && keys[i].name[0] == k[0] &&
-			    memcmp(keys[i].name, k, klen) == 0) {
-				memcpy((char *)base + keys[i].offset, &v,
-				    sizeof(v));
-				*found |= (uint64_t)1 << i;
-				break;
+		if (klen >= 64 || (lens & ((uint64_t)1 << klen)))
+			for (i = 0; i < nkeys; i++) {
+				if (keys[i].len == klen &&
+				    keys[i].name[0] == p[0] &&
+				    memcmp(keys[i].name, p, klen) == 0) {
+					memcpy((char *)base + keys[i].offset,
+					    &v, sizeof(v));
+					*found |= (uint64_t)1 << i;
+					break;
+				}
 			}
-		}
+		p = nl + 1;
 	}
 	return 0;
 }
@@ -340,7 +344,15 @@ cgp_psi(const char *s, size_t len, struct psi *ps)
 int
 cgp_net_dev(const char *s, size_t len, struct net_stats *net)
 {
+	return cgp_net_dev_filtered(s, len, net, NULL, NULL);
+}
+
+int
+cgp_net_dev_filtered(const char *s, size_t len, struct net_stats *net,
+    int (*want)(void *arg, const char *name), void *arg)
+{
 	const char *p = s, *end = s + len, *nl;
+	char ifname[NET_IF_NAME_MAX];
 	int line = 0;
 
 	memset(net, 0, sizeof(*net));
@@ -375,10 +387,14 @@ cgp_net_dev(const char *s, size_t len, struct net_stats *net)
 		}
 		if (!only_space_left(p, nl))
 			return -1;
+		memcpy(ifname, name, nlen);
+		ifname[nlen] = '\0';
+		p = nl + 1;
+		if (want != NULL && !want(arg, ifname))
+			continue;
 		if (net->nif < NET_IF_MAX) {
 			struct net_if *f = &net->ifs[net->nif++];
-			memcpy(f->name, name, nlen);
-			f->name[nlen] = '\0';
+			memcpy(f->name, ifname, nlen + 1);
 			f->rx_bytes = v[0];  f->rx_packets = v[1];
 			f->rx_errors = v[2]; f->rx_dropped = v[3];
 			f->tx_bytes = v[8];  f->tx_packets = v[9];
@@ -388,7 +404,6 @@ cgp_net_dev(const char *s, size_t len, struct net_stats *net)
 		net->total.rx_errors += v[2]; net->total.rx_dropped += v[3];
 		net->total.tx_bytes += v[8];  net->total.tx_packets += v[9];
 		net->total.tx_errors += v[10]; net->total.tx_dropped += v[11];
-		p = nl + 1;
 	}
 	return line >= 2 ? 0 : -1;
 }

@@ -83,6 +83,11 @@ int cgp_psi(const char *s, size_t len, struct psi *p);
  * Fills up to NET_IF_MAX interfaces and the total over all of them.
  */
 int cgp_net_dev(const char *s, size_t len, struct net_stats *net);
+/* The same, keeping only the interfaces want(arg, name) takes (nonzero):
+ * the others are checked but neither listed nor in the total.  want may
+ * be NULL (all). */
+int cgp_net_dev_filtered(const char *s, size_t len, struct net_stats *net,
+	int (*want)(void *arg, const char *name), void *arg);
 
 /* /proc/stat's first line "cpu  user nice system idle iowait irq softirq
  * steal ..." -> total ns of the first seven fields (ticks * 1e9 /

@@ -239,16 +239,17 @@ p_blkio_ops(const char *b, size_t n, struct sample *s)
 }
 
 static const struct cg_file_spec v1_files[] = {
+	/* The usage files come first: CGC_CPU_SPLIT looks at the usage. */
 	{ CG_CPUACCT, "cpuacct.usage", p_cpuacct_usage, CGC_USAGE, NULL },
-	{ CG_CPUACCT, "cpuacct.stat", p_cpuacct_stat, CGC_EVERY, NULL },
 	{ CG_CPUACCT, "cpuacct.usage_percpu", p_percpu, CGC_PERCPU,
 	  p_percpu_usage },
+	{ CG_CPUACCT, "cpuacct.stat", p_cpuacct_stat, CGC_CPU_SPLIT, NULL },
 	{ CG_CPU, "cpu.stat", p_cpu_stat, CGC_THROTTLE, NULL },
 	{ CG_CPU, "cpu.cfs_quota_us", p_quota, CGC_QUOTA, NULL },
 	{ CG_CPU, "cpu.cfs_period_us", p_period, CGC_SLOW, NULL },
 	{ CG_MEMORY, "memory.usage_in_bytes", cgroup_p_mem_usage, CGC_EVERY,
 	  NULL },
-	{ CG_MEMORY, "memory.stat", p_memstat, CGC_EVERY, NULL },
+	{ CG_MEMORY, "memory.stat", p_memstat, CGC_MEM_STAT, NULL },
 	{ CG_MEMORY, "memory.max_usage_in_bytes", p_max_usage, CGC_SLOW,
 	  NULL },
 	{ CG_MEMORY, "memory.failcnt", p_failcnt, CGC_SLOW, NULL },

@@ -170,7 +170,7 @@ static const struct cg_file_spec v2_files[] = {
 	{ CG_UNIFIED, "cpu.pressure", cgroup_p_cpu_pressure, CGC_PSI, NULL },
 	{ CG_UNIFIED, "memory.current", cgroup_p_mem_usage, CGC_EVERY, NULL },
 	{ CG_UNIFIED, "memory.max", p_mem_max, CGC_SLOW, NULL },
-	{ CG_UNIFIED, "memory.stat", p_memstat, CGC_EVERY, NULL },
+	{ CG_UNIFIED, "memory.stat", p_memstat, CGC_MEM_STAT, NULL },
 	{ CG_UNIFIED, "memory.swap.current", p_swap_current, CGC_EVERY, NULL },
 	{ CG_UNIFIED, "memory.peak", p_mem_peak, CGC_SLOW, NULL },
 	{ CG_UNIFIED, "memory.events", p_mem_events, CGC_SLOW, NULL },

@@ -176,6 +176,14 @@ collector_init(struct collector *c, const struct collector_options *o,
 		if (pages > 0 && psz > 0)
 			c->fmt.host_mem_total = (uint64_t)pages * (uint64_t)psz;
 	}
+	if (hostp_globs_parse(o->net_interfaces != NULL ? o->net_interfaces :
+	    COLLECTOR_NET_INTERFACES_DEFAULT, &c->net_globs) != 0) {
+		snprintf(err, errlen, "container_net_interfaces: more than %d "
+		    "patterns, one longer than %d bytes, or an empty one",
+		    HOST_GLOBS_MAX, HOST_GLOB_LEN - 1);
+		return -1;
+	}
+	c->net_idle_every = o->slow_files_every > 1 ? o->slow_files_every : 1;
 	c->self_netns = netns_inode("/proc/self/ns/net");
 	c->procstat_fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
 	c->map = calloc(1, sizeof(*c->map));
@@ -198,7 +206,8 @@ collector_init(struct collector *c, const struct collector_options *o,
 		 * off: cpuacct.usage alone. */
 		struct cg_read_options ro = {
 			o->percpu ? CG_CPU_FILES_PERCPU : CG_CPU_FILES_USAGE,
-			o->slow_files_every, o->pressure_interval_s };
+			o->slow_files_every, o->pressure_interval_s,
+			o->slow_files_on_demand };
 		cgroup_set_read_options(&ro);
 	}
 	log_info("cgroup layout %s (discovery root %s)",
@@ -252,6 +261,7 @@ container_new(struct collector *c, const struct discovered *d)
 	if (k == NULL)
 		return NULL;
 	k->net_fd = -1;
+	k->net_phase = c->net_phase_next++;
 	k->meta.runtime = d->runtime;
 	STR_COPY_ARRAY(k->meta.id, d->id);
 	/* Named by its id until Docker (if it is Docker's) says better. */
@@ -353,6 +363,14 @@ net_attach(struct collector *c, struct container *k)
 	k->net_fd = open(path, O_RDONLY | O_CLOEXEC);
 }
 
+static int
+net_wanted(void *arg, const char *name)
+{
+	const struct collector *c = arg;
+
+	return hostp_globs_match(&c->net_globs, name);
+}
+
 static void
 read_net(struct collector *c, struct container *k, struct sample *s,
     int64_t now_s)
@@ -370,10 +388,18 @@ read_net(struct collector *c, struct container *k, struct sample *s,
 	ns = k->netns_ino != 0 ? netns_slot(c->netns, k->netns_ino,
 	    c->sweep_no) : NULL;
 	if (ns != NULL && ns->sweep == c->sweep_no) {
-		s->net = ns->k->cur.net;
-		s->have |= HAVE_NET;
+		if (ns->k->cur.have & HAVE_NET) {
+			s->net = ns->k->cur.net;
+			s->have |= HAVE_NET;
+		}
+		k->net_idle = ns->k->net_idle;
 		return;
 	}
+	/* Nothing to report there last time (only lo): a new interface
+	 * is looked for every net_idle_every sweeps. */
+	if (k->net_idle && c->net_idle_every > 1 &&
+	    (c->sweep_no + k->net_phase) % c->net_idle_every != 0)
+		return;
 	c->net_reads++;
 	n = pread(k->net_fd, buf, sizeof(buf), 0);
 	if (n <= 0 || n == (ssize_t)sizeof(buf)) {
@@ -383,13 +409,17 @@ read_net(struct collector *c, struct container *k, struct sample *s,
 		k->net_pid = 0;
 		return;
 	}
-	if (cgp_net_dev(buf, (size_t)n, &s->net) != 0) {
+	if (cgp_net_dev_filtered(buf, (size_t)n, &s->net, net_wanted, c) !=
+	    0) {
 		c->net_errors++;      /* into health under the lock */
 		complain(&k->net_complain, now_s, "container %s: /proc/%d/"
 		    "net/dev: unexpected format", k->meta.id, k->net_pid);
+		k->net_idle = 0;      /* read again next sweep */
 		return;
 	}
-	s->have |= HAVE_NET;
+	k->net_idle = s->net.nif == 0;
+	if (!k->net_idle)
+		s->have |= HAVE_NET;
 	if (ns != NULL) {
 		/* k->cur is this sample once the sweep has kept it. */
 		ns->ino = k->netns_ino;

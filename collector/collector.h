@@ -19,6 +19,10 @@
 
 struct docker;
 
+/* container_net_interfaces' default: loopback left out, as cAdvisor and
+ * Docker's stats (so Telegraf's docker input) leave it out. */
+#define COLLECTOR_NET_INTERFACES_DEFAULT "!lo"
+
 struct collector_options {
 	const char             *cgroup_root;   /* borrowed */
 	const char             *hostname;      /* borrowed */
@@ -29,6 +33,12 @@ struct collector_options {
 	uint32_t                slow_files_every;
 	/* Pressure files at most every this many seconds (0: every). */
 	uint32_t                pressure_interval_s;
+	/* Glob list of the containers' interfaces reported (NULL: "!lo",
+	 * as cAdvisor and Docker's stats leave loopback out). */
+	const char             *net_interfaces;   /* borrowed */
+	/* Open the rarely-read cgroup files for each read (less kernel
+	 * memory) instead of keeping them open. */
+	int                     slow_files_on_demand;
 	struct discover_options disc;
 	int                     docker_refresh_sweeps; /* re-read metadata */
 	int                     host_metrics;  /* the host's own figures */
@@ -74,6 +84,12 @@ struct collector {
 	uint64_t                net_errors;
 	/* net/dev files read by the last sweep (one per namespace). */
 	uint32_t                net_reads;
+	/* The interfaces reported (container_net_interfaces).  A namespace
+	 * with none of them (only lo, the default leaves out) is read again
+	 * every net_idle_every sweeps, to find an interface added later. */
+	struct host_globs       net_globs;
+	uint32_t                net_idle_every;
+	uint32_t                net_phase_next;
 	void                  (*flush)(void *arg, struct buf *out);
 	void                   *flush_arg;     /* borrowed */
 	size_t                  flush_bytes;

@@ -183,6 +183,10 @@ struct container {
 	int      net_fd;                 /* /proc/<net_pid>/net/dev, or -1 */
 	int      net_host;               /* shares the host's netns: no net */
 	uint64_t netns_ino;              /* its network namespace, or 0 */
+	/* Its namespace's last net/dev listed no interface we report: read
+	 * it only every net_idle_every sweeps, net_phase staggering them. */
+	uint8_t  net_idle;
+	uint32_t net_phase;
 	struct complain net_complain;
 	uint64_t seen_sweep;             /* last sweep that found it */
 	int      meta_complete;          /* Docker has answered for it */

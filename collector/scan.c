@@ -26,6 +26,12 @@ scan_u64(const char **pp, const char *end, uint64_t *out)
 }
 
 int
+scan_u64_whole(const char *p, const char *end, uint64_t *out)
+{
+	return scan_u64(&p, end, out) != 0 || p != end ? -1 : 0;
+}
+
+int
 scan_decimal(const char **pp, const char *end, double *out)
 {
 	const char *p = *pp;

@@ -13,6 +13,9 @@
 /* Decimal digits at *pp (no sign), up to the first non-digit, into *out.
  * 0, or -1 when there is no digit or the value does not fit 64 bits. */
 int         scan_u64(const char **pp, const char *end, uint64_t *out);
+/* [p, end) is one decimal number, nothing before or after it: 0, or -1
+ * (also on overflow). */
+int         scan_u64_whole(const char *p, const char *end, uint64_t *out);
 /* "12" or "0.25" (no sign, no exponent) into *out; fraction digits past
  * the 15th are ignored.  0, or -1 (no digit, or "12." with no fraction). */
 int         scan_decimal(const char **pp, const char *end, double *out);

@@ -46,6 +46,17 @@ run_version(const struct cg_version *v, const char *name, const char *b,
 		v->finish(&s);
 }
 
+/* The collector's default filter: all but lo (and the name must be a
+ * NUL-terminated interface name shorter than NET_IF_NAME_MAX). */
+static int
+fuzz_not_lo(void *arg, const char *name)
+{
+	(void)arg;
+	if (strlen(name) >= NET_IF_NAME_MAX)
+		abort();
+	return strcmp(name, "lo") != 0;
+}
+
 static void
 run_proc(const char *name, const char *b, size_t n)
 {
@@ -57,8 +68,16 @@ run_proc(const char *name, const char *b, size_t n)
 		(void)cgp_proc_stat(b, n, 100, &total, &ncpu);
 		(void)cgp_proc_stat(b, n, 1000, &total, &ncpu);
 	}
-	if (name == NULL || strcmp(name, "dev") == 0)
-		(void)cgp_net_dev(b, n, &net);
+	if (name == NULL || strcmp(name, "dev") == 0) {
+		struct net_stats all;
+		int r = cgp_net_dev(b, n, &all);
+
+		/* Filtering never turns an error into a success or back. */
+		if (cgp_net_dev_filtered(b, n, &net, fuzz_not_lo, NULL) != r)
+			abort();
+		if (r == 0 && net.nif > all.nif)
+			abort();
+	}
 }
 
 /* The NUL-terminated forms: a mountinfo line and a discovered path. */

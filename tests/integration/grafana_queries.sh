@@ -145,8 +145,12 @@ fill_collector() {
 	$D run -d --name plain hoist-busybox:test sleep 600 >/dev/null || return 1
 	# The whole chain: the collector's own InfluxDB output writes into
 	# influxd (SIGTERM flushes what is queued before exit).
+	# --container-net-interfaces '*': the containers run with --network
+	# none, so their network panels can only show lo (left out by
+	# default, as cAdvisor does).
 	"$top/$BUILD/hoist-collector" --interval 1 --docker "unix://$DOCKER_SOCK" \
 		--output "influxdb:$INFLUX_URL/hoist" --spool_dir "$tmp/spool" \
+		--container-net-interfaces '*' \
 		--listen none >"$tmp/collector.log" 2>&1 &
 	COLLECTOR_PID=$!
 	secs=${HOIST_GRAFANA_SECONDS:-15}

@@ -574,6 +574,48 @@ test_net_dev(void **state)
 	assert_int_equal(n.total.tx_bytes, 10 * (NET_IF_MAX + 2));
 }
 
+/* Filter for cgp_net_dev_filtered: every interface but lo. */
+static int
+not_lo(void *arg, const char *name)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	return strcmp(name, "lo") != 0;
+}
+
+static void
+test_net_dev_filtered(void **state)
+{
+	struct net_stats n;
+	char bad[1024];
+	size_t off;
+	int calls = 0, hdr = (int)(strstr(net_dev, "    lo:") - net_dev);
+
+	(void)state;
+	/* lo left out of the list and of the total; eth0 as it is. */
+	assert_int_equal(cgp_net_dev_filtered(net_dev, sizeof(net_dev) - 1,
+	    &n, not_lo, &calls), 0);
+	assert_int_equal(calls, 2);
+	assert_int_equal(n.nif, 1);
+	assert_string_equal(n.ifs[0].name, "eth0");
+	assert_int_equal(n.ifs[0].rx_bytes, 5338042);
+	assert_int_equal(n.total.rx_bytes, 5338042);
+	assert_int_equal(n.total.tx_packets, 812);
+	/* lo alone: nothing listed, a zero total, not an error. */
+	off = (size_t)snprintf(bad, sizeof(bad), "%.*s", (int)(strstr(net_dev,
+	    "  eth0:") - net_dev), net_dev);
+	assert_int_equal(cgp_net_dev_filtered(bad, off, &n, not_lo, &calls),
+	    0);
+	assert_int_equal(n.nif, 0);
+	assert_int_equal(n.total.rx_bytes, 0);
+	/* A malformed line is an error even for an interface left out. */
+	off = (size_t)snprintf(bad, sizeof(bad), "%.*s%s", hdr, net_dev,
+	    "    lo: 1 2 3\n");
+	assert_int_equal(cgp_net_dev_filtered(bad, off, &n, not_lo, &calls),
+	    -1);
+}
+
 /* ---- cgp_proc_stat ---------------------------------------------------- */
 
 static void
@@ -636,6 +678,7 @@ main(void)
 		cmocka_unit_test(test_io_stat),
 		cmocka_unit_test(test_psi),
 		cmocka_unit_test(test_net_dev),
+		cmocka_unit_test(test_net_dev_filtered),
 		cmocka_unit_test(test_proc_stat),
 	};
 
