@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -348,6 +349,11 @@ netns_child(void)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* Gone with the test, even when an assertion ends it before
+		 * its kill(): a child left in pause() would keep the test's
+		 * output open and hang whoever reads it. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
+			_exit(1);
 		ok = unshare(CLONE_NEWNET) == 0 ? 'y' : 'n';
 		if (write(p[1], &ok, 1) != 1)
 			_exit(1);
